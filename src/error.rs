@@ -1,0 +1,160 @@
+//! Errors: the Rust side of asyncio's exceptions.
+//!
+//! asyncio signals failure by raising: `CancelledError`, `TimeoutError`, `InvalidStateError`,
+//! `RuntimeError('Event loop is closed')`, or whatever a coroutine raised. steploop returns
+//! `Result<T, Error>` instead, and `?` plays the part of letting an exception propagate.
+//!
+//! `Error` is `Clone` (its payloads sit behind `Arc`) because one outcome may be handed to many
+//! receivers: every task awaiting the same future gets its own copy of the exception, as in
+//! asyncio. It is `Send + Sync` so that outcomes can cross from worker threads to the loop.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// What went wrong. Each variant names the asyncio exception it stands for.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// `asyncio.CancelledError`: the future or task was cancelled, with the optional message
+    /// given to `cancel`.
+    Cancelled(Option<Arc<str>>),
+    /// `TimeoutError`: a deadline passed before the awaited thing finished.
+    Timeout,
+    /// `asyncio.InvalidStateError`: an operation that the object's state does not allow, such
+    /// as setting the result of a future twice. The text says what to do instead.
+    InvalidState(Arc<str>),
+    /// `RuntimeError('Event loop is closed')`: the loop was closed and cannot run or schedule.
+    Closed,
+    /// `RuntimeError('This event loop is already running')`: a nested `run_*` call.
+    AlreadyRunning,
+    /// The loop was asked to run until something happens, but nothing is left that could make
+    /// it happen: no ready callbacks, no timers, no I/O, no work from other threads. asyncio
+    /// would block forever here; steploop reports it.
+    Stalled(Arc<str>),
+    /// `RuntimeError('cannot schedule new futures after shutdown')`: work was submitted to an
+    /// executor that has been shut down.
+    ExecutorShutdown,
+    /// A callback, task or job panicked; the payload is the panic message.
+    Panicked(Arc<str>),
+    /// An operating-system error, as `OSError`.
+    Io(Arc<std::io::Error>),
+    /// Any other error raised by user code: `set_exception(ValueError(...))`.
+    Other(Arc<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// An error carrying a plain message, like raising `Exception("message")`.
+    pub fn msg(message: impl Into<String>) -> Error {
+        Error::Other(Arc::new(Message(message.into())))
+    }
+
+    /// Wraps any error type, like raising a user-defined exception.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Other(Arc::new(error))
+    }
+
+    /// True for `Error::Cancelled`, whatever its message.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled(_))
+    }
+
+    /// Turns the payload of a caught panic into `Error::Panicked` with its message.
+    pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Error {
+        Error::Panicked(panic_message(&*payload).into())
+    }
+}
+
+/// The message of a panic payload: the `&str` or `String` given to `panic!`, when it is one.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a payload that is not a string".to_string()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Cancelled(None) => f.write_str("cancelled"),
+            Error::Cancelled(Some(msg)) => write!(f, "cancelled: {msg}"),
+            Error::Timeout => f.write_str("timed out"),
+            Error::InvalidState(msg) => write!(f, "invalid state: {msg}"),
+            Error::Closed => f.write_str(
+                "the event loop is closed: a closed loop cannot run or schedule anything; \
+                 create a new EventLoop",
+            ),
+            Error::AlreadyRunning => f.write_str(
+                "the event loop is already running: a callback cannot run the loop it runs on; \
+                 schedule the work with call_soon or create_task instead",
+            ),
+            Error::ExecutorShutdown => f.write_str(
+                "cannot schedule new work after shutdown: create a new executor, or submit \
+                 before calling shutdown",
+            ),
+            Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),
+            Error::Panicked(msg) => write!(f, "panicked: {msg}"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Other(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => f.debug_tuple("Io").field(e).finish(),
+            Error::Other(e) => f.debug_tuple("Other").field(&e.to_string()).finish(),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(&**e),
+            Error::Other(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(Arc::new(e))
+    }
+}
+
+/// The payload of [`Error::msg`].
+#[derive(Debug)]
+struct Message(String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_do() {
+        assert!(Error::Closed.to_string().contains("create a new EventLoop"));
+        assert!(Error::AlreadyRunning.to_string().contains("call_soon"));
+        assert_eq!(Error::msg("boom").to_string(), "boom");
+        assert_eq!(Error::Cancelled(Some("bye".into())).to_string(), "cancelled: bye");
+    }
+
+    #[test]
+    fn error_crosses_threads() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Error>();
+    }
+}

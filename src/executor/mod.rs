@@ -1,0 +1,1 @@
+//! `concurrent.futures`: a thread-pool executor and its thread-safe future.
