@@ -27,6 +27,9 @@ pub enum Error {
     Closed,
     /// `RuntimeError('This event loop is already running')`: a nested `run_*` call.
     AlreadyRunning,
+    /// `RuntimeError(message)`: the loop cannot do this in its current state, for instance
+    /// closing a loop that is running. The message says what to do instead.
+    Runtime(Arc<str>),
     /// The loop was asked to run until something happens, but nothing is left that could make
     /// it happen: no ready callbacks, no timers, no I/O, no work from other threads. asyncio
     /// would block forever here; steploop reports it.
@@ -87,13 +90,14 @@ impl fmt::Display for Error {
                  create a new EventLoop",
             ),
             Error::AlreadyRunning => f.write_str(
-                "the event loop is already running: a callback cannot run the loop it runs on; \
+                "an event loop is already running on this thread: a callback cannot run a loop; \
                  schedule the work with call_soon or create_task instead",
             ),
             Error::ExecutorShutdown => f.write_str(
                 "cannot schedule new work after shutdown: create a new executor, or submit \
                  before calling shutdown",
             ),
+            Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),
             Error::Panicked(msg) => write!(f, "panicked: {msg}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
@@ -149,7 +153,10 @@ mod tests {
         assert!(Error::Closed.to_string().contains("create a new EventLoop"));
         assert!(Error::AlreadyRunning.to_string().contains("call_soon"));
         assert_eq!(Error::msg("boom").to_string(), "boom");
-        assert_eq!(Error::Cancelled(Some("bye".into())).to_string(), "cancelled: bye");
+        assert_eq!(
+            Error::Cancelled(Some("bye".into())).to_string(),
+            "cancelled: bye"
+        );
     }
 
     #[test]

@@ -1,8 +1,51 @@
-//! steploop
+//! # steploop
+//!
+//! An event loop in the style of Python's asyncio, built from scratch to be read. Every piece
+//! carries the name it has in asyncio, so a reader who knows `loop.call_soon` or `Task.__step`
+//! finds its counterpart here by that name.
+//!
+//! ```
+//! use std::time::Duration;
+//! use steploop::EventLoop;
+//!
+//! let lp = EventLoop::with_virtual_clock();
+//! lp.call_soon(|lp| lp.print("hello"));
+//! lp.call_later(Duration::from_secs(1), |lp| {
+//!     lp.print("bye, one second later");
+//!     lp.stop();
+//! });
+//! lp.run_forever().unwrap();
+//! ```
+//!
+//! # Layout
+//! Each module is one concept, and the book's chapters build them in this order:
+//!
+//! | module | asyncio | chapter |
+//! |---|---|---|
+//! | [`handle`](Handle) | `asyncio.Handle`, `loop.call_soon` | 3, The ready deque |
+//! | `event_loop` ([`EventLoop`]) | `BaseEventLoop`, `_run_once`, `run_forever`, `stop` | 3, The ready deque |
+//! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
+//! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
+//! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
+//! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
+//! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
+//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, ... | all |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod clock;
 mod error;
+mod event_loop;
+mod exception_handler;
+mod handle;
+mod timers;
+pub mod trace;
+
 pub mod executor;
 
+pub use clock::ClockKind;
 pub use error::Error;
+pub use event_loop::{get_running_loop, EventLoop, Labelled};
+pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use handle::{Callback, Handle, Label};
+pub use timers::TimerHandle;

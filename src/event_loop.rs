@@ -1,0 +1,697 @@
+//! `EventLoop`: the ready deque, the timer heap, and the tick that drives them
+//! (asyncio's `BaseEventLoop`).
+//!
+//! The whole loop is one idea repeated: a *tick* (asyncio's `_run_once`) takes the handles that
+//! are ready, runs each once, and comes back for more. Everything else — timers, futures, tasks,
+//! I/O, threads — ends up as a handle on the ready deque.
+//!
+//! Invariants, stated once:
+//! - `ready` holds handles in the order they were scheduled; a tick runs exactly the handles
+//!   that were in it when the tick began, so what they schedule waits for the next tick.
+//! - `scheduled` holds every timer that has neither come due nor been dropped; cancelled timers
+//!   may linger in it (they are counted, and dropped lazily or in bulk).
+//! - The loop never busy-waits: when nothing is ready it waits for the nearest deadline in
+//!   `mio::Poll::poll` (or, on a virtual clock, jumps to it), and when nothing at all is left
+//!   that could ever become ready it reports [`Error::Stalled`] instead of hanging.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::clock::{to_nanos, Clock, ClockKind};
+use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+use crate::handle::{Callback, Handle, Label};
+use crate::timers::{TimerHandle, TimerHeap};
+use crate::trace::{Event, Trace};
+use crate::Error;
+
+/// An event loop: callbacks, timers and (in later chapters) futures, tasks and I/O, run one tick
+/// at a time on the current thread (asyncio's `asyncio.AbstractEventLoop`).
+///
+/// `EventLoop` is a cheap, clonable reference to one loop (an `Rc`): clones are the same loop.
+/// It is neither `Send` nor `Sync`; a loop belongs to the thread that created it.
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::new();
+/// lp.call_soon(|lp| {
+///     println!("hello");
+///     lp.stop();
+/// });
+/// lp.run_forever().unwrap();
+/// lp.close().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct EventLoop {
+    inner: Rc<Inner>,
+}
+
+/// The loop's state. Each piece sits in its own cell so that a callback can schedule, cancel
+/// and read the clock while the loop is in the middle of a tick: the loop never holds a borrow
+/// while user code runs.
+pub(crate) struct Inner {
+    /// Handles ready to run, in order (asyncio's `_ready`).
+    ready: RefCell<VecDeque<Handle>>,
+    /// Timers waiting for their deadline (asyncio's `_scheduled`).
+    scheduled: RefCell<TimerHeap>,
+    clock: Clock,
+    /// Set by `stop()`: finish the current tick, then return from `run_forever`.
+    stopping: Cell<bool>,
+    running: Cell<bool>,
+    closed: Cell<bool>,
+    /// Ticks run so far; the trace numbers ticks with it.
+    ticks: Cell<u64>,
+    /// The loop's "select": created on first use, since a loop that never waits for a timer
+    /// (or, later, for I/O) never needs the epoll instance.
+    selector: RefCell<Option<Selector>>,
+    /// Whether events are being recorded; checked before building any event.
+    tracing: Cell<bool>,
+    trace: RefCell<Trace>,
+    exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
+}
+
+/// The poll instance and its event buffer.
+struct Selector {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+thread_local! {
+    /// The loop running on this thread, if any (asyncio's `_running_loop`).
+    static RUNNING_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
+}
+
+/// The loop running on the current thread, if one is running (`asyncio.get_running_loop()`).
+///
+/// # Examples
+/// ```
+/// use steploop::{get_running_loop, EventLoop};
+/// assert!(get_running_loop().is_none());
+/// let lp = EventLoop::new();
+/// lp.call_soon(|lp| {
+///     assert!(get_running_loop().is_some());
+///     lp.stop();
+/// });
+/// lp.run_forever().unwrap();
+/// ```
+pub fn get_running_loop() -> Option<EventLoop> {
+    RUNNING_LOOP.with(|running| running.borrow().clone())
+}
+
+impl EventLoop {
+    /// A new loop on the real monotonic clock (`asyncio.new_event_loop()`).
+    pub fn new() -> EventLoop {
+        EventLoop::with_clock(ClockKind::Real)
+    }
+
+    /// A new loop on a virtual clock: time starts at 0, stands still while callbacks run, and
+    /// jumps to the next deadline when nothing is ready. Timer programs run instantly and print
+    /// the same times on every run.
+    pub fn with_virtual_clock() -> EventLoop {
+        EventLoop::with_clock(ClockKind::Virtual)
+    }
+
+    /// A new loop on the given clock.
+    pub fn with_clock(kind: ClockKind) -> EventLoop {
+        EventLoop {
+            inner: Rc::new(Inner {
+                ready: RefCell::new(VecDeque::new()),
+                scheduled: RefCell::new(TimerHeap::default()),
+                clock: Clock::new(kind),
+                stopping: Cell::new(false),
+                running: Cell::new(false),
+                closed: Cell::new(false),
+                ticks: Cell::new(0),
+                selector: RefCell::new(None),
+                tracing: Cell::new(false),
+                trace: RefCell::new(Trace::default()),
+                exception_handler: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// Which clock this loop runs on.
+    pub fn clock_kind(&self) -> ClockKind {
+        self.inner.clock.kind()
+    }
+
+    // ANCHOR: call_soon
+    /// Schedules `callback` to run on the next tick, after the handles already ready
+    /// (`loop.call_soon(callback)`).
+    ///
+    /// Callbacks run in the order they were scheduled. A callback scheduled while a tick is
+    /// running waits for the next tick, so a callback that keeps rescheduling itself cannot
+    /// starve the others.
+    ///
+    /// # Panics
+    /// If the loop is closed: a closed loop will never run the callback.
+    ///
+    /// # Implementation notes
+    /// One allocation (the handle, which holds the closure) and a push onto a `VecDeque`.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::new();
+    /// lp.call_soon(|_| println!("first"));
+    /// lp.call_soon(|_| println!("second"));
+    /// lp.run_once().unwrap(); // prints "first", then "second"
+    /// ```
+    pub fn call_soon<F: Callback>(&self, callback: F) -> Handle {
+        self.call_soon_labelled(Label::of_type::<F>(), callback)
+    }
+
+    fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
+        self.check_open("call_soon");
+        let handle = Handle::new(label, callback);
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(handle.label().clone()));
+        }
+        self.inner.ready.borrow_mut().push_back(handle.clone());
+        handle
+    }
+    // ANCHOR_END: call_soon
+
+    /// Schedules the next callback under a label of your choosing, shown in traces and error
+    /// reports instead of the function's name — as asyncio's `Handle` repr shows the callback's
+    /// arguments.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::new();
+    /// let n = 2;
+    /// let handle = lp.with_label(format!("count({n})")).call_soon(move |_| println!("{n}"));
+    /// assert_eq!(handle.label().to_string(), "count(2)");
+    /// ```
+    pub fn with_label(&self, label: impl Into<Cow<'static, str>>) -> Labelled<'_> {
+        Labelled {
+            event_loop: self,
+            label: Label::new(label),
+        }
+    }
+
+    /// The loop's current time, measured from the loop's creation (`loop.time()`).
+    ///
+    /// On a virtual clock this is the time the loop has jumped to; it does not move while
+    /// callbacks run.
+    pub fn time(&self) -> Duration {
+        Duration::from_nanos(self.inner.clock.now())
+    }
+
+    /// Schedules `callback` to run once `delay` has passed (`loop.call_later(delay, callback)`).
+    ///
+    /// The deadline is `time() + delay`. Timers with the same deadline run in the order they
+    /// were scheduled.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    ///
+    /// # Implementation notes
+    /// A clock read, one allocation and a push onto a binary heap: O(log n) in the number of
+    /// pending timers.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.call_later(Duration::from_secs(3), |lp| lp.stop());
+    /// lp.run_forever().unwrap();
+    /// assert_eq!(lp.time(), Duration::from_secs(3)); // and no real time passed
+    /// ```
+    pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
+        self.call_later_labelled(Label::of_type::<F>(), delay, callback)
+    }
+
+    fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
+        self.check_open("call_later");
+        let delay = to_nanos(delay);
+        let when = self.inner.clock.now().saturating_add(delay);
+        let handle = Handle::new(label, f);
+        if self.inner.tracing.get() {
+            let label = handle.label().clone();
+            self.record(Event::CallLater { label, delay, when });
+        }
+        self.schedule_timer(when, handle)
+    }
+
+    /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
+    ///
+    /// A deadline in the past makes the timer due on the next tick.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::with_virtual_clock();
+    /// let timer = lp.call_at(Duration::from_millis(2500), |lp| lp.stop());
+    /// assert_eq!(timer.when(), Duration::from_millis(2500));
+    /// lp.run_forever().unwrap();
+    /// ```
+    pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
+        self.call_at_labelled(Label::of_type::<F>(), when, callback)
+    }
+
+    fn call_at_labelled(&self, label: Label, when: Duration, f: impl Callback) -> TimerHandle {
+        self.check_open("call_at");
+        let when = to_nanos(when);
+        let handle = Handle::new(label, f);
+        if self.inner.tracing.get() {
+            self.record(Event::CallAt {
+                label: handle.label().clone(),
+                when,
+            });
+        }
+        self.schedule_timer(when, handle)
+    }
+
+    fn schedule_timer(&self, when: u64, handle: Handle) -> TimerHandle {
+        self.inner.scheduled.borrow_mut().push(when, handle.clone());
+        TimerHandle::new(handle, when, Rc::downgrade(&self.inner))
+    }
+
+    /// Runs the loop until `stop()` is called (`loop.run_forever()`).
+    ///
+    /// # Errors
+    /// - [`Error::Closed`] if the loop was closed; [`Error::AlreadyRunning`] if this loop, or
+    ///   another, is already running on this thread.
+    /// - [`Error::Stalled`] if nothing is ready and nothing could ever become ready (no timers,
+    ///   no I/O, no work from other threads) while `stop()` has not been called: asyncio would
+    ///   block forever here. The loop is left as it was and can be run again.
+    /// - [`Error::Io`] if the operating system's poll fails.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::new();
+    /// lp.call_soon(|lp| lp.stop());
+    /// lp.run_forever().unwrap();
+    /// assert!(!lp.is_running());
+    /// ```
+    pub fn run_forever(&self) -> Result<(), Error> {
+        let _running = self.enter_running()?;
+        loop {
+            self.run_tick()?;
+            if self.inner.stopping.get() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Runs exactly one tick: waits for the first handle to become ready if none is, then runs
+    /// every handle that is ready (asyncio's `_run_once`, made public for teaching and testing).
+    ///
+    /// # Errors
+    /// As [`run_forever`](EventLoop::run_forever).
+    pub fn run_once(&self) -> Result<(), Error> {
+        let _running = self.enter_running()?;
+        self.run_tick()
+    }
+
+    /// Asks the loop to stop once the current tick is over (`loop.stop()`).
+    ///
+    /// Called before `run_forever`, it makes the next `run_forever` run one tick and return,
+    /// as in asyncio.
+    pub fn stop(&self) {
+        self.inner.stopping.set(true);
+        if self.inner.tracing.get() {
+            self.record(Event::Stop);
+        }
+    }
+
+    /// True while `run_forever` or `run_once` is running (`loop.is_running()`).
+    pub fn is_running(&self) -> bool {
+        self.inner.running.get()
+    }
+
+    /// True once the loop was closed (`loop.is_closed()`).
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
+    }
+
+    /// Closes the loop: drops every pending handle and timer without running them, and
+    /// releases the poll instance (`loop.close()`). Closing twice does nothing.
+    ///
+    /// # Errors
+    /// [`Error::Runtime`] if the loop is running: stop it, and close it once `run_forever`
+    /// has returned.
+    pub fn close(&self) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::Runtime(
+                "cannot close a running event loop: call stop() and close the loop after \
+                 run_forever() has returned"
+                    .into(),
+            ));
+        }
+        if self.inner.closed.replace(true) {
+            return Ok(());
+        }
+        // Take everything out before dropping it: dropping a callback runs the destructors of
+        // whatever it captured, and those may touch the loop.
+        let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
+        let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
+        let selector = self.inner.selector.borrow_mut().take();
+        for handle in ready {
+            handle.cancel();
+        }
+        scheduled.clear();
+        drop(selector);
+        Ok(())
+    }
+
+    /// Switches recording of the scheduling trace on or off for this loop.
+    pub fn set_trace(&self, on: bool) {
+        self.inner.tracing.set(on);
+    }
+
+    /// Returns what was recorded so far and starts a fresh recording.
+    pub fn take_trace(&self) -> Trace {
+        std::mem::take(&mut *self.inner.trace.borrow_mut())
+    }
+
+    /// Prints a line to standard output and, when tracing, records it in the trace, so that a
+    /// program's output and the loop's activity read as one story.
+    pub fn print(&self, line: impl fmt::Display) {
+        let line = line.to_string();
+        println!("{line}");
+        if self.inner.tracing.get() {
+            self.record(Event::Print(line));
+        }
+    }
+
+    /// Sets the function that receives errors nobody else can receive, such as a panic in a
+    /// callback (`loop.set_exception_handler(handler)`).
+    pub fn set_exception_handler(&self, handler: impl Fn(&EventLoop, &ExceptionContext) + 'static) {
+        *self.inner.exception_handler.borrow_mut() = Some(Rc::new(handler));
+    }
+
+    /// Goes back to the default handler, which logs (`loop.set_exception_handler(None)`).
+    pub fn reset_exception_handler(&self) {
+        *self.inner.exception_handler.borrow_mut() = None;
+    }
+
+    /// Reports an error to the loop's exception handler (`loop.call_exception_handler(context)`).
+    ///
+    /// A handler that panics is itself reported through the default handler, so a broken handler
+    /// cannot lose the original report or take the loop down.
+    pub fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.inner.exception_handler.borrow().clone();
+        let Some(handler) = handler else {
+            return default_exception_handler(context);
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(self, context))) {
+            default_exception_handler(
+                &ExceptionContext::new("Unhandled error in exception handler")
+                    .with_exception(Error::from_panic(payload)),
+            );
+            default_exception_handler(context);
+        }
+    }
+
+    fn check_open(&self, what: &str) {
+        if self.is_closed() {
+            panic!(
+                "{what} on a closed event loop: the callback would never run; \
+                 schedule it before close(), or create a new EventLoop"
+            );
+        }
+    }
+
+    fn record(&self, event: Event) {
+        self.inner.trace.borrow_mut().push(event);
+    }
+
+    /// Marks the loop running on this thread until the guard is dropped.
+    fn enter_running(&self) -> Result<RunningGuard<'_>, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        RUNNING_LOOP.with(|running| {
+            let mut running = running.borrow_mut();
+            if running.is_some() {
+                return Err(Error::AlreadyRunning);
+            }
+            *running = Some(self.clone());
+            Ok(())
+        })?;
+        self.inner.running.set(true);
+        Ok(RunningGuard { event_loop: self })
+    }
+
+    // ANCHOR: run_tick
+    /// One tick (asyncio's `_run_once`): drop cancelled timers, wait until something is ready,
+    /// move the timers that came due onto the ready deque, then run exactly the handles that are
+    /// ready now.
+    fn run_tick(&self) -> Result<(), Error> {
+        let inner = &*self.inner;
+        self.drop_cancelled_timers();
+
+        // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
+        // makes no system call and reads no clock: that keeps a chain of callbacks cheap.
+        if inner.ready.borrow().is_empty() && !inner.stopping.get() {
+            let next_deadline = inner.scheduled.borrow().next_deadline();
+            match next_deadline {
+                Some(when) => self.wait_until(when)?,
+                None => return Err(stalled()),
+            }
+        }
+
+        let due = self.move_due_timers();
+
+        // Handles scheduled from now on land behind this count and wait for the next tick.
+        let ntodo = inner.ready.borrow().len();
+        let tick = inner.ticks.get() + 1;
+        inner.ticks.set(tick);
+        if inner.tracing.get() {
+            let ready = inner
+                .ready
+                .borrow()
+                .iter()
+                .map(|h| h.label().clone())
+                .collect();
+            self.record(Event::Tick {
+                tick,
+                time: inner.clock.now(),
+                due,
+                ready,
+            });
+        }
+        for _ in 0..ntodo {
+            let Some(handle) = inner.ready.borrow_mut().pop_front() else {
+                break;
+            };
+            self.run_handle(&handle);
+        }
+        Ok(())
+    }
+    // ANCHOR_END: run_tick
+
+    /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
+    fn run_handle(&self, handle: &Handle) {
+        if handle.cancelled() {
+            if self.inner.tracing.get() {
+                self.record(Event::SkipCancelled(handle.label().clone()));
+            }
+            return;
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::Run(handle.label().clone()));
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle.run(self))) {
+            let error = Error::from_panic(payload);
+            if self.inner.tracing.get() {
+                let message = match &error {
+                    Error::Panicked(message) => message.to_string(),
+                    other => other.to_string(),
+                };
+                self.record(Event::Panicked {
+                    label: handle.label().clone(),
+                    message,
+                });
+            }
+            let context =
+                ExceptionContext::new(format!("Exception in callback {}", handle.label()))
+                    .with_exception(error)
+                    .with_handle(format!("{handle:?}"));
+            self.call_exception_handler(&context);
+        }
+    }
+
+    /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
+    /// that have reached the top (the only ones that would delay the next deadline).
+    fn drop_cancelled_timers(&self) {
+        let inner = &*self.inner;
+        let mut scheduled = inner.scheduled.borrow_mut();
+        if scheduled.needs_compaction() {
+            let dropped = scheduled.compact();
+            if inner.tracing.get() {
+                let left = scheduled.len();
+                drop(scheduled);
+                self.record(Event::CompactTimers { dropped, left });
+            }
+            return;
+        }
+        while let Some(handle) = scheduled.pop_cancelled() {
+            if inner.tracing.get() {
+                self.record(Event::DropCancelledTimer(handle.label().clone()));
+            }
+        }
+    }
+
+    /// Waits until loop time `when`: a virtual clock jumps there; a real clock blocks in
+    /// `mio::Poll::poll` with that timeout (the loop's `select`).
+    fn wait_until(&self, when: u64) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let from = inner.clock.now();
+        if when > from {
+            match &inner.clock {
+                Clock::Virtual { .. } => inner.clock.advance_to(when),
+                Clock::Real { .. } => self.poll(Some(Duration::from_nanos(when - from)))?,
+            }
+        }
+        if inner.tracing.get() {
+            let until = inner.clock.now();
+            if until > from {
+                self.record(Event::Wait { from, until });
+            }
+        }
+        Ok(())
+    }
+
+    /// Blocks in the poll instance for at most `timeout`.
+    fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let mut selector = self.inner.selector.borrow_mut();
+        let selector = match &mut *selector {
+            Some(selector) => selector,
+            empty => empty.insert(Selector {
+                poll: mio::Poll::new()?,
+                events: mio::Events::with_capacity(1024),
+            }),
+        };
+        match selector.poll.poll(&mut selector.events, timeout) {
+            // A signal cut the wait short: the tick simply finds nothing due yet.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(()),
+            result => Ok(result?),
+        }
+    }
+
+    /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
+    /// when tracing (an empty, unallocated `Vec` otherwise).
+    fn move_due_timers(&self) -> Vec<Label> {
+        let inner = &*self.inner;
+        let mut due = Vec::new();
+        let mut scheduled = inner.scheduled.borrow_mut();
+        if scheduled.is_empty() {
+            return due;
+        }
+        let now = inner.clock.now();
+        let mut ready = inner.ready.borrow_mut();
+        while let Some((_, handle)) = scheduled.pop_due(now) {
+            if inner.tracing.get() {
+                let label = handle.label().clone();
+                if handle.cancelled() {
+                    inner
+                        .trace
+                        .borrow_mut()
+                        .push(Event::DropCancelledTimer(label));
+                    continue;
+                }
+                due.push(label);
+            } else if handle.cancelled() {
+                continue;
+            }
+            ready.push_back(handle);
+        }
+        due
+    }
+}
+
+impl Inner {
+    /// A `TimerHandle` was cancelled: count it if it is still in the heap, and trace it.
+    pub(crate) fn timer_cancelled(&self, handle: &Handle, when: u64, was_in_heap: bool) {
+        if was_in_heap {
+            self.scheduled.borrow_mut().note_cancelled();
+            if self.tracing.get() {
+                self.trace.borrow_mut().push(Event::CancelTimer {
+                    label: handle.label().clone(),
+                    when,
+                });
+            }
+        }
+    }
+}
+
+fn stalled() -> Error {
+    Error::Stalled(
+        "nothing is ready and nothing can become ready: no timers are pending and nothing \
+         else can wake the loop, yet stop() was never called; schedule work first, or call \
+         stop() from the last callback"
+            .into(),
+    )
+}
+
+/// Clears the running state however `run_forever` ends, including by an error.
+struct RunningGuard<'a> {
+    event_loop: &'a EventLoop,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        let inner = &self.event_loop.inner;
+        inner.running.set(false);
+        inner.stopping.set(false);
+        RUNNING_LOOP.with(|running| running.borrow_mut().take());
+    }
+}
+
+/// A label waiting for the callback it names; made by [`EventLoop::with_label`].
+#[derive(Debug)]
+pub struct Labelled<'a> {
+    event_loop: &'a EventLoop,
+    label: Label,
+}
+
+impl Labelled<'_> {
+    /// [`EventLoop::call_soon`] under this label.
+    pub fn call_soon(self, callback: impl Callback) -> Handle {
+        self.event_loop.call_soon_labelled(self.label, callback)
+    }
+
+    /// [`EventLoop::call_later`] under this label.
+    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
+        self.event_loop
+            .call_later_labelled(self.label, delay, callback)
+    }
+
+    /// [`EventLoop::call_at`] under this label.
+    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
+        self.event_loop.call_at_labelled(self.label, when, callback)
+    }
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("clock", &self.clock_kind())
+            .field("running", &self.is_running())
+            .field("closed", &self.is_closed())
+            .field("ready", &self.inner.ready.borrow().len())
+            .field("scheduled", &self.inner.scheduled.borrow().len())
+            .finish()
+    }
+}

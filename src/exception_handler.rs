@@ -1,0 +1,72 @@
+//! The loop's exception handler: where errors that no caller can receive are reported.
+//!
+//! A panic inside a callback has nobody to propagate to: the caller of `call_soon` is long gone.
+//! asyncio catches such exceptions and calls `loop.call_exception_handler(context)`, whose
+//! default logs the context. steploop does the same, through the `log` crate, so the loop keeps
+//! running and nothing is lost silently.
+
+use std::fmt;
+
+use crate::{Error, EventLoop};
+
+/// What happened, for the exception handler (asyncio's `context` dict).
+///
+/// asyncio's context is a dict with keys such as `message`, `exception`, `handle`, `future` and
+/// `task`; here they are fields, `None` when they do not apply.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ExceptionContext {
+    /// What went wrong, in a sentence: "Exception in callback greet".
+    pub message: String,
+    /// The error, when there is one.
+    pub exception: Option<Error>,
+    /// The handle whose callback failed, as `<Handle label>`.
+    pub handle: Option<String>,
+}
+
+impl ExceptionContext {
+    /// A context with only a message.
+    pub fn new(message: impl Into<String>) -> ExceptionContext {
+        ExceptionContext {
+            message: message.into(),
+            ..ExceptionContext::default()
+        }
+    }
+
+    /// Adds the error.
+    pub fn with_exception(mut self, exception: Error) -> ExceptionContext {
+        self.exception = Some(exception);
+        self
+    }
+
+    /// Adds the handle description.
+    pub fn with_handle(mut self, handle: impl Into<String>) -> ExceptionContext {
+        self.handle = Some(handle.into());
+        self
+    }
+}
+
+/// Renders as asyncio's default handler logs it: the message first, then the other keys in
+/// sorted order, one per line.
+impl fmt::Display for ExceptionContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(exception) = &self.exception {
+            write!(f, "\nexception: {exception}")?;
+        }
+        if let Some(handle) = &self.handle {
+            write!(f, "\nhandle: {handle}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A function that receives what the loop could not hand to anyone else
+/// (the `handler(loop, context)` of `loop.set_exception_handler`).
+pub type ExceptionHandler = dyn Fn(&EventLoop, &ExceptionContext);
+
+/// The handler used when none is set (`loop.default_exception_handler`): logs the context at
+/// error level through the `log` crate.
+pub fn default_exception_handler(context: &ExceptionContext) {
+    log::error!("{context}");
+}

@@ -1,0 +1,242 @@
+//! `Handle`: a callback waiting in the loop's ready deque (asyncio's `events.Handle`).
+//!
+//! asyncio's loop never calls your function directly: `call_soon(cb)` wraps it in a `Handle`
+//! and appends the handle to `_ready`; the next tick pops it and calls `handle._run()`. The same
+//! handle is returned to you so that you can `cancel()` it before it runs. steploop does the
+//! same: one heap allocation holds the callback, its cancelled flag and its label, and both the
+//! ready deque and the caller hold a reference-counted pointer to it.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::EventLoop;
+
+/// The callbacks the loop runs: a closure or function that receives the loop running it, so
+/// that it can schedule more work without capturing a clone of the loop.
+///
+/// A callback's label in traces is its function's name (`hello`), or `main::{closure}` for a
+/// closure; [`EventLoop::with_label`] chooses another (`count(2)`), as asyncio's `Handle` repr
+/// shows the function and its arguments.
+pub trait Callback: FnOnce(&EventLoop) + 'static {}
+
+impl<F: FnOnce(&EventLoop) + 'static> Callback for F {}
+
+/// The name a handle carries into traces: never an address, so traces are deterministic.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Label(LabelText);
+
+#[derive(Clone, PartialEq, Eq)]
+enum LabelText {
+    /// `std::any::type_name` of the callback, shortened only when displayed: shortening is
+    /// string work that a loop with tracing off should not pay for on every `call_soon`.
+    TypeName(&'static str),
+    Given(Cow<'static, str>),
+}
+
+impl Label {
+    /// A label given as text.
+    pub fn new(text: impl Into<Cow<'static, str>>) -> Label {
+        Label(LabelText::Given(text.into()))
+    }
+
+    /// The default label of a callback of type `F`: its function's name.
+    pub(crate) fn of_type<F>() -> Label {
+        Label(LabelText::TypeName(std::any::type_name::<F>()))
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            LabelText::Given(text) => f.write_str(text),
+            LabelText::TypeName(name) => f.write_str(&short_type_name(name)),
+        }
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `my_crate::hello` → `hello`; `my_crate::main::{{closure}}` → `main::{closure}`.
+fn short_type_name(name: &str) -> String {
+    // Generic arguments may contain `::` too; cut them off before splitting the path.
+    let path = name.split('<').next().unwrap_or(name);
+    let segments: Vec<&str> = path.split("::").collect();
+    let closures = segments
+        .iter()
+        .rev()
+        .take_while(|s| **s == "{{closure}}")
+        .count();
+    let function = segments
+        .len()
+        .checked_sub(closures + 1)
+        .map_or(path, |i| segments[i]);
+    if closures == 0 {
+        function.to_string()
+    } else {
+        format!("{function}::{{closure}}")
+    }
+}
+
+/// The state a handle shares between the ready deque (or timer heap) and its owner.
+pub(crate) trait RawHandle {
+    fn label(&self) -> &Label;
+    fn is_cancelled(&self) -> bool;
+    /// Marks the handle cancelled and drops its callback (releasing whatever the closure
+    /// captured, as asyncio sets `_callback = None`). Returns true if the handle was still
+    /// waiting in the timer heap, so that the loop can count cancelled timers.
+    fn cancel(&self) -> bool;
+    /// Runs the callback, unless it was cancelled or has already run.
+    fn run(&self, event_loop: &EventLoop);
+    fn set_in_heap(&self, in_heap: bool);
+}
+
+/// One allocation per callback: the flags, the label and the closure itself.
+struct HandleCell<F> {
+    cancelled: Cell<bool>,
+    /// True while a timer waits in the loop's `scheduled` heap (asyncio's
+    /// `TimerHandle._scheduled`).
+    in_heap: Cell<bool>,
+    label: Label,
+    callback: Cell<Option<F>>,
+}
+
+impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
+    fn label(&self) -> &Label {
+        &self.label
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    fn cancel(&self) -> bool {
+        if self.cancelled.replace(true) {
+            return false;
+        }
+        drop(self.callback.take());
+        self.in_heap.get()
+    }
+
+    fn run(&self, event_loop: &EventLoop) {
+        if let Some(callback) = self.callback.take() {
+            callback(event_loop);
+        }
+    }
+
+    fn set_in_heap(&self, in_heap: bool) {
+        self.in_heap.set(in_heap);
+    }
+}
+
+/// A scheduled callback: what `call_soon` returns and what the ready deque holds
+/// (asyncio's `asyncio.Handle`).
+///
+/// # Notes
+/// Cancelling a handle that has already run, or cancelling twice, does nothing. A cancelled
+/// handle stays in the deque until its tick comes and is skipped then, as in asyncio.
+///
+/// # Implementation notes
+/// A `Handle` is an `Rc` of one heap block holding the callback, so `call_soon` costs one
+/// allocation and the handle you get back costs a reference-count increment. `Handle` is
+/// neither `Send` nor `Sync`: handles belong to the loop's thread.
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::new();
+/// let handle = lp.call_soon(|_| unreachable!("cancelled before it could run"));
+/// handle.cancel();
+/// assert!(handle.cancelled());
+/// lp.run_once().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    raw: Rc<dyn RawHandle>,
+}
+
+impl Handle {
+    pub(crate) fn new(label: Label, function: impl Callback) -> Handle {
+        Handle {
+            raw: Rc::new(HandleCell {
+                cancelled: Cell::new(false),
+                in_heap: Cell::new(false),
+                label,
+                callback: Cell::new(Some(function)),
+            }),
+        }
+    }
+
+    /// Cancels the callback: it will not run (`Handle.cancel()`).
+    pub fn cancel(&self) {
+        self.raw.cancel();
+    }
+
+    /// True once `cancel` was called (`Handle.cancelled()`).
+    pub fn cancelled(&self) -> bool {
+        self.raw.is_cancelled()
+    }
+
+    /// The label shown for this handle in traces and error reports.
+    pub fn label(&self) -> &Label {
+        self.raw.label()
+    }
+
+    /// Cancels, and tells whether the handle was waiting in the timer heap.
+    pub(crate) fn cancel_in_heap(&self) -> bool {
+        self.raw.cancel()
+    }
+
+    pub(crate) fn set_in_heap(&self, in_heap: bool) {
+        self.raw.set_in_heap(in_heap);
+    }
+
+    pub(crate) fn run(&self, event_loop: &EventLoop) {
+        self.raw.run(event_loop);
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.cancelled() { " cancelled" } else { "" };
+        write!(f, "<Handle {}{state}>", self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_shortened_for_readers() {
+        assert_eq!(short_type_name("ch03::hello"), "hello");
+        assert_eq!(
+            short_type_name("ch03::main::{{closure}}"),
+            "main::{closure}"
+        );
+        assert_eq!(
+            short_type_name("ch03::main::{{closure}}::{{closure}}"),
+            "main::{closure}"
+        );
+        assert_eq!(short_type_name("a::step<b::C>"), "step");
+        assert_eq!(short_type_name("hello"), "hello");
+    }
+
+    fn hello(_: &EventLoop) {}
+
+    #[test]
+    fn a_function_is_labelled_by_its_name() {
+        let lp = EventLoop::new();
+        assert_eq!(lp.call_soon(hello).label().to_string(), "hello");
+        let closure = lp.call_soon(|_| {});
+        assert_eq!(
+            closure.label().to_string(),
+            "a_function_is_labelled_by_its_name::{closure}"
+        );
+    }
+}

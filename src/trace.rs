@@ -1,0 +1,251 @@
+//! Scheduling traces: what the loop did, tick by tick.
+//!
+//! With tracing switched on (`EventLoop::set_trace(true)`) the loop records typed [`Event`]s:
+//! each tick and its ready handles, each handle it ran, what that handle scheduled, which timers
+//! came due, which handles were skipped because they were cancelled. A [`Trace`] renders them
+//! as plain text that reads like the walkthroughs in the book:
+//!
+//! ```text
+//! tick 1  t=0.000  ready: [main]
+//!   main
+//!     call_later 1.000 s → ping at t=1.000
+//! … wait 1.000 s: nothing ready, the next timer is due at t=1.000
+//! tick 2  t=1.000  due: [ping]  ready: [ping]
+//!   ping
+//! ```
+//!
+//! Traces are deterministic: handles are shown by their labels (never by address), ticks are
+//! numbered per loop from 1, and times are loop times — exact on a virtual clock.
+//!
+//! # Implementation notes
+//! Recording is switched per loop. When it is off, each place that could record checks one
+//! `Cell<bool>` and moves on: no event is built, no label cloned, nothing allocated.
+
+use std::fmt::{self, Write as _};
+
+use crate::handle::Label;
+
+/// One thing the loop did. The events are typed, not text, so that the same record can be
+/// rendered as text here and drawn as a timeline elsewhere.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A tick began running its handles: the tick number (from 1), the loop time, the timers
+    /// that came due and were moved to the ready deque, and every handle ready at that moment.
+    Tick {
+        /// The tick's number, counted from 1 per loop.
+        tick: u64,
+        /// Loop time in nanoseconds.
+        time: u64,
+        /// Timers moved from the heap to the ready deque at the start of this tick.
+        due: Vec<Label>,
+        /// The whole ready deque as the tick began: exactly the handles this tick will run.
+        ready: Vec<Label>,
+    },
+    /// Nothing was ready, so the loop waited for its next timer (on a virtual clock: jumped).
+    Wait {
+        /// Loop time when the wait began, in nanoseconds.
+        from: u64,
+        /// Loop time when it ended.
+        until: u64,
+    },
+    /// A handle ran.
+    Run(Label),
+    /// A handle was cancelled before its turn, so the tick skipped it.
+    SkipCancelled(Label),
+    /// `call_soon`: a handle was appended to the ready deque.
+    CallSoon(Label),
+    /// `call_later`: a timer was pushed onto the heap, due `delay` from `now`.
+    CallLater {
+        /// The callback's label.
+        label: Label,
+        /// The delay asked for, in nanoseconds.
+        delay: u64,
+        /// The deadline in loop time, in nanoseconds.
+        when: u64,
+    },
+    /// `call_at`: a timer was pushed onto the heap for an absolute loop time.
+    CallAt {
+        /// The callback's label.
+        label: Label,
+        /// The deadline in loop time, in nanoseconds.
+        when: u64,
+    },
+    /// A timer still in the heap was cancelled.
+    CancelTimer {
+        /// The timer's label.
+        label: Label,
+        /// Its deadline, in nanoseconds.
+        when: u64,
+    },
+    /// A cancelled timer reached the top of the heap and was dropped without running.
+    DropCancelledTimer(Label),
+    /// More than half of the heap was cancelled timers, so the heap was rebuilt without them.
+    CompactTimers {
+        /// How many cancelled timers were dropped.
+        dropped: usize,
+        /// How many timers remain.
+        left: usize,
+    },
+    /// A line printed by a callback with `EventLoop::print`.
+    Print(String),
+    /// A callback panicked; the panic was reported to the exception handler.
+    Panicked {
+        /// The handle that panicked.
+        label: Label,
+        /// The panic message.
+        message: String,
+    },
+    /// `stop()` was called: the loop will stop once the current tick is over.
+    Stop,
+}
+
+/// A recorded sequence of events; `Display` renders it as text.
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::with_virtual_clock();
+/// lp.set_trace(true);
+/// lp.call_soon(|lp| lp.stop());
+/// lp.run_forever().unwrap();
+/// let text = lp.take_trace().to_string();
+/// assert!(text.starts_with("tick 1  t=0.000  ready: ["));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    events: Vec<Event>,
+}
+
+impl Trace {
+    pub(crate) fn push(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// The recorded events, oldest first.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+/// Loop time as seconds with three decimals: `t=1.500`.
+pub(crate) struct Secs(pub(crate) u64);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Integer arithmetic, so that the text never depends on floating-point rounding.
+        let millis = (self.0 + 500_000) / 1_000_000;
+        write!(f, "{}.{:03}", millis / 1000, millis % 1000)
+    }
+}
+
+fn list(labels: &[Label]) -> String {
+    let mut out = String::from("[");
+    for (i, label) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{label}");
+    }
+    out.push(']');
+    out
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Three levels: loop-level lines at the margin, the handles a tick runs indented by
+        // two, and what each handle did indented by four.
+        for event in &self.events {
+            match event {
+                Event::Tick {
+                    tick,
+                    time,
+                    due,
+                    ready,
+                } => {
+                    write!(f, "tick {tick}  t={}", Secs(*time))?;
+                    if !due.is_empty() {
+                        write!(f, "  due: {}", list(due))?;
+                    }
+                    writeln!(f, "  ready: {}", list(ready))?;
+                }
+                Event::Wait { from, until } => writeln!(
+                    f,
+                    "… wait {} s: nothing ready, the next timer is due at t={}",
+                    Secs(until - from),
+                    Secs(*until)
+                )?,
+                Event::DropCancelledTimer(label) => {
+                    writeln!(f, "… drop cancelled timer {label} from the heap")?
+                }
+                Event::CompactTimers { dropped, left } => writeln!(
+                    f,
+                    "… compact the timer heap: {dropped} cancelled timers dropped, {left} left"
+                )?,
+                Event::Run(label) => writeln!(f, "  {label}")?,
+                Event::SkipCancelled(label) => writeln!(f, "  {label}  (cancelled: skipped)")?,
+                Event::CallSoon(label) => writeln!(f, "    call_soon {label}")?,
+                Event::CallLater { label, delay, when } => writeln!(
+                    f,
+                    "    call_later {} s → {label} at t={}",
+                    Secs(*delay),
+                    Secs(*when)
+                )?,
+                Event::CallAt { label, when } => {
+                    writeln!(f, "    call_at t={} → {label}", Secs(*when))?
+                }
+                Event::CancelTimer { label, when } => {
+                    writeln!(f, "    cancel timer {label} (was due at t={})", Secs(*when))?
+                }
+                Event::Print(line) => writeln!(f, "    print \"{line}\"")?,
+                Event::Panicked { label, message } => writeln!(
+                    f,
+                    "    panicked in {label}: \"{message}\" (reported to the exception handler)"
+                )?,
+                Event::Stop => writeln!(f, "    stop")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_rounded_to_milliseconds_without_floats() {
+        assert_eq!(Secs(0).to_string(), "0.000");
+        assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
+        assert_eq!(Secs(999_999).to_string(), "0.001");
+        assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
+    }
+
+    #[test]
+    fn renders_each_level_at_its_indent() {
+        let mut trace = Trace::default();
+        trace.push(Event::Tick {
+            tick: 1,
+            time: 0,
+            due: vec![],
+            ready: vec![Label::new("a"), Label::new("b")],
+        });
+        trace.push(Event::Run(Label::new("a")));
+        trace.push(Event::CallSoon(Label::new("c")));
+        trace.push(Event::SkipCancelled(Label::new("b")));
+        trace.push(Event::Wait {
+            from: 0,
+            until: 2_000_000_000,
+        });
+        assert_eq!(
+            trace.to_string(),
+            "tick 1  t=0.000  ready: [a, b]\n  a\n    call_soon c\n  b  (cancelled: skipped)\n\
+             … wait 2.000 s: nothing ready, the next timer is due at t=2.000\n"
+        );
+    }
+}
