@@ -298,13 +298,16 @@ impl EventLoop {
     /// assert!(!lp.is_running());
     /// ```
     pub fn run_forever(&self) -> Result<(), Error> {
-        let _running = self.enter_running()?;
-        loop {
-            self.run_tick()?;
-            if self.inner.stopping.get() {
-                return Ok(());
+        let running = self.enter_running("run_forever")?;
+        let result = loop {
+            if let Err(error) = self.run_tick() {
+                break Err(error);
             }
-        }
+            if self.inner.stopping.get() {
+                break Ok(());
+            }
+        };
+        running.finish(result)
     }
 
     /// Runs exactly one tick: waits for the first handle to become ready if none is, then runs
@@ -313,8 +316,8 @@ impl EventLoop {
     /// # Errors
     /// As [`run_forever`](EventLoop::run_forever).
     pub fn run_once(&self) -> Result<(), Error> {
-        let _running = self.enter_running()?;
-        self.run_tick()
+        let running = self.enter_running("run_once")?;
+        running.finish(self.run_tick())
     }
 
     /// Asks the loop to stop once the current tick is over (`loop.stop()`).
@@ -326,6 +329,12 @@ impl EventLoop {
         if self.inner.tracing.get() {
             self.record(Event::Stop);
         }
+    }
+
+    /// How many timers the heap holds, counting cancelled ones not dropped yet: at most about
+    /// twice the live timers, since the heap is compacted when most of it is cancelled.
+    pub fn scheduled_timers(&self) -> usize {
+        self.inner.scheduled.borrow().len()
     }
 
     /// True while `run_forever` or `run_once` is running (`loop.is_running()`).
@@ -431,7 +440,7 @@ impl EventLoop {
     }
 
     /// Marks the loop running on this thread until the guard is dropped.
-    fn enter_running(&self) -> Result<RunningGuard<'_>, Error> {
+    fn enter_running(&self, method: &'static str) -> Result<RunningGuard<'_>, Error> {
         if self.is_closed() {
             return Err(Error::Closed);
         }
@@ -444,7 +453,14 @@ impl EventLoop {
             Ok(())
         })?;
         self.inner.running.set(true);
-        Ok(RunningGuard { event_loop: self })
+        if self.inner.tracing.get() {
+            self.record(Event::Running(method));
+        }
+        Ok(RunningGuard {
+            event_loop: self,
+            method,
+            error: None,
+        })
     }
 
     // ANCHOR: run_tick
@@ -642,14 +658,33 @@ fn stalled() -> Error {
 /// Clears the running state however `run_forever` ends, including by an error.
 struct RunningGuard<'a> {
     event_loop: &'a EventLoop,
+    method: &'static str,
+    error: Option<String>,
+}
+
+impl RunningGuard<'_> {
+    /// Passes `result` through, noting an error for the trace.
+    fn finish(mut self, result: Result<(), Error>) -> Result<(), Error> {
+        if let Err(error) = &result {
+            self.error = Some(error.to_string());
+        }
+        result
+    }
 }
 
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
-        let inner = &self.event_loop.inner;
+        let event_loop = self.event_loop;
+        let inner = &event_loop.inner;
         inner.running.set(false);
         inner.stopping.set(false);
         RUNNING_LOOP.with(|running| running.borrow_mut().take());
+        if inner.tracing.get() {
+            event_loop.record(Event::Returned {
+                method: self.method,
+                error: self.error.take(),
+            });
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //!   main
 //!     call_later 1.000 s → ping at t=1.000
 //! … wait 1.000 s: nothing ready, the next timer is due at t=1.000
-//! tick 2  t=1.000  due: [ping]  ready: [ping]
+//! tick 2  t=1.000  ready: [ping]  (it came due from the timer heap)
 //!   ping
 //! ```
 //!
@@ -98,6 +98,32 @@ pub enum Event {
     },
     /// `stop()` was called: the loop will stop once the current tick is over.
     Stop,
+    /// A `run_*` method began running the loop.
+    Running(&'static str),
+    /// A `run_*` method returned; `error` is set when it returned an error.
+    Returned {
+        /// The method: `run_forever`, `run_once`.
+        method: &'static str,
+        /// The error it returned, as text.
+        error: Option<String>,
+    },
+}
+
+impl Event {
+    /// True for what a callback (or the code outside the loop) does, as opposed to what the
+    /// loop itself does between callbacks.
+    fn is_action(&self) -> bool {
+        matches!(
+            self,
+            Event::CallSoon(_)
+                | Event::CallLater { .. }
+                | Event::CallAt { .. }
+                | Event::CancelTimer { .. }
+                | Event::Print(_)
+                | Event::Panicked { .. }
+                | Event::Stop
+        )
+    }
 }
 
 /// A recorded sequence of events; `Display` renders it as text.
@@ -159,8 +185,20 @@ fn list(labels: &[Label]) -> String {
 impl fmt::Display for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Three levels: loop-level lines at the margin, the handles a tick runs indented by
-        // two, and what each handle did indented by four.
+        // two, and what each handle did indented by four. Actions taken by the program itself,
+        // before or after running the loop, go under an "outside the loop" line.
+        let mut in_handle = false;
+        let mut outside_shown = false;
         for event in &self.events {
+            if event.is_action() {
+                if !in_handle && !outside_shown {
+                    writeln!(f, "outside the loop")?;
+                    outside_shown = true;
+                }
+            } else {
+                in_handle = matches!(event, Event::Run(_));
+                outside_shown = false;
+            }
             match event {
                 Event::Tick {
                     tick,
@@ -168,11 +206,15 @@ impl fmt::Display for Trace {
                     due,
                     ready,
                 } => {
-                    write!(f, "tick {tick}  t={}", Secs(*time))?;
-                    if !due.is_empty() {
-                        write!(f, "  due: {}", list(due))?;
+                    write!(f, "tick {tick}  t={}  ready: {}", Secs(*time), list(ready))?;
+                    // Due timers are appended to the deque, so they are the last ones listed.
+                    match (due.len(), ready.len()) {
+                        (0, _) => writeln!(f)?,
+                        (1, 1) => writeln!(f, "  (it came due from the timer heap)")?,
+                        (d, r) if d == r => writeln!(f, "  (all came due from the timer heap)")?,
+                        (1, _) => writeln!(f, "  (the last came due from the timer heap)")?,
+                        (d, _) => writeln!(f, "  (the last {d} came due from the timer heap)")?,
                     }
-                    writeln!(f, "  ready: {}", list(ready))?;
                 }
                 Event::Wait { from, until } => writeln!(
                     f,
@@ -208,6 +250,15 @@ impl fmt::Display for Trace {
                     "    panicked in {label}: \"{message}\" (reported to the exception handler)"
                 )?,
                 Event::Stop => writeln!(f, "    stop")?,
+                Event::Running(method) => writeln!(f, "{method}")?,
+                Event::Returned {
+                    method,
+                    error: None,
+                } => writeln!(f, "{method} returns")?,
+                Event::Returned {
+                    method,
+                    error: Some(error),
+                } => writeln!(f, "{method} returns an error: {error}")?,
             }
         }
         Ok(())
