@@ -140,7 +140,6 @@ impl EventLoop {
         self.inner.clock.kind()
     }
 
-    // ANCHOR: call_soon
     /// Schedules `callback` to run on the next tick, after the handles already ready
     /// (`loop.call_soon(callback)`).
     ///
@@ -162,6 +161,7 @@ impl EventLoop {
     /// lp.call_soon(|_| println!("second"));
     /// lp.run_once().unwrap(); // prints "first", then "second"
     /// ```
+    // ANCHOR: call_soon
     pub fn call_soon<F: Callback>(&self, callback: F) -> Handle {
         self.call_soon_labelled(Label::of_type::<F>(), callback)
     }
@@ -488,18 +488,7 @@ impl EventLoop {
         let tick = inner.ticks.get() + 1;
         inner.ticks.set(tick);
         if inner.tracing.get() {
-            let ready = inner
-                .ready
-                .borrow()
-                .iter()
-                .map(|h| h.label().clone())
-                .collect();
-            self.record(Event::Tick {
-                tick,
-                time: inner.clock.now(),
-                due,
-                ready,
-            });
+            self.record_tick(tick, due);
         }
         for _ in 0..ntodo {
             let Some(handle) = inner.ready.borrow_mut().pop_front() else {
@@ -510,6 +499,19 @@ impl EventLoop {
         Ok(())
     }
     // ANCHOR_END: run_tick
+
+    fn record_tick(&self, tick: u64, due: Vec<Label>) {
+        let inner = &*self.inner;
+        let ready = inner.ready.borrow();
+        let ready = ready.iter().map(|h| h.label().clone()).collect();
+        let time = inner.clock.now();
+        self.record(Event::Tick {
+            tick,
+            time,
+            due,
+            ready,
+        });
+    }
 
     /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
     fn run_handle(&self, handle: &Handle) {
@@ -563,6 +565,7 @@ impl EventLoop {
         }
     }
 
+    // ANCHOR: wait_until
     /// Waits until loop time `when`: a virtual clock jumps there; a real clock blocks in
     /// `mio::Poll::poll` with that timeout (the loop's `select`).
     fn wait_until(&self, when: u64) -> Result<(), Error> {
@@ -582,6 +585,8 @@ impl EventLoop {
         }
         Ok(())
     }
+
+    // ANCHOR_END: wait_until
 
     /// Blocks in the poll instance for at most `timeout`.
     fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {

@@ -96,6 +96,7 @@ pub(crate) trait RawHandle {
     fn set_in_heap(&self, in_heap: bool);
 }
 
+// ANCHOR: handle_cell
 /// One allocation per callback: the flags, the label and the closure itself.
 struct HandleCell<F> {
     cancelled: Cell<bool>,
@@ -105,6 +106,7 @@ struct HandleCell<F> {
     label: Label,
     callback: Cell<Option<F>>,
 }
+// ANCHOR_END: handle_cell
 
 impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
     fn label(&self) -> &Label {
@@ -115,6 +117,7 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
         self.cancelled.get()
     }
 
+    // ANCHOR: cancel_and_run
     fn cancel(&self) -> bool {
         if self.cancelled.replace(true) {
             return false;
@@ -128,6 +131,7 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
             callback(event_loop);
         }
     }
+    // ANCHOR_END: cancel_and_run
 
     fn set_in_heap(&self, in_heap: bool) {
         self.in_heap.set(in_heap);

@@ -18,6 +18,7 @@ use crate::handle::{Handle, Label};
 /// top costs less than rebuilding (asyncio's `_MIN_SCHEDULED_TIMER_HANDLES`).
 const MIN_TIMERS_TO_COMPACT: usize = 100;
 
+// ANCHOR: entry
 /// One timer in the heap.
 struct Entry {
     /// Loop time at which the callback is due, in nanoseconds.
@@ -49,6 +50,7 @@ impl PartialEq for Entry {
 }
 
 impl Eq for Entry {}
+// ANCHOR_END: entry
 
 /// The heap of pending timers, with a count of the cancelled ones still in it.
 #[derive(Default)]
@@ -80,6 +82,7 @@ impl TimerHeap {
         self.cancelled += 1;
     }
 
+    // ANCHOR: compaction
     /// True when cancelled timers are more than half of a heap worth compacting
     /// (asyncio: more than 100 timers, and more than 50% of them cancelled).
     pub(crate) fn needs_compaction(&self) -> bool {
@@ -94,6 +97,7 @@ impl TimerHeap {
         self.cancelled = 0;
         before - self.heap.len()
     }
+    // ANCHOR_END: compaction
 
     /// Removes a cancelled timer from the top of the heap, if the top is one.
     pub(crate) fn pop_cancelled(&mut self) -> Option<Handle> {
@@ -111,6 +115,7 @@ impl TimerHeap {
         self.heap.peek().map(|entry| entry.when)
     }
 
+    // ANCHOR: pop_due
     /// Removes and returns the earliest timer if it is due at `now`.
     pub(crate) fn pop_due(&mut self, now: u64) -> Option<(u64, Handle)> {
         if self.heap.peek()?.when > now {
@@ -123,6 +128,7 @@ impl TimerHeap {
         }
         Some((entry.when, entry.handle))
     }
+    // ANCHOR_END: pop_due
 
     /// Empties the heap, cancelling every timer (`loop.close()` does this).
     pub(crate) fn clear(&mut self) {

@@ -1,0 +1,25 @@
+//! The tour: every chapter's example, in the book's order, each under a heading.
+//!
+//! `cargo run --example tour` runs them all. Each example is also an ordinary program of its
+//! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
+//! so that there is exactly one copy of each.
+
+#[path = "ch03_ready_deque.rs"]
+mod ch03_ready_deque;
+#[path = "ch04_time.rs"]
+mod ch04_time;
+
+/// (chapter heading, example name, the example's `main`)
+const STOPS: &[(&str, &str, fn())] = &[
+    ("Chapter 3: The ready deque", "ch03_ready_deque", ch03_ready_deque::main),
+    ("Chapter 4: Time", "ch04_time", ch04_time::main),
+];
+
+fn main() {
+    for (heading, name, run) in STOPS {
+        let rule = "=".repeat(heading.len().max(name.len() + 24));
+        println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");
+        run();
+        println!();
+    }
+}
