@@ -11,7 +11,11 @@ mod ch04_time;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
-    ("Chapter 3: The ready deque", "ch03_ready_deque", ch03_ready_deque::main),
+    (
+        "Chapter 3: The ready deque",
+        "ch03_ready_deque",
+        ch03_ready_deque::main,
+    ),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
 ];
 
