@@ -4,6 +4,10 @@
 //! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
 //! so that there is exactly one copy of each.
 
+#[path = "ch01_count.rs"]
+mod ch01_count;
+#[path = "ch01_downloads.rs"]
+mod ch01_downloads;
 #[path = "ch03_ready_deque.rs"]
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
@@ -11,6 +15,16 @@ mod ch04_time;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
+    (
+        "Chapter 1: Why an event loop",
+        "ch01_count",
+        ch01_count::main,
+    ),
+    (
+        "Chapter 1: Why an event loop",
+        "ch01_downloads",
+        ch01_downloads::main,
+    ),
     (
         "Chapter 3: The ready deque",
         "ch03_ready_deque",

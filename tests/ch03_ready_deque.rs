@@ -285,3 +285,8 @@ fn get_running_loop_is_the_loop_running_the_callback() {
     assert!(*seen.borrow());
     assert!(steploop::get_running_loop().is_none());
 }
+
+#[test]
+fn the_example_program_runs() {
+    example::main();
+}

@@ -230,3 +230,8 @@ fn the_real_clock_waits_in_poll_without_spinning() {
         "{ticks} ticks for one timer: the loop is spinning"
     );
 }
+
+#[test]
+fn the_example_program_runs() {
+    example::main();
+}
