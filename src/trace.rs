@@ -136,7 +136,8 @@ impl Event {
 /// lp.call_soon(|lp| lp.stop());
 /// lp.run_forever().unwrap();
 /// let text = lp.take_trace().to_string();
-/// assert!(text.starts_with("tick 1  t=0.000  ready: ["));
+/// assert!(text.starts_with("outside the loop\n    call_soon "));
+/// assert!(text.contains("\ntick 1  t=0.000  ready: ["));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trace {
