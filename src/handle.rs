@@ -94,6 +94,8 @@ pub(crate) trait RawHandle {
     /// Runs the callback, unless it was cancelled or has already run.
     fn run(&self, event_loop: &EventLoop);
     fn set_in_heap(&self, in_heap: bool);
+    fn timer_seq(&self) -> u64;
+    fn set_timer_seq(&self, seq: u64);
 }
 
 // ANCHOR: handle_cell
@@ -103,6 +105,8 @@ struct HandleCell<F> {
     /// True while a timer waits in the loop's `scheduled` heap (asyncio's
     /// `TimerHandle._scheduled`).
     in_heap: Cell<bool>,
+    /// The order in which timers were scheduled, to break ties between equal deadlines.
+    timer_seq: Cell<u64>,
     label: Label,
     callback: Cell<Option<F>>,
 }
@@ -135,6 +139,14 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
 
     fn set_in_heap(&self, in_heap: bool) {
         self.in_heap.set(in_heap);
+    }
+
+    fn timer_seq(&self) -> u64 {
+        self.timer_seq.get()
+    }
+
+    fn set_timer_seq(&self, seq: u64) {
+        self.timer_seq.set(seq);
     }
 }
 
@@ -170,6 +182,7 @@ impl Handle {
             raw: Rc::new(HandleCell {
                 cancelled: Cell::new(false),
                 in_heap: Cell::new(false),
+                timer_seq: Cell::new(0),
                 label,
                 callback: Cell::new(Some(function)),
             }),
@@ -198,6 +211,14 @@ impl Handle {
 
     pub(crate) fn set_in_heap(&self, in_heap: bool) {
         self.raw.set_in_heap(in_heap);
+    }
+
+    pub(crate) fn timer_seq(&self) -> u64 {
+        self.raw.timer_seq()
+    }
+
+    pub(crate) fn set_timer_seq(&self, seq: u64) {
+        self.raw.set_timer_seq(seq);
     }
 
     pub(crate) fn run(&self, event_loop: &EventLoop) {

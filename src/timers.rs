@@ -19,21 +19,22 @@ use crate::handle::{Handle, Label};
 const MIN_TIMERS_TO_COMPACT: usize = 100;
 
 // ANCHOR: entry
-/// One timer in the heap.
+/// One timer in the heap: 24 bytes, so that more of them share a cache line as the heap sifts.
 struct Entry {
     /// Loop time at which the callback is due, in nanoseconds.
     when: u64,
-    /// A sequence number breaks ties between equal deadlines, because a heap alone does not
-    /// keep insertion order: timers due at the same instant must run in the order they were
-    /// scheduled.
-    seq: u64,
     handle: Handle,
 }
 
-// `BinaryHeap` is a max-heap; reversing the order makes it pop the earliest (when, seq).
+// `BinaryHeap` is a max-heap; reversing the order makes it pop the earliest deadline first.
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.when, other.seq).cmp(&(self.when, self.seq))
+        other.when.cmp(&self.when).then_with(|| {
+            // Equal deadlines: the one scheduled first runs first. A heap alone does not keep
+            // insertion order, so each timer carries a sequence number. It lives in the handle
+            // rather than here because ties are rare on a real clock, and the entry stays small.
+            other.handle.timer_seq().cmp(&self.handle.timer_seq())
+        })
     }
 }
 
@@ -45,7 +46,7 @@ impl PartialOrd for Entry {
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        (self.when, self.seq) == (other.when, other.seq)
+        self.cmp(other) == Ordering::Equal
     }
 }
 
@@ -64,9 +65,9 @@ pub(crate) struct TimerHeap {
 impl TimerHeap {
     pub(crate) fn push(&mut self, when: u64, handle: Handle) {
         handle.set_in_heap(true);
-        let seq = self.next_seq;
+        handle.set_timer_seq(self.next_seq);
         self.next_seq += 1;
-        self.heap.push(Entry { when, seq, handle });
+        self.heap.push(Entry { when, handle });
     }
 
     pub(crate) fn len(&self) -> usize {
