@@ -19,12 +19,19 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use slab::Slab;
 
 use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+use crate::future::Future;
 use crate::handle::{Callback, Handle, Label};
+use crate::remote::Remote;
+use crate::task::{AnyTask, Task, TaskKey, TaskRef};
 use crate::timers::{TimerHandle, TimerHeap};
 use crate::trace::{Event, Trace};
 use crate::Error;
@@ -55,8 +62,22 @@ pub struct EventLoop {
 /// and read the clock while the loop is in the middle of a tick: the loop never holds a borrow
 /// while user code runs.
 pub(crate) struct Inner {
+    /// Identifies the loop to wakers, which must not hold an `Rc` to it.
+    id: u64,
     /// Handles ready to run, in order (asyncio's `_ready`).
-    ready: RefCell<VecDeque<Handle>>,
+    ready: RefCell<VecDeque<Runnable>>,
+    /// Every task not yet done; the ready deque refers to them by key.
+    tasks: RefCell<Slab<Rc<dyn AnyTask>>>,
+    /// Tasks created so far: the next one is `Task-{tasks_created + 1}`.
+    tasks_created: Cell<u64>,
+    /// Futures created with `create_future`, for their names.
+    futures_created: Cell<u64>,
+    /// Tasks waiting on a waker that is not steploop's (a future of another library), which
+    /// another thread may wake at any time: while there are any, an idle loop waits in its
+    /// poll instead of reporting a stall.
+    foreign_waits: Cell<usize>,
+    /// Wakeups from other threads.
+    remote: Arc<Remote>,
     /// Timers waiting for their deadline (asyncio's `_scheduled`).
     scheduled: RefCell<TimerHeap>,
     clock: Clock,
@@ -74,6 +95,38 @@ pub(crate) struct Inner {
     trace: RefCell<Trace>,
     exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
 }
+
+// ANCHOR: runnable
+/// An entry of the ready deque: a callback's handle, or a step of a task.
+///
+/// # Implementation notes
+/// A task's step is its slab key, not a boxed closure: scheduling a step allocates nothing.
+pub(crate) enum Runnable {
+    Callback(Handle),
+    /// `wakeup` tells apart a first step or a yield (asyncio's `__step`) from a step because an
+    /// awaited future is done (`__wakeup`); both poll the coroutine once.
+    Step {
+        task: TaskKey,
+        wakeup: bool,
+    },
+}
+// ANCHOR_END: runnable
+
+/// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
+#[derive(Clone)]
+pub(crate) struct WeakLoop(Weak<Inner>);
+
+impl WeakLoop {
+    pub(crate) fn upgrade(&self) -> Option<EventLoop> {
+        self.0.upgrade().map(|inner| EventLoop { inner })
+    }
+}
+
+/// Gives every loop a number of its own, for wakers to name it.
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The token of the `mio::Waker` that other threads use to interrupt the poll.
+const REMOTE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
 /// The poll instance and its event buffer.
 struct Selector {
@@ -103,6 +156,14 @@ pub fn get_running_loop() -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| running.borrow().clone())
 }
 
+/// The loop running on this thread if it is the loop numbered `id`.
+pub(crate) fn running_loop_with_id(id: u64) -> Option<EventLoop> {
+    RUNNING_LOOP.with(|running| {
+        let running = running.borrow();
+        running.as_ref().filter(|lp| lp.inner.id == id).cloned()
+    })
+}
+
 impl EventLoop {
     /// A new loop on the real monotonic clock (`asyncio.new_event_loop()`).
     pub fn new() -> EventLoop {
@@ -118,9 +179,16 @@ impl EventLoop {
 
     /// A new loop on the given clock.
     pub fn with_clock(kind: ClockKind) -> EventLoop {
+        let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         EventLoop {
             inner: Rc::new(Inner {
+                id,
                 ready: RefCell::new(VecDeque::new()),
+                tasks: RefCell::new(Slab::new()),
+                tasks_created: Cell::new(0),
+                futures_created: Cell::new(0),
+                foreign_waits: Cell::new(0),
+                remote: Arc::new(Remote::new(id)),
                 scheduled: RefCell::new(TimerHeap::default()),
                 clock: Clock::new(kind),
                 stopping: Cell::new(false),
@@ -166,13 +234,14 @@ impl EventLoop {
         self.call_soon_labelled(Label::of_type::<F>(), callback)
     }
 
-    fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
+    pub(crate) fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
         self.check_open("call_soon");
         let handle = Handle::new(label, callback);
         if self.inner.tracing.get() {
             self.record(Event::CallSoon(handle.label().clone()));
         }
-        self.inner.ready.borrow_mut().push_back(handle.clone());
+        let runnable = Runnable::Callback(handle.clone());
+        self.inner.ready.borrow_mut().push_back(runnable);
         handle
     }
     // ANCHOR_END: call_soon
@@ -368,11 +437,19 @@ impl EventLoop {
         // whatever it captured, and those may touch the loop.
         let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
         let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
+        let tasks = std::mem::take(&mut *self.inner.tasks.borrow_mut());
         let selector = self.inner.selector.borrow_mut().take();
-        for handle in ready {
-            handle.cancel();
+        for runnable in ready {
+            if let Runnable::Callback(handle) = runnable {
+                handle.cancel();
+            }
         }
         scheduled.clear();
+        for (_, task) in tasks {
+            if task.destroy() {
+                self.call_exception_handler(&destroyed_pending(&task));
+            }
+        }
         drop(selector);
         Ok(())
     }
@@ -426,7 +503,7 @@ impl EventLoop {
         }
     }
 
-    fn check_open(&self, what: &str) {
+    pub(crate) fn check_open(&self, what: &str) {
         if self.is_closed() {
             panic!(
                 "{what} on a closed event loop: the callback would never run; \
@@ -435,8 +512,21 @@ impl EventLoop {
         }
     }
 
-    fn record(&self, event: Event) {
+    pub(crate) fn record(&self, event: Event) {
         self.inner.trace.borrow_mut().push(event);
+    }
+
+    /// True when events are being recorded.
+    pub(crate) fn is_tracing(&self) -> bool {
+        self.inner.tracing.get()
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakLoop {
+        WeakLoop(Rc::downgrade(&self.inner))
+    }
+
+    pub(crate) fn remote(&self) -> Arc<Remote> {
+        self.inner.remote.clone()
     }
 
     /// Marks the loop running on this thread until the guard is dropped.
@@ -470,14 +560,22 @@ impl EventLoop {
     fn run_tick(&self) -> Result<(), Error> {
         let inner = &*self.inner;
         self.drop_cancelled_timers();
+        self.take_remote_wakeups();
 
         // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
         // makes no system call and reads no clock: that keeps a chain of callbacks cheap.
         if inner.ready.borrow().is_empty() && !inner.stopping.get() {
             let next_deadline = inner.scheduled.borrow().next_deadline();
-            match next_deadline {
-                Some(when) => self.wait_until(when)?,
-                None => return Err(stalled()),
+            if inner.foreign_waits.get() > 0 {
+                // Another thread may wake a task at any moment: wait for it in the poll, and
+                // never let a virtual clock jump past a deadline while that work is in flight.
+                self.wait_for_remote(next_deadline)?;
+                self.take_remote_wakeups();
+            } else {
+                match next_deadline {
+                    Some(when) => self.wait_until(when)?,
+                    None => return Err(stalled()),
+                }
             }
         }
 
@@ -491,10 +589,13 @@ impl EventLoop {
             self.record_tick(tick, due);
         }
         for _ in 0..ntodo {
-            let Some(handle) = inner.ready.borrow_mut().pop_front() else {
+            let Some(runnable) = inner.ready.borrow_mut().pop_front() else {
                 break;
             };
-            self.run_handle(&handle);
+            match runnable {
+                Runnable::Callback(handle) => self.run_handle(&handle),
+                Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
+            }
         }
         Ok(())
     }
@@ -503,7 +604,7 @@ impl EventLoop {
     fn record_tick(&self, tick: u64, due: Vec<Label>) {
         let inner = &*self.inner;
         let ready = inner.ready.borrow();
-        let ready = ready.iter().map(|h| h.label().clone()).collect();
+        let ready = ready.iter().map(|r| self.runnable_label(r)).collect();
         let time = inner.clock.now();
         self.record(Event::Tick {
             tick,
@@ -512,6 +613,203 @@ impl EventLoop {
             ready,
         });
     }
+
+    fn runnable_label(&self, runnable: &Runnable) -> Label {
+        match runnable {
+            Runnable::Callback(handle) => handle.label().clone(),
+            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
+        }
+    }
+
+    fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
+        let what = if wakeup { "wakeup" } else { "step" };
+        Label::new(format!("{}.{what}", self.task_label(task)))
+    }
+
+    /// The name of a task, for traces.
+    pub(crate) fn task_label(&self, key: TaskKey) -> Label {
+        match self.task(key) {
+            Some(task) => task.header().name.borrow().clone(),
+            None => Label::task(key.id),
+        }
+    }
+
+    /// The task with this key, if it is still pending.
+    fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
+        let tasks = self.inner.tasks.borrow();
+        let task = tasks.get(key.index)?;
+        (task.header().key == key).then(|| task.clone())
+    }
+
+    /// True if `key` names a pending task of this loop.
+    pub(crate) fn owns_task(&self, key: TaskKey) -> bool {
+        let tasks = self.inner.tasks.borrow();
+        tasks
+            .get(key.index)
+            .is_some_and(|task| task.header().key == key)
+    }
+
+    /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
+    fn run_step(&self, key: TaskKey, wakeup: bool) {
+        let Some(task) = self.task(key) else {
+            return;
+        };
+        if self.inner.tracing.get() {
+            self.record(Event::Run(self.step_label(key, wakeup)));
+        }
+        task.step(self);
+    }
+
+    // ANCHOR: schedule_step
+    /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
+    /// either scheduled once, or waiting, never both.
+    pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
+        let Some(task) = self.task(key) else {
+            return;
+        };
+        if task.header().scheduled.replace(true) {
+            return;
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(self.step_label(key, wakeup)));
+        }
+        let step = Runnable::Step { task: key, wakeup };
+        self.inner.ready.borrow_mut().push_back(step);
+    }
+    // ANCHOR_END: schedule_step
+
+    /// Adds a task to the slab; `make` builds it knowing its key.
+    pub(crate) fn insert_task<R: AnyTask + 'static>(
+        &self,
+        make: impl FnOnce(TaskKey) -> Rc<R>,
+    ) -> (TaskKey, Rc<R>) {
+        let id = self.inner.tasks_created.get() + 1;
+        self.inner.tasks_created.set(id);
+        let mut tasks = self.inner.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let key = TaskKey {
+            index: entry.key(),
+            id,
+        };
+        let task = make(key);
+        entry.insert(task.clone());
+        (key, task)
+    }
+
+    /// Frees the slot of a finished task.
+    pub(crate) fn remove_task(&self, key: TaskKey) {
+        let removed = {
+            let mut tasks = self.inner.tasks.borrow_mut();
+            let owned = tasks
+                .get(key.index)
+                .is_some_and(|task| task.header().key == key);
+            owned.then(|| tasks.remove(key.index))
+        };
+        // Dropped outside the borrow: dropping a task may run arbitrary destructors.
+        drop(removed);
+    }
+
+    pub(crate) fn foreign_wait_started(&self) {
+        self.inner
+            .foreign_waits
+            .set(self.inner.foreign_waits.get() + 1);
+    }
+
+    pub(crate) fn foreign_wait_ended(&self) {
+        self.inner
+            .foreign_waits
+            .set(self.inner.foreign_waits.get() - 1);
+    }
+
+    /// Schedules the wakeups other threads queued since the last tick.
+    fn take_remote_wakeups(&self) {
+        if !self.inner.remote.has_pending() {
+            return;
+        }
+        for key in self.inner.remote.take() {
+            self.schedule_step(key, true);
+        }
+    }
+
+    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
+    /// real clock. A virtual clock does not move while outside work is in flight.
+    fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        self.ensure_selector()?;
+        if self.inner.remote.has_pending() {
+            return Ok(());
+        }
+        let timeout = match (&self.inner.clock, next_deadline) {
+            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(
+                when.saturating_sub(self.inner.clock.now()),
+            )),
+            _ => None,
+        };
+        self.poll(timeout)
+    }
+
+    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::new();
+    /// let fut = lp.create_future::<&str>();
+    /// assert!(!fut.done());
+    /// assert_eq!(fut.label().to_string(), "Future-1");
+    /// ```
+    pub fn create_future<T: 'static>(&self) -> Future<T> {
+        let n = self.inner.futures_created.get() + 1;
+        self.inner.futures_created.set(n);
+        Future::new(self, Label::new(format!("Future-{n}")), false)
+    }
+
+    /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        let tasks = self.inner.tasks.borrow();
+        let mut all: Vec<_> = tasks.iter().map(|(_, task)| task.clone()).collect();
+        all.sort_by_key(|task| task.header().key.id);
+        all.into_iter().map(TaskRef::new).collect()
+    }
+
+    // ANCHOR: run_until_complete
+    /// Runs the loop until `awaitable` is done and returns its result
+    /// (`loop.run_until_complete(future)`). A coroutine is wrapped in a task first.
+    ///
+    /// # Errors
+    /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
+    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first; and the
+    /// errors of [`run_forever`](EventLoop::run_forever).
+    pub fn run_until_complete<T: Clone + 'static>(
+        &self,
+        awaitable: impl Awaitable<T>,
+    ) -> Result<T, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let future = awaitable.into_future_on(self);
+        let stop = future
+            .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
+                future.get_loop().stop()
+            });
+        let outcome = self.run_forever();
+        future.remove_done_callback(stop);
+        match outcome {
+            Ok(()) if future.done() => future.result(),
+            Ok(()) => Err(Error::Runtime(
+                "the event loop stopped before the future completed: stop() was called                  while run_until_complete was waiting"
+                    .into(),
+            )),
+            Err(Error::Stalled(_)) => Err(Error::Stalled(
+                format!(
+                    "run_until_complete({}) can never finish: no callback is ready, no timer                      is pending, and nothing else can wake the loop; some future it awaits is                      never completed",
+                    future.label()
+                )
+                .into(),
+            )),
+            Err(error) => Err(error),
+        }
+    }
+    // ANCHOR_END: run_until_complete
 
     /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
     fn run_handle(&self, handle: &Handle) {
@@ -588,16 +886,26 @@ impl EventLoop {
 
     // ANCHOR_END: wait_until
 
+    /// Creates the poll instance, with the waker other threads use, if it does not exist yet.
+    fn ensure_selector(&self) -> Result<(), Error> {
+        let mut selector = self.inner.selector.borrow_mut();
+        if selector.is_none() {
+            let poll = mio::Poll::new()?;
+            let waker = mio::Waker::new(poll.registry(), REMOTE_TOKEN)?;
+            self.inner.remote.set_waker(waker);
+            *selector = Some(Selector {
+                poll,
+                events: mio::Events::with_capacity(1024),
+            });
+        }
+        Ok(())
+    }
+
     /// Blocks in the poll instance for at most `timeout`.
     fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        self.ensure_selector()?;
         let mut selector = self.inner.selector.borrow_mut();
-        let selector = match &mut *selector {
-            Some(selector) => selector,
-            empty => empty.insert(Selector {
-                poll: mio::Poll::new()?,
-                events: mio::Events::with_capacity(1024),
-            }),
-        };
+        let selector = selector.as_mut().expect("created just above");
         match selector.poll.poll(&mut selector.events, timeout) {
             // A signal cut the wait short: the tick simply finds nothing due yet.
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(()),
@@ -630,7 +938,7 @@ impl EventLoop {
             } else if handle.cancelled() {
                 continue;
             }
-            ready.push_back(handle);
+            ready.push_back(Runnable::Callback(handle));
         }
         due
     }
@@ -649,6 +957,11 @@ impl Inner {
             }
         }
     }
+}
+
+fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
+    ExceptionContext::new("Task was destroyed but it is pending!")
+        .with_task(task.header().name.borrow().to_string())
 }
 
 fn stalled() -> Error {
@@ -715,6 +1028,46 @@ impl Labelled<'_> {
     /// [`EventLoop::call_at`] under this label.
     pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
         self.event_loop.call_at_labelled(self.label, when, callback)
+    }
+}
+
+/// What `run_until_complete` accepts: a coroutine (wrapped in a task), a `Future` or a `Task`
+/// (asyncio's `ensure_future`).
+pub trait Awaitable<T> {
+    /// The future to wait for, on `event_loop`.
+    fn into_future_on(self, event_loop: &EventLoop) -> Future<T>;
+}
+
+impl<T, F> Awaitable<T> for F
+where
+    T: 'static,
+    F: std::future::Future<Output = Result<T, Error>> + 'static,
+{
+    fn into_future_on(self, event_loop: &EventLoop) -> Future<T> {
+        event_loop.create_task(self).future()
+    }
+}
+
+impl<T: 'static> Awaitable<T> for Future<T> {
+    fn into_future_on(self, _: &EventLoop) -> Future<T> {
+        self
+    }
+}
+
+impl<T: 'static> Awaitable<T> for Task<T> {
+    fn into_future_on(self, _: &EventLoop) -> Future<T> {
+        self.future()
+    }
+}
+
+impl Drop for Inner {
+    /// A loop dropped without `close()` still reports the tasks it leaves unfinished.
+    fn drop(&mut self) {
+        for (_, task) in std::mem::take(self.tasks.get_mut()) {
+            if task.destroy() {
+                default_exception_handler(&destroyed_pending(&task));
+            }
+        }
     }
 }
 

@@ -20,8 +20,12 @@ pub struct ExceptionContext {
     pub message: String,
     /// The error, when there is one.
     pub exception: Option<Error>,
+    /// The future concerned, by its label.
+    pub future: Option<String>,
     /// The handle whose callback failed, as `<Handle label>`.
     pub handle: Option<String>,
+    /// The task concerned, by its name.
+    pub task: Option<String>,
 }
 
 impl ExceptionContext {
@@ -44,6 +48,18 @@ impl ExceptionContext {
         self.handle = Some(handle.into());
         self
     }
+
+    /// Adds the future's label.
+    pub fn with_future(mut self, future: impl Into<String>) -> ExceptionContext {
+        self.future = Some(future.into());
+        self
+    }
+
+    /// Adds the task's name.
+    pub fn with_task(mut self, task: impl Into<String>) -> ExceptionContext {
+        self.task = Some(task.into());
+        self
+    }
 }
 
 /// Renders as asyncio's default handler logs it: the message first, then the other keys in
@@ -54,8 +70,14 @@ impl fmt::Display for ExceptionContext {
         if let Some(exception) = &self.exception {
             write!(f, "\nexception: {exception}")?;
         }
+        if let Some(future) = &self.future {
+            write!(f, "\nfuture: {future}")?;
+        }
         if let Some(handle) = &self.handle {
             write!(f, "\nhandle: {handle}")?;
+        }
+        if let Some(task) = &self.task {
+            write!(f, "\ntask: {task}")?;
         }
         Ok(())
     }

@@ -32,6 +32,12 @@ enum LabelText {
     /// `std::any::type_name` of the callback, shortened only when displayed: shortening is
     /// string work that a loop with tracing off should not pay for on every `call_soon`.
     TypeName(&'static str),
+    /// The type name of a coroutine, shown as its function's name: `say_after`.
+    Coroutine(&'static str),
+    /// `Task-N`, formatted only when displayed.
+    Task(u64),
+    /// `sleep(1.000)`, the future of a sleep.
+    Sleep(u64),
     Given(Cow<'static, str>),
 }
 
@@ -45,6 +51,22 @@ impl Label {
     pub(crate) fn of_type<F>() -> Label {
         Label(LabelText::TypeName(std::any::type_name::<F>()))
     }
+
+    /// The label of a coroutine of type `F`: the `async fn` (or the function holding the
+    /// `async` block) it comes from.
+    pub(crate) fn coroutine<F>() -> Label {
+        Label(LabelText::Coroutine(std::any::type_name::<F>()))
+    }
+
+    /// `Task-N`.
+    pub(crate) fn task(number: u64) -> Label {
+        Label(LabelText::Task(number))
+    }
+
+    /// `sleep(1.000)`.
+    pub(crate) fn sleep(delay: std::time::Duration) -> Label {
+        Label(LabelText::Sleep(crate::clock::to_nanos(delay)))
+    }
 }
 
 impl fmt::Display for Label {
@@ -52,6 +74,12 @@ impl fmt::Display for Label {
         match &self.0 {
             LabelText::Given(text) => f.write_str(text),
             LabelText::TypeName(name) => f.write_str(&short_type_name(name)),
+            LabelText::Coroutine(name) => {
+                let short = short_type_name(name);
+                f.write_str(short.strip_suffix("::{closure}").unwrap_or(&short))
+            }
+            LabelText::Task(number) => write!(f, "Task-{number}"),
+            LabelText::Sleep(nanos) => write!(f, "sleep({})", crate::trace::Secs(*nanos)),
         }
     }
 }

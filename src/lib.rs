@@ -26,6 +26,11 @@
 //! | `event_loop` ([`EventLoop`]) | `BaseEventLoop`, `_run_once`, `run_forever`, `stop` | 3, The ready deque |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
+//! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
+//! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
+//! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
+//! | `run` ([`run`]) | `asyncio.run`, `run_until_complete` | 6, Tasks |
+//! | `remote` | the self-pipe: wakeups from other threads | 6, Tasks; 11 |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
@@ -37,7 +42,12 @@ mod clock;
 mod error;
 mod event_loop;
 mod exception_handler;
+mod future;
 mod handle;
+mod remote;
+mod run;
+mod sleep;
+mod task;
 mod timers;
 pub mod trace;
 
@@ -45,7 +55,11 @@ pub mod executor;
 
 pub use clock::ClockKind;
 pub use error::Error;
-pub use event_loop::{get_running_loop, EventLoop, Labelled};
+pub use event_loop::{get_running_loop, Awaitable, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
+pub use run::{run, run_with};
+pub use sleep::{sleep, Sleep};
+pub use task::{current_task, Task, TaskRef};
 pub use timers::TimerHandle;

@@ -98,6 +98,29 @@ pub enum Event {
     },
     /// `stop()` was called: the loop will stop once the current tick is over.
     Stop,
+    /// `create_task`: a task was created around a coroutine.
+    CreateTask {
+        /// The task's name.
+        task: Label,
+        /// The coroutine's function.
+        coroutine: Label,
+    },
+    /// A task awaited a pending future and registered its wakeup as a done-callback.
+    Await {
+        /// The awaiting task.
+        task: Label,
+        /// The awaited future (or task).
+        future: Label,
+    },
+    /// A future became done; `outcome` is `result`, `exception` or `cancelled`.
+    FutureDone {
+        /// The future (or task).
+        future: Label,
+        /// How it ended.
+        outcome: &'static str,
+    },
+    /// `cancel()` was called on a task.
+    Cancel(Label),
     /// A `run_*` method began running the loop.
     Running(&'static str),
     /// A `run_*` method returned; `error` is set when it returned an error.
@@ -122,6 +145,10 @@ impl Event {
                 | Event::Print(_)
                 | Event::Panicked { .. }
                 | Event::Stop
+                | Event::CreateTask { .. }
+                | Event::Await { .. }
+                | Event::FutureDone { .. }
+                | Event::Cancel(_)
         )
     }
 }
@@ -251,6 +278,17 @@ impl fmt::Display for Trace {
                     "    panicked in {label}: \"{message}\" (reported to the exception handler)"
                 )?,
                 Event::Stop => writeln!(f, "    stop")?,
+                Event::CreateTask { task, coroutine } => {
+                    writeln!(f, "    create {task} {coroutine}")?
+                }
+                Event::Await { task, future } => writeln!(
+                    f,
+                    "    {task} awaits {future} → {future}.add_done_callback({task}.wakeup)"
+                )?,
+                Event::FutureDone { future, outcome } => {
+                    writeln!(f, "    {future} done: {outcome}")?
+                }
+                Event::Cancel(task) => writeln!(f, "    cancel {task}")?,
                 Event::Running(method) => writeln!(f, "{method}")?,
                 Event::Returned {
                     method,

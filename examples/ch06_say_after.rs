@@ -1,0 +1,71 @@
+//! Chapter 6, "Tasks": the seed's `main()` awaiting two `say_after` tasks, traced tick by tick.
+//!
+//! ```python
+//! async def say_after(delay, what):
+//!     print(delay)
+//!     await asyncio.sleep(delay)
+//!     print(what)
+//!
+//! async def main():
+//!     task1 = asyncio.create_task(say_after(1, "task1"))
+//!     task2 = asyncio.create_task(say_after(2, "task2"))
+//!     print(f"started at {time.strftime('%X')}")
+//!     await task1
+//!     await task2
+//!     print(f"finished at {time.strftime('%X')}")
+//!
+//! asyncio.run(main())
+//! ```
+//! Run it with `cargo run --example ch06_say_after`.
+
+use std::time::Duration;
+
+use steploop::{get_running_loop, sleep, Error, EventLoop};
+
+/// `print` for coroutines: prints, and notes the line in the running loop's trace.
+fn say(line: impl std::fmt::Display) {
+    let lp = get_running_loop().expect("coroutines run inside the loop");
+    lp.print(line);
+}
+
+/// The loop's clock, as `time.strftime('%X')` would show it, but in loop seconds.
+fn now() -> String {
+    let lp = get_running_loop().expect("coroutines run inside the loop");
+    format!("t={:.3}", lp.time().as_secs_f64())
+}
+
+// ANCHOR: say_after
+async fn say_after(delay: u64, what: &str) -> Result<(), Error> {
+    say(delay);
+    sleep(Duration::from_secs(delay)).await?;
+    say(what);
+    Ok(())
+}
+// ANCHOR_END: say_after
+
+// ANCHOR: main_coro
+async fn main_coro() -> Result<(), Error> {
+    let lp = get_running_loop().expect("inside the loop");
+    let task1 = lp.create_task(say_after(1, "task1"));
+    let task2 = lp.create_task(say_after(2, "task2"));
+    say(format!("started at {}", now()));
+    task1.await?;
+    task2.await?;
+    say(format!("finished at {}", now()));
+    Ok(())
+}
+// ANCHOR_END: main_coro
+
+/// `asyncio.run(main())` on the given loop.
+pub fn run(lp: &EventLoop) -> Result<(), Error> {
+    steploop::run_with(lp, main_coro())
+}
+
+pub fn main() {
+    // ANCHOR: main
+    let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
+    run(&lp).expect("main() finishes");
+    println!("\nWhat the loop did:\n\n{}", lp.take_trace());
+    // ANCHOR_END: main
+}

@@ -1,0 +1,502 @@
+//! `Future`: a result that is not there yet (asyncio's `asyncio.Future`).
+//!
+//! A future starts *pending*. Somebody later sets its result or its exception, or cancels it;
+//! from then on it is *done* and never changes again. Whoever is interested registers a
+//! done-callback, and when the future becomes done the loop schedules every callback with
+//! `call_soon` — never calls it inline, so that a `set_result` never runs foreign code in the
+//! middle of the caller's work.
+//!
+//! Awaiting a future from a task (`fut.await`) is the same mechanism: the future's `poll`
+//! registers "wake this task" as a done-callback (asyncio's `_asyncio_future_blocking` protocol,
+//! where `Task.__step` sees the yielded future and calls `add_done_callback(self.__wakeup)`).
+//!
+//! Every awaiter gets its own copy of the outcome, as in asyncio where any number of tasks may
+//! `await` one future: so awaiting and `result()` need `T: Clone`. For a large or unclonable
+//! result, make the future's type an `Rc<T>`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::IntoFuture;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use crate::event_loop::WeakLoop;
+use crate::handle::Label;
+use crate::task::{self, Awaiter, Cancel, TaskKey};
+use crate::trace::Event;
+use crate::{Error, EventLoop, ExceptionContext};
+
+// ANCHOR: state
+/// Where a future is in its life. A future moves from `Pending` to one of the other two states
+/// exactly once, and never back.
+#[derive(Clone, Debug)]
+pub enum FutureState<T> {
+    /// No outcome yet. Entered at creation; left by `set_result`, `set_exception` or `cancel`.
+    Pending,
+    /// `set_result(value)` gives `Finished(Ok(value))`, `set_exception(error)` gives
+    /// `Finished(Err(error))` (asyncio's `FINISHED` state, with `_result` or `_exception`).
+    Finished(Result<T, Error>),
+    /// `cancel(msg)` was called while pending (asyncio's `CANCELLED`, with `_cancel_message`).
+    Cancelled(Option<Arc<str>>),
+}
+// ANCHOR_END: state
+
+/// Identifies a done-callback, so that it can be removed again with
+/// [`Future::remove_done_callback`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallbackId(u64);
+
+/// A done-callback added with `add_done_callback`.
+type DoneFunction<T> = Box<dyn FnOnce(&Future<T>)>;
+
+/// Who is waiting for a future to be done.
+enum DoneCallback<T> {
+    /// A function added with `add_done_callback`.
+    Function {
+        id: CallbackId,
+        label: Label,
+        function: DoneFunction<T>,
+    },
+    /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
+    /// and without allocating.
+    Wakeup(TaskKey),
+    /// Any other awaiter (a future polled outside steploop's tasks).
+    Waker(Waker),
+}
+
+pub(crate) struct FutureCell<T> {
+    /// Weak, because the loop owns tasks and tasks own futures: a strong reference back would
+    /// keep a dropped loop alive.
+    event_loop: WeakLoop,
+    state: RefCell<FutureState<T>>,
+    callbacks: RefCell<Vec<DoneCallback<T>>>,
+    next_callback_id: Cell<u64>,
+    label: RefCell<Label>,
+    /// Set when the future finishes with an exception; cleared when someone reads it. A future
+    /// dropped with this still set reports "exception was never retrieved".
+    unretrieved: Cell<bool>,
+    /// True for the future inside a task, so reports say "Task" like asyncio's.
+    is_task: bool,
+}
+
+// ANCHOR: future
+/// A result that will be available later (asyncio's `asyncio.Future`).
+///
+/// `Future<T>` is a cheap, clonable reference: clones are the same future. Await it from a task
+/// with `fut.await`, which gives `Result<T, Error>`.
+///
+/// # Notes
+/// Done-callbacks are always scheduled on the loop with `call_soon`, in the order they were
+/// added, never called from inside `set_result`.
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::new();
+/// let fut = lp.create_future::<u32>();
+/// fut.add_done_callback(|f| println!("done: {:?}", f.result()));
+/// fut.set_result(42).unwrap();
+/// assert!(fut.done());
+/// assert_eq!(fut.result().unwrap(), 42);
+/// ```
+pub struct Future<T> {
+    cell: Rc<FutureCell<T>>,
+}
+// ANCHOR_END: future
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Future {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+impl<T: 'static> Future<T> {
+    pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> Future<T> {
+        Future {
+            cell: Rc::new(FutureCell {
+                event_loop: event_loop.downgrade(),
+                state: RefCell::new(FutureState::Pending),
+                callbacks: RefCell::new(Vec::new()),
+                next_callback_id: Cell::new(0),
+                label: RefCell::new(label),
+                unretrieved: Cell::new(false),
+                is_task,
+            }),
+        }
+    }
+
+    /// True once the future has a result, an exception, or was cancelled (`Future.done()`).
+    pub fn done(&self) -> bool {
+        !matches!(*self.cell.state.borrow(), FutureState::Pending)
+    }
+
+    /// True if the future was cancelled (`Future.cancelled()`).
+    pub fn cancelled(&self) -> bool {
+        matches!(*self.cell.state.borrow(), FutureState::Cancelled(_))
+    }
+
+    /// The loop the future belongs to (`Future.get_loop()`).
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub fn get_loop(&self) -> EventLoop {
+        self.cell.event_loop.upgrade().expect(
+            "the future's event loop was dropped: keep the EventLoop alive while its futures are in use",
+        )
+    }
+
+    /// The future's name in traces and reports.
+    pub fn label(&self) -> Label {
+        self.cell.label.borrow().clone()
+    }
+
+    pub(crate) fn set_label(&self, label: Label) {
+        *self.cell.label.borrow_mut() = label;
+    }
+
+    /// A snapshot of the state, cloning the result (`Future._state` with its payload).
+    pub fn state(&self) -> FutureState<T>
+    where
+        T: Clone,
+    {
+        self.cell.state.borrow().clone()
+    }
+
+    /// Marks the future done with `value` and schedules its callbacks (`Future.set_result`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] if the future is already done: a future's outcome is set once.
+    pub fn set_result(&self, value: T) -> Result<(), Error> {
+        self.finish(FutureState::Finished(Ok(value)), "set_result")
+    }
+
+    /// Marks the future done with an error and schedules its callbacks
+    /// (`Future.set_exception`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] if the future is already done.
+    pub fn set_exception(&self, error: Error) -> Result<(), Error> {
+        self.finish(FutureState::Finished(Err(error)), "set_exception")
+    }
+
+    /// Cancels the future and schedules its callbacks (`Future.cancel()`).
+    ///
+    /// Returns false, changing nothing, if the future was already done.
+    pub fn cancel(&self) -> bool {
+        self.cancel_with_message(None)
+    }
+
+    /// Cancels with a message that awaiters receive in `Error::Cancelled` (`Future.cancel(msg)`).
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.cancel_with_message(Some(message.into()))
+    }
+
+    pub(crate) fn cancel_with_message(&self, message: Option<Arc<str>>) -> bool {
+        self.finish(FutureState::Cancelled(message), "cancel")
+            .is_ok()
+    }
+
+    /// The outcome (`Future.result()`): the value, or the exception the future finished with,
+    /// or `Error::Cancelled` if it was cancelled.
+    ///
+    /// # Errors
+    /// Besides the future's own exception: [`Error::InvalidState`] if it is still pending.
+    pub fn result(&self) -> Result<T, Error>
+    where
+        T: Clone,
+    {
+        self.outcome().unwrap_or_else(|| {
+            Err(invalid_state(
+                "result() on a pending future: await it, or check done() first",
+            ))
+        })
+    }
+
+    /// The exception the future finished with, if any (`Future.exception()`).
+    ///
+    /// # Errors
+    /// [`Error::Cancelled`] if the future was cancelled, [`Error::InvalidState`] if it is still
+    /// pending.
+    pub fn exception(&self) -> Result<Option<Error>, Error> {
+        let state = self.cell.state.borrow();
+        match &*state {
+            FutureState::Pending => Err(invalid_state(
+                "exception() on a pending future: await it, or check done() first",
+            )),
+            FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
+            FutureState::Finished(Ok(_)) => Ok(None),
+            FutureState::Finished(Err(error)) => {
+                self.cell.unretrieved.set(false);
+                Ok(Some(error.clone()))
+            }
+        }
+    }
+
+    /// The outcome if the future is done, marking an exception as retrieved.
+    pub(crate) fn outcome(&self) -> Option<Result<T, Error>>
+    where
+        T: Clone,
+    {
+        let state = self.cell.state.borrow();
+        match &*state {
+            FutureState::Pending => None,
+            FutureState::Cancelled(message) => Some(Err(Error::Cancelled(message.clone()))),
+            FutureState::Finished(outcome) => {
+                self.cell.unretrieved.set(false);
+                Some(outcome.clone())
+            }
+        }
+    }
+
+    /// Adds a callback to run, with the future, once it is done (`Future.add_done_callback`).
+    ///
+    /// If the future is already done, the callback is scheduled at once (it still runs on the
+    /// next tick, not inline). Extra arguments, which asyncio passes with `functools.partial`,
+    /// are simply captured by the closure.
+    pub fn add_done_callback<F>(&self, callback: F) -> CallbackId
+    where
+        F: FnOnce(&Future<T>) + 'static,
+    {
+        self.add_done_callback_labelled(Label::of_type::<F>(), callback)
+    }
+
+    pub(crate) fn add_done_callback_labelled(
+        &self,
+        label: Label,
+        callback: impl FnOnce(&Future<T>) + 'static,
+    ) -> CallbackId {
+        let id = CallbackId(self.cell.next_callback_id.get());
+        self.cell.next_callback_id.set(id.0 + 1);
+        let entry = DoneCallback::Function {
+            id,
+            label,
+            function: Box::new(callback),
+        };
+        if self.done() {
+            self.schedule(&self.get_loop(), entry);
+        } else {
+            self.cell.callbacks.borrow_mut().push(entry);
+        }
+        id
+    }
+
+    /// Removes a done-callback that has not been scheduled yet (`Future.remove_done_callback`).
+    /// Returns whether it was found.
+    pub fn remove_done_callback(&self, id: CallbackId) -> bool {
+        let mut callbacks = self.cell.callbacks.borrow_mut();
+        let before = callbacks.len();
+        callbacks.retain(|c| !matches!(c, DoneCallback::Function { id: i, .. } if *i == id));
+        callbacks.len() != before
+    }
+
+    // ANCHOR: finish
+    /// Moves a pending future to its final state, then schedules every done-callback
+    /// (asyncio's `__schedule_callbacks`).
+    fn finish(&self, state: FutureState<T>, operation: &str) -> Result<(), Error> {
+        {
+            let mut current = self.cell.state.borrow_mut();
+            if !matches!(*current, FutureState::Pending) {
+                return Err(invalid_state(format!(
+                    "{operation} on {} which is already done: a future's outcome is set \
+                     once; check done() first",
+                    self.label()
+                )));
+            }
+            if matches!(state, FutureState::Finished(Err(_))) {
+                self.cell.unretrieved.set(true);
+            }
+            *current = state;
+        }
+        let Some(event_loop) = self.cell.event_loop.upgrade() else {
+            // No loop, nobody to run the callbacks: drop them.
+            self.cell.callbacks.borrow_mut().clear();
+            return Ok(());
+        };
+        if event_loop.is_tracing() {
+            event_loop.record(Event::FutureDone {
+                future: self.label(),
+                outcome: self.outcome_word(),
+            });
+        }
+        let callbacks = std::mem::take(&mut *self.cell.callbacks.borrow_mut());
+        for callback in callbacks {
+            self.schedule(&event_loop, callback);
+        }
+        Ok(())
+    }
+    // ANCHOR_END: finish
+
+    fn outcome_word(&self) -> &'static str {
+        match &*self.cell.state.borrow() {
+            FutureState::Pending => "pending",
+            FutureState::Finished(Ok(_)) => "result",
+            FutureState::Finished(Err(_)) => "exception",
+            FutureState::Cancelled(_) => "cancelled",
+        }
+    }
+
+    /// Schedules one done-callback on the loop.
+    fn schedule(&self, event_loop: &EventLoop, callback: DoneCallback<T>) {
+        match callback {
+            DoneCallback::Function {
+                label, function, ..
+            } => {
+                let future = self.clone();
+                event_loop.call_soon_labelled(label, move |_: &EventLoop| function(&future));
+            }
+            DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
+            DoneCallback::Waker(waker) => waker.wake(),
+        }
+    }
+
+    // ANCHOR: poll_await
+    /// The `await` protocol: ready if done; otherwise register the awaiting task's wakeup as a
+    /// done-callback and stay pending (asyncio's `Future.__await__` with
+    /// `_asyncio_future_blocking`, and `Task.__step` calling `add_done_callback(__wakeup)`).
+    pub(crate) fn poll_await(
+        &self,
+        cx: &mut Context<'_>,
+        target: &Rc<dyn Cancel>,
+    ) -> Poll<Result<T, Error>>
+    where
+        T: Clone,
+    {
+        // A cancellation requested while the task was not waiting on anything is delivered at
+        // its next await, as asyncio throws CancelledError into the coroutine.
+        if let Some(cancelled) = task::take_pending_cancellation() {
+            return Poll::Ready(Err(cancelled));
+        }
+        if let Some(outcome) = self.outcome() {
+            return Poll::Ready(outcome);
+        }
+        let event_loop = self.get_loop();
+        match task::await_target(&event_loop, target) {
+            Awaiter::Task(key) => {
+                self.cell
+                    .callbacks
+                    .borrow_mut()
+                    .push(DoneCallback::Wakeup(key));
+                if event_loop.is_tracing() {
+                    event_loop.record(Event::Await {
+                        task: event_loop.task_label(key),
+                        future: self.label(),
+                    });
+                }
+            }
+            Awaiter::AlreadyWaiting => {}
+            Awaiter::Foreign => self.register_waker(cx.waker()),
+        }
+        Poll::Pending
+    }
+    // ANCHOR_END: poll_await
+
+    fn register_waker(&self, waker: &Waker) {
+        let mut callbacks = self.cell.callbacks.borrow_mut();
+        let known = callbacks
+            .iter()
+            .any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
+        if !known {
+            callbacks.push(DoneCallback::Waker(waker.clone()));
+        }
+    }
+
+    /// What a task awaiting this future cancels when the task is cancelled: the future.
+    pub(crate) fn cancel_target(&self) -> Rc<dyn Cancel> {
+        self.cell.clone()
+    }
+
+    /// Drops the registration of a task that stopped waiting (it was woken another way).
+    pub(crate) fn forget_wakeup(&self, key: TaskKey) {
+        self.cell.forget_wakeup(key);
+    }
+}
+
+impl<T: 'static> Cancel for FutureCell<T> {
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
+        Future { cell: self }.cancel_with_message(message)
+    }
+
+    fn forget_wakeup(&self, key: TaskKey) {
+        self.callbacks
+            .borrow_mut()
+            .retain(|c| !matches!(c, DoneCallback::Wakeup(k) if *k == key));
+    }
+}
+
+/// What `fut.await` polls (asyncio's `Future.__await__`).
+#[must_use = "futures do nothing unless awaited"]
+pub struct Waiting<T> {
+    future: Future<T>,
+    /// What the awaiting task cancels when it is cancelled: the future itself, or, when
+    /// awaiting a task, that task.
+    target: Rc<dyn Cancel>,
+}
+
+impl<T> fmt::Debug for Waiting<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Waiting({})", self.future.cell.label.borrow())
+    }
+}
+
+impl<T: Clone + 'static> Waiting<T> {
+    pub(crate) fn new(future: Future<T>, target: Rc<dyn Cancel>) -> Waiting<T> {
+        Waiting { future, target }
+    }
+}
+
+impl<T: Clone + 'static> std::future::Future for Waiting<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.future.poll_await(cx, &self.target)
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for Future<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = Waiting<T>;
+
+    fn into_future(self) -> Waiting<T> {
+        let target = self.cancel_target();
+        Waiting::new(self, target)
+    }
+}
+
+impl<T> Drop for FutureCell<T> {
+    fn drop(&mut self) {
+        if !self.unretrieved.get() {
+            return;
+        }
+        let FutureState::Finished(Err(error)) = &*self.state.borrow() else {
+            return;
+        };
+        let what = if self.is_task { "Task" } else { "Future" };
+        let context = ExceptionContext::new(format!("{what} exception was never retrieved"))
+            .with_exception(error.clone())
+            .with_future(self.label.borrow().to_string());
+        match self.event_loop.upgrade() {
+            Some(event_loop) => event_loop.call_exception_handler(&context),
+            None => crate::default_exception_handler(&context),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &*self.cell.state.borrow() {
+            FutureState::Pending => "pending",
+            FutureState::Finished(Ok(_)) => "finished",
+            FutureState::Finished(Err(_)) => "finished with an exception",
+            FutureState::Cancelled(_) => "cancelled",
+        };
+        write!(f, "<Future {} {state}>", self.cell.label.borrow())
+    }
+}
+
+fn invalid_state(message: impl Into<Arc<str>>) -> Error {
+    Error::InvalidState(message.into())
+}

@@ -1,0 +1,160 @@
+//! `sleep`: a future that a timer completes (asyncio's `asyncio.sleep`).
+//!
+//! The seed's reading of asyncio's source, step by step: `sleep(delay)` creates a future, asks
+//! the loop to `call_later(delay, _set_result_unless_cancelled, future)`, and awaits the
+//! future; when the timer fires, the future's result is set, which schedules the waiting task's
+//! wakeup. `sleep(0)` is different: it creates nothing and simply yields once, so that the task
+//! steps again on the next tick and everything else ready runs first.
+
+use std::fmt;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::future::Future;
+use crate::handle::Label;
+use crate::task::{self, Cancel};
+use crate::timers::TimerHandle;
+use crate::{get_running_loop, Error};
+
+// ANCHOR: sleep
+/// Waits for `delay` of loop time (`asyncio.sleep(delay)`); `sleep(Duration::ZERO)` yields to
+/// the loop once.
+///
+/// The returned future must be polled by a task on a running loop.
+///
+/// # Errors
+/// `Error::Cancelled` if the task is cancelled while sleeping (the timer is then cancelled
+/// too); `Error::Runtime` if no loop is running.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use steploop::{sleep, EventLoop};
+/// let lp = EventLoop::with_virtual_clock();
+/// lp.run_until_complete(async {
+///     sleep(Duration::from_secs(2)).await?;
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!(lp.time(), Duration::from_secs(2));
+/// ```
+pub fn sleep(delay: Duration) -> Sleep {
+    Sleep {
+        delay,
+        state: SleepState::Start,
+    }
+}
+// ANCHOR_END: sleep
+
+/// The future returned by [`sleep`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    delay: Duration,
+    state: SleepState,
+}
+
+enum SleepState {
+    Start,
+    /// `sleep(0)`: the task's next step is scheduled.
+    Yielded,
+    /// Waiting for the timer to set the future's result.
+    Waiting {
+        future: Future<()>,
+        timer: TimerHandle,
+        target: Rc<dyn Cancel>,
+    },
+    Done,
+}
+
+impl std::future::Future for Sleep {
+    type Output = Result<(), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        match &this.state {
+            SleepState::Start => this.start(cx),
+            SleepState::Yielded => {
+                this.state = SleepState::Done;
+                match task::take_pending_cancellation() {
+                    Some(cancelled) => Poll::Ready(Err(cancelled)),
+                    None => Poll::Ready(Ok(())),
+                }
+            }
+            SleepState::Waiting { future, target, .. } => {
+                let polled = future.poll_await(cx, target);
+                if polled.is_ready() {
+                    this.finish();
+                }
+                polled
+            }
+            SleepState::Done => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl Sleep {
+    fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if let Some(cancelled) = task::take_pending_cancellation() {
+            self.state = SleepState::Done;
+            return Poll::Ready(Err(cancelled));
+        }
+        let Some(event_loop) = get_running_loop() else {
+            self.state = SleepState::Done;
+            return Poll::Ready(Err(Error::Runtime(
+                "sleep() needs a running event loop: await it inside a task (create_task, \
+                 run_until_complete or steploop::run)"
+                    .into(),
+            )));
+        };
+        if self.delay.is_zero() {
+            // A bare `yield`: step again on the next tick, after everything ready now.
+            match task::current_key(&event_loop) {
+                Some(key) => event_loop.schedule_step(key, false),
+                None => cx.waker().wake_by_ref(),
+            }
+            self.state = SleepState::Yielded;
+            return Poll::Pending;
+        }
+        let future = Future::new(&event_loop, Label::sleep(self.delay), false);
+        let done = future.clone();
+        let timer = event_loop
+            .with_label("set_result_unless_cancelled")
+            .call_later(self.delay, move |_| {
+                if !done.done() {
+                    let _ = done.set_result(());
+                }
+            });
+        let target = future.cancel_target();
+        let polled = future.poll_await(cx, &target);
+        self.state = SleepState::Waiting {
+            future,
+            timer,
+            target,
+        };
+        polled
+    }
+
+    /// The sleep is over (or was cancelled): a timer still pending has nothing left to do.
+    fn finish(&mut self) {
+        if let SleepState::Waiting { timer, .. } =
+            std::mem::replace(&mut self.state, SleepState::Done)
+        {
+            timer.cancel();
+        }
+    }
+}
+
+impl Drop for Sleep {
+    /// A sleep abandoned halfway (its task dropped it) cancels its timer.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sleep({:?})", self.delay)
+    }
+}

@@ -1,0 +1,515 @@
+//! `Task`: a coroutine driven by the loop, one step at a time (asyncio's `asyncio.Task`).
+//!
+//! A task owns a coroutine — a Rust `async` block whose output is `Result<T, Error>` — and a
+//! [`Future`] that receives what the coroutine returns. `create_task` schedules the task's first
+//! *step* with `call_soon`. A step polls the coroutine once (asyncio's `Task.__step`, which calls
+//! `coro.send(None)`); the coroutine runs until it finishes or until it awaits something that is
+//! not ready. A steploop future that is not ready registers the task's *wakeup* as one of its
+//! done-callbacks (asyncio's `Task.__wakeup`), and the task sleeps until the future is done.
+//!
+//! The invariant, as asyncio states it for `Task`: at any moment a task's step is scheduled, or
+//! it waits on exactly one future (`fut_waiter`), or it is done. (A coroutine that awaits a
+//! future of another library waits on that library's waker instead; steploop counts such tasks
+//! so that it does not mistake them for a stalled loop.)
+//!
+//! # Implementation notes
+//! Tasks live in a `slab` owned by the loop. The ready deque refers to a task by its slab key
+//! and number, so scheduling a step allocates nothing, and a stale key (a task that finished
+//! while a wakeup for it was queued) is recognised and ignored.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::{Future as StdFuture, IntoFuture};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use crate::future::{CallbackId, Future, Waiting};
+use crate::handle::Label;
+use crate::trace::Event;
+use crate::{Error, EventLoop};
+
+/// A task's place in the loop's slab, with its number to tell it from a later occupant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TaskKey {
+    pub(crate) index: usize,
+    pub(crate) id: u64,
+}
+
+/// Something a waiting task can cancel: the future it awaits, or the task it awaits.
+pub(crate) trait Cancel {
+    /// Cancels; false if it was already done.
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool;
+    /// Forgets that task `key` waits for it (the task was woken another way).
+    fn forget_wakeup(&self, key: TaskKey);
+}
+
+// ANCHOR: header
+/// The part of a task that does not depend on its result type.
+pub(crate) struct TaskHeader {
+    pub(crate) key: TaskKey,
+    pub(crate) name: RefCell<Label>,
+    coroutine: Label,
+    /// True while a step of this task is in the ready deque.
+    pub(crate) scheduled: Cell<bool>,
+    /// True once the coroutine has been polled.
+    started: Cell<bool>,
+    /// The future the task waits on (asyncio's `_fut_waiter`): cancelling the task cancels it.
+    fut_waiter: RefCell<Option<Rc<dyn Cancel>>>,
+    /// A cancellation to deliver at the next await (asyncio's `_must_cancel` and
+    /// `_cancel_message`), set when `cancel()` finds the task not waiting on a future.
+    must_cancel: RefCell<Option<Option<Arc<str>>>>,
+    /// True while the task waits on a waker that is not steploop's (a foreign future).
+    waiting_foreign: Cell<bool>,
+}
+// ANCHOR_END: header
+
+/// What the loop needs of any task, whatever its result type.
+pub(crate) trait AnyTask {
+    fn header(&self) -> &TaskHeader;
+    /// Polls the coroutine once (asyncio's `__step` / `__wakeup`).
+    fn step(self: Rc<Self>, event_loop: &EventLoop);
+    fn cancel(&self, message: Option<Arc<str>>) -> bool;
+    fn done(&self) -> bool;
+    fn cancelled(&self) -> bool;
+    /// Drops the coroutine of a task that will never run again; true if it was still pending.
+    fn destroy(&self) -> bool;
+}
+
+type Coroutine<T> = Pin<Box<dyn StdFuture<Output = Result<T, Error>>>>;
+
+struct TaskCell<T> {
+    header: TaskHeader,
+    future: Future<T>,
+    coroutine: RefCell<Option<Coroutine<T>>>,
+    /// The waker handed to the coroutine on every poll; made once, borrowed by each step.
+    waker: Waker,
+}
+
+// ANCHOR: task
+/// A coroutine scheduled on the loop (asyncio's `asyncio.Task`), and the future of its result.
+///
+/// Created by [`EventLoop::create_task`]. Await it (`task.await`) to get `Result<T, Error>`.
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::with_virtual_clock();
+/// let task = lp.create_task(async { Ok(6 * 7) });
+/// assert_eq!(lp.run_until_complete(task.clone()).unwrap(), 42);
+/// assert_eq!(task.name(), "Task-1");
+/// ```
+pub struct Task<T> {
+    cell: Rc<TaskCell<T>>,
+}
+// ANCHOR_END: task
+
+impl<T> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        Task {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+impl EventLoop {
+    /// Wraps a coroutine in a task and schedules its first step (`loop.create_task(coro)`).
+    ///
+    /// The task is named `Task-N`, numbered per loop in creation order.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    pub fn create_task<T, F>(&self, coroutine: F) -> Task<T>
+    where
+        T: 'static,
+        F: StdFuture<Output = Result<T, Error>> + 'static,
+    {
+        self.check_open("create_task");
+        let coroutine_label = Label::coroutine::<F>();
+        let (key, task) = self.insert_task(|key| {
+            let name = Label::task(key.id);
+            Rc::new(TaskCell {
+                future: Future::new(self, name.clone(), true),
+                header: TaskHeader {
+                    key,
+                    name: RefCell::new(name),
+                    coroutine: coroutine_label,
+                    scheduled: Cell::new(false),
+                    started: Cell::new(false),
+                    fut_waiter: RefCell::new(None),
+                    must_cancel: RefCell::new(None),
+                    waiting_foreign: Cell::new(false),
+                },
+                coroutine: RefCell::new(Some(Box::pin(coroutine))),
+                waker: Waker::from(Arc::new(TaskWaker {
+                    key,
+                    remote: self.remote(),
+                })),
+            })
+        });
+        if self.is_tracing() {
+            self.record(Event::CreateTask {
+                task: task.header.name.borrow().clone(),
+                coroutine: task.header.coroutine.clone(),
+            });
+        }
+        self.schedule_step(key, false);
+        Task { cell: task }
+    }
+}
+
+impl<T: 'static> Task<T> {
+    /// The task's name: `Task-N` unless renamed (`Task.get_name()`).
+    pub fn name(&self) -> String {
+        self.cell.header.name.borrow().to_string()
+    }
+
+    /// Renames the task, in traces and reports from now on (`Task.set_name()`).
+    pub fn set_name(&self, name: impl Into<std::borrow::Cow<'static, str>>) {
+        let label = Label::new(name);
+        self.cell.future.set_label(label.clone());
+        *self.cell.header.name.borrow_mut() = label;
+    }
+
+    /// Requests cancellation (`Task.cancel()`): the future the task awaits is cancelled, so its
+    /// `.await` returns `Err(Error::Cancelled)`. Returns false if the task is already done.
+    ///
+    /// # Notes
+    /// A coroutine may catch the error and go on; `?` propagates it and the task ends
+    /// cancelled. A task cancelled before its first step never runs its body.
+    pub fn cancel(&self) -> bool {
+        self.cell.cancel(None)
+    }
+
+    /// Like [`cancel`](Task::cancel), with a message the awaiters see (`Task.cancel(msg)`).
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.cell.cancel(Some(message.into()))
+    }
+
+    /// True once the coroutine has finished, failed, or been cancelled.
+    pub fn done(&self) -> bool {
+        self.cell.future.done()
+    }
+
+    /// True if the task ended cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cell.future.cancelled()
+    }
+
+    /// The coroutine's result ([`Future::result`]).
+    pub fn result(&self) -> Result<T, Error>
+    where
+        T: Clone,
+    {
+        self.cell.future.result()
+    }
+
+    /// The coroutine's error, if it failed ([`Future::exception`]).
+    pub fn exception(&self) -> Result<Option<Error>, Error> {
+        self.cell.future.exception()
+    }
+
+    /// Adds a callback to run once the task is done ([`Future::add_done_callback`]).
+    pub fn add_done_callback<F>(&self, callback: F) -> CallbackId
+    where
+        F: FnOnce(&Future<T>) + 'static,
+    {
+        self.cell.future.add_done_callback(callback)
+    }
+
+    /// Removes a done-callback ([`Future::remove_done_callback`]).
+    pub fn remove_done_callback(&self, id: CallbackId) -> bool {
+        self.cell.future.remove_done_callback(id)
+    }
+
+    /// The future that receives the task's result.
+    pub fn future(&self) -> Future<T> {
+        self.cell.future.clone()
+    }
+
+    /// The loop the task runs on.
+    pub fn get_loop(&self) -> EventLoop {
+        self.cell.future.get_loop()
+    }
+
+    /// A reference to the task that does not carry its result type.
+    pub fn as_task_ref(&self) -> TaskRef {
+        TaskRef(self.cell.clone())
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for Task<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = Waiting<T>;
+
+    /// Awaiting a task waits on its future, and a cancellation of the awaiting task cancels
+    /// the awaited *task*, as asyncio's `_fut_waiter` is the task itself.
+    fn into_future(self) -> Waiting<T> {
+        let future = self.cell.future.clone();
+        Waiting::new(future, self.cell)
+    }
+}
+
+impl<T: 'static> Cancel for TaskCell<T> {
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
+        AnyTask::cancel(&*self, message)
+    }
+
+    fn forget_wakeup(&self, key: TaskKey) {
+        self.future.forget_wakeup(key);
+    }
+}
+
+// ANCHOR: step
+impl<T: 'static> AnyTask for TaskCell<T> {
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    fn step(self: Rc<Self>, event_loop: &EventLoop) {
+        let header = &self.header;
+        header.scheduled.set(false);
+        if self.future.done() {
+            return;
+        }
+        // Whatever woke us, we no longer wait on the old future: drop our registration there
+        // (a no-op when that future is done, as it usually is).
+        if let Some(waiter) = header.fut_waiter.borrow_mut().take() {
+            waiter.forget_wakeup(header.key);
+        }
+        if header.waiting_foreign.replace(false) {
+            event_loop.foreign_wait_ended();
+        }
+        if !header.started.replace(true) {
+            if let Some(message) = header.must_cancel.borrow_mut().take() {
+                // Cancelled before its first step: the body never runs.
+                return self.complete(event_loop, Err(Error::Cancelled(message)));
+            }
+        }
+
+        let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            let mut coroutine = self.coroutine.borrow_mut();
+            let coroutine = coroutine
+                .as_mut()
+                .expect("a pending task has its coroutine");
+            coroutine
+                .as_mut()
+                .poll(&mut Context::from_waker(&self.waker))
+        }));
+        CURRENT.with(|c| c.replace(previous));
+
+        match polled {
+            Ok(Poll::Pending) => {
+                if !header.scheduled.get() && header.fut_waiter.borrow().is_none() {
+                    header.waiting_foreign.set(true);
+                    event_loop.foreign_wait_started();
+                }
+            }
+            Ok(Poll::Ready(outcome)) => self.complete(event_loop, outcome),
+            Err(panic) => self.complete(event_loop, Err(Error::from_panic(panic))),
+        }
+    }
+    // ANCHOR_END: step
+
+    fn cancel(&self, message: Option<Arc<str>>) -> bool {
+        if self.future.done() {
+            return false;
+        }
+        let event_loop = self.future.get_loop();
+        if event_loop.is_tracing() {
+            event_loop.record(Event::Cancel(self.header.name.borrow().clone()));
+        }
+        let waiter = self.header.fut_waiter.borrow().clone();
+        if let Some(waiter) = waiter {
+            if waiter.cancel_with_message(message.clone()) {
+                return true;
+            }
+        }
+        // Not waiting on a future: the step is scheduled (or the task waits on a foreign
+        // waker); deliver the cancellation at the next await.
+        *self.header.must_cancel.borrow_mut() = Some(message);
+        true
+    }
+
+    fn done(&self) -> bool {
+        self.future.done()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.future.cancelled()
+    }
+
+    fn destroy(&self) -> bool {
+        let coroutine = self.coroutine.borrow_mut().take();
+        let pending = coroutine.is_some() && !self.future.done();
+        drop(coroutine);
+        pending
+    }
+}
+
+impl<T: 'static> TaskCell<T> {
+    /// The coroutine returned (or failed, or panicked): record the outcome in the task's
+    /// future, which schedules its done-callbacks, and free the task's slot.
+    fn complete(&self, event_loop: &EventLoop, outcome: Result<T, Error>) {
+        let header = &self.header;
+        let must_cancel = header.must_cancel.borrow_mut().take();
+        let result = match (outcome, must_cancel) {
+            // Cancelled right before the coroutine finished: the task ends cancelled.
+            (Ok(_), Some(message)) => Err(Error::Cancelled(message)),
+            (outcome, _) => outcome,
+        };
+        let set = match result {
+            Ok(value) => self.future.set_result(value),
+            Err(Error::Cancelled(message)) => {
+                self.future.cancel_with_message(message);
+                Ok(())
+            }
+            Err(error) => self.future.set_exception(error),
+        };
+        debug_assert!(set.is_ok(), "a task's future is set only by the task");
+        let coroutine = self.coroutine.borrow_mut().take();
+        drop(coroutine);
+        event_loop.remove_task(header.key);
+    }
+}
+
+thread_local! {
+    /// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`).
+    static CURRENT: RefCell<Option<Rc<dyn AnyTask>>> = const { RefCell::new(None) };
+}
+
+/// How a steploop future should register the task that awaits it.
+pub(crate) enum Awaiter {
+    /// The current task, which now waits on this future.
+    Task(TaskKey),
+    /// The current task already waits on this very future (a repeated poll).
+    AlreadyWaiting,
+    /// Not polled by a steploop task of this loop: use the context's waker.
+    Foreign,
+}
+
+/// Records that the current task awaits `target`, and says how to register its wakeup.
+pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> Awaiter {
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let Some(task) = current.as_ref() else {
+            return Awaiter::Foreign;
+        };
+        let header = task.header();
+        if !event_loop.owns_task(header.key) {
+            return Awaiter::Foreign;
+        }
+        let mut waiter = header.fut_waiter.borrow_mut();
+        if waiter.as_ref().is_some_and(|w| Rc::ptr_eq(w, target)) {
+            return Awaiter::AlreadyWaiting;
+        }
+        *waiter = Some(target.clone());
+        Awaiter::Task(header.key)
+    })
+}
+
+/// Takes the cancellation waiting to be delivered to the current task, if any.
+pub(crate) fn take_pending_cancellation() -> Option<Error> {
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let message = current.as_ref()?.header().must_cancel.borrow_mut().take()?;
+        Some(Error::Cancelled(message))
+    })
+}
+
+/// The key of the task whose step is running, if it belongs to `event_loop`.
+pub(crate) fn current_key(event_loop: &EventLoop) -> Option<TaskKey> {
+    CURRENT.with(|current| {
+        let key = current.borrow().as_ref()?.header().key;
+        event_loop.owns_task(key).then_some(key)
+    })
+}
+
+/// The task running now on this thread (`asyncio.current_task()`).
+pub fn current_task() -> Option<TaskRef> {
+    CURRENT.with(|current| current.borrow().clone().map(TaskRef))
+}
+
+/// A task of any result type: what [`current_task`] and [`EventLoop::all_tasks`] return.
+#[derive(Clone)]
+pub struct TaskRef(Rc<dyn AnyTask>);
+
+impl TaskRef {
+    pub(crate) fn new(task: Rc<dyn AnyTask>) -> TaskRef {
+        TaskRef(task)
+    }
+
+    /// The task's name (`Task.get_name()`).
+    pub fn name(&self) -> String {
+        self.0.header().name.borrow().to_string()
+    }
+
+    /// Requests cancellation ([`Task::cancel`]).
+    pub fn cancel(&self) -> bool {
+        self.0.cancel(None)
+    }
+
+    /// True once the task is done.
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// True if the task ended cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Task {}>", self.name())
+    }
+}
+
+impl<T: 'static> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if !self.done() {
+            "pending"
+        } else if self.cancelled() {
+            "cancelled"
+        } else {
+            "finished"
+        };
+        write!(
+            f,
+            "<Task {} {} {state}>",
+            self.name(),
+            self.cell.header.coroutine
+        )
+    }
+}
+
+// ANCHOR: waker
+/// The waker of a task: waking it schedules the task's wakeup on its loop.
+///
+/// # Implementation notes
+/// `std::task::Waker` must be `Send + Sync`, so a waker holds no `Rc`: only the task's key and
+/// the loop's thread-safe wake-up queue. On the loop's own thread, while the loop runs, a wake
+/// schedules the step directly, without a lock; from any other thread it goes through the
+/// queue, and the loop picks it up on its next tick.
+struct TaskWaker {
+    key: TaskKey,
+    remote: Arc<crate::remote::Remote>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        match crate::event_loop::running_loop_with_id(self.remote.loop_id()) {
+            Some(event_loop) => event_loop.schedule_step(self.key, true),
+            None => self.remote.wake_task(self.key),
+        }
+    }
+}
+// ANCHOR_END: waker
