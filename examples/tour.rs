@@ -8,6 +8,8 @@
 mod ch01_count;
 #[path = "ch01_downloads.rs"]
 mod ch01_downloads;
+#[path = "ch02_coroutines.rs"]
+mod ch02_coroutines;
 #[path = "ch03_ready_deque.rs"]
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
@@ -24,6 +26,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 1: Why an event loop",
         "ch01_downloads",
         ch01_downloads::main,
+    ),
+    (
+        "Chapter 2: Coroutines by hand",
+        "ch02_coroutines",
+        ch02_coroutines::main,
     ),
     (
         "Chapter 3: The ready deque",
