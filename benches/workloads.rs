@@ -5,18 +5,40 @@
 //! `{"workload": NAME, "impl": "steploop", "n": N, "seconds": S, "per_op_ns": X}`.
 //! Time is measured inside the process, around the workload only.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use steploop::EventLoop;
+use steploop::{get_running_loop, sleep, Error, EventLoop, Future};
 
-/// A workload: its name and the function that runs it, returning (n, elapsed).
-type Workload = (&'static str, fn() -> (u64, Duration));
+/// What a workload reports: how many operations, how long they took, and extra JSON fields.
+struct Measured {
+    n: u64,
+    elapsed: Duration,
+    extra: String,
+}
+
+impl Measured {
+    fn new(n: u64, elapsed: Duration) -> Measured {
+        Measured {
+            n,
+            elapsed,
+            extra: String::new(),
+        }
+    }
+}
+
+/// A workload: its name and the function that runs it.
+type Workload = (&'static str, fn() -> Measured);
 
 const WORKLOADS: &[Workload] = &[
     ("callbacks_chain", callbacks_chain),
     ("callbacks_batch", callbacks_batch),
     ("timers", timers),
+    ("tasks_spawn", tasks_spawn),
+    ("tasks_yield", tasks_yield),
+    ("future_pingpong", future_pingpong),
+    ("sleepers", sleepers),
 ];
 
 fn main() {
@@ -39,9 +61,9 @@ fn main() {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let (n, elapsed) = run();
+        let Measured { n, elapsed, extra } = run();
         println!(
-            "{{\"workload\": \"{name}\", \"impl\": \"steploop\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}}}",
+            "{{\"workload\": \"{name}\", \"impl\": \"steploop\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
             elapsed.as_secs_f64(),
             elapsed.as_nanos() as f64 / n as f64
         );
@@ -49,7 +71,7 @@ fn main() {
 }
 
 /// One callback at a time: each `call_soon`s the next.
-fn callbacks_chain() -> (u64, Duration) {
+fn callbacks_chain() -> Measured {
     const N: u64 = 1_000_000;
     fn link(lp: &EventLoop, left: u64) {
         if left == 0 {
@@ -62,7 +84,7 @@ fn callbacks_chain() -> (u64, Duration) {
     let start = Instant::now();
     lp.call_soon(|lp| link(lp, N - 1));
     lp.run_forever().unwrap();
-    (N, start.elapsed())
+    Measured::new(N, start.elapsed())
 }
 
 thread_local! {
@@ -70,7 +92,7 @@ thread_local! {
 }
 
 /// `call_soon` N callbacks up front, then run the loop until all have run.
-fn callbacks_batch() -> (u64, Duration) {
+fn callbacks_batch() -> Measured {
     const N: u64 = 1_000_000;
     COUNT.with(|c| c.set(0));
     let lp = EventLoop::new();
@@ -87,12 +109,12 @@ fn callbacks_batch() -> (u64, Duration) {
     lp.run_forever().unwrap();
     let elapsed = start.elapsed();
     assert_eq!(COUNT.with(|c| c.get()), N);
-    (N, elapsed)
+    Measured::new(N, elapsed)
 }
 
 /// `call_later` N timers with delays a seeded shuffle of [0, 10 ms); cancel every second one;
 /// run until the last live timer fires.
-fn timers() -> (u64, Duration) {
+fn timers() -> Measured {
     const N: u64 = 200_000;
     let mut delays: Vec<Duration> = (0..N)
         .map(|i| Duration::from_nanos(i * 10_000_000 / N))
@@ -117,7 +139,145 @@ fn timers() -> (u64, Duration) {
     lp.run_forever().unwrap();
     let elapsed = start.elapsed();
     assert_eq!(COUNT.with(|c| c.get()), N / 2);
-    (N, elapsed)
+    Measured::new(N, elapsed)
+}
+
+/// Awaits every task in order: until `gather` exists, the same work as gathering them.
+async fn await_all<T: Clone + 'static>(tasks: Vec<steploop::Task<T>>) -> Result<Vec<T>, Error> {
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await?);
+    }
+    Ok(results)
+}
+
+/// Create N tasks whose coroutine returns its index at once; wait for them all; check the sum.
+fn tasks_spawn() -> Measured {
+    const N: u64 = 100_000;
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    let sum = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let tasks: Vec<_> = (0..N)
+                .map(|i| lp.create_task(async move { Ok(i) }))
+                .collect();
+            Ok(await_all(tasks).await?.iter().sum::<u64>())
+        })
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(sum, N * (N - 1) / 2);
+    Measured::new(N, elapsed)
+}
+
+/// 1,000 tasks, each yielding to the loop 1,000 times with `sleep(0)`.
+fn tasks_yield() -> Measured {
+    const TASKS: u64 = 1_000;
+    const YIELDS: u64 = 1_000;
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    lp.run_until_complete(async {
+        let lp = get_running_loop().unwrap();
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                lp.create_task(async {
+                    for _ in 0..YIELDS {
+                        sleep(Duration::ZERO).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        await_all(tasks).await?;
+        Ok(())
+    })
+    .unwrap();
+    Measured::new(TASKS * YIELDS, start.elapsed())
+}
+
+/// Two tasks pass a counter back and forth through fresh loop futures.
+fn future_pingpong() -> Measured {
+    const N: u64 = 200_000;
+    type Inbox = Rc<RefCell<Option<Future<u64>>>>;
+    let lp = EventLoop::new();
+    let a_inbox: Inbox = Rc::default();
+    let b_inbox: Inbox = Rc::default();
+    let start = Instant::now();
+    let (a_in, b_in) = (a_inbox.clone(), b_inbox.clone());
+    // B starts first, so that its inbox exists when A sends.
+    let pong = lp.create_task(async move {
+        let lp = get_running_loop().unwrap();
+        loop {
+            let inbox = lp.create_future::<u64>();
+            *b_in.borrow_mut() = Some(inbox.clone());
+            let value = inbox.await?;
+            let reply = a_in.borrow_mut().take().expect("A waits for the reply");
+            reply.set_result(value + 1)?;
+            // A stops once the reply brings it to 2N: this was the last round trip.
+            if value + 2 >= 2 * N {
+                return Ok(());
+            }
+        }
+    });
+    let ping = lp.create_task(async move {
+        let lp = get_running_loop().unwrap();
+        let mut value = 0;
+        while value < 2 * N {
+            let inbox = lp.create_future::<u64>();
+            *a_inbox.borrow_mut() = Some(inbox.clone());
+            let to_b = b_inbox.borrow_mut().take().expect("B waits for the ball");
+            to_b.set_result(value)?;
+            value = inbox.await? + 1;
+        }
+        Ok(value)
+    });
+    let value = lp.run_until_complete(ping).unwrap();
+    lp.run_until_complete(pong).unwrap();
+    let elapsed = start.elapsed();
+    assert!(value >= 2 * N);
+    Measured::new(N, elapsed)
+}
+
+/// The resident set size now and at its peak, in KiB, from /proc/self/status.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|line| line.starts_with(name))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// N tasks each `await sleep(1.0)` at once; wait for them all; report peak RSS and the RSS
+/// growth per sleeping task.
+fn sleepers() -> Measured {
+    const N: u64 = 1_000_000;
+    let (before, _) = rss_kib();
+    let lp = EventLoop::new();
+    let during = Rc::new(Cell::new(0));
+    let seen = during.clone();
+    let start = Instant::now();
+    lp.run_until_complete(async move {
+        let lp = get_running_loop().unwrap();
+        let tasks: Vec<_> = (0..N)
+            .map(|_| lp.create_task(async { sleep(Duration::from_secs(1)).await }))
+            .collect();
+        // Measured while every task sleeps: after the tick that started them all.
+        lp.call_later(Duration::from_millis(500), move |_| seen.set(rss_kib().0));
+        await_all(tasks).await?;
+        Ok(())
+    })
+    .unwrap();
+    let elapsed = start.elapsed();
+    let (_, peak) = rss_kib();
+    let per_task = (during.get().saturating_sub(before)) * 1024 / N;
+    let mut measured = Measured::new(N, elapsed);
+    measured.extra = format!(", \"peak_rss_kb\": {peak}, \"rss_bytes_per_task\": {per_task}");
+    measured
 }
 
 /// Fisher–Yates with a xorshift generator: the same order on every run and every machine.

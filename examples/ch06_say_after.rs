@@ -56,9 +56,26 @@ async fn main_coro() -> Result<(), Error> {
 }
 // ANCHOR_END: main_coro
 
-/// `asyncio.run(main())` on the given loop.
+// ANCHOR: sequential
+/// The same two calls awaited directly, without tasks: nothing else is in the loop while the
+/// first one sleeps, so the second starts only after it.
+async fn main_sequential() -> Result<(), Error> {
+    say(format!("started at {}", now()));
+    say_after(1, "task1").await?;
+    say_after(2, "task2").await?;
+    say(format!("finished at {}", now()));
+    Ok(())
+}
+// ANCHOR_END: sequential
+
+/// `asyncio.run(main())` on the given loop: two tasks, done at t=2.
 pub fn run(lp: &EventLoop) -> Result<(), Error> {
     steploop::run_with(lp, main_coro())
+}
+
+/// The sequential version: done at t=3.
+pub fn run_sequential(lp: &EventLoop) -> Result<(), Error> {
+    steploop::run_with(lp, main_sequential())
 }
 
 pub fn main() {
@@ -68,4 +85,12 @@ pub fn main() {
     run(&lp).expect("main() finishes");
     println!("\nWhat the loop did:\n\n{}", lp.take_trace());
     // ANCHOR_END: main
+
+    println!("Awaiting the coroutines directly, one after the other:\n");
+    let lp = EventLoop::with_virtual_clock();
+    run_sequential(&lp).expect("main() finishes");
+    println!(
+        "(finished at t={:.3}, not t=2.000)",
+        lp.time().as_secs_f64()
+    );
 }

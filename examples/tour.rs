@@ -14,6 +14,12 @@ mod ch02_coroutines;
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
 mod ch04_time;
+#[path = "ch06_cancel.rs"]
+mod ch06_cancel;
+#[path = "ch06_nested.rs"]
+mod ch06_nested;
+#[path = "ch06_say_after.rs"]
+mod ch06_say_after;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -38,6 +44,9 @@ const STOPS: &[(&str, &str, fn())] = &[
         ch03_ready_deque::main,
     ),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
+    ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
+    ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
+    ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
 ];
 
 fn main() {

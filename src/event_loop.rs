@@ -796,12 +796,15 @@ impl EventLoop {
         match outcome {
             Ok(()) if future.done() => future.result(),
             Ok(()) => Err(Error::Runtime(
-                "the event loop stopped before the future completed: stop() was called                  while run_until_complete was waiting"
+                "the event loop stopped before the future completed: stop() was called \
+                 while run_until_complete was waiting"
                     .into(),
             )),
             Err(Error::Stalled(_)) => Err(Error::Stalled(
                 format!(
-                    "run_until_complete({}) can never finish: no callback is ready, no timer                      is pending, and nothing else can wake the loop; some future it awaits is                      never completed",
+                    "run_until_complete({}) can never finish: no callback is ready, no timer \
+                     is pending, and nothing else can wake the loop; some future it awaits \
+                     is never completed",
                     future.label()
                 )
                 .into(),
