@@ -641,12 +641,9 @@ impl EventLoop {
         (task.header().key == key).then(|| task.clone())
     }
 
-    /// True if `key` names a pending task of this loop.
-    pub(crate) fn owns_task(&self, key: TaskKey) -> bool {
-        let tasks = self.inner.tasks.borrow();
-        tasks
-            .get(key.index)
-            .is_some_and(|task| task.header().key == key)
+    /// This loop's number, which its tasks carry too.
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.id
     }
 
     /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
@@ -664,11 +661,15 @@ impl EventLoop {
     /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
     /// either scheduled once, or waiting, never both.
     pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
-        let Some(task) = self.task(key) else {
-            return;
-        };
-        if task.header().scheduled.replace(true) {
-            return;
+        {
+            let tasks = self.inner.tasks.borrow();
+            let Some(task) = tasks.get(key.index) else {
+                return; // finished, and its slot is empty
+            };
+            let header = task.header();
+            if header.key != key || header.scheduled.replace(true) {
+                return; // finished (the slot holds a newer task), or already scheduled
+            }
         }
         if self.inner.tracing.get() {
             self.record(Event::CallSoon(self.step_label(key, wakeup)));
@@ -760,7 +761,7 @@ impl EventLoop {
     pub fn create_future<T: 'static>(&self) -> Future<T> {
         let n = self.inner.futures_created.get() + 1;
         self.inner.futures_created.set(n);
-        Future::new(self, Label::new(format!("Future-{n}")), false)
+        Future::new(self, Label::future(n), false)
     }
 
     /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.

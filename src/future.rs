@@ -66,12 +66,65 @@ enum DoneCallback<T> {
     Waker(Waker),
 }
 
+/// The done-callbacks of a future, in the order they were added.
+///
+/// # Implementation notes
+/// Most futures have exactly one waiter (the task awaiting them), so the first callback is
+/// kept inline and only a second one allocates a `Vec`.
+struct Callbacks<T> {
+    first: Option<DoneCallback<T>>,
+    rest: Vec<DoneCallback<T>>,
+}
+
+impl<T> Default for Callbacks<T> {
+    fn default() -> Self {
+        Callbacks {
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+}
+
+impl<T> Callbacks<T> {
+    fn push(&mut self, callback: DoneCallback<T>) {
+        // `first` comes before `rest`: it may only be filled while `rest` is empty.
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(callback);
+        } else {
+            self.rest.push(callback);
+        }
+    }
+
+    fn any(&self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
+        self.first.iter().chain(&self.rest).any(&mut matches)
+    }
+
+    /// Removes the first callback that matches; true if there was one.
+    fn remove_first(&mut self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
+        if self.first.as_ref().is_some_and(&mut matches) {
+            self.first = None;
+            return true;
+        }
+        match self.rest.iter().position(matches) {
+            Some(i) => {
+                self.rest.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = DoneCallback<T>> {
+        self.first.into_iter().chain(self.rest)
+    }
+}
+
 pub(crate) struct FutureCell<T> {
     /// Weak, because the loop owns tasks and tasks own futures: a strong reference back would
     /// keep a dropped loop alive.
     event_loop: WeakLoop,
     state: RefCell<FutureState<T>>,
-    callbacks: RefCell<Vec<DoneCallback<T>>>,
+    callbacks: RefCell<Callbacks<T>>,
     next_callback_id: Cell<u64>,
     label: RefCell<Label>,
     /// Set when the future finishes with an exception; cleared when someone reads it. A future
@@ -120,7 +173,7 @@ impl<T: 'static> Future<T> {
             cell: Rc::new(FutureCell {
                 event_loop: event_loop.downgrade(),
                 state: RefCell::new(FutureState::Pending),
-                callbacks: RefCell::new(Vec::new()),
+                callbacks: RefCell::new(Callbacks::default()),
                 next_callback_id: Cell::new(0),
                 label: RefCell::new(label),
                 unretrieved: Cell::new(false),
@@ -288,9 +341,7 @@ impl<T: 'static> Future<T> {
     /// Returns whether it was found.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
         let mut callbacks = self.cell.callbacks.borrow_mut();
-        let before = callbacks.len();
-        callbacks.retain(|c| !matches!(c, DoneCallback::Function { id: i, .. } if *i == id));
-        callbacks.len() != before
+        callbacks.remove_first(|c| matches!(c, DoneCallback::Function { id: i, .. } if *i == id))
     }
 
     // ANCHOR: finish
@@ -313,7 +364,7 @@ impl<T: 'static> Future<T> {
         }
         let Some(event_loop) = self.cell.event_loop.upgrade() else {
             // No loop, nobody to run the callbacks: drop them.
-            self.cell.callbacks.borrow_mut().clear();
+            drop(self.cell.callbacks.take());
             return Ok(());
         };
         if event_loop.is_tracing() {
@@ -322,8 +373,8 @@ impl<T: 'static> Future<T> {
                 outcome: self.outcome_word(),
             });
         }
-        let callbacks = std::mem::take(&mut *self.cell.callbacks.borrow_mut());
-        for callback in callbacks {
+        let callbacks = self.cell.callbacks.take();
+        for callback in callbacks.into_iter() {
             self.schedule(&event_loop, callback);
         }
         Ok(())
@@ -396,9 +447,7 @@ impl<T: 'static> Future<T> {
 
     fn register_waker(&self, waker: &Waker) {
         let mut callbacks = self.cell.callbacks.borrow_mut();
-        let known = callbacks
-            .iter()
-            .any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
+        let known = callbacks.any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
         if !known {
             callbacks.push(DoneCallback::Waker(waker.clone()));
         }
@@ -423,7 +472,7 @@ impl<T: 'static> Cancel for FutureCell<T> {
     fn forget_wakeup(&self, key: TaskKey) {
         self.callbacks
             .borrow_mut()
-            .retain(|c| !matches!(c, DoneCallback::Wakeup(k) if *k == key));
+            .remove_first(|c| matches!(c, DoneCallback::Wakeup(k) if *k == key));
     }
 }
 

@@ -36,6 +36,8 @@ enum LabelText {
     Coroutine(&'static str),
     /// `Task-N`, formatted only when displayed.
     Task(u64),
+    /// `Future-N`, formatted only when displayed.
+    Future(u64),
     /// `sleep(1.000)`, the future of a sleep.
     Sleep(u64),
     Given(Cow<'static, str>),
@@ -63,6 +65,11 @@ impl Label {
         Label(LabelText::Task(number))
     }
 
+    /// `Future-N`.
+    pub(crate) fn future(number: u64) -> Label {
+        Label(LabelText::Future(number))
+    }
+
     /// `sleep(1.000)`.
     pub(crate) fn sleep(delay: std::time::Duration) -> Label {
         Label(LabelText::Sleep(crate::clock::to_nanos(delay)))
@@ -79,6 +86,7 @@ impl fmt::Display for Label {
                 f.write_str(short.strip_suffix("::{closure}").unwrap_or(&short))
             }
             LabelText::Task(number) => write!(f, "Task-{number}"),
+            LabelText::Future(number) => write!(f, "Future-{number}"),
             LabelText::Sleep(nanos) => write!(f, "sleep({})", crate::trace::Secs(*nanos)),
         }
     }

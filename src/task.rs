@@ -50,6 +50,8 @@ pub(crate) trait Cancel {
 /// The part of a task that does not depend on its result type.
 pub(crate) struct TaskHeader {
     pub(crate) key: TaskKey,
+    /// The number of the loop the task belongs to.
+    loop_id: u64,
     pub(crate) name: RefCell<Label>,
     coroutine: Label,
     /// True while a step of this task is in the ready deque.
@@ -134,6 +136,7 @@ impl EventLoop {
                 future: Future::new(self, name.clone(), true),
                 header: TaskHeader {
                     key,
+                    loop_id: self.id(),
                     name: RefCell::new(name),
                     coroutine: coroutine_label,
                     scheduled: Cell::new(false),
@@ -399,7 +402,7 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
             return Awaiter::Foreign;
         };
         let header = task.header();
-        if !event_loop.owns_task(header.key) {
+        if header.loop_id != event_loop.id() {
             return Awaiter::Foreign;
         }
         let mut waiter = header.fut_waiter.borrow_mut();
@@ -423,8 +426,9 @@ pub(crate) fn take_pending_cancellation() -> Option<Error> {
 /// The key of the task whose step is running, if it belongs to `event_loop`.
 pub(crate) fn current_key(event_loop: &EventLoop) -> Option<TaskKey> {
     CURRENT.with(|current| {
-        let key = current.borrow().as_ref()?.header().key;
-        event_loop.owns_task(key).then_some(key)
+        let current = current.borrow();
+        let header = current.as_ref()?.header();
+        (header.loop_id == event_loop.id()).then_some(header.key)
     })
 }
 

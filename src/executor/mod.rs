@@ -49,6 +49,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+// ANCHOR: spin_until
 /// Spins a moment, then yields a few times, until `ready()`; returns whether it became ready.
 ///
 /// A thread about to sleep until another thread does something calls this first. Sleeping and
@@ -58,7 +59,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// budget, 63 spins then 4 yields (as `crossbeam`'s `Backoff`), is a few microseconds: short
 /// enough to cost nothing noticeable when the wait turns out to be long.
 fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
-    for step in 0..0 {
+    for step in 0..10 {
         if ready() {
             return true;
         }
@@ -72,3 +73,4 @@ fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
     }
     ready()
 }
+// ANCHOR_END: spin_until

@@ -3,9 +3,10 @@
 //! Invariant: every job that `submit` accepted is run, or skipped because its future was
 //! cancelled, or cancelled by `shutdown(cancel_futures = true)`; none is ever dropped. This
 //! holds because a worker parks only after it has seen an empty queue under the lock, and
-//! `submit`, under the same lock, pushes the job and then either wakes a parked worker or
-//! starts a new one, unless every worker is busy, in which case the busy ones will look at the
-//! queue before they park.
+//! `submit`, under the same lock, pushes the job and then wakes a parked worker or starts a new
+//! one, unless enough workers are on their way to the queue already (just woken, just started,
+//! or just done with a job) or every worker is busy; either way some worker looks at the queue
+//! before it parks.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -28,16 +29,27 @@ use crate::Error;
 /// one job at a time keeps one thread. Dropping the executor is Python's `with` block: it
 /// calls [`shutdown(true, false)`](Self::shutdown), which waits for every submitted job.
 ///
+/// A job's done-callbacks run on its worker; while they run, that worker takes no other job,
+/// so keep them short, as in Python.
+///
 /// # Notes
 /// Unlike CPython's threads, these run Rust code in parallel on every core: there is no global
 /// interpreter lock.
 ///
 /// # Implementation notes
-/// One `Mutex` guards the queue (a `VecDeque` of boxed jobs) and the worker bookkeeping. Each
-/// idle worker parks on a `Condvar` of its own, and `submit` wakes the one that went idle last:
-/// its caches are warm, and the others stay asleep. (Waking whichever worker slept longest, as
-/// one shared condition variable does, made a submit-and-wait round trip four times slower
-/// with four workers.) See [`submit`](Self::submit) for the cost of a job.
+/// One `Mutex` guards the queue (a `VecDeque` of boxed jobs) and the worker bookkeeping. Three
+/// choices, each measured (`benches/pool.rs`), keep a job cheap:
+/// - Each idle worker parks on a `Condvar` of its own, and `submit` wakes the one that went
+///   idle last, whose caches are warm, while the others sleep on. The bookkeeping is exact: a
+///   worker is popped from the idle stack by whoever wakes it, never woken twice.
+/// - A worker that has just finished a job counts as on its way back to the queue: the thread
+///   that was waiting for the result often submits the next job at once, and that job needs
+///   no wake-up at all.
+/// - Before parking, a worker spins a moment for the next job, and `result()` spins a moment
+///   for the outcome, because being put to sleep and woken costs two syscalls and, across
+///   cores, an interrupt; see `spin_until` in the module's source.
+///
+/// See [`submit`](Self::submit) for what one job costs.
 ///
 /// # Examples
 /// ```
