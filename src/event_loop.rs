@@ -761,7 +761,7 @@ impl EventLoop {
     pub fn create_future<T: 'static>(&self) -> Future<T> {
         let n = self.inner.futures_created.get() + 1;
         self.inner.futures_created.set(n);
-        Future::new(self, Label::future(n), false)
+        Future::new(self, Label::future(n))
     }
 
     /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.

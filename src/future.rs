@@ -48,17 +48,20 @@ pub enum FutureState<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CallbackId(u64);
 
-/// A done-callback added with `add_done_callback`.
-type DoneFunction<T> = Box<dyn FnOnce(&Future<T>)>;
+/// A done-callback added with `add_done_callback`, boxed with its id and label so that a
+/// `DoneCallback` stays two words long.
+struct DoneFunction<T> {
+    id: CallbackId,
+    label: Label,
+    function: BoxedDoneFn<T>,
+}
+
+type BoxedDoneFn<T> = Box<dyn FnOnce(&Future<T>)>;
 
 /// Who is waiting for a future to be done.
 enum DoneCallback<T> {
     /// A function added with `add_done_callback`.
-    Function {
-        id: CallbackId,
-        label: Label,
-        function: DoneFunction<T>,
-    },
+    Function(Box<DoneFunction<T>>),
     /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
     /// and without allocating.
     Wakeup(TaskKey),
@@ -119,6 +122,7 @@ impl<T> Callbacks<T> {
     }
 }
 
+/// The state of a future: what `Future<T>` points to.
 pub(crate) struct FutureCell<T> {
     /// Weak, because the loop owns tasks and tasks own futures: a strong reference back would
     /// keep a dropped loop alive.
@@ -155,9 +159,22 @@ pub(crate) struct FutureCell<T> {
 /// assert_eq!(fut.result().unwrap(), 42);
 /// ```
 pub struct Future<T> {
-    cell: Rc<FutureCell<T>>,
+    /// A plain future's cell, or a task, which holds its future's cell inline: a task *is* a
+    /// future, as `asyncio.Task` subclasses `asyncio.Future`.
+    cell: Rc<dyn FutureAccess<T>>,
 }
 // ANCHOR_END: future
+
+/// Whatever holds a future's state: a `FutureCell` on its own, or a task.
+pub(crate) trait FutureAccess<T>: Cancel {
+    fn core(&self) -> &FutureCell<T>;
+}
+
+impl<T: 'static> FutureAccess<T> for FutureCell<T> {
+    fn core(&self) -> &FutureCell<T> {
+        self
+    }
+}
 
 impl<T> Clone for Future<T> {
     fn clone(&self) -> Self {
@@ -168,28 +185,29 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: 'static> Future<T> {
-    pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> Future<T> {
+    pub(crate) fn new(event_loop: &EventLoop, label: Label) -> Future<T> {
         Future {
-            cell: Rc::new(FutureCell {
-                event_loop: event_loop.downgrade(),
-                state: RefCell::new(FutureState::Pending),
-                callbacks: RefCell::new(Callbacks::default()),
-                next_callback_id: Cell::new(0),
-                label: RefCell::new(label),
-                unretrieved: Cell::new(false),
-                is_task,
-            }),
+            cell: Rc::new(FutureCell::new(event_loop, label, false)),
         }
+    }
+
+    /// The future of a task, whose state lives inside the task.
+    pub(crate) fn of_task(task: Rc<dyn FutureAccess<T>>) -> Future<T> {
+        Future { cell: task }
+    }
+
+    fn core(&self) -> &FutureCell<T> {
+        self.cell.core()
     }
 
     /// True once the future has a result, an exception, or was cancelled (`Future.done()`).
     pub fn done(&self) -> bool {
-        !matches!(*self.cell.state.borrow(), FutureState::Pending)
+        self.core().done()
     }
 
     /// True if the future was cancelled (`Future.cancelled()`).
     pub fn cancelled(&self) -> bool {
-        matches!(*self.cell.state.borrow(), FutureState::Cancelled(_))
+        self.core().cancelled()
     }
 
     /// The loop the future belongs to (`Future.get_loop()`).
@@ -197,18 +215,18 @@ impl<T: 'static> Future<T> {
     /// # Panics
     /// If the loop has been dropped.
     pub fn get_loop(&self) -> EventLoop {
-        self.cell.event_loop.upgrade().expect(
+        self.core().event_loop.upgrade().expect(
             "the future's event loop was dropped: keep the EventLoop alive while its futures are in use",
         )
     }
 
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
-        self.cell.label.borrow().clone()
+        self.core().label.borrow().clone()
     }
 
     pub(crate) fn set_label(&self, label: Label) {
-        *self.cell.label.borrow_mut() = label;
+        *self.core().label.borrow_mut() = label;
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
@@ -216,7 +234,7 @@ impl<T: 'static> Future<T> {
     where
         T: Clone,
     {
-        self.cell.state.borrow().clone()
+        self.core().state.borrow().clone()
     }
 
     /// Marks the future done with `value` and schedules its callbacks (`Future.set_result`).
@@ -224,6 +242,7 @@ impl<T: 'static> Future<T> {
     /// # Errors
     /// [`Error::InvalidState`] if the future is already done: a future's outcome is set once.
     pub fn set_result(&self, value: T) -> Result<(), Error> {
+        self.check_not_task("set_result")?;
         self.finish(FutureState::Finished(Ok(value)), "set_result")
     }
 
@@ -233,7 +252,30 @@ impl<T: 'static> Future<T> {
     /// # Errors
     /// [`Error::InvalidState`] if the future is already done.
     pub fn set_exception(&self, error: Error) -> Result<(), Error> {
+        self.check_not_task("set_exception")?;
         self.finish(FutureState::Finished(Err(error)), "set_exception")
+    }
+
+    /// A task's outcome is what its coroutine returns (asyncio's Task raises RuntimeError for
+    /// `set_result` and `set_exception`).
+    fn check_not_task(&self, operation: &str) -> Result<(), Error> {
+        if self.core().is_task {
+            return Err(Error::Runtime(
+                format!(
+                    "{operation} on the future of {}: a task's outcome is what its coroutine \
+                     returns; cancel the task instead, or use a plain future",
+                    self.label()
+                )
+                .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sets the outcome of a task's future, from the task.
+    pub(crate) fn finish_task(&self, state: FutureState<T>) {
+        let set = self.finish(state, "finish");
+        debug_assert!(set.is_ok(), "a task's future is set only by the task");
     }
 
     /// Cancels the future and schedules its callbacks (`Future.cancel()`).
@@ -244,11 +286,19 @@ impl<T: 'static> Future<T> {
     }
 
     /// Cancels with a message that awaiters receive in `Error::Cancelled` (`Future.cancel(msg)`).
+    ///
+    /// Returns false, changing nothing, if the future was already done.
     pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
         self.cancel_with_message(Some(message.into()))
     }
 
     pub(crate) fn cancel_with_message(&self, message: Option<Arc<str>>) -> bool {
+        // A task's future cancels the task; a plain future cancels itself.
+        self.cancel_target().cancel_with_message(message)
+    }
+
+    /// Moves the future to `Cancelled` (a plain future's `cancel`).
+    fn cancel_future(&self, message: Option<Arc<str>>) -> bool {
         self.finish(FutureState::Cancelled(message), "cancel")
             .is_ok()
     }
@@ -275,7 +325,7 @@ impl<T: 'static> Future<T> {
     /// [`Error::Cancelled`] if the future was cancelled, [`Error::InvalidState`] if it is still
     /// pending.
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        let state = self.cell.state.borrow();
+        let state = self.core().state.borrow();
         match &*state {
             FutureState::Pending => Err(invalid_state(
                 "exception() on a pending future: await it, or check done() first",
@@ -283,7 +333,7 @@ impl<T: 'static> Future<T> {
             FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
             FutureState::Finished(Ok(_)) => Ok(None),
             FutureState::Finished(Err(error)) => {
-                self.cell.unretrieved.set(false);
+                self.core().unretrieved.set(false);
                 Ok(Some(error.clone()))
             }
         }
@@ -294,12 +344,12 @@ impl<T: 'static> Future<T> {
     where
         T: Clone,
     {
-        let state = self.cell.state.borrow();
+        let state = self.core().state.borrow();
         match &*state {
             FutureState::Pending => None,
             FutureState::Cancelled(message) => Some(Err(Error::Cancelled(message.clone()))),
             FutureState::Finished(outcome) => {
-                self.cell.unretrieved.set(false);
+                self.core().unretrieved.set(false);
                 Some(outcome.clone())
             }
         }
@@ -322,26 +372,30 @@ impl<T: 'static> Future<T> {
         label: Label,
         callback: impl FnOnce(&Future<T>) + 'static,
     ) -> CallbackId {
-        let id = CallbackId(self.cell.next_callback_id.get());
-        self.cell.next_callback_id.set(id.0 + 1);
-        let entry = DoneCallback::Function {
+        let id = CallbackId(self.core().next_callback_id.get());
+        self.core().next_callback_id.set(id.0 + 1);
+        let entry = DoneCallback::Function(Box::new(DoneFunction {
             id,
             label,
             function: Box::new(callback),
-        };
+        }));
         if self.done() {
             self.schedule(&self.get_loop(), entry);
         } else {
-            self.cell.callbacks.borrow_mut().push(entry);
+            self.core().callbacks.borrow_mut().push(entry);
         }
         id
     }
 
     /// Removes a done-callback that has not been scheduled yet (`Future.remove_done_callback`).
     /// Returns whether it was found.
+    ///
+    /// Once the future is done its callbacks have already been scheduled, so this returns
+    /// false. asyncio removes callbacks by comparing functions; Rust closures cannot be
+    /// compared, hence the [`CallbackId`] that `add_done_callback` returns.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        let mut callbacks = self.cell.callbacks.borrow_mut();
-        callbacks.remove_first(|c| matches!(c, DoneCallback::Function { id: i, .. } if *i == id))
+        let mut callbacks = self.core().callbacks.borrow_mut();
+        callbacks.remove_first(|c| matches!(c, DoneCallback::Function(f) if f.id == id))
     }
 
     // ANCHOR: finish
@@ -349,7 +403,7 @@ impl<T: 'static> Future<T> {
     /// (asyncio's `__schedule_callbacks`).
     fn finish(&self, state: FutureState<T>, operation: &str) -> Result<(), Error> {
         {
-            let mut current = self.cell.state.borrow_mut();
+            let mut current = self.core().state.borrow_mut();
             if !matches!(*current, FutureState::Pending) {
                 return Err(invalid_state(format!(
                     "{operation} on {} which is already done: a future's outcome is set \
@@ -358,13 +412,13 @@ impl<T: 'static> Future<T> {
                 )));
             }
             if matches!(state, FutureState::Finished(Err(_))) {
-                self.cell.unretrieved.set(true);
+                self.core().unretrieved.set(true);
             }
             *current = state;
         }
-        let Some(event_loop) = self.cell.event_loop.upgrade() else {
+        let Some(event_loop) = self.core().event_loop.upgrade() else {
             // No loop, nobody to run the callbacks: drop them.
-            drop(self.cell.callbacks.take());
+            drop(self.core().callbacks.take());
             return Ok(());
         };
         if event_loop.is_tracing() {
@@ -373,7 +427,7 @@ impl<T: 'static> Future<T> {
                 outcome: self.outcome_word(),
             });
         }
-        let callbacks = self.cell.callbacks.take();
+        let callbacks = self.core().callbacks.take();
         for callback in callbacks.into_iter() {
             self.schedule(&event_loop, callback);
         }
@@ -382,7 +436,7 @@ impl<T: 'static> Future<T> {
     // ANCHOR_END: finish
 
     fn outcome_word(&self) -> &'static str {
-        match &*self.cell.state.borrow() {
+        match &*self.core().state.borrow() {
             FutureState::Pending => "pending",
             FutureState::Finished(Ok(_)) => "result",
             FutureState::Finished(Err(_)) => "exception",
@@ -393,9 +447,10 @@ impl<T: 'static> Future<T> {
     /// Schedules one done-callback on the loop.
     fn schedule(&self, event_loop: &EventLoop, callback: DoneCallback<T>) {
         match callback {
-            DoneCallback::Function {
-                label, function, ..
-            } => {
+            DoneCallback::Function(done) => {
+                let DoneFunction {
+                    label, function, ..
+                } = *done;
                 let future = self.clone();
                 event_loop.call_soon_labelled(label, move |_: &EventLoop| function(&future));
             }
@@ -427,7 +482,7 @@ impl<T: 'static> Future<T> {
         let event_loop = self.get_loop();
         match task::await_target(&event_loop, target) {
             Awaiter::Task(key) => {
-                self.cell
+                self.core()
                     .callbacks
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
@@ -446,7 +501,7 @@ impl<T: 'static> Future<T> {
     // ANCHOR_END: poll_await
 
     fn register_waker(&self, waker: &Waker) {
-        let mut callbacks = self.cell.callbacks.borrow_mut();
+        let mut callbacks = self.core().callbacks.borrow_mut();
         let known = callbacks.any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
         if !known {
             callbacks.push(DoneCallback::Waker(waker.clone()));
@@ -457,16 +512,11 @@ impl<T: 'static> Future<T> {
     pub(crate) fn cancel_target(&self) -> Rc<dyn Cancel> {
         self.cell.clone()
     }
-
-    /// Drops the registration of a task that stopped waiting (it was woken another way).
-    pub(crate) fn forget_wakeup(&self, key: TaskKey) {
-        self.cell.forget_wakeup(key);
-    }
 }
 
 impl<T: 'static> Cancel for FutureCell<T> {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
-        Future { cell: self }.cancel_with_message(message)
+        Future { cell: self }.cancel_future(message)
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
@@ -485,9 +535,9 @@ pub struct Waiting<T> {
     target: Rc<dyn Cancel>,
 }
 
-impl<T> fmt::Debug for Waiting<T> {
+impl<T: 'static> fmt::Debug for Waiting<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Waiting({})", self.future.cell.label.borrow())
+        write!(f, "Waiting({})", self.future.cell.core().label.borrow())
     }
 }
 
@@ -515,6 +565,32 @@ impl<T: Clone + 'static> IntoFuture for Future<T> {
     }
 }
 
+impl<T> FutureCell<T> {
+    pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> FutureCell<T> {
+        FutureCell {
+            event_loop: event_loop.downgrade(),
+            state: RefCell::new(FutureState::Pending),
+            callbacks: RefCell::new(Callbacks::default()),
+            next_callback_id: Cell::new(0),
+            label: RefCell::new(label),
+            unretrieved: Cell::new(false),
+            is_task,
+        }
+    }
+
+    pub(crate) fn done(&self) -> bool {
+        !matches!(*self.state.borrow(), FutureState::Pending)
+    }
+
+    pub(crate) fn cancelled(&self) -> bool {
+        matches!(*self.state.borrow(), FutureState::Cancelled(_))
+    }
+
+    pub(crate) fn event_loop(&self) -> Option<EventLoop> {
+        self.event_loop.upgrade()
+    }
+}
+
 impl<T> Drop for FutureCell<T> {
     fn drop(&mut self) {
         if !self.unretrieved.get() {
@@ -534,15 +610,15 @@ impl<T> Drop for FutureCell<T> {
     }
 }
 
-impl<T> fmt::Debug for Future<T> {
+impl<T: 'static> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &*self.cell.state.borrow() {
+        let state = match &*self.core().state.borrow() {
             FutureState::Pending => "pending",
             FutureState::Finished(Ok(_)) => "finished",
             FutureState::Finished(Err(_)) => "finished with an exception",
             FutureState::Cancelled(_) => "cancelled",
         };
-        write!(f, "<Future {} {state}>", self.cell.label.borrow())
+        write!(f, "<Future {} {state}>", self.core().label.borrow())
     }
 }
 

@@ -117,7 +117,7 @@ impl Sleep {
             self.state = SleepState::Yielded;
             return Poll::Pending;
         }
-        let future = Future::new(&event_loop, Label::sleep(self.delay), false);
+        let future = Future::new(&event_loop, Label::sleep(self.delay));
         let done = future.clone();
         let timer = event_loop
             .with_label("set_result_unless_cancelled")

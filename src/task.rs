@@ -26,7 +26,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::future::{CallbackId, Future, Waiting};
+use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
 use crate::handle::Label;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
@@ -84,7 +84,8 @@ type Coroutine<T> = Pin<Box<dyn StdFuture<Output = Result<T, Error>>>>;
 
 struct TaskCell<T> {
     header: TaskHeader,
-    future: Future<T>,
+    /// The task's own future state, inline: one allocation holds the task and its future.
+    future: FutureCell<T>,
     coroutine: RefCell<Option<Coroutine<T>>>,
     /// The waker handed to the coroutine on every poll; made once, borrowed by each step.
     waker: Waker,
@@ -133,7 +134,7 @@ impl EventLoop {
         let (key, task) = self.insert_task(|key| {
             let name = Label::task(key.id);
             Rc::new(TaskCell {
-                future: Future::new(self, name.clone(), true),
+                future: FutureCell::new(self, name.clone(), true),
                 header: TaskHeader {
                     key,
                     loop_id: self.id(),
@@ -172,7 +173,7 @@ impl<T: 'static> Task<T> {
     /// Renames the task, in traces and reports from now on (`Task.set_name()`).
     pub fn set_name(&self, name: impl Into<std::borrow::Cow<'static, str>>) {
         let label = Label::new(name);
-        self.cell.future.set_label(label.clone());
+        self.future().set_label(label.clone());
         *self.cell.header.name.borrow_mut() = label;
     }
 
@@ -206,12 +207,12 @@ impl<T: 'static> Task<T> {
     where
         T: Clone,
     {
-        self.cell.future.result()
+        self.future().result()
     }
 
     /// The coroutine's error, if it failed ([`Future::exception`]).
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        self.cell.future.exception()
+        self.future().exception()
     }
 
     /// Adds a callback to run once the task is done ([`Future::add_done_callback`]).
@@ -219,22 +220,22 @@ impl<T: 'static> Task<T> {
     where
         F: FnOnce(&Future<T>) + 'static,
     {
-        self.cell.future.add_done_callback(callback)
+        self.future().add_done_callback(callback)
     }
 
     /// Removes a done-callback ([`Future::remove_done_callback`]).
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        self.cell.future.remove_done_callback(id)
+        self.future().remove_done_callback(id)
     }
 
     /// The future that receives the task's result.
     pub fn future(&self) -> Future<T> {
-        self.cell.future.clone()
+        Future::of_task(self.cell.clone())
     }
 
     /// The loop the task runs on.
     pub fn get_loop(&self) -> EventLoop {
-        self.cell.future.get_loop()
+        self.future().get_loop()
     }
 
     /// A reference to the task that does not carry its result type.
@@ -250,8 +251,14 @@ impl<T: Clone + 'static> IntoFuture for Task<T> {
     /// Awaiting a task waits on its future, and a cancellation of the awaiting task cancels
     /// the awaited *task*, as asyncio's `_fut_waiter` is the task itself.
     fn into_future(self) -> Waiting<T> {
-        let future = self.cell.future.clone();
+        let future = self.future();
         Waiting::new(future, self.cell)
+    }
+}
+
+impl<T: 'static> FutureAccess<T> for TaskCell<T> {
+    fn core(&self) -> &FutureCell<T> {
+        &self.future
     }
 }
 
@@ -261,7 +268,7 @@ impl<T: 'static> Cancel for TaskCell<T> {
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
-        self.future.forget_wakeup(key);
+        Cancel::forget_wakeup(&self.future, key);
     }
 }
 
@@ -321,7 +328,9 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if self.future.done() {
             return false;
         }
-        let event_loop = self.future.get_loop();
+        let Some(event_loop) = self.future.event_loop() else {
+            return false;
+        };
         if event_loop.is_tracing() {
             event_loop.record(Event::Cancel(self.header.name.borrow().clone()));
         }
@@ -356,7 +365,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 impl<T: 'static> TaskCell<T> {
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
     /// future, which schedules its done-callbacks, and free the task's slot.
-    fn complete(&self, event_loop: &EventLoop, outcome: Result<T, Error>) {
+    fn complete(self: &Rc<Self>, event_loop: &EventLoop, outcome: Result<T, Error>) {
         let header = &self.header;
         let must_cancel = header.must_cancel.borrow_mut().take();
         let result = match (outcome, must_cancel) {
@@ -364,15 +373,11 @@ impl<T: 'static> TaskCell<T> {
             (Ok(_), Some(message)) => Err(Error::Cancelled(message)),
             (outcome, _) => outcome,
         };
-        let set = match result {
-            Ok(value) => self.future.set_result(value),
-            Err(Error::Cancelled(message)) => {
-                self.future.cancel_with_message(message);
-                Ok(())
-            }
-            Err(error) => self.future.set_exception(error),
+        let state = match result {
+            Err(Error::Cancelled(message)) => FutureState::Cancelled(message),
+            outcome => FutureState::Finished(outcome),
         };
-        debug_assert!(set.is_ok(), "a task's future is set only by the task");
+        Future::of_task(self.clone()).finish_task(state);
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
         event_loop.remove_task(header.key);
