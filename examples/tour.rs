@@ -14,6 +14,10 @@ mod ch02_coroutines;
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
 mod ch04_time;
+#[path = "ch05_await_future.rs"]
+mod ch05_await_future;
+#[path = "ch05_callbacks.rs"]
+mod ch05_callbacks;
 #[path = "ch06_cancel.rs"]
 mod ch06_cancel;
 #[path = "ch06_nested.rs"]
@@ -44,6 +48,12 @@ const STOPS: &[(&str, &str, fn())] = &[
         ch03_ready_deque::main,
     ),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
+    ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
+    (
+        "Chapter 5: Futures",
+        "ch05_await_future",
+        ch05_await_future::main,
+    ),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),

@@ -19,6 +19,7 @@ use std::fmt;
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -42,6 +43,9 @@ pub enum FutureState<T> {
     Cancelled(Option<Arc<str>>),
 }
 // ANCHOR_END: state
+
+/// Numbers done-callbacks, for [`CallbackId`].
+static NEXT_CALLBACK_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Identifies a done-callback, so that it can be removed again with
 /// [`Future::remove_done_callback`].
@@ -129,7 +133,6 @@ pub(crate) struct FutureCell<T> {
     event_loop: WeakLoop,
     state: RefCell<FutureState<T>>,
     callbacks: RefCell<Callbacks<T>>,
-    next_callback_id: Cell<u64>,
     label: RefCell<Label>,
     /// Set when the future finishes with an exception; cleared when someone reads it. A future
     /// dropped with this still set reports "exception was never retrieved".
@@ -230,11 +233,17 @@ impl<T: 'static> Future<T> {
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
+    ///
+    /// Reading an exception this way counts as retrieving it.
     pub fn state(&self) -> FutureState<T>
     where
         T: Clone,
     {
-        self.core().state.borrow().clone()
+        let state = self.core().state.borrow().clone();
+        if matches!(state, FutureState::Finished(Err(_))) {
+            self.core().unretrieved.set(false);
+        }
+        state
     }
 
     /// Marks the future done with `value` and schedules its callbacks (`Future.set_result`).
@@ -372,8 +381,8 @@ impl<T: 'static> Future<T> {
         label: Label,
         callback: impl FnOnce(&Future<T>) + 'static,
     ) -> CallbackId {
-        let id = CallbackId(self.core().next_callback_id.get());
-        self.core().next_callback_id.set(id.0 + 1);
+        // Unique across all futures, so that an id given to the wrong future matches nothing.
+        let id = CallbackId(NEXT_CALLBACK_ID.fetch_add(1, Ordering::Relaxed));
         let entry = DoneCallback::Function(Box::new(DoneFunction {
             id,
             label,
@@ -471,12 +480,15 @@ impl<T: 'static> Future<T> {
     where
         T: Clone,
     {
+        // Read the outcome first: like asyncio's `__wakeup`, which calls `future.result()`
+        // before anything else, this retrieves an exception even when a cancellation wins.
+        let outcome = self.outcome();
         // A cancellation requested while the task was not waiting on anything is delivered at
         // its next await, as asyncio throws CancelledError into the coroutine.
         if let Some(cancelled) = task::take_pending_cancellation() {
             return Poll::Ready(Err(cancelled));
         }
-        if let Some(outcome) = self.outcome() {
+        if let Some(outcome) = outcome {
             return Poll::Ready(outcome);
         }
         let event_loop = self.get_loop();
@@ -571,7 +583,6 @@ impl<T> FutureCell<T> {
             event_loop: event_loop.downgrade(),
             state: RefCell::new(FutureState::Pending),
             callbacks: RefCell::new(Callbacks::default()),
-            next_callback_id: Cell::new(0),
             label: RefCell::new(label),
             unretrieved: Cell::new(false),
             is_task,
