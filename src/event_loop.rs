@@ -629,7 +629,7 @@ impl EventLoop {
     /// The name of a task, for traces.
     pub(crate) fn task_label(&self, key: TaskKey) -> Label {
         match self.task(key) {
-            Some(task) => task.header().name.borrow().clone(),
+            Some(task) => task.name(),
             None => Label::task(key.id),
         }
     }
@@ -965,7 +965,7 @@ impl Inner {
 
 fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
     ExceptionContext::new("Task was destroyed but it is pending!")
-        .with_task(task.header().name.borrow().to_string())
+        .with_task(task.name().to_string())
 }
 
 fn stalled() -> Error {

@@ -225,11 +225,7 @@ impl<T: 'static> Future<T> {
 
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
-        self.core().label.borrow().clone()
-    }
-
-    pub(crate) fn set_label(&self, label: Label) {
-        *self.core().label.borrow_mut() = label;
+        self.core().label()
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
@@ -578,6 +574,14 @@ impl<T: Clone + 'static> IntoFuture for Future<T> {
 }
 
 impl<T> FutureCell<T> {
+    pub(crate) fn label(&self) -> Label {
+        self.label.borrow().clone()
+    }
+
+    pub(crate) fn set_label(&self, label: Label) {
+        *self.label.borrow_mut() = label;
+    }
+
     pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> FutureCell<T> {
         FutureCell {
             event_loop: event_loop.downgrade(),

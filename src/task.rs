@@ -52,7 +52,7 @@ pub(crate) struct TaskHeader {
     pub(crate) key: TaskKey,
     /// The number of the loop the task belongs to.
     loop_id: u64,
-    pub(crate) name: RefCell<Label>,
+    /// The coroutine's function, for `Debug`: a name in static memory, shortened when shown.
     coroutine: Label,
     /// True while a step of this task is in the ready deque.
     pub(crate) scheduled: Cell<bool>,
@@ -71,6 +71,8 @@ pub(crate) struct TaskHeader {
 /// What the loop needs of any task, whatever its result type.
 pub(crate) trait AnyTask {
     fn header(&self) -> &TaskHeader;
+    /// `Task-N`, or the name given with `set_name`: the label of the task's future.
+    fn name(&self) -> Label;
     /// Polls the coroutine once (asyncio's `__step` / `__wakeup`).
     fn step(self: Rc<Self>, event_loop: &EventLoop);
     fn cancel(&self, message: Option<Arc<str>>) -> bool;
@@ -138,7 +140,6 @@ impl EventLoop {
                 header: TaskHeader {
                     key,
                     loop_id: self.id(),
-                    name: RefCell::new(name),
                     coroutine: coroutine_label,
                     scheduled: Cell::new(false),
                     started: Cell::new(false),
@@ -155,7 +156,7 @@ impl EventLoop {
         });
         if self.is_tracing() {
             self.record(Event::CreateTask {
-                task: task.header.name.borrow().clone(),
+                task: task.future.label(),
                 coroutine: task.header.coroutine.clone(),
             });
         }
@@ -167,14 +168,12 @@ impl EventLoop {
 impl<T: 'static> Task<T> {
     /// The task's name: `Task-N` unless renamed (`Task.get_name()`).
     pub fn name(&self) -> String {
-        self.cell.header.name.borrow().to_string()
+        self.cell.future.label().to_string()
     }
 
     /// Renames the task, in traces and reports from now on (`Task.set_name()`).
     pub fn set_name(&self, name: impl Into<std::borrow::Cow<'static, str>>) {
-        let label = Label::new(name);
-        self.future().set_label(label.clone());
-        *self.cell.header.name.borrow_mut() = label;
+        self.cell.future.set_label(Label::new(name));
     }
 
     /// Requests cancellation (`Task.cancel()`): the future the task awaits is cancelled, so its
@@ -278,6 +277,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         &self.header
     }
 
+    fn name(&self) -> Label {
+        self.future.label()
+    }
+
     fn step(self: Rc<Self>, event_loop: &EventLoop) {
         let header = &self.header;
         header.scheduled.set(false);
@@ -332,7 +335,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
             return false;
         };
         if event_loop.is_tracing() {
-            event_loop.record(Event::Cancel(self.header.name.borrow().clone()));
+            event_loop.record(Event::Cancel(self.future.label()));
         }
         let waiter = self.header.fut_waiter.borrow().clone();
         if let Some(waiter) = waiter {
@@ -453,7 +456,7 @@ impl TaskRef {
 
     /// The task's name (`Task.get_name()`).
     pub fn name(&self) -> String {
-        self.0.header().name.borrow().to_string()
+        self.0.name().to_string()
     }
 
     /// Requests cancellation ([`Task::cancel`]).
