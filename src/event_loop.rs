@@ -529,6 +529,17 @@ impl EventLoop {
         self.inner.remote.clone()
     }
 
+    /// The checks `run_forever` makes, made before anything is created or scheduled.
+    pub(crate) fn check_can_run(&self) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        if self.is_running() || get_running_loop().is_some() {
+            return Err(Error::AlreadyRunning);
+        }
+        Ok(())
+    }
+
     /// Marks the loop running on this thread until the guard is dropped.
     fn enter_running(&self, method: &'static str) -> Result<RunningGuard<'_>, Error> {
         if self.is_closed() {
@@ -739,10 +750,12 @@ impl EventLoop {
         if self.inner.remote.has_pending() {
             return Ok(());
         }
+        let now = self.inner.clock.now();
         let timeout = match (&self.inner.clock, next_deadline) {
-            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(
-                when.saturating_sub(self.inner.clock.now()),
-            )),
+            // A timer already due runs now, whatever the clock.
+            (_, Some(when)) if when <= now => Some(Duration::ZERO),
+            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
+            // A virtual clock does not jump while outside work may still arrive.
             _ => None,
         };
         self.poll(timeout)
@@ -784,9 +797,7 @@ impl EventLoop {
         &self,
         awaitable: impl Awaitable<T>,
     ) -> Result<T, Error> {
-        if self.is_closed() {
-            return Err(Error::Closed);
-        }
+        self.check_can_run()?;
         let future = awaitable.into_future_on(self);
         let stop = future
             .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {

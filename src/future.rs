@@ -604,6 +604,17 @@ impl<T> FutureCell<T> {
     pub(crate) fn event_loop(&self) -> Option<EventLoop> {
         self.event_loop.upgrade()
     }
+
+    /// The exception the future finished with, if any, marking it retrieved.
+    pub(crate) fn take_exception(&self) -> Option<Error> {
+        match &*self.state.borrow() {
+            FutureState::Finished(Err(error)) => {
+                self.unretrieved.set(false);
+                Some(error.clone())
+            }
+            _ => None,
+        }
+    }
 }
 
 impl<T> Drop for FutureCell<T> {

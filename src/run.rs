@@ -35,11 +35,10 @@ where
     T: Clone + 'static,
     F: StdFuture<Output = Result<T, Error>> + 'static,
 {
+    event_loop.check_can_run()?;
     let result = event_loop.run_until_complete(main);
-    if !event_loop.is_closed() {
-        cancel_all_tasks(event_loop);
-        event_loop.close()?;
-    }
+    cancel_all_tasks(event_loop);
+    event_loop.close()?;
     result
 }
 // ANCHOR_END: run
@@ -63,6 +62,15 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
             .with_exception(error);
             event_loop.call_exception_handler(&context);
             return;
+        }
+    }
+    for task in &tasks {
+        if let Some(error) = task.exception() {
+            let context =
+                ExceptionContext::new("unhandled exception during steploop::run() shutdown")
+                    .with_exception(error)
+                    .with_task(task.name());
+            event_loop.call_exception_handler(&context);
         }
     }
 }

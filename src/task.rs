@@ -80,6 +80,8 @@ pub(crate) trait AnyTask {
     fn cancelled(&self) -> bool;
     /// Drops the coroutine of a task that will never run again; true if it was still pending.
     fn destroy(&self) -> bool;
+    /// The error the task ended with, if any, marking it retrieved.
+    fn take_exception(&self) -> Option<Error>;
 }
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = Result<T, Error>>>>;
@@ -296,7 +298,9 @@ impl<T: 'static> AnyTask for TaskCell<T> {
             event_loop.foreign_wait_ended();
         }
         if !header.started.replace(true) {
-            if let Some(message) = header.must_cancel.borrow_mut().take() {
+            // Taken into a local first: `complete` borrows `must_cancel` again.
+            let cancelled_early = header.must_cancel.borrow_mut().take();
+            if let Some(message) = cancelled_early {
                 // Cancelled before its first step: the body never runs.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
@@ -355,6 +359,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 
     fn cancelled(&self) -> bool {
         self.future.cancelled()
+    }
+
+    fn take_exception(&self) -> Option<Error> {
+        self.future.take_exception()
     }
 
     fn destroy(&self) -> bool {
@@ -472,6 +480,11 @@ impl TaskRef {
     /// True if the task ended cancelled.
     pub fn cancelled(&self) -> bool {
         self.0.cancelled()
+    }
+
+    /// The error the task ended with, if it failed; reading it counts as retrieving it.
+    pub fn exception(&self) -> Option<Error> {
+        self.0.take_exception()
     }
 }
 

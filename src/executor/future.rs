@@ -205,7 +205,8 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(future.done());
     /// ```
     pub fn done(&self) -> bool {
-        self.state().is_done()
+        // No lock needed: `is_done` is set, under the lock, when the state becomes final.
+        self.inner.is_done.load(Ordering::Acquire)
     }
 
     /// `concurrent.futures.Future.running`: a worker is running the job right now.
@@ -412,7 +413,7 @@ impl<T> ConcurrentFuture<T> {
 
     /// Runs one done-callback; a panic in it is logged, as Python logs "exception calling
     /// callback for <Future ...>", and does not stop the other callbacks or the worker.
-    fn invoke(&self, callback: DoneCallback<T>) {
+    fn invoke(&self, callback: impl FnOnce(&ConcurrentFuture<T>)) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(self))) {
             log::error!(
                 "exception calling callback for {self:?}: {}",
@@ -435,7 +436,8 @@ impl<T> ConcurrentFuture<T> {
     /// run and the worker keeps serving. Callbacks run in the order they were added.
     ///
     /// # Implementation notes
-    /// Boxes the callback (one allocation) and pushes it on a `Vec` under the future's lock.
+    /// Boxes the callback (one allocation) and pushes it on a `Vec` under the future's lock;
+    /// on a done future, calls it without either.
     ///
     /// # Examples
     /// ```
@@ -461,7 +463,7 @@ impl<T> ConcurrentFuture<T> {
             return;
         }
         drop(shared);
-        self.invoke(Box::new(callback));
+        self.invoke(callback);
     }
     // ANCHOR_END: add_done_callback
 
