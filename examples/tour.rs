@@ -24,6 +24,30 @@ mod ch06_cancel;
 mod ch06_nested;
 #[path = "ch06_say_after.rs"]
 mod ch06_say_after;
+#[path = "ch09_as_completed.rs"]
+mod ch09_as_completed;
+#[path = "ch09_cancel.rs"]
+mod ch09_cancel;
+#[path = "ch09_count.rs"]
+mod ch09_count;
+#[path = "ch09_deadlock.rs"]
+mod ch09_deadlock;
+#[path = "ch09_exceptions.rs"]
+mod ch09_exceptions;
+#[path = "ch09_future_callback.rs"]
+mod ch09_future_callback;
+#[path = "ch09_hundred_jobs.rs"]
+mod ch09_hundred_jobs;
+#[path = "ch09_map.rs"]
+mod ch09_map;
+#[path = "ch09_several.rs"]
+mod ch09_several;
+#[path = "ch09_shutdown.rs"]
+mod ch09_shutdown;
+#[path = "ch09_submit.rs"]
+mod ch09_submit;
+#[path = "ch09_wait.rs"]
+mod ch09_wait;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -57,6 +81,66 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_future_callback",
+        ch09_future_callback::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_submit",
+        ch09_submit::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_several",
+        ch09_several::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_map",
+        ch09_map::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_as_completed",
+        ch09_as_completed::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_cancel",
+        ch09_cancel::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_exceptions",
+        ch09_exceptions::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_wait",
+        ch09_wait::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_shutdown",
+        ch09_shutdown::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_hundred_jobs",
+        ch09_hundred_jobs::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_count",
+        ch09_count::main,
+    ),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "ch09_deadlock",
+        ch09_deadlock::main,
+    ),
 ];
 
 fn main() {

@@ -57,6 +57,7 @@ pub use clock::ClockKind;
 pub use error::Error;
 pub use event_loop::{get_running_loop, Awaitable, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
 pub use run::{run, run_with};

@@ -223,9 +223,11 @@ impl ThreadPoolExecutor {
     ///
     /// # Implementation notes
     /// Two allocations: the future's `Arc` and the box holding the job. One lock of the pool's
-    /// mutex to push it. Then: if a worker is parked, one `notify_one` (after unlocking, so the
-    /// worker does not wake into a held lock); else if fewer than `max_workers` threads exist,
-    /// a new thread; else nothing, because a busy worker will take the job when it is done.
+    /// mutex to push it. Then nothing more if a worker is already on its way to the queue (the
+    /// usual case when the thread that just got a result submits again); else, if a worker is
+    /// parked, one `notify_one` (after unlocking, so the worker does not wake into a held
+    /// lock); else, below `max_workers`, a new thread; else nothing, because a busy worker
+    /// will take the job when it is done.
     ///
     /// # Examples
     /// ```
@@ -520,7 +522,7 @@ impl PoolShared {
 fn worker(shared: &PoolShared, index: usize) {
     WORKER_OF.set(shared.address());
     let mut state = lock(&shared.state);
-    state.waking -= 1;
+    state.waking -= 1; // `start_worker` counted this worker as on its way to the queue
     loop {
         if let Some(job) = state.queue.pop_front() {
             shared.queued.store(state.queue.len(), Ordering::Release);

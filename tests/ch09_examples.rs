@@ -1,0 +1,135 @@
+//! Chapter 9, "A thread pool from scratch": what each example prints, pinned.
+//!
+//! The chapter shows these snapshots as the examples' output, so they must be the same on
+//! every run. Two things make them so:
+//!
+//! - Each example module is compiled into this test with `#[path]`, after a `println!` macro
+//!   that shadows std's: it appends the line to a buffer of the calling thread instead of
+//!   writing to stdout. The examples print only from the thread that runs `main` (their
+//!   done-callbacks run there too, since it is main that completes those futures), so each
+//!   test reads back exactly its example's output, while the tests run in parallel.
+//! - The examples print only what does not depend on timing: results, and states at moments
+//!   the example pins down (a job that told main over a channel it has started is running).
+//!   Orders that come from sleeps differ by at least 0.1 s, a thousand times the wake-up
+//!   latency of a sleeping thread. Times go to stderr, which is not pinned.
+
+use std::cell::RefCell;
+
+thread_local! {
+    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn print_line(line: String) {
+    OUTPUT.with_borrow_mut(|output| {
+        output.push_str(&line);
+        output.push('\n');
+    });
+}
+
+macro_rules! println {
+    () => {
+        crate::print_line(String::new())
+    };
+    ($($arg:tt)*) => {
+        crate::print_line(format!($($arg)*))
+    };
+}
+
+#[path = "../examples/ch09_as_completed.rs"]
+mod ch09_as_completed;
+#[path = "../examples/ch09_cancel.rs"]
+mod ch09_cancel;
+#[path = "../examples/ch09_count.rs"]
+mod ch09_count;
+#[path = "../examples/ch09_deadlock.rs"]
+mod ch09_deadlock;
+#[path = "../examples/ch09_exceptions.rs"]
+mod ch09_exceptions;
+#[path = "../examples/ch09_future_callback.rs"]
+mod ch09_future_callback;
+#[path = "../examples/ch09_hundred_jobs.rs"]
+mod ch09_hundred_jobs;
+#[path = "../examples/ch09_map.rs"]
+mod ch09_map;
+#[path = "../examples/ch09_several.rs"]
+mod ch09_several;
+#[path = "../examples/ch09_shutdown.rs"]
+mod ch09_shutdown;
+#[path = "../examples/ch09_submit.rs"]
+mod ch09_submit;
+#[path = "../examples/ch09_wait.rs"]
+mod ch09_wait;
+
+/// Runs an example's `main` and returns what it printed.
+fn output_of(main: fn()) -> String {
+    OUTPUT.with_borrow_mut(String::clear);
+    main();
+    OUTPUT.with_borrow_mut(std::mem::take)
+}
+
+fn snapshot(name: &str, main: fn()) {
+    let output = output_of(main);
+    insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, output);
+    });
+}
+
+#[test]
+fn future_callback() {
+    snapshot("ch09_future_callback", ch09_future_callback::main);
+}
+
+#[test]
+fn submit() {
+    snapshot("ch09_submit", ch09_submit::main);
+}
+
+#[test]
+fn several() {
+    snapshot("ch09_several", ch09_several::main);
+}
+
+#[test]
+fn map() {
+    snapshot("ch09_map", ch09_map::main);
+}
+
+#[test]
+fn as_completed() {
+    snapshot("ch09_as_completed", ch09_as_completed::main);
+}
+
+#[test]
+fn cancel() {
+    snapshot("ch09_cancel", ch09_cancel::main);
+}
+
+#[test]
+fn exceptions() {
+    snapshot("ch09_exceptions", ch09_exceptions::main);
+}
+
+#[test]
+fn wait() {
+    snapshot("ch09_wait", ch09_wait::main);
+}
+
+#[test]
+fn shutdown() {
+    snapshot("ch09_shutdown", ch09_shutdown::main);
+}
+
+#[test]
+fn hundred_jobs() {
+    snapshot("ch09_hundred_jobs", ch09_hundred_jobs::main);
+}
+
+#[test]
+fn count() {
+    snapshot("ch09_count", ch09_count::main);
+}
+
+#[test]
+fn deadlock() {
+    snapshot("ch09_deadlock", ch09_deadlock::main);
+}
