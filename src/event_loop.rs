@@ -28,10 +28,10 @@ use slab::Slab;
 
 use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
-use crate::future::Future;
 use crate::handle::{Callback, Handle, Label};
+use crate::reactor::Selector;
 use crate::remote::Remote;
-use crate::task::{AnyTask, Task, TaskKey, TaskRef};
+use crate::task::{AnyTask, TaskKey};
 use crate::timers::{TimerHandle, TimerHeap};
 use crate::trace::{Event, Trace};
 use crate::Error;
@@ -55,7 +55,7 @@ use crate::Error;
 /// ```
 #[derive(Clone)]
 pub struct EventLoop {
-    inner: Rc<Inner>,
+    pub(crate) inner: Rc<Inner>,
 }
 
 /// The loop's state. Each piece sits in its own cell so that a callback can schedule, cancel
@@ -63,37 +63,37 @@ pub struct EventLoop {
 /// while user code runs.
 pub(crate) struct Inner {
     /// Identifies the loop to wakers, which must not hold an `Rc` to it.
-    id: u64,
+    pub(crate) id: u64,
     /// Handles ready to run, in order (asyncio's `_ready`).
-    ready: RefCell<VecDeque<Runnable>>,
+    pub(crate) ready: RefCell<VecDeque<Runnable>>,
     /// Every task not yet done; the ready deque refers to them by key.
-    tasks: RefCell<Slab<Rc<dyn AnyTask>>>,
+    pub(crate) tasks: RefCell<Slab<Rc<dyn AnyTask>>>,
     /// Tasks created so far: the next one is `Task-{tasks_created + 1}`.
-    tasks_created: Cell<u64>,
+    pub(crate) tasks_created: Cell<u64>,
     /// Futures created with `create_future`, for their names.
-    futures_created: Cell<u64>,
+    pub(crate) futures_created: Cell<u64>,
     /// Tasks waiting on a waker that is not steploop's (a future of another library), which
     /// another thread may wake at any time: while there are any, an idle loop waits in its
     /// poll instead of reporting a stall.
-    foreign_waits: Cell<usize>,
+    pub(crate) foreign_waits: Cell<usize>,
     /// Wakeups from other threads.
-    remote: Arc<Remote>,
+    pub(crate) remote: Arc<Remote>,
     /// Timers waiting for their deadline (asyncio's `_scheduled`).
-    scheduled: RefCell<TimerHeap>,
-    clock: Clock,
+    pub(crate) scheduled: RefCell<TimerHeap>,
+    pub(crate) clock: Clock,
     /// Set by `stop()`: finish the current tick, then return from `run_forever`.
-    stopping: Cell<bool>,
-    running: Cell<bool>,
-    closed: Cell<bool>,
+    pub(crate) stopping: Cell<bool>,
+    pub(crate) running: Cell<bool>,
+    pub(crate) closed: Cell<bool>,
     /// Ticks run so far; the trace numbers ticks with it.
-    ticks: Cell<u64>,
+    pub(crate) ticks: Cell<u64>,
     /// The loop's "select": created on first use, since a loop that never waits for a timer
     /// (or, later, for I/O) never needs the epoll instance.
-    selector: RefCell<Option<Selector>>,
+    pub(crate) selector: RefCell<Option<Selector>>,
     /// Whether events are being recorded; checked before building any event.
-    tracing: Cell<bool>,
-    trace: RefCell<Trace>,
-    exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
+    pub(crate) tracing: Cell<bool>,
+    pub(crate) trace: RefCell<Trace>,
+    pub(crate) exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
 }
 
 // ANCHOR: runnable
@@ -124,15 +124,6 @@ impl WeakLoop {
 
 /// Gives every loop a number of its own, for wakers to name it.
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
-
-/// The token of the `mio::Waker` that other threads use to interrupt the poll.
-const REMOTE_TOKEN: mio::Token = mio::Token(usize::MAX);
-
-/// The poll instance and its event buffer.
-struct Selector {
-    poll: mio::Poll,
-    events: mio::Events,
-}
 
 thread_local! {
     /// The loop running on this thread, if any (asyncio's `_running_loop`).
@@ -625,206 +616,10 @@ impl EventLoop {
         });
     }
 
-    fn runnable_label(&self, runnable: &Runnable) -> Label {
-        match runnable {
-            Runnable::Callback(handle) => handle.label().clone(),
-            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
-        }
-    }
-
-    fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
-        let what = if wakeup { "wakeup" } else { "step" };
-        Label::new(format!("{}.{what}", self.task_label(task)))
-    }
-
-    /// The name of a task, for traces.
-    pub(crate) fn task_label(&self, key: TaskKey) -> Label {
-        match self.task(key) {
-            Some(task) => task.name(),
-            None => Label::task(key.id),
-        }
-    }
-
-    /// The task with this key, if it is still pending.
-    fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
-        let tasks = self.inner.tasks.borrow();
-        let task = tasks.get(key.index)?;
-        (task.header().key == key).then(|| task.clone())
-    }
-
     /// This loop's number, which its tasks carry too.
     pub(crate) fn id(&self) -> u64 {
         self.inner.id
     }
-
-    /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
-    fn run_step(&self, key: TaskKey, wakeup: bool) {
-        let Some(task) = self.task(key) else {
-            return;
-        };
-        if self.inner.tracing.get() {
-            self.record(Event::Run(self.step_label(key, wakeup)));
-        }
-        task.step(self);
-    }
-
-    // ANCHOR: schedule_step
-    /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
-    /// either scheduled once, or waiting, never both.
-    pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
-        {
-            let tasks = self.inner.tasks.borrow();
-            let Some(task) = tasks.get(key.index) else {
-                return; // finished, and its slot is empty
-            };
-            let header = task.header();
-            if header.key != key || header.scheduled.replace(true) {
-                return; // finished (the slot holds a newer task), or already scheduled
-            }
-        }
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(self.step_label(key, wakeup)));
-        }
-        let step = Runnable::Step { task: key, wakeup };
-        self.inner.ready.borrow_mut().push_back(step);
-    }
-    // ANCHOR_END: schedule_step
-
-    /// Adds a task to the slab; `make` builds it knowing its key.
-    pub(crate) fn insert_task<R: AnyTask + 'static>(
-        &self,
-        make: impl FnOnce(TaskKey) -> Rc<R>,
-    ) -> (TaskKey, Rc<R>) {
-        let id = self.inner.tasks_created.get() + 1;
-        self.inner.tasks_created.set(id);
-        let mut tasks = self.inner.tasks.borrow_mut();
-        let entry = tasks.vacant_entry();
-        let key = TaskKey {
-            index: entry.key(),
-            id,
-        };
-        let task = make(key);
-        entry.insert(task.clone());
-        (key, task)
-    }
-
-    /// Frees the slot of a finished task.
-    pub(crate) fn remove_task(&self, key: TaskKey) {
-        let removed = {
-            let mut tasks = self.inner.tasks.borrow_mut();
-            let owned = tasks
-                .get(key.index)
-                .is_some_and(|task| task.header().key == key);
-            owned.then(|| tasks.remove(key.index))
-        };
-        // Dropped outside the borrow: dropping a task may run arbitrary destructors.
-        drop(removed);
-    }
-
-    pub(crate) fn foreign_wait_started(&self) {
-        self.inner
-            .foreign_waits
-            .set(self.inner.foreign_waits.get() + 1);
-    }
-
-    pub(crate) fn foreign_wait_ended(&self) {
-        self.inner
-            .foreign_waits
-            .set(self.inner.foreign_waits.get() - 1);
-    }
-
-    /// Schedules the wakeups other threads queued since the last tick.
-    fn take_remote_wakeups(&self) {
-        if !self.inner.remote.has_pending() {
-            return;
-        }
-        for key in self.inner.remote.take() {
-            self.schedule_step(key, true);
-        }
-    }
-
-    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
-    /// real clock. A virtual clock does not move while outside work is in flight.
-    fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
-        self.ensure_selector()?;
-        if self.inner.remote.has_pending() {
-            return Ok(());
-        }
-        let now = self.inner.clock.now();
-        let timeout = match (&self.inner.clock, next_deadline) {
-            // A timer already due runs now, whatever the clock.
-            (_, Some(when)) if when <= now => Some(Duration::ZERO),
-            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
-            // A virtual clock does not jump while outside work may still arrive.
-            _ => None,
-        };
-        self.poll(timeout)
-    }
-
-    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// let fut = lp.create_future::<&str>();
-    /// assert!(!fut.done());
-    /// assert_eq!(fut.label().to_string(), "Future-1");
-    /// ```
-    pub fn create_future<T: 'static>(&self) -> Future<T> {
-        let n = self.inner.futures_created.get() + 1;
-        self.inner.futures_created.set(n);
-        Future::new(self, Label::future(n))
-    }
-
-    /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
-    pub fn all_tasks(&self) -> Vec<TaskRef> {
-        let tasks = self.inner.tasks.borrow();
-        let mut all: Vec<_> = tasks.iter().map(|(_, task)| task.clone()).collect();
-        all.sort_by_key(|task| task.header().key.id);
-        all.into_iter().map(TaskRef::new).collect()
-    }
-
-    // ANCHOR: run_until_complete
-    /// Runs the loop until `awaitable` is done and returns its result
-    /// (`loop.run_until_complete(future)`). A coroutine is wrapped in a task first.
-    ///
-    /// # Errors
-    /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
-    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first; and the
-    /// errors of [`run_forever`](EventLoop::run_forever).
-    pub fn run_until_complete<T: Clone + 'static>(
-        &self,
-        awaitable: impl Awaitable<T>,
-    ) -> Result<T, Error> {
-        self.check_can_run()?;
-        let future = awaitable.into_future_on(self);
-        let stop = future
-            .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
-                future.get_loop().stop()
-            });
-        let outcome = self.run_forever();
-        future.remove_done_callback(stop);
-        match outcome {
-            Ok(()) if future.done() => future.result(),
-            Ok(()) => Err(Error::Runtime(
-                "the event loop stopped before the future completed: stop() was called \
-                 while run_until_complete was waiting"
-                    .into(),
-            )),
-            Err(Error::Stalled(_)) => Err(Error::Stalled(
-                format!(
-                    "run_until_complete({}) can never finish: no callback is ready, no timer \
-                     is pending, and nothing else can wake the loop; some future it awaits \
-                     is never completed",
-                    future.label()
-                )
-                .into(),
-            )),
-            Err(error) => Err(error),
-        }
-    }
-    // ANCHOR_END: run_until_complete
 
     /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
     fn run_handle(&self, handle: &Handle) {
@@ -900,33 +695,6 @@ impl EventLoop {
     }
 
     // ANCHOR_END: wait_until
-
-    /// Creates the poll instance, with the waker other threads use, if it does not exist yet.
-    fn ensure_selector(&self) -> Result<(), Error> {
-        let mut selector = self.inner.selector.borrow_mut();
-        if selector.is_none() {
-            let poll = mio::Poll::new()?;
-            let waker = mio::Waker::new(poll.registry(), REMOTE_TOKEN)?;
-            self.inner.remote.set_waker(waker);
-            *selector = Some(Selector {
-                poll,
-                events: mio::Events::with_capacity(1024),
-            });
-        }
-        Ok(())
-    }
-
-    /// Blocks in the poll instance for at most `timeout`.
-    fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {
-        self.ensure_selector()?;
-        let mut selector = self.inner.selector.borrow_mut();
-        let selector = selector.as_mut().expect("created just above");
-        match selector.poll.poll(&mut selector.events, timeout) {
-            // A signal cut the wait short: the tick simply finds nothing due yet.
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(()),
-            result => Ok(result?),
-        }
-    }
 
     /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
     /// when tracing (an empty, unallocated `Vec` otherwise).
@@ -1043,35 +811,6 @@ impl Labelled<'_> {
     /// [`EventLoop::call_at`] under this label.
     pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
         self.event_loop.call_at_labelled(self.label, when, callback)
-    }
-}
-
-/// What `run_until_complete` accepts: a coroutine (wrapped in a task), a `Future` or a `Task`
-/// (asyncio's `ensure_future`).
-pub trait Awaitable<T> {
-    /// The future to wait for, on `event_loop`.
-    fn into_future_on(self, event_loop: &EventLoop) -> Future<T>;
-}
-
-impl<T, F> Awaitable<T> for F
-where
-    T: 'static,
-    F: std::future::Future<Output = Result<T, Error>> + 'static,
-{
-    fn into_future_on(self, event_loop: &EventLoop) -> Future<T> {
-        event_loop.create_task(self).future()
-    }
-}
-
-impl<T: 'static> Awaitable<T> for Future<T> {
-    fn into_future_on(self, _: &EventLoop) -> Future<T> {
-        self
-    }
-}
-
-impl<T: 'static> Awaitable<T> for Task<T> {
-    fn into_future_on(self, _: &EventLoop) -> Future<T> {
-        self.future()
     }
 }
 

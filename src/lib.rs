@@ -29,8 +29,9 @@
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
-//! | `run` ([`run`]) | `asyncio.run`, `run_until_complete` | 6, Tasks |
+//! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
 //! | `remote` | the self-pipe: wakeups from other threads | 6, Tasks; 11 |
+//! | `reactor` | the selector: `_run_once`'s `select(timeout)` | 4, Time; 8 |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
@@ -44,6 +45,7 @@ mod event_loop;
 mod exception_handler;
 mod future;
 mod handle;
+mod reactor;
 mod remote;
 mod run;
 mod sleep;
@@ -55,12 +57,12 @@ pub mod executor;
 
 pub use clock::ClockKind;
 pub use error::Error;
-pub use event_loop::{get_running_loop, Awaitable, EventLoop, Labelled};
+pub use event_loop::{get_running_loop, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
-pub use run::{run, run_with};
+pub use run::{run, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
 pub use timers::TimerHandle;

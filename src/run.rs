@@ -2,6 +2,9 @@
 
 use std::future::Future as StdFuture;
 
+use crate::future::Future;
+use crate::handle::Label;
+use crate::task::Task;
 use crate::{Error, EventLoop, ExceptionContext};
 
 // ANCHOR: run
@@ -72,5 +75,77 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
                     .with_task(task.name());
             event_loop.call_exception_handler(&context);
         }
+    }
+}
+
+impl EventLoop {
+    // ANCHOR: run_until_complete
+    /// Runs the loop until `awaitable` is done and returns its result
+    /// (`loop.run_until_complete(future)`). A coroutine is wrapped in a task first.
+    ///
+    /// # Errors
+    /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
+    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first; and the
+    /// errors of [`run_forever`](EventLoop::run_forever).
+    pub fn run_until_complete<T: Clone + 'static>(
+        &self,
+        awaitable: impl Awaitable<T>,
+    ) -> Result<T, Error> {
+        self.check_can_run()?;
+        let future = awaitable.into_future_on(self);
+        let stop = future
+            .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
+                future.get_loop().stop()
+            });
+        let outcome = self.run_forever();
+        future.remove_done_callback(stop);
+        match outcome {
+            Ok(()) if future.done() => future.result(),
+            Ok(()) => Err(Error::Runtime(
+                "the event loop stopped before the future completed: stop() was called \
+                 while run_until_complete was waiting"
+                    .into(),
+            )),
+            Err(Error::Stalled(_)) => Err(Error::Stalled(
+                format!(
+                    "run_until_complete({}) can never finish: no callback is ready, no timer \
+                     is pending, and nothing else can wake the loop; some future it awaits \
+                     is never completed",
+                    future.label()
+                )
+                .into(),
+            )),
+            Err(error) => Err(error),
+        }
+    }
+    // ANCHOR_END: run_until_complete
+}
+
+/// What `run_until_complete` accepts: a coroutine (wrapped in a task), a `Future` or a `Task`
+/// (asyncio's `ensure_future`).
+pub trait Awaitable<T> {
+    /// The future to wait for, on `event_loop`.
+    fn into_future_on(self, event_loop: &EventLoop) -> Future<T>;
+}
+
+impl<T, F> Awaitable<T> for F
+where
+    T: 'static,
+    F: std::future::Future<Output = Result<T, Error>> + 'static,
+{
+    fn into_future_on(self, event_loop: &EventLoop) -> Future<T> {
+        event_loop.create_task(self).future()
+    }
+}
+
+impl<T: 'static> Awaitable<T> for Future<T> {
+    fn into_future_on(self, _: &EventLoop) -> Future<T> {
+        self
+    }
+}
+
+impl<T: 'static> Awaitable<T> for Task<T> {
+    fn into_future_on(self, _: &EventLoop) -> Future<T> {
+        self.future()
     }
 }

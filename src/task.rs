@@ -25,7 +25,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
+use crate::clock::Clock;
+use crate::event_loop::Runnable;
 use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
 use crate::handle::Label;
 use crate::trace::Event;
@@ -392,6 +395,164 @@ impl<T: 'static> TaskCell<T> {
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
         event_loop.remove_task(header.key);
+    }
+}
+
+/// The loop's side of tasks: the slab that holds them and the steps on the ready deque.
+impl EventLoop {
+    pub(crate) fn runnable_label(&self, runnable: &Runnable) -> Label {
+        match runnable {
+            Runnable::Callback(handle) => handle.label().clone(),
+            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
+        }
+    }
+
+    fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
+        let what = if wakeup { "wakeup" } else { "step" };
+        Label::new(format!("{}.{what}", self.task_label(task)))
+    }
+
+    /// The name of a task, for traces.
+    pub(crate) fn task_label(&self, key: TaskKey) -> Label {
+        match self.task(key) {
+            Some(task) => task.name(),
+            None => Label::task(key.id),
+        }
+    }
+
+    /// The task with this key, if it is still pending.
+    fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
+        let tasks = self.inner.tasks.borrow();
+        let task = tasks.get(key.index)?;
+        (task.header().key == key).then(|| task.clone())
+    }
+
+    /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
+    pub(crate) fn run_step(&self, key: TaskKey, wakeup: bool) {
+        let Some(task) = self.task(key) else {
+            return;
+        };
+        if self.inner.tracing.get() {
+            self.record(Event::Run(self.step_label(key, wakeup)));
+        }
+        task.step(self);
+    }
+
+    // ANCHOR: schedule_step
+    /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
+    /// either scheduled once, or waiting, never both.
+    pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
+        {
+            let tasks = self.inner.tasks.borrow();
+            let Some(task) = tasks.get(key.index) else {
+                return; // finished, and its slot is empty
+            };
+            let header = task.header();
+            if header.key != key || header.scheduled.replace(true) {
+                return; // finished (the slot holds a newer task), or already scheduled
+            }
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(self.step_label(key, wakeup)));
+        }
+        let step = Runnable::Step { task: key, wakeup };
+        self.inner.ready.borrow_mut().push_back(step);
+    }
+    // ANCHOR_END: schedule_step
+
+    /// Adds a task to the slab; `make` builds it knowing its key.
+    pub(crate) fn insert_task<R: AnyTask + 'static>(
+        &self,
+        make: impl FnOnce(TaskKey) -> Rc<R>,
+    ) -> (TaskKey, Rc<R>) {
+        let id = self.inner.tasks_created.get() + 1;
+        self.inner.tasks_created.set(id);
+        let mut tasks = self.inner.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let key = TaskKey {
+            index: entry.key(),
+            id,
+        };
+        let task = make(key);
+        entry.insert(task.clone());
+        (key, task)
+    }
+
+    /// Frees the slot of a finished task.
+    pub(crate) fn remove_task(&self, key: TaskKey) {
+        let removed = {
+            let mut tasks = self.inner.tasks.borrow_mut();
+            let owned = tasks
+                .get(key.index)
+                .is_some_and(|task| task.header().key == key);
+            owned.then(|| tasks.remove(key.index))
+        };
+        // Dropped outside the borrow: dropping a task may run arbitrary destructors.
+        drop(removed);
+    }
+
+    pub(crate) fn foreign_wait_started(&self) {
+        self.inner
+            .foreign_waits
+            .set(self.inner.foreign_waits.get() + 1);
+    }
+
+    pub(crate) fn foreign_wait_ended(&self) {
+        self.inner
+            .foreign_waits
+            .set(self.inner.foreign_waits.get() - 1);
+    }
+
+    /// Schedules the wakeups other threads queued since the last tick.
+    pub(crate) fn take_remote_wakeups(&self) {
+        if !self.inner.remote.has_pending() {
+            return;
+        }
+        for key in self.inner.remote.take() {
+            self.schedule_step(key, true);
+        }
+    }
+
+    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
+    /// real clock. A virtual clock does not move while outside work is in flight.
+    pub(crate) fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        self.ensure_selector()?;
+        if self.inner.remote.has_pending() {
+            return Ok(());
+        }
+        let now = self.inner.clock.now();
+        let timeout = match (&self.inner.clock, next_deadline) {
+            // A timer already due runs now, whatever the clock.
+            (_, Some(when)) if when <= now => Some(Duration::ZERO),
+            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
+            // A virtual clock does not jump while outside work may still arrive.
+            _ => None,
+        };
+        self.poll(timeout)
+    }
+
+    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::new();
+    /// let fut = lp.create_future::<&str>();
+    /// assert!(!fut.done());
+    /// assert_eq!(fut.label().to_string(), "Future-1");
+    /// ```
+    pub fn create_future<T: 'static>(&self) -> Future<T> {
+        let n = self.inner.futures_created.get() + 1;
+        self.inner.futures_created.set(n);
+        Future::new(self, Label::future(n))
+    }
+
+    /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        let tasks = self.inner.tasks.borrow();
+        let mut all: Vec<_> = tasks.iter().map(|(_, task)| task.clone()).collect();
+        all.sort_by_key(|task| task.header().key.id);
+        all.into_iter().map(TaskRef::new).collect()
     }
 }
 
