@@ -24,6 +24,12 @@ mod ch06_cancel;
 mod ch06_nested;
 #[path = "ch06_say_after.rs"]
 mod ch06_say_after;
+#[path = "ch07_gather.rs"]
+mod ch07_gather;
+#[path = "ch07_wait.rs"]
+mod ch07_wait;
+#[path = "ch07_wait_for.rs"]
+mod ch07_wait_for;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -81,6 +87,17 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_gather",
+        ch07_gather::main,
+    ),
+    ("Chapter 7: Composing tasks", "ch07_wait", ch07_wait::main),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_wait_for",
+        ch07_wait_for::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "ch09_future_callback",

@@ -194,7 +194,9 @@ impl<T: 'static> Future<T> {
         }
     }
 
-    /// The future of a task, whose state lives inside the task.
+    /// The future of a task, whose state lives inside the task — or of any other cell that,
+    /// like a task, overrides `cancel` through its `Cancel` impl (gather's `GatheringFuture`,
+    /// as asyncio's `_GatheringFuture` subclasses `Future` to override `cancel`).
     pub(crate) fn of_task(task: Rc<dyn FutureAccess<T>>) -> Future<T> {
         Future { cell: task }
     }

@@ -30,6 +30,7 @@
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
+//! | [`combinators`] ([`gather()`], [`wait()`], [`as_completed()`], [`wait_for()`], [`shield()`]) | `asyncio.gather`, `wait`, `as_completed`, `wait_for`, `shield`, `ensure_future` | 7, Composing tasks |
 //! | `remote` | the self-pipe: wakeups from other threads | 6, Tasks; 11 |
 //! | `reactor` | the selector: `_run_once`'s `select(timeout)` | 4, Time; 8 |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
@@ -40,6 +41,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 mod clock;
+pub mod combinators;
 mod error;
 mod event_loop;
 mod exception_handler;
@@ -56,6 +58,10 @@ pub mod trace;
 pub mod executor;
 
 pub use clock::ClockKind;
+pub use combinators::{
+    as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
+    AsCompleted, ReturnWhen,
+};
 pub use error::Error;
 pub use event_loop::{get_running_loop, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
