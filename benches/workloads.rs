@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use steploop::{get_running_loop, sleep, Error, EventLoop, Future};
+use steploop::{gather, get_running_loop, sleep, Error, EventLoop, Future, ThreadPoolExecutor};
 
 /// What a workload reports: how many operations, how long they took, and extra JSON fields.
 struct Measured {
@@ -39,6 +39,8 @@ const WORKLOADS: &[Workload] = &[
     ("tasks_yield", tasks_yield),
     ("future_pingpong", future_pingpong),
     ("sleepers", sleepers),
+    ("executor_roundtrip", executor_roundtrip),
+    ("executor_fanout", executor_fanout),
 ];
 
 fn main() {
@@ -235,6 +237,49 @@ fn future_pingpong() -> Measured {
     lp.run_until_complete(pong).unwrap();
     let elapsed = start.elapsed();
     assert!(value >= 2 * N);
+    Measured::new(N, elapsed)
+}
+
+/// One task awaits `run_in_executor(pool of 4 threads, noop)` N times, one after another: each
+/// call is a round trip from the loop to a worker and back.
+fn executor_roundtrip() -> Measured {
+    const N: u64 = 20_000;
+    let executor = ThreadPoolExecutor::new(4);
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    let calls = lp
+        .run_until_complete(async move {
+            let lp = get_running_loop().unwrap();
+            let mut calls = 0;
+            for _ in 0..N {
+                lp.run_in_executor(Some(&executor), || ()).await?;
+                calls += 1;
+            }
+            Ok(calls)
+        })
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(calls, N);
+    Measured::new(N, elapsed)
+}
+
+/// Start N `run_in_executor(pool of 4 threads, noop)` at once and gather them.
+fn executor_fanout() -> Measured {
+    const N: u64 = 100_000;
+    let executor = ThreadPoolExecutor::new(4);
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    let results = lp
+        .run_until_complete(async move {
+            let lp = get_running_loop().unwrap();
+            let futures: Vec<_> = (0..N)
+                .map(|_| lp.run_in_executor(Some(&executor), || ()))
+                .collect();
+            gather(futures)?.await
+        })
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(results.len() as u64, N);
     Measured::new(N, elapsed)
 }
 

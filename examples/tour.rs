@@ -54,6 +54,18 @@ mod ch09_shutdown;
 mod ch09_submit;
 #[path = "ch09_wait.rs"]
 mod ch09_wait;
+#[path = "ch10_blocks.rs"]
+mod ch10_blocks;
+#[path = "ch10_count.rs"]
+mod ch10_count;
+#[path = "ch10_stall.rs"]
+mod ch10_stall;
+#[path = "ch10_step1.rs"]
+mod ch10_step1;
+#[path = "ch11_loop_thread.rs"]
+mod ch11_loop_thread;
+#[path = "ch11_threadsafe.rs"]
+mod ch11_threadsafe;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -157,6 +169,36 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 9: A thread pool from scratch",
         "ch09_deadlock",
         ch09_deadlock::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_step1",
+        ch10_step1::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_stall",
+        ch10_stall::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_blocks",
+        ch10_blocks::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_count",
+        ch10_count::main,
+    ),
+    (
+        "Chapter 11: Loops in other threads",
+        "ch11_threadsafe",
+        ch11_threadsafe::main,
+    ),
+    (
+        "Chapter 11: Loops in other threads",
+        "ch11_loop_thread",
+        ch11_loop_thread::main,
     ),
 ];
 

@@ -26,11 +26,13 @@ use std::time::Duration;
 
 use slab::Slab;
 
+use crate::bridge::{BridgeKey, Bridges};
 use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+use crate::executor::ThreadPoolExecutor;
 use crate::handle::{Callback, Handle, Label};
 use crate::reactor::Selector;
-use crate::remote::Remote;
+use crate::remote::{Message, Remote, RemoteCall};
 use crate::task::{AnyTask, TaskKey};
 use crate::timers::{TimerHandle, TimerHeap};
 use crate::trace::{Event, Trace};
@@ -76,8 +78,24 @@ pub(crate) struct Inner {
     /// another thread may wake at any time: while there are any, an idle loop waits in its
     /// poll instead of reporting a stall.
     pub(crate) foreign_waits: Cell<usize>,
-    /// Wakeups from other threads.
+    /// What other threads send: wakeups, `call_soon_threadsafe` callbacks, completions.
     pub(crate) remote: Arc<Remote>,
+    /// The messages of one drain, moved out of the remote queue under its lock. Kept between
+    /// ticks so that neither this buffer nor the queue's reallocates once warmed up.
+    pub(crate) inbox: Cell<Vec<Message>>,
+    /// Loop futures waiting for work sent to other threads (`run_in_executor`,
+    /// `wrap_future`): while there are any, an idle loop waits in its poll for their results,
+    /// and a virtual clock stands still.
+    pub(crate) bridges: Bridges,
+    /// True while `run_until_complete` runs the loop: then a live `LoopHandle` alone does not
+    /// keep the loop waiting (see `run_tick`).
+    pub(crate) until_complete: Cell<bool>,
+    /// The executor `run_in_executor(None, ..)` uses, created on first use
+    /// (asyncio's `_default_executor`).
+    pub(crate) default_executor: RefCell<Option<Arc<ThreadPoolExecutor>>>,
+    /// Set by `shutdown_default_executor`: `run_in_executor(None, ..)` is refused from then on
+    /// (asyncio's `_executor_shutdown_called`).
+    pub(crate) default_executor_shut_down: Cell<bool>,
     /// Timers waiting for their deadline (asyncio's `_scheduled`).
     pub(crate) scheduled: RefCell<TimerHeap>,
     pub(crate) clock: Clock,
@@ -109,8 +127,17 @@ pub(crate) enum Runnable {
         task: TaskKey,
         wakeup: bool,
     },
+    /// A callback another thread sent with `call_soon_threadsafe`.
+    Remote(Box<dyn RemoteCall>),
+    /// Work sent to another thread is done: copy its outcome into the loop future waiting for
+    /// it (asyncio's `_set_state`, which `_chain_future` schedules with `call_soon_threadsafe`).
+    Bridge(BridgeKey),
 }
 // ANCHOR_END: runnable
+
+// The ready deque is the hottest structure of the loop: the two variants for other threads
+// (a fat pointer, a key) must not make its entries any bigger than a task's step.
+const _: () = assert!(std::mem::size_of::<Runnable>() == 24);
 
 /// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
 #[derive(Clone)]
@@ -180,6 +207,11 @@ impl EventLoop {
                 futures_created: Cell::new(0),
                 foreign_waits: Cell::new(0),
                 remote: Arc::new(Remote::new(id)),
+                inbox: Cell::new(Vec::new()),
+                bridges: Bridges::default(),
+                until_complete: Cell::new(false),
+                default_executor: RefCell::new(None),
+                default_executor_shut_down: Cell::new(false),
                 scheduled: RefCell::new(TimerHeap::default()),
                 clock: Clock::new(kind),
                 stopping: Cell::new(false),
@@ -410,6 +442,12 @@ impl EventLoop {
     /// Closes the loop: drops every pending handle and timer without running them, and
     /// releases the poll instance (`loop.close()`). Closing twice does nothing.
     ///
+    /// Other threads are told too: results they already sent reach their loop futures; work
+    /// still out (`run_in_executor`, `wrap_future`) is reported to the exception handler and
+    /// its futures cancelled; callbacks sent with `call_soon_threadsafe` and not yet run are
+    /// reported and dropped; from now on a `LoopHandle` gets [`Error::Closed`]. The default
+    /// executor is shut down without waiting, as in asyncio.
+    ///
     /// # Errors
     /// [`Error::Runtime`] if the loop is running: stop it, and close it once `run_forever`
     /// has returned.
@@ -421,9 +459,13 @@ impl EventLoop {
                     .into(),
             ));
         }
-        if self.inner.closed.replace(true) {
+        if self.inner.closed.get() {
             return Ok(());
         }
+        // Other threads first, while the loop is still open: what they already delivered
+        // reaches its futures; what is still in flight is reported and cancelled.
+        self.close_remote();
+        self.inner.closed.set(true);
         // Take everything out before dropping it: dropping a callback runs the destructors of
         // whatever it captured, and those may touch the loop.
         let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
@@ -567,18 +609,7 @@ impl EventLoop {
         // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
         // makes no system call and reads no clock: that keeps a chain of callbacks cheap.
         if inner.ready.borrow().is_empty() && !inner.stopping.get() {
-            let next_deadline = inner.scheduled.borrow().next_deadline();
-            if inner.foreign_waits.get() > 0 {
-                // Another thread may wake a task at any moment: wait for it in the poll, and
-                // never let a virtual clock jump past a deadline while that work is in flight.
-                self.wait_for_remote(next_deadline)?;
-                self.take_remote_wakeups();
-            } else {
-                match next_deadline {
-                    Some(when) => self.wait_until(when)?,
-                    None => return Err(stalled()),
-                }
-            }
+            self.wait_for_work()?;
         }
 
         let due = self.move_due_timers();
@@ -597,11 +628,67 @@ impl EventLoop {
             match runnable {
                 Runnable::Callback(handle) => self.run_handle(&handle),
                 Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
+                Runnable::Remote(call) => self.run_remote(call),
+                Runnable::Bridge(key) => self.run_bridge(key),
             }
         }
         Ok(())
     }
     // ANCHOR_END: run_tick
+
+    // ANCHOR: wait_for_work
+    /// Waits until a handle is ready or a timer is due, or reports a stall if nothing ever can
+    /// be. The rule for other threads:
+    /// - Work in flight in another thread (a task waiting on a foreign waker, an executor job
+    ///   or a wrapped `ConcurrentFuture` whose result will come back) keeps the loop waiting
+    ///   in its poll, and a virtual clock does not jump past a deadline meanwhile: the result
+    ///   belongs to the present, not to some later time.
+    /// - A live `LoopHandle` keeps `run_forever` (and `run_once`) waiting, since a thread
+    ///   holding it may send a callback at any time: that is how a loop serves other threads.
+    ///   It does not keep `run_until_complete` from reporting a stall: a future that only
+    ///   another thread can complete is awaited through `wrap_future`, which is work in flight.
+    fn wait_for_work(&self) -> Result<(), Error> {
+        let inner = &*self.inner;
+        loop {
+            let next_deadline = inner.scheduled.borrow().next_deadline();
+            let in_flight = inner.foreign_waits.get() > 0 || !inner.bridges.is_empty();
+            if in_flight {
+                self.wait_for_remote(next_deadline)?;
+            } else if let Some(when) = next_deadline {
+                self.wait_until(when)?;
+            } else if !inner.until_complete.get() && inner.remote.handles() > 0 {
+                self.poll(None)?;
+            } else {
+                return Err(stalled());
+            }
+            self.take_remote_wakeups();
+            let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
+            if due || !inner.ready.borrow().is_empty() || inner.stopping.get() {
+                return Ok(());
+            }
+        }
+    }
+    // ANCHOR_END: wait_for_work
+
+    /// Takes in every message other threads have sent: wakeups schedule their task's step,
+    /// callbacks and completions join the ready deque, in the order they were sent.
+    pub(crate) fn receive_remote(&self) {
+        let inner = &*self.inner;
+        let mut inbox = inner.inbox.take();
+        inner.remote.take_into(&mut inbox);
+        for message in inbox.drain(..) {
+            let runnable = match message {
+                Message::Wake(key) => {
+                    self.schedule_step(key, true);
+                    continue;
+                }
+                Message::Bridge(key) => Runnable::Bridge(key),
+                Message::Call(call) => Runnable::Remote(call),
+            };
+            inner.ready.borrow_mut().push_back(runnable);
+        }
+        inner.inbox.set(inbox);
+    }
 
     fn record_tick(&self, tick: u64, due: Vec<Label>) {
         let inner = &*self.inner;
@@ -633,23 +720,40 @@ impl EventLoop {
             self.record(Event::Run(handle.label().clone()));
         }
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle.run(self))) {
-            let error = Error::from_panic(payload);
-            if self.inner.tracing.get() {
-                let message = match &error {
-                    Error::Panicked(message) => message.to_string(),
-                    other => other.to_string(),
-                };
-                self.record(Event::Panicked {
-                    label: handle.label().clone(),
-                    message,
-                });
-            }
-            let context =
-                ExceptionContext::new(format!("Exception in callback {}", handle.label()))
-                    .with_exception(error)
-                    .with_handle(format!("{handle:?}"));
-            self.call_exception_handler(&context);
+            self.report_panic(handle.label(), payload, format!("{handle:?}"));
         }
+    }
+
+    /// Runs a callback sent by another thread, containing a panic as `run_handle` does.
+    fn run_remote(&self, call: Box<dyn RemoteCall>) {
+        let label = self.inner.tracing.get().then(|| call.label());
+        if let Some(label) = &label {
+            self.record(Event::Run(label.clone()));
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| call.call(self))) {
+            let label = label.unwrap_or_else(|| Label::new("a call_soon_threadsafe callback"));
+            let handle = format!("<Handle {label} (call_soon_threadsafe)>");
+            self.report_panic(&label, payload, handle);
+        }
+    }
+
+    /// Reports a panic in a callback to the trace and the exception handler.
+    fn report_panic(&self, label: &Label, payload: Box<dyn std::any::Any + Send>, handle: String) {
+        let error = Error::from_panic(payload);
+        if self.inner.tracing.get() {
+            let message = match &error {
+                Error::Panicked(message) => message.to_string(),
+                other => other.to_string(),
+            };
+            self.record(Event::Panicked {
+                label: label.clone(),
+                message,
+            });
+        }
+        let context = ExceptionContext::new(format!("Exception in callback {label}"))
+            .with_exception(error)
+            .with_handle(handle);
+        self.call_exception_handler(&context);
     }
 
     /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
@@ -749,9 +853,10 @@ fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
 
 fn stalled() -> Error {
     Error::Stalled(
-        "nothing is ready and nothing can become ready: no timers are pending and nothing \
-         else can wake the loop, yet stop() was never called; schedule work first, or call \
-         stop() from the last callback"
+        "nothing is ready and nothing can become ready: no timers are pending, no work is in \
+         flight in other threads, and no LoopHandle is left through which a thread could send \
+         some, yet stop() was never called; schedule work first, or call stop() from the last \
+         callback (or through a LoopHandle)"
             .into(),
     )
 }
@@ -817,6 +922,11 @@ impl Labelled<'_> {
 impl Drop for Inner {
     /// A loop dropped without `close()` still reports the tasks it leaves unfinished.
     fn drop(&mut self) {
+        // Refuse what other threads send from now on: nobody would ever drain it.
+        drop(self.remote.close());
+        if let Some(executor) = self.default_executor.get_mut().take() {
+            crate::bridge::dispose_executor(executor);
+        }
         for (_, task) in std::mem::take(self.tasks.get_mut()) {
             if task.destroy() {
                 default_exception_handler(&destroyed_pending(&task));

@@ -31,7 +31,9 @@
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
 //! | [`combinators`] ([`gather()`], [`wait()`], [`as_completed()`], [`wait_for()`], [`shield()`]) | `asyncio.gather`, `wait`, `as_completed`, `wait_for`, `shield`, `ensure_future` | 7, Composing tasks |
-//! | `remote` | the self-pipe: wakeups from other threads | 6, Tasks; 11 |
+//! | `remote` | the self-pipe: wakeups and callbacks from other threads | 6, Tasks; 11 |
+//! | `bridge` ([`wrap_future`], [`EventLoop::run_in_executor`]) | `wrap_future`, `_chain_future`, `run_in_executor`, the default executor | 10, Offloading blocking work |
+//! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
 //! | `reactor` | the selector: `_run_once`'s `select(timeout)` | 4, Time; 8 |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
@@ -40,6 +42,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod bridge;
 mod clock;
 pub mod combinators;
 mod error;
@@ -52,11 +55,13 @@ mod remote;
 mod run;
 mod sleep;
 mod task;
+mod threadsafe;
 mod timers;
 pub mod trace;
 
 pub mod executor;
 
+pub use bridge::wrap_future;
 pub use clock::ClockKind;
 pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
@@ -71,4 +76,5 @@ pub use handle::{Callback, Handle, Label};
 pub use run::{run, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
+pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};
 pub use timers::TimerHandle;

@@ -41,10 +41,25 @@ where
     event_loop.check_can_run()?;
     let result = event_loop.run_until_complete(main);
     cancel_all_tasks(event_loop);
+    shutdown_default_executor(event_loop);
     event_loop.close()?;
     result
 }
 // ANCHOR_END: run
+
+/// Waits, with the loop running, until the default executor's jobs have finished
+/// (`asyncio.run`'s `loop.run_until_complete(loop.shutdown_default_executor())`).
+fn shutdown_default_executor(event_loop: &EventLoop) {
+    if event_loop.inner.default_executor.borrow().is_none() {
+        return;
+    }
+    let shutdown = event_loop.shutdown_default_executor();
+    if let Err(error) = event_loop.run_until_complete(shutdown) {
+        let context = ExceptionContext::new("the default executor could not be shut down")
+            .with_exception(error);
+        event_loop.call_exception_handler(&context);
+    }
+}
 
 /// Cancels every task still pending and runs the loop until they have all finished
 /// (asyncio's `_cancel_all_tasks`). A task that ends with an error rather than cancelled is
@@ -97,7 +112,10 @@ impl EventLoop {
             .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
                 future.get_loop().stop()
             });
+        // A live `LoopHandle` does not keep this run waiting (see `wait_for_work`).
+        let outer = self.inner.until_complete.replace(true);
         let outcome = self.run_forever();
+        self.inner.until_complete.set(outer);
         future.remove_done_callback(stop);
         match outcome {
             Ok(()) if future.done() => future.result(),
@@ -109,8 +127,9 @@ impl EventLoop {
             Err(Error::Stalled(_)) => Err(Error::Stalled(
                 format!(
                     "run_until_complete({}) can never finish: no callback is ready, no timer \
-                     is pending, and nothing else can wake the loop; some future it awaits \
-                     is never completed",
+                     is pending, and no work is in flight in other threads; some future it \
+                     awaits is never completed (a future another thread should complete is \
+                     awaited with wrap_future, and a LoopHandle alone does not count)",
                     future.label()
                 )
                 .into(),

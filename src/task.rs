@@ -404,6 +404,8 @@ impl EventLoop {
         match runnable {
             Runnable::Callback(handle) => handle.label().clone(),
             Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
+            Runnable::Remote(call) => call.label(),
+            Runnable::Bridge(key) => self.bridge_label(*key),
         }
     }
 
@@ -421,7 +423,7 @@ impl EventLoop {
     }
 
     /// The task with this key, if it is still pending.
-    fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
+    pub(crate) fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
         let tasks = self.inner.tasks.borrow();
         let task = tasks.get(key.index)?;
         (task.header().key == key).then(|| task.clone())
@@ -503,13 +505,11 @@ impl EventLoop {
             .set(self.inner.foreign_waits.get() - 1);
     }
 
-    /// Schedules the wakeups other threads queued since the last tick.
+    /// Takes in what other threads sent since the last tick: wakeups, `call_soon_threadsafe`
+    /// callbacks and completions of work sent to other threads.
     pub(crate) fn take_remote_wakeups(&self) {
-        if !self.inner.remote.has_pending() {
-            return;
-        }
-        for key in self.inner.remote.take() {
-            self.schedule_step(key, true);
+        if self.inner.remote.has_pending() {
+            self.receive_remote();
         }
     }
 

@@ -1,0 +1,149 @@
+//! Chapter 10, "Offloading blocking work": what each example prints, pinned.
+//!
+//! The chapter shows these snapshots as the examples' output, so they must be the same on every
+//! run. What makes them so:
+//!
+//! - `ch10_step1` runs on a virtual clock with one job in flight at a time and nothing else
+//!   ready meanwhile: its trace does not depend on when a worker finishes.
+//! - `ch10_stall` and `ch10_count` print, from the thread that runs `main`, only what does not
+//!   depend on timing: verdicts whose thresholds sit at least 0.07 s from the times they
+//!   judge, and orders fixed by the pool's queue (two workers: the small counts run one after
+//!   another on the same one). A `println!` macro that shadows std's appends each line to a
+//!   buffer of the calling thread, so each test reads back exactly its example's output while
+//!   the tests run in parallel. Timelines go to stderr, which is not pinned.
+//! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
+//!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
+//!   job ran where only as "one thread each, three threads in all".
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, OnceLock};
+
+thread_local! {
+    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn print_line(line: String) {
+    OUTPUT.with_borrow_mut(|output| {
+        output.push_str(&line);
+        output.push('\n');
+    });
+}
+
+macro_rules! println {
+    () => {
+        crate::print_line(String::new())
+    };
+    ($($arg:tt)*) => {
+        crate::print_line(format!($($arg)*))
+    };
+}
+
+#[path = "../examples/ch10_blocks.rs"]
+mod ch10_blocks;
+#[path = "../examples/ch10_count.rs"]
+mod ch10_count;
+#[path = "../examples/ch10_stall.rs"]
+mod ch10_stall;
+#[path = "../examples/ch10_step1.rs"]
+mod ch10_step1;
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// Runs an example's `main` and returns what it printed.
+fn output_of(main: fn()) -> String {
+    OUTPUT.with_borrow_mut(String::clear);
+    main();
+    OUTPUT.with_borrow_mut(std::mem::take)
+}
+
+#[test]
+fn step1() {
+    ch10_step1::main();
+    let lp = ch10_step1::run();
+    snapshot("ch10_step1", &lp.take_trace().to_string());
+}
+
+#[test]
+fn stall() {
+    snapshot("ch10_stall", &output_of(ch10_stall::main));
+}
+
+#[test]
+fn count() {
+    snapshot("ch10_count", &output_of(ch10_count::main));
+}
+
+/// Every log record: (thread name, target, message).
+static RECORDS: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
+
+struct Keep;
+
+impl log::Log for Keep {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record) {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed").to_string();
+        let entry = (name, record.target().to_string(), record.args().to_string());
+        RECORDS.lock().unwrap().push(entry);
+    }
+
+    fn flush(&self) {}
+}
+
+#[test]
+fn blocks() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        log::set_boxed_logger(Box::new(Keep)).unwrap();
+        log::set_max_level(log::LevelFilter::Info);
+    });
+    ch10_blocks::main(); // its env_logger finds our logger installed and stands aside
+
+    let records = RECORDS.lock().unwrap().clone();
+    // The thread that runs `main` is named after the test here, `main` in the example.
+    let mut text = String::from("the main thread, in order:\n");
+    for (_, target, message) in records.iter().filter(|r| r.1 == "run_blocking_tasks") {
+        text += &format!("{:>10} {target:>18}: {message}\n", "main");
+    }
+    let jobs: Vec<_> = records
+        .iter()
+        .filter(|r| r.1.starts_with("blocks("))
+        .collect();
+    let mut threads = BTreeSet::new();
+    let (mut running, mut most) = (0, 0);
+    for (thread, _, message) in &jobs {
+        threads.insert(thread.clone());
+        running += if message == "running" { 1 } else { -1 };
+        most = most.max(running);
+    }
+    text += "the workers:\n";
+    for n in 0..6 {
+        let target = format!("blocks({n})");
+        let lines: Vec<_> = jobs.iter().filter(|r| r.1 == target).collect();
+        let one_thread = lines.iter().all(|r| r.0 == lines[0].0);
+        let said: Vec<_> = lines.iter().map(|r| r.2.as_str()).collect();
+        text += &format!(
+            "{target}: {}, on {}\n",
+            said.join(" then "),
+            if one_thread {
+                "one thread"
+            } else {
+                "several threads"
+            }
+        );
+    }
+    text += &format!(
+        "{} worker threads ({}), at most {most} jobs running at once\n",
+        threads.len(),
+        threads.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    snapshot("ch10_blocks", &text);
+}
