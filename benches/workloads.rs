@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use steploop::{gather, get_running_loop, sleep, Error, EventLoop, Future, ThreadPoolExecutor};
+use steploop::{gather, get_running_loop, sleep, EventLoop, Future, ThreadPoolExecutor};
 
 /// What a workload reports: how many operations, how long they took, and extra JSON fields.
 struct Measured {
@@ -144,15 +144,6 @@ fn timers() -> Measured {
     Measured::new(N, elapsed)
 }
 
-/// Awaits every task in order: until `gather` exists, the same work as gathering them.
-async fn await_all<T: Clone + 'static>(tasks: Vec<steploop::Task<T>>) -> Result<Vec<T>, Error> {
-    let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        results.push(task.await?);
-    }
-    Ok(results)
-}
-
 /// Create N tasks whose coroutine returns its index at once; wait for them all; check the sum.
 fn tasks_spawn() -> Measured {
     const N: u64 = 100_000;
@@ -164,7 +155,7 @@ fn tasks_spawn() -> Measured {
             let tasks: Vec<_> = (0..N)
                 .map(|i| lp.create_task(async move { Ok(i) }))
                 .collect();
-            Ok(await_all(tasks).await?.iter().sum::<u64>())
+            Ok(gather(tasks)?.await?.iter().sum::<u64>())
         })
         .unwrap();
     let elapsed = start.elapsed();
@@ -190,7 +181,7 @@ fn tasks_yield() -> Measured {
                 })
             })
             .collect();
-        await_all(tasks).await?;
+        gather(tasks)?.await?;
         Ok(())
     })
     .unwrap();
@@ -313,7 +304,7 @@ fn sleepers() -> Measured {
             .collect();
         // Measured while every task sleeps: after the tick that started them all.
         lp.call_later(Duration::from_millis(500), move |_| seen.set(rss_kib().0));
-        await_all(tasks).await?;
+        gather(tasks)?.await?;
         Ok(())
     })
     .unwrap();

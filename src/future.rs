@@ -19,7 +19,6 @@ use std::fmt;
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -44,28 +43,53 @@ pub enum FutureState<T> {
 }
 // ANCHOR_END: state
 
-/// Numbers done-callbacks, for [`CallbackId`].
-static NEXT_CALLBACK_ID: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// Numbers done-callbacks, for [`CallbackId`]. Futures never leave their thread, so ids
+    /// unique per thread are unique enough, and a thread-local counter needs no atomic.
+    static NEXT_CALLBACK_ID: Cell<u64> = const { Cell::new(0) };
+}
 
 /// Identifies a done-callback, so that it can be removed again with
 /// [`Future::remove_done_callback`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CallbackId(u64);
 
-/// A done-callback added with `add_done_callback`, boxed with its id and label so that a
-/// `DoneCallback` stays two words long.
-struct DoneFunction<T> {
+/// A done-callback added with `add_done_callback`, with its id and label.
+///
+/// # Implementation notes
+/// The closure, its id and its label share one allocation (a `Box<dyn DoneFn<T>>`), which also
+/// keeps a `DoneCallback` two words long.
+struct DoneFunction<F> {
     id: CallbackId,
     label: Label,
-    function: BoxedDoneFn<T>,
+    function: F,
 }
 
-type BoxedDoneFn<T> = Box<dyn FnOnce(&Future<T>)>;
+/// What the loop needs of a [`DoneFunction`], whatever its closure's type.
+trait DoneFn<T> {
+    fn id(&self) -> CallbackId;
+    fn label(&self) -> &Label;
+    fn call(self: Box<Self>, future: &Future<T>);
+}
+
+impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneFunction<F> {
+    fn id(&self) -> CallbackId {
+        self.id
+    }
+
+    fn label(&self) -> &Label {
+        &self.label
+    }
+
+    fn call(self: Box<Self>, future: &Future<T>) {
+        (self.function)(future)
+    }
+}
 
 /// Who is waiting for a future to be done.
 enum DoneCallback<T> {
     /// A function added with `add_done_callback`.
-    Function(Box<DoneFunction<T>>),
+    Function(Box<dyn DoneFn<T>>),
     /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
     /// and without allocating.
     Wakeup(TaskKey),
@@ -380,11 +404,11 @@ impl<T: 'static> Future<T> {
         callback: impl FnOnce(&Future<T>) + 'static,
     ) -> CallbackId {
         // Unique across all futures, so that an id given to the wrong future matches nothing.
-        let id = CallbackId(NEXT_CALLBACK_ID.fetch_add(1, Ordering::Relaxed));
+        let id = CallbackId(NEXT_CALLBACK_ID.with(|next| next.replace(next.get() + 1)));
         let entry = DoneCallback::Function(Box::new(DoneFunction {
             id,
             label,
-            function: Box::new(callback),
+            function: callback,
         }));
         if self.done() {
             self.schedule(&self.get_loop(), entry);
@@ -402,7 +426,7 @@ impl<T: 'static> Future<T> {
     /// compared, hence the [`CallbackId`] that `add_done_callback` returns.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
         let mut callbacks = self.core().callbacks.borrow_mut();
-        callbacks.remove_first(|c| matches!(c, DoneCallback::Function(f) if f.id == id))
+        callbacks.remove_first(|c| matches!(c, DoneCallback::Function(f) if f.id() == id))
     }
 
     // ANCHOR: finish
@@ -455,11 +479,9 @@ impl<T: 'static> Future<T> {
     fn schedule(&self, event_loop: &EventLoop, callback: DoneCallback<T>) {
         match callback {
             DoneCallback::Function(done) => {
-                let DoneFunction {
-                    label, function, ..
-                } = *done;
+                let label = done.label().clone();
                 let future = self.clone();
-                event_loop.call_soon_labelled(label, move |_: &EventLoop| function(&future));
+                event_loop.call_soon_labelled(label, move |_: &EventLoop| done.call(&future));
             }
             DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
             DoneCallback::Waker(waker) => waker.wake(),
