@@ -9,6 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use steploop::net::{TcpListener, TcpStream};
 use steploop::{gather, get_running_loop, sleep, EventLoop, Future, ThreadPoolExecutor};
 
 /// What a workload reports: how many operations, how long they took, and extra JSON fields.
@@ -41,6 +42,7 @@ const WORKLOADS: &[Workload] = &[
     ("sleepers", sleepers),
     ("executor_roundtrip", executor_roundtrip),
     ("executor_fanout", executor_fanout),
+    ("tcp_echo", tcp_echo),
 ];
 
 fn main() {
@@ -252,6 +254,67 @@ fn executor_roundtrip() -> Measured {
     let elapsed = start.elapsed();
     assert_eq!(calls, N);
     Measured::new(N, elapsed)
+}
+
+/// One server and 50 clients on the same loop over 127.0.0.1: each client sends a 64-byte
+/// message and awaits its echo, 2,000 times. The server runs one task per connection.
+fn tcp_echo() -> Measured {
+    const CLIENTS: usize = 50;
+    const ROUNDS: usize = 2_000;
+    const SIZE: usize = 64;
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    let echoed = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let addr = listener.local_addr()?;
+            let server = lp.create_task(async move {
+                let lp = get_running_loop().unwrap();
+                let mut handlers = Vec::new();
+                for _ in 0..CLIENTS {
+                    let (stream, _) = listener.accept().await?;
+                    stream.set_nodelay(true)?;
+                    handlers.push(lp.create_task(async move {
+                        // A server reads what has come, as much as a usual buffer holds.
+                        let mut buf = [0; 4096];
+                        loop {
+                            let n = stream.read(&mut buf).await?;
+                            if n == 0 {
+                                return Ok(());
+                            }
+                            stream.write_all(&buf[..n]).await?;
+                        }
+                    }));
+                }
+                gather(handlers)?.await?;
+                Ok(())
+            });
+            let clients: Vec<_> = (0..CLIENTS)
+                .map(|id| {
+                    lp.create_task(async move {
+                        let stream = TcpStream::connect(addr).await?;
+                        stream.set_nodelay(true)?;
+                        let message = [id as u8; SIZE];
+                        let mut reply = [0; SIZE];
+                        for _ in 0..ROUNDS {
+                            stream.write_all(&message).await?;
+                            stream.read_exact(&mut reply).await?;
+                        }
+                        assert_eq!(reply, message);
+                        stream.shutdown(std::net::Shutdown::Write)?;
+                        Ok(ROUNDS as u64)
+                    })
+                })
+                .collect();
+            let rounds: u64 = gather(clients)?.await?.into_iter().sum();
+            server.await?;
+            Ok(rounds)
+        })
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(echoed, (CLIENTS * ROUNDS) as u64);
+    Measured::new(echoed, elapsed)
 }
 
 /// Start N `run_in_executor(pool of 4 threads, noop)` at once and gather them.

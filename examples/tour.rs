@@ -30,6 +30,10 @@ mod ch07_gather;
 mod ch07_wait;
 #[path = "ch07_wait_for.rs"]
 mod ch07_wait_for;
+#[path = "ch08_echo.rs"]
+mod ch08_echo;
+#[path = "ch08_fetch.rs"]
+mod ch08_fetch;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -110,6 +114,8 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch07_wait_for",
         ch07_wait_for::main,
     ),
+    ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
+    ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
     (
         "Chapter 9: A thread pool from scratch",
         "ch09_future_callback",

@@ -31,7 +31,7 @@ use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 use crate::executor::ThreadPoolExecutor;
 use crate::handle::{Callback, Handle, Label};
-use crate::reactor::Selector;
+use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::task::{AnyTask, TaskKey};
 use crate::timers::{TimerHandle, TimerHeap};
@@ -108,6 +108,9 @@ pub(crate) struct Inner {
     /// The loop's "select": created on first use, since a loop that never waits for a timer
     /// (or, later, for I/O) never needs the epoll instance.
     pub(crate) selector: RefCell<Option<Selector>>,
+    /// The sources registered with the selector, in a slab whose keys are their `mio::Token`s
+    /// (asyncio's selector map: `add_reader`, `add_writer`, and the sockets of `net`).
+    pub(crate) io: Registrations,
     /// Whether events are being recorded; checked before building any event.
     pub(crate) tracing: Cell<bool>,
     pub(crate) trace: RefCell<Trace>,
@@ -219,6 +222,7 @@ impl EventLoop {
                 closed: Cell::new(false),
                 ticks: Cell::new(0),
                 selector: RefCell::new(None),
+                io: Registrations::default(),
                 tracing: Cell::new(false),
                 trace: RefCell::new(Trace::default()),
                 exception_handler: RefCell::new(None),
@@ -472,6 +476,7 @@ impl EventLoop {
         let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
         let tasks = std::mem::take(&mut *self.inner.tasks.borrow_mut());
         let selector = self.inner.selector.borrow_mut().take();
+        let registrations = self.inner.io.clear();
         for runnable in ready {
             if let Runnable::Callback(handle) = runnable {
                 handle.cancel();
@@ -483,6 +488,7 @@ impl EventLoop {
                 self.call_exception_handler(&destroyed_pending(&task));
             }
         }
+        drop(registrations);
         drop(selector);
         Ok(())
     }
@@ -607,9 +613,13 @@ impl EventLoop {
         self.take_remote_wakeups();
 
         // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
-        // makes no system call and reads no clock: that keeps a chain of callbacks cheap.
+        // makes no system call and reads no clock: that keeps a chain of callbacks cheap. With
+        // I/O to watch, it looks (a poll with timeout 0), so that busy callbacks cannot keep
+        // sockets waiting.
         if inner.ready.borrow().is_empty() && !inner.stopping.get() {
             self.wait_for_work()?;
+        } else if inner.io.is_waiting() {
+            self.poll(Some(Duration::ZERO))?;
         }
 
         let due = self.move_due_timers();
@@ -638,7 +648,14 @@ impl EventLoop {
 
     // ANCHOR: wait_for_work
     /// Waits until a handle is ready or a timer is due, or reports a stall if nothing ever can
-    /// be. The rule for other threads:
+    /// be. The rule for I/O: a registered source with a reader or writer waiting (a callback
+    /// from `add_reader`/`add_writer`, or a task awaiting a socket) may become ready at any
+    /// time, so the loop waits in its poll, with the next timer's deadline as the timeout,
+    /// instead of reporting a stall. A source registered with nobody waiting on it counts for
+    /// nothing: no event of it could wake anyone. On a virtual clock, the loop first looks for
+    /// I/O without waiting; if none came, virtual time jumps to the next deadline as usual (a
+    /// timer wins against I/O that has not arrived yet), and with no timer it waits for I/O.
+    /// The rule for other threads:
     /// - Work in flight in another thread (a task waiting on a foreign waker, an executor job
     ///   or a wrapped `ConcurrentFuture` whose result will come back) keeps the loop waiting
     ///   in its poll, and a virtual clock does not jump past a deadline meanwhile: the result
@@ -654,6 +671,8 @@ impl EventLoop {
             let in_flight = inner.foreign_waits.get() > 0 || !inner.bridges.is_empty();
             if in_flight {
                 self.wait_for_remote(next_deadline)?;
+            } else if inner.io.is_waiting() {
+                self.wait_for_io(next_deadline)?;
             } else if let Some(when) = next_deadline {
                 self.wait_until(when)?;
             } else if !inner.until_complete.get() && inner.remote.handles() > 0 {
@@ -669,6 +688,28 @@ impl EventLoop {
         }
     }
     // ANCHOR_END: wait_for_work
+
+    // ANCHOR: wait_for_io
+    /// Waits for I/O, or for the next deadline: on a real clock one poll with the timer's
+    /// timeout; on a virtual clock a look at the I/O, then a jump to the deadline if nothing
+    /// came.
+    fn wait_for_io(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        match (&inner.clock, next_deadline) {
+            (_, Some(when)) if when <= now => self.poll(Some(Duration::ZERO)),
+            (Clock::Real { .. }, Some(when)) => self.poll(Some(Duration::from_nanos(when - now))),
+            (Clock::Virtual { .. }, Some(when)) => {
+                self.poll(Some(Duration::ZERO))?;
+                if inner.ready.borrow().is_empty() && !inner.remote.has_pending() {
+                    self.wait_until(when)?;
+                }
+                Ok(())
+            }
+            (_, None) => self.poll(None),
+        }
+    }
+    // ANCHOR_END: wait_for_io
 
     /// Takes in every message other threads have sent: wakeups schedule their task's step,
     /// callbacks and completions join the ready deque, in the order they were sent.
@@ -853,8 +894,8 @@ fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
 
 fn stalled() -> Error {
     Error::Stalled(
-        "nothing is ready and nothing can become ready: no timers are pending, no work is in \
-         flight in other threads, and no LoopHandle is left through which a thread could send \
+        "nothing is ready and nothing can become ready: no timers are pending, no socket is \
+         awaited, no work is in flight in other threads, and no LoopHandle is left through which a thread could send \
          some, yet stop() was never called; schedule work first, or call stop() from the last \
          callback (or through a LoopHandle)"
             .into(),

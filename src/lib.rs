@@ -34,7 +34,8 @@
 //! | `remote` | the self-pipe: wakeups and callbacks from other threads | 6, Tasks; 11 |
 //! | `bridge` ([`wrap_future`], [`EventLoop::run_in_executor`]) | `wrap_future`, `_chain_future`, `run_in_executor`, the default executor | 10, Offloading blocking work |
 //! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
-//! | `reactor` | the selector: `_run_once`'s `select(timeout)` | 4, Time; 8 |
+//! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
+//! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
@@ -50,6 +51,7 @@ mod event_loop;
 mod exception_handler;
 mod future;
 mod handle;
+pub mod net;
 mod reactor;
 mod remote;
 mod run;

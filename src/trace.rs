@@ -87,6 +87,9 @@ pub enum Event {
         /// How many timers remain.
         left: usize,
     },
+    /// The selector reported I/O readiness: one entry per token, sorted by token (the order
+    /// epoll lists them in is not deterministic; this order is).
+    Select(Vec<IoReady>),
     /// A line printed by a callback with `EventLoop::print`.
     Print(String),
     /// A callback panicked; the panic was reported to the exception handler.
@@ -150,6 +153,34 @@ impl Event {
                 | Event::FutureDone { .. }
                 | Event::Cancel(_)
         )
+    }
+}
+
+/// The readiness of one registered source in one poll: its token (its key in the loop's slab
+/// of registrations) and which directions became ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IoReady {
+    /// The source's `mio::Token`.
+    pub token: usize,
+    /// It became readable (or hit end of file, or an error).
+    pub readable: bool,
+    /// It became writable (or the peer hung up, or an error).
+    pub writable: bool,
+    /// The peer hung up (end of file) or the socket has an error.
+    pub closed: bool,
+}
+
+impl fmt::Display for IoReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match (self.readable, self.writable) {
+            (true, true) => "readable+writable",
+            (true, false) => "readable",
+            (false, true) => "writable",
+            (false, false) => "nothing",
+        };
+        let closed = if self.closed { " (closed)" } else { "" };
+        write!(f, "token {} {what}{closed}", self.token)
     }
 }
 
@@ -224,7 +255,8 @@ impl fmt::Display for Trace {
                     outside_shown = true;
                 }
             } else {
-                in_handle = matches!(event, Event::Run(_));
+                // What the select dispatch schedules reads as done by the select line.
+                in_handle = matches!(event, Event::Run(_) | Event::Select(_));
                 outside_shown = false;
             }
             match event {
@@ -257,6 +289,14 @@ impl fmt::Display for Trace {
                     f,
                     "… compact the timer heap: {dropped} cancelled timers dropped, {left} left"
                 )?,
+                Event::Select(ready) => {
+                    write!(f, "… select: ")?;
+                    for (i, io) in ready.iter().enumerate() {
+                        let sep = if i > 0 { ", " } else { "" };
+                        write!(f, "{sep}{io}")?;
+                    }
+                    writeln!(f)?
+                }
                 Event::Run(label) => writeln!(f, "  {label}")?,
                 Event::SkipCancelled(label) => writeln!(f, "  {label}  (cancelled: skipped)")?,
                 Event::CallSoon(label) => writeln!(f, "    call_soon {label}")?,

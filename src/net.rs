@@ -1,0 +1,524 @@
+//! Async TCP: sockets whose operations wait for readiness instead of blocking (asyncio's
+//! `loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, and the streams'
+//! `readexactly`).
+//!
+//! Every operation follows one pattern, the I/O twin of [`sleep`](crate::sleep): *try* the
+//! non-blocking system call; if it answers `WouldBlock`, create a future, make it the
+//! socket's reader (or writer) in the loop's slab of registrations, and await it. The
+//! selector's readiness event sets the future's result, which wakes the task, which tries
+//! again.
+//!
+//! Invariants:
+//! - A socket is registered with the loop's selector from creation to drop, under one token
+//!   (its slab key); dropping it deregisters it, so that a loop that has closed every socket
+//!   has an empty slab.
+//! - At most one task waits in each direction of a socket; a second gets [`Error::Runtime`].
+//!
+//! # Implementation notes
+//! Sockets are registered once, for both directions, edge-triggered. The loop remembers the
+//! readiness each event announced and forgets it when a system call answers `WouldBlock`: an
+//! operation on a socket known not to be ready waits at once, without a system call that
+//! would only fail. A socket that always has data is read without ever yielding to the loop,
+//! as an asyncio `StreamReader` with buffered data is.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::event_loop::WeakLoop;
+use crate::handle::Label;
+use crate::reactor::{READ, WRITE};
+use crate::task::{self, Cancel};
+use crate::{Error, EventLoop, Future};
+
+/// A source registered with a loop: the socket, its token, and its loop.
+struct Registered<S: mio::event::Source> {
+    source: S,
+    token: usize,
+    event_loop: WeakLoop,
+}
+
+impl<S: mio::event::Source> Registered<S> {
+    fn new(event_loop: &EventLoop, mut source: S) -> Result<Registered<S>, Error> {
+        let token = event_loop.io_register(&mut source)?;
+        Ok(Registered {
+            source,
+            token,
+            event_loop: event_loop.downgrade(),
+        })
+    }
+
+    fn event_loop(&self) -> Result<EventLoop, Error> {
+        self.event_loop.upgrade().ok_or(Error::Closed)
+    }
+
+    /// After a short read or write: the next operation in `direction` waits for an event,
+    /// unless that direction is closed (then it returns at once).
+    fn clear_ready(&self, direction: u8) {
+        if let Some(event_loop) = self.event_loop.upgrade() {
+            event_loop.io_clear_ready_short(self.token, direction);
+        }
+    }
+
+    // ANCHOR: io
+    /// Runs `op` until it does not answer `WouldBlock`, waiting for readiness in `direction`
+    /// between tries (asyncio's `sock_recv`: try `recv`; on `BlockingIOError`, `add_reader`
+    /// and await a future).
+    async fn io<R>(
+        &self,
+        direction: u8,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Result<R, Error> {
+        let event_loop = self.event_loop()?;
+        loop {
+            if event_loop.io_is_ready(self.token, direction) {
+                match op(&self.source) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        // Edge-triggered: nothing more will be announced until the socket
+                        // becomes ready again, which the next event will say.
+                        event_loop.io_clear_ready(self.token, direction);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return Ok(result?),
+                }
+            }
+            Readiness::new(&event_loop, self.token, direction).await?;
+        }
+    }
+    // ANCHOR_END: io
+}
+
+impl<S: mio::event::Source> Drop for Registered<S> {
+    /// Deregisters the socket: its slab entry is freed, and the selector forgets it.
+    fn drop(&mut self) {
+        if let Some(event_loop) = self.event_loop.upgrade() {
+            let _ = event_loop.io_deregister(&mut self.source, self.token);
+        }
+    }
+}
+
+// ANCHOR: readiness
+/// Waits for one readiness event of one socket: the I/O counterpart of a sleep's future.
+struct Readiness<'a> {
+    event_loop: &'a EventLoop,
+    token: usize,
+    direction: u8,
+    /// The future the event completes, what a cancellation of the task cancels, and the
+    /// wait's number in the registration.
+    waiting: Option<(Future<()>, Rc<dyn Cancel>, u64)>,
+}
+
+impl<'a> Readiness<'a> {
+    fn new(event_loop: &'a EventLoop, token: usize, direction: u8) -> Readiness<'a> {
+        Readiness {
+            event_loop,
+            token,
+            direction,
+            waiting: None,
+        }
+    }
+
+    fn label(&self) -> Label {
+        let what = if self.direction == READ {
+            "readable"
+        } else {
+            "writable"
+        };
+        if self.event_loop.is_tracing() {
+            Label::new(format!("token {} {what}", self.token))
+        } else {
+            Label::new(what)
+        }
+    }
+}
+
+impl std::future::Future for Readiness<'_> {
+    type Output = Result<(), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some((future, target, _)) = &this.waiting {
+            let polled = future.poll_await(cx, target);
+            if polled.is_ready() {
+                this.finish();
+            }
+            return polled;
+        }
+        if let Some(cancelled) = task::take_pending_cancellation() {
+            return Poll::Ready(Err(cancelled));
+        }
+        let future = Future::new(this.event_loop, this.label());
+        let wait = this
+            .event_loop
+            .io_wait(this.token, this.direction, &future)?;
+        let target = future.cancel_target();
+        let polled = future.poll_await(cx, &target);
+        this.waiting = Some((future, target, wait));
+        if polled.is_ready() {
+            this.finish();
+        }
+        polled
+    }
+}
+
+impl Readiness<'_> {
+    /// The wait is over (the event came, or the task was cancelled): a wait still in the
+    /// registration is removed.
+    fn finish(&mut self) {
+        if let Some((_, _, wait)) = self.waiting.take() {
+            self.event_loop.io_forget(self.token, self.direction, wait);
+        }
+    }
+}
+
+impl Drop for Readiness<'_> {
+    /// A wait abandoned halfway (its task dropped it) leaves no waiter behind.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+// ANCHOR_END: readiness
+
+/// The loop running on this thread, or an error naming the operation that needs it.
+fn running_loop(what: &str) -> Result<EventLoop, Error> {
+    crate::combinators::running_loop(what)
+}
+
+/// The first address `addr` resolves to.
+fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| {
+        Error::from(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        ))
+    })
+}
+
+/// A TCP socket listening for connections (what `asyncio.start_server` creates, and the
+/// listening socket of `loop.sock_accept`).
+///
+/// # Notes
+/// The socket belongs to the loop that was running when it was bound, and is registered with
+/// that loop's selector until it is dropped.
+///
+/// # Examples
+/// ```
+/// use steploop::net::{TcpListener, TcpStream};
+/// use steploop::EventLoop;
+///
+/// let lp = EventLoop::new();
+/// lp.run_until_complete(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server_side, _) = listener.accept().await?;
+///     client.write_all(b"hi").await?;
+///     let mut buf = [0; 2];
+///     server_side.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hi");
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!(lp.registered_sources(), 0); // every socket was dropped, and deregistered
+/// ```
+pub struct TcpListener {
+    io: Registered<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds a listening socket to `addr` and registers it with the running loop
+    /// (`socket.bind` + `listen`, as `asyncio.start_server` does). Port 0 picks a free port;
+    /// [`local_addr`](TcpListener::local_addr) tells which.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error, for instance `AddrInUse` ("address already in use")
+    /// if another socket listens there; [`Error::Runtime`] if no loop is running.
+    ///
+    /// # Implementation notes
+    /// mio sets `SO_REUSEADDR`, so a port in `TIME_WAIT` can be bound again at once, as
+    /// asyncio's `start_server` does by default on Unix. A host name is resolved with a
+    /// blocking lookup; use addresses.
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::net::TcpListener;
+    /// let lp = steploop::EventLoop::new();
+    /// lp.run_until_complete(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     assert!(listener.local_addr()?.port() != 0);
+    ///     Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, Error> {
+        let event_loop = running_loop("TcpListener::bind")?;
+        let listener = mio::net::TcpListener::bind(resolve(addr)?)?;
+        Ok(TcpListener {
+            io: Registered::new(&event_loop, listener)?,
+        })
+    }
+
+    // ANCHOR: accept
+    /// Waits for a connection and accepts it (`loop.sock_accept(sock)`): the new connection's
+    /// socket, registered with the loop, and the peer's address.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error; `Error::Cancelled` if the task is cancelled while
+    /// waiting; [`Error::Runtime`] if another task is already waiting on this listener.
+    ///
+    /// # Examples
+    /// See [`TcpListener`].
+    pub async fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
+        let (stream, peer) = self.io.io(READ, |listener| listener.accept()).await?;
+        let event_loop = self.io.event_loop()?;
+        Ok((TcpStream::register(&event_loop, stream)?, peer))
+    }
+    // ANCHOR_END: accept
+
+    /// The address the socket is bound to (`socket.getsockname()`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error.
+    pub fn local_addr(&self) -> Result<SocketAddr, Error> {
+        Ok(self.io.source.local_addr()?)
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TcpListener(token {})", self.io.token)
+    }
+}
+
+/// A connected TCP socket whose reads and writes wait for readiness (asyncio's `sock_recv`,
+/// `sock_sendall`, and a stream pair's `read`, `readexactly`, `write` + `drain`).
+///
+/// # Notes
+/// Methods take `&self`: one task may read while another writes. At most one task waits in
+/// each direction at a time, as asyncio's `StreamReader` allows one waiting reader.
+///
+/// # Examples
+/// ```
+/// use steploop::net::{TcpListener, TcpStream};
+/// let lp = steploop::EventLoop::new();
+/// let echoed = lp
+///     .run_until_complete(async {
+///         let listener = TcpListener::bind("127.0.0.1:0")?;
+///         let addr = listener.local_addr()?;
+///         let server = steploop::get_running_loop().unwrap().create_task(async move {
+///             let (stream, _) = listener.accept().await?;
+///             let mut buf = [0; 5];
+///             stream.read_exact(&mut buf).await?;
+///             stream.write_all(&buf).await
+///         });
+///         let client = TcpStream::connect(addr).await?;
+///         client.write_all(b"hello").await?;
+///         let mut buf = [0; 5];
+///         client.read_exact(&mut buf).await?;
+///         server.await?;
+///         Ok(buf)
+///     })
+///     .unwrap();
+/// assert_eq!(&echoed, b"hello");
+/// ```
+pub struct TcpStream {
+    io: Registered<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    fn register(event_loop: &EventLoop, stream: mio::net::TcpStream) -> Result<TcpStream, Error> {
+        Ok(TcpStream {
+            io: Registered::new(event_loop, stream)?,
+        })
+    }
+
+    // ANCHOR: connect
+    /// Opens a connection to `addr` (`loop.sock_connect(sock, address)`, and the connecting
+    /// half of `asyncio.open_connection`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error, for instance `ConnectionRefused` when nothing listens
+    /// there; `Error::Cancelled` if the task is cancelled while connecting;
+    /// [`Error::Runtime`] if no loop is running.
+    ///
+    /// # Implementation notes
+    /// A non-blocking `connect` returns at once (`EINPROGRESS`). The socket becomes writable
+    /// when the handshake is over, either way: then `SO_ERROR` says whether it failed, and
+    /// `getpeername` whether it is really connected yet (if not, wait again).
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::net::{TcpListener, TcpStream};
+    /// use steploop::Error;
+    /// let lp = steploop::EventLoop::new();
+    /// let refused = lp.run_until_complete(async {
+    ///     let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?; // bound, then closed
+    ///     TcpStream::connect(addr).await?;
+    ///     Ok(())
+    /// });
+    /// let Err(Error::Io(error)) = refused else { panic!() };
+    /// assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// ```
+    pub async fn connect(addr: impl ToSocketAddrs) -> Result<TcpStream, Error> {
+        let event_loop = running_loop("TcpStream::connect")?;
+        let stream = mio::net::TcpStream::connect(resolve(addr)?)?;
+        let stream = TcpStream::register(&event_loop, stream)?;
+        loop {
+            stream.io.io(WRITE, |_| Ok(())).await?;
+            if let Some(error) = stream.io.source.take_error()? {
+                return Err(error.into());
+            }
+            match stream.io.source.peer_addr() {
+                Ok(_) => return Ok(stream),
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    event_loop.io_clear_ready(stream.io.token, WRITE);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    // ANCHOR_END: connect
+
+    // ANCHOR: read
+    /// Reads what has arrived, at most `buf.len()` bytes, waiting until something has
+    /// (`loop.sock_recv_into(sock, buf)`, `StreamReader.read(n)`). `Ok(0)` means end of file:
+    /// the peer shut down its side.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error, for instance `ConnectionReset` ("connection reset by
+    /// peer"); `Error::Cancelled` if the task is cancelled while waiting.
+    ///
+    /// # Implementation notes
+    /// A read that returns fewer bytes than asked for has emptied the socket's buffer, so the
+    /// loop forgets the socket's readiness as a `WouldBlock` would make it: the next read
+    /// waits for the next event instead of making a system call only to hear `WouldBlock`
+    /// (tokio does the same). Bytes that arrive meanwhile raise a new edge.
+    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let len = buf.len();
+        let n = self.io.io(READ, |mut stream| stream.read(buf)).await?;
+        if 0 < n && n < len {
+            self.io.clear_ready(READ);
+        }
+        Ok(n)
+    }
+    // ANCHOR_END: read
+
+    /// Writes as much of `buf` as fits in the socket's buffer, waiting until something fits
+    /// (`loop.sock_send(sock, data)`); returns how much was written.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error, for instance `BrokenPipe` or `ConnectionReset` when
+    /// the peer is gone; `Error::Cancelled` if the task is cancelled while waiting.
+    ///
+    /// # Implementation notes
+    /// A short write means the buffer is full: as for [`read`](Self::read), the next write
+    /// waits for the next event.
+    pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
+        let n = self.io.io(WRITE, |mut stream| stream.write(buf)).await?;
+        if 0 < n && n < buf.len() {
+            self.io.clear_ready(WRITE);
+        }
+        Ok(n)
+    }
+
+    /// Reads exactly `buf.len()` bytes (`StreamReader.readexactly(n)`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] of kind `UnexpectedEof` if the peer shuts down first (asyncio's
+    /// `IncompleteReadError`), saying how many bytes came; otherwise as [`read`](Self::read).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::net::Shutdown;
+    /// use steploop::net::{TcpListener, TcpStream};
+    /// let lp = steploop::EventLoop::new();
+    /// let outcome = lp.run_until_complete(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server_side, _) = listener.accept().await?;
+    ///     server_side.write_all(b"abc").await?;
+    ///     server_side.shutdown(Shutdown::Write)?; // end of file after 3 bytes
+    ///     let mut buf = [0; 5];
+    ///     client.read_exact(&mut buf).await
+    /// });
+    /// assert!(outcome.unwrap_err().to_string().contains("after 3 of 5 bytes"));
+    /// ```
+    pub async fn read_exact(&self, buf: &mut [u8]) -> Result<(), Error> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let n = self.read(&mut buf[filled..]).await?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "end of file after {filled} of {} bytes (asyncio: IncompleteReadError)",
+                        buf.len()
+                    ),
+                )
+                .into());
+            }
+            filled += n;
+        }
+        Ok(())
+    }
+
+    /// Writes all of `buf`, waiting for room as often as needed (`loop.sock_sendall(sock,
+    /// data)`, `StreamWriter.write` + `drain`).
+    ///
+    /// # Errors
+    /// As [`write`](Self::write).
+    pub async fn write_all(&self, buf: &[u8]) -> Result<(), Error> {
+        let mut written = 0;
+        while written < buf.len() {
+            let n = self.write(&buf[written..]).await?;
+            if n == 0 {
+                return Err(io::Error::from(io::ErrorKind::WriteZero).into());
+            }
+            written += n;
+        }
+        Ok(())
+    }
+
+    /// Shuts down one or both directions (`socket.shutdown(how)`; `Shutdown::Write` is
+    /// `StreamWriter.write_eof()`): the peer then reads end of file. Nothing to wait for, so it
+    /// is not async.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error.
+    pub fn shutdown(&self, how: Shutdown) -> Result<(), Error> {
+        Ok(self.io.source.shutdown(how)?)
+    }
+
+    /// Disables Nagle's algorithm, so that small writes leave at once (`TCP_NODELAY`, which
+    /// asyncio sets on every TCP transport).
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error.
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Error> {
+        Ok(self.io.source.set_nodelay(nodelay)?)
+    }
+
+    /// This end's address (`socket.getsockname()`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error.
+    pub fn local_addr(&self) -> Result<SocketAddr, Error> {
+        Ok(self.io.source.local_addr()?)
+    }
+
+    /// The other end's address (`socket.getpeername()`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS error.
+    pub fn peer_addr(&self) -> Result<SocketAddr, Error> {
+        Ok(self.io.source.peer_addr()?)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TcpStream(token {})", self.io.token)
+    }
+}

@@ -1,0 +1,295 @@
+//! Chapter 8, the awaitable level: `steploop::net` over 127.0.0.1 — echo round trips, ten
+//! thousand connections that leave no registration behind, each error as `Error::Io` with
+//! the OS error, a slow reader under `wait_for`, and the stall rule with sockets.
+//!
+//! # Determinism
+//! Server and clients run as tasks on one loop and one thread, and every step a test looks
+//! at is caused by the step before it (a reply follows its request; a reset follows unread
+//! bytes). Nothing is timed: the one deadline (`wait_for`) runs on a virtual clock against a
+//! server that never answers, so the timer wins on every run. Every loop is bounded.
+
+use std::cell::Cell;
+use std::io::ErrorKind;
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use steploop::net::{TcpListener, TcpStream};
+use steploop::{gather, get_running_loop, wait_for, Error, EventLoop};
+
+/// The OS error kind inside an `Error::Io`.
+fn io_kind(error: &Error) -> ErrorKind {
+    match error {
+        Error::Io(e) => e.kind(),
+        other => panic!("expected Error::Io, got {other:?}"),
+    }
+}
+
+/// Serves `connections` clients, echoing each message until the client shuts down.
+async fn echo_server(listener: TcpListener, connections: usize) -> Result<(), Error> {
+    let lp = get_running_loop().unwrap();
+    let mut handlers = Vec::new();
+    for _ in 0..connections {
+        let (stream, _) = listener.accept().await?;
+        handlers.push(lp.create_task(async move {
+            let mut buf = [0; 256];
+            loop {
+                let n = stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                stream.write_all(&buf[..n]).await?;
+            }
+        }));
+    }
+    gather(handlers)?.await?;
+    Ok(())
+}
+
+#[test]
+fn echo_round_trips_between_tasks_on_one_loop() {
+    let lp = EventLoop::new();
+    let replies = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let addr = listener.local_addr()?;
+            let server = lp.create_task(echo_server(listener, 3));
+            let mut clients = Vec::new();
+            for id in 0..3u8 {
+                clients.push(lp.create_task(async move {
+                    let stream = TcpStream::connect(addr).await?;
+                    let mut replies = Vec::new();
+                    for round in 0..10u8 {
+                        let message = [id, round, b'!'];
+                        stream.write_all(&message).await?;
+                        let mut reply = [0; 3];
+                        stream.read_exact(&mut reply).await?;
+                        replies.push(reply);
+                    }
+                    stream.shutdown(Shutdown::Write)?;
+                    Ok(replies)
+                }));
+            }
+            let replies = gather(clients)?.await?;
+            server.await?;
+            Ok(replies)
+        })
+        .unwrap();
+    for (id, replies) in replies.iter().enumerate() {
+        let expected: Vec<[u8; 3]> = (0..10).map(|round| [id as u8, round, b'!']).collect();
+        assert_eq!(*replies, expected);
+    }
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn ten_thousand_connections_leave_the_slab_empty() {
+    const N: usize = 10_000;
+    let lp = EventLoop::new();
+    let most = Rc::new(Cell::new(0));
+    let seen = most.clone();
+    lp.run_until_complete(async move {
+        let lp = get_running_loop().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        for i in 0..N {
+            let client = TcpStream::connect(addr).await?;
+            let (server_side, peer) = listener.accept().await?;
+            assert_eq!(peer, client.local_addr()?);
+            seen.set(seen.get().max(lp.registered_sources()));
+            // Close one side or the other first, to take both paths out of the slab.
+            if i % 2 == 0 {
+                drop(client);
+                drop(server_side);
+            } else {
+                drop(server_side);
+                drop(client);
+            }
+        }
+        assert_eq!(lp.registered_sources(), 1, "only the listener is left");
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        most.get(),
+        3,
+        "listener, client, server side: the slab reuses its keys"
+    );
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn connecting_where_nobody_listens_is_refused() {
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            // A port that was free a moment ago, and is closed again.
+            let addr: SocketAddr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+            TcpStream::connect(addr).await?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(io_kind(&error), ErrorKind::ConnectionRefused);
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn binding_an_address_in_use_fails() {
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            let first = TcpListener::bind("127.0.0.1:0")?;
+            let _second = TcpListener::bind(first.local_addr()?)?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(io_kind(&error), ErrorKind::AddrInUse);
+    assert!(error.to_string().contains("in use"), "{error}");
+}
+
+#[test]
+fn a_peer_that_closes_with_unread_bytes_resets_the_connection() {
+    // Closing a socket with bytes still unread in its buffer makes the kernel send RST
+    // instead of FIN: the other side's next read fails with "connection reset by peer".
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            client.write_all(b"ab").await?;
+            let mut one = [0; 1];
+            server_side.read_exact(&mut one).await?; // "b" is still unread
+            drop(server_side);
+            let mut buf = [0; 8];
+            client.read(&mut buf).await?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(io_kind(&error), ErrorKind::ConnectionReset);
+}
+
+#[test]
+fn read_exact_fails_at_end_of_file_and_says_how_much_came() {
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            server_side.write_all(b"abc").await?;
+            server_side.shutdown(Shutdown::Write)?;
+            let mut buf = [0; 5];
+            client.read_exact(&mut buf).await?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(io_kind(&error), ErrorKind::UnexpectedEof);
+    assert!(error.to_string().contains("after 3 of 5 bytes"), "{error}");
+}
+
+#[test]
+fn a_plain_read_returns_zero_at_end_of_file() {
+    let lp = EventLoop::new();
+    let n = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            assert_eq!(server_side.peer_addr()?, client.local_addr()?);
+            drop(server_side);
+            let mut buf = [0; 4];
+            client.read(&mut buf).await
+        })
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn a_slow_reader_under_wait_for_times_out_and_can_read_later() {
+    // A virtual clock: the server never answers within the deadline, so when the loop finds
+    // no I/O it jumps to the wait_for timer. Then the reader's wait must be gone from the
+    // registration, or the second read would find "another task is already waiting".
+    let lp = EventLoop::with_virtual_clock();
+    let (first, second) = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = Rc::new(TcpStream::connect(listener.local_addr()?).await?);
+            let (server_side, _) = listener.accept().await?;
+            let reader = client.clone();
+            let first = wait_for(
+                async move {
+                    let mut buf = [0; 4];
+                    reader.read_exact(&mut buf).await?;
+                    Ok(buf)
+                },
+                Duration::from_secs(5),
+            )
+            .await;
+            server_side.write_all(b"late").await?;
+            let mut buf = [0; 4];
+            client.read_exact(&mut buf).await?;
+            Ok((first.map(|_| ()), buf))
+        })
+        .unwrap();
+    assert!(matches!(first, Err(Error::Timeout)), "{first:?}");
+    assert_eq!(&second, b"late");
+    assert_eq!(lp.time(), Duration::from_secs(5));
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn two_tasks_waiting_to_read_one_socket_is_an_error() {
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = Rc::new(TcpStream::connect(listener.local_addr()?).await?);
+            let (_server_side, _) = listener.accept().await?;
+            let (a, b) = (client.clone(), client.clone());
+            let first = lp.create_task(async move { a.read(&mut [0; 4]).await });
+            let second = lp.create_task(async move { b.read(&mut [0; 4]).await });
+            let outcome = second.await;
+            first.cancel();
+            outcome
+        })
+        .unwrap_err();
+    assert!(matches!(error, Error::Runtime(_)), "{error:?}");
+    assert!(error.to_string().contains("already waiting to read"));
+}
+
+#[test]
+fn an_idle_socket_does_not_keep_the_loop_from_reporting_a_stall() {
+    // The stall rule: a registered socket counts only while a task waits on it.
+    let lp = EventLoop::new();
+    let error = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let _listener = TcpListener::bind("127.0.0.1:0")?; // registered, nobody accepts
+            lp.create_future::<()>().await
+        })
+        .unwrap_err();
+    assert!(matches!(error, Error::Stalled(_)), "{error:?}");
+}
+
+#[test]
+fn closing_the_loop_with_a_task_waiting_on_a_socket_frees_its_registration() {
+    let lp = EventLoop::new();
+    lp.set_exception_handler(|_, _| {}); // "Task was destroyed but it is pending!" expected
+    lp.run_until_complete(async {
+        let lp = get_running_loop().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        lp.create_task(async move {
+            listener.accept().await?;
+            Ok(())
+        });
+        let _client = TcpStream::connect(addr).await;
+        Ok(())
+    })
+    .unwrap();
+    lp.close().unwrap();
+    assert_eq!(lp.registered_sources(), 0);
+}
