@@ -13,27 +13,10 @@
 //! A `println!` macro that shadows std's appends each line to a buffer of the calling thread,
 //! so each test reads back exactly its example's output while the tests run in parallel.
 
-use std::cell::RefCell;
+#[macro_use]
+mod capture;
 
-thread_local! {
-    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-fn print_line(line: String) {
-    OUTPUT.with_borrow_mut(|output| {
-        output.push_str(&line);
-        output.push('\n');
-    });
-}
-
-macro_rules! println {
-    () => {
-        crate::print_line(String::new())
-    };
-    ($($arg:tt)*) => {
-        crate::print_line(format!($($arg)*))
-    };
-}
+use capture::output_of;
 
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
@@ -44,13 +27,6 @@ fn snapshot(name: &str, text: &str) {
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(name, text);
     });
-}
-
-/// Runs an example's `main` and returns what it printed.
-fn output_of(main: fn()) -> String {
-    OUTPUT.with_borrow_mut(String::clear);
-    main();
-    OUTPUT.with_borrow_mut(std::mem::take)
 }
 
 #[test]

@@ -13,27 +13,10 @@
 //!   Orders that come from sleeps differ by at least 0.1 s, a thousand times the wake-up
 //!   latency of a sleeping thread. Times go to stderr, which is not pinned.
 
-use std::cell::RefCell;
+#[macro_use]
+mod capture;
 
-thread_local! {
-    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-fn print_line(line: String) {
-    OUTPUT.with_borrow_mut(|output| {
-        output.push_str(&line);
-        output.push('\n');
-    });
-}
-
-macro_rules! println {
-    () => {
-        crate::print_line(String::new())
-    };
-    ($($arg:tt)*) => {
-        crate::print_line(format!($($arg)*))
-    };
-}
+use capture::output_of;
 
 #[path = "../examples/ch09_as_completed.rs"]
 mod ch09_as_completed;
@@ -59,13 +42,6 @@ mod ch09_shutdown;
 mod ch09_submit;
 #[path = "../examples/ch09_wait.rs"]
 mod ch09_wait;
-
-/// Runs an example's `main` and returns what it printed.
-fn output_of(main: fn()) -> String {
-    OUTPUT.with_borrow_mut(String::clear);
-    main();
-    OUTPUT.with_borrow_mut(std::mem::take)
-}
 
 fn snapshot(name: &str, main: fn()) {
     let output = output_of(main);

@@ -15,29 +15,13 @@
 //!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
 //!   job ran where only as "one thread each, three threads in all".
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::{Mutex, OnceLock};
 
-thread_local! {
-    static OUTPUT: RefCell<String> = const { RefCell::new(String::new()) };
-}
+#[macro_use]
+mod capture;
 
-fn print_line(line: String) {
-    OUTPUT.with_borrow_mut(|output| {
-        output.push_str(&line);
-        output.push('\n');
-    });
-}
-
-macro_rules! println {
-    () => {
-        crate::print_line(String::new())
-    };
-    ($($arg:tt)*) => {
-        crate::print_line(format!($($arg)*))
-    };
-}
+use capture::output_of;
 
 #[path = "../examples/ch10_blocks.rs"]
 mod ch10_blocks;
@@ -52,13 +36,6 @@ fn snapshot(name: &str, text: &str) {
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(name, text);
     });
-}
-
-/// Runs an example's `main` and returns what it printed.
-fn output_of(main: fn()) -> String {
-    OUTPUT.with_borrow_mut(String::clear);
-    main();
-    OUTPUT.with_borrow_mut(std::mem::take)
 }
 
 #[test]
