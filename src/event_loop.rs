@@ -838,7 +838,6 @@ impl EventLoop {
         }
         Ok(())
     }
-
     // ANCHOR_END: wait_until
 
     /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
