@@ -118,7 +118,8 @@ pub(crate) struct Inner {
 }
 
 // ANCHOR: runnable
-/// An entry of the ready deque: a callback's handle, or a step of a task.
+/// An entry of the ready deque: a callback's handle, a step of a task, or work that another
+/// thread handed to the loop.
 ///
 /// # Implementation notes
 /// A task's step is its slab key, not a boxed closure: scheduling a step allocates nothing.
