@@ -721,12 +721,18 @@ impl EventLoop {
         for message in inbox.drain(..) {
             let runnable = match message {
                 Message::Wake(key) => {
+                    if inner.tracing.get() {
+                        self.record(Event::Received(Label::new("wake")));
+                    }
                     self.schedule_step(key, true);
                     continue;
                 }
                 Message::Bridge(key) => Runnable::Bridge(key),
                 Message::Call(call) => Runnable::Remote(call),
             };
+            if inner.tracing.get() {
+                self.record(Event::Received(self.runnable_label(&runnable)));
+            }
             inner.ready.borrow_mut().push_back(runnable);
         }
         inner.inbox.set(inbox);

@@ -124,6 +124,10 @@ pub enum Event {
     },
     /// `cancel()` was called on a task.
     Cancel(Label),
+    /// The loop took in something another thread sent it: a callback
+    /// (`call_soon_threadsafe`), the result of work done elsewhere, or a wake of a task
+    /// (labelled `wake`, followed by the step it schedules).
+    Received(Label),
     /// A `run_*` method began running the loop.
     Running(&'static str),
     /// A `run_*` method returned; `error` is set when it returned an error.
@@ -256,7 +260,9 @@ impl fmt::Display for Trace {
                 }
             } else {
                 // What the select dispatch schedules reads as done by the select line.
-                in_handle = matches!(event, Event::Run(_) | Event::Select(_));
+                // What a poll or a received wake schedules is shown under it, as a handle's
+                // actions are.
+                in_handle = matches!(event, Event::Run(_) | Event::Select(_) | Event::Received(_));
                 outside_shown = false;
             }
             match event {
@@ -329,6 +335,7 @@ impl fmt::Display for Trace {
                     writeln!(f, "    {future} done: {outcome}")?
                 }
                 Event::Cancel(task) => writeln!(f, "    cancel {task}")?,
+                Event::Received(label) => writeln!(f, "… from another thread: {label}")?,
                 Event::Running(method) => writeln!(f, "{method}")?,
                 Event::Returned {
                     method,
