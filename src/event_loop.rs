@@ -611,7 +611,7 @@ impl EventLoop {
     fn run_tick(&self) -> Result<(), Error> {
         let inner = &*self.inner;
         self.drop_cancelled_timers();
-        self.take_remote_wakeups();
+        self.take_remote_messages();
 
         // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
         // makes no system call and reads no clock: that keeps a chain of callbacks cheap. With
@@ -681,7 +681,7 @@ impl EventLoop {
             } else {
                 return Err(stalled());
             }
-            self.take_remote_wakeups();
+            self.take_remote_messages();
             let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
             if due || !inner.ready.borrow().is_empty() || inner.stopping.get() {
                 return Ok(());
@@ -712,9 +712,35 @@ impl EventLoop {
     }
     // ANCHOR_END: wait_for_io
 
+    /// Takes in what other threads sent since the last tick: wakeups, `call_soon_threadsafe`
+    /// callbacks and completions of work sent to other threads.
+    fn take_remote_messages(&self) {
+        if self.inner.remote.has_pending() {
+            self.receive_remote();
+        }
+    }
+
+    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
+    /// real clock. A virtual clock does not move while outside work is in flight.
+    fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        self.ensure_selector()?;
+        if self.inner.remote.has_pending() {
+            return Ok(());
+        }
+        let now = self.inner.clock.now();
+        let timeout = match (&self.inner.clock, next_deadline) {
+            // A timer already due runs now, whatever the clock.
+            (_, Some(when)) if when <= now => Some(Duration::ZERO),
+            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
+            // A virtual clock does not jump while outside work may still arrive.
+            _ => None,
+        };
+        self.poll(timeout)
+    }
+
     /// Takes in every message other threads have sent: wakeups schedule their task's step,
     /// callbacks and completions join the ready deque, in the order they were sent.
-    pub(crate) fn receive_remote(&self) {
+    fn receive_remote(&self) {
         let inner = &*self.inner;
         let mut inbox = inner.inbox.take();
         inner.remote.take_into(&mut inbox);

@@ -25,9 +25,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
-use crate::clock::Clock;
 use crate::event_loop::Runnable;
 use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
 use crate::handle::Label;
@@ -503,32 +501,6 @@ impl EventLoop {
         self.inner
             .foreign_waits
             .set(self.inner.foreign_waits.get() - 1);
-    }
-
-    /// Takes in what other threads sent since the last tick: wakeups, `call_soon_threadsafe`
-    /// callbacks and completions of work sent to other threads.
-    pub(crate) fn take_remote_wakeups(&self) {
-        if self.inner.remote.has_pending() {
-            self.receive_remote();
-        }
-    }
-
-    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
-    /// real clock. A virtual clock does not move while outside work is in flight.
-    pub(crate) fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
-        self.ensure_selector()?;
-        if self.inner.remote.has_pending() {
-            return Ok(());
-        }
-        let now = self.inner.clock.now();
-        let timeout = match (&self.inner.clock, next_deadline) {
-            // A timer already due runs now, whatever the clock.
-            (_, Some(when)) if when <= now => Some(Duration::ZERO),
-            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
-            // A virtual clock does not jump while outside work may still arrive.
-            _ => None,
-        };
-        self.poll(timeout)
     }
 
     /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
