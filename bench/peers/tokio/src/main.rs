@@ -484,30 +484,37 @@ fn mapreduce(options: &Options) -> Measured {
             .collect();
         let mut totals: HashMap<String, u64> = HashMap::new();
         for handle in handles {
-            let counts = handle.await.expect("a map job");
-            merge(&mut totals, counts);
+            totals = merge(totals, handle.await.expect("a map job"));
         }
         totals
     }));
     let elapsed = start.elapsed();
     let check = totals.get(CHECK_WORD).copied().unwrap_or(0);
     let mut measured = Measured::new(lines as u64, elapsed);
-    measured.extra = format!(", \"check\": {check}, \"chunk_lines\": {chunk_lines}");
+    let chunks = lines.div_ceil(chunk_lines);
+    measured.extra = format!(", \"check\": {check}, \"chunks\": {chunks}");
     measured
 }
 
-/// The map step: sum the third field (count) per word (first field) over `word\tyear\tcount\tbooks` lines.
+/// The map step, as steploop's `map_frequencies` does it: the total count of each word over
+/// the lines of one chunk, each line being `word\tyear\tcount\tbooks`.
 fn map_frequencies(chunk: &str) -> HashMap<String, u64> {
     let mut frequencies: HashMap<String, u64> = HashMap::new();
     for line in chunk.lines() {
         let mut fields = line.split('\t');
-        let (Some(word), Some(_year), Some(count)) = (fields.next(), fields.next(), fields.next())
-        else {
-            panic!("not a 1-gram line (word\\tyear\\tcount\\tbooks): {line:?}");
+        let (Some(word), Some(_year), Some(count), Some(_books), None) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            panic!("{line:?} is not a 1-gram line: expected word, year, count and books separated by tabs");
         };
         let count: u64 = count
             .parse()
-            .unwrap_or_else(|_| panic!("the count field is not a number: {line:?}"));
+            .unwrap_or_else(|_| panic!("{line:?}: the count {count:?} is not a whole number"));
+        // Look up by &str first: a String is allocated only for a word seen for the first time.
         match frequencies.get_mut(word) {
             Some(total) => *total += count,
             None => {
@@ -518,11 +525,18 @@ fn map_frequencies(chunk: &str) -> HashMap<String, u64> {
     frequencies
 }
 
-/// The reduce step: add one chunk's counts into the totals.
-fn merge(totals: &mut HashMap<String, u64>, counts: HashMap<String, u64>) {
-    for (word, count) in counts {
-        *totals.entry(word).or_insert(0) += count;
+/// The reduce step, as steploop's `merge_frequencies` does it: add the smaller map into the
+/// larger, so that the work is proportional to the smaller one.
+fn merge(first: HashMap<String, u64>, second: HashMap<String, u64>) -> HashMap<String, u64> {
+    let (mut into, from) = if first.len() >= second.len() {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    for (word, count) in from {
+        *into.entry(word).or_insert(0) += count;
     }
+    into
 }
 
 /// Fisher–Yates with a xorshift generator: the same order on every run and every machine (the
