@@ -1,4 +1,4 @@
-"""The benchmark workloads of shared/bench/WORKLOADS.md, for CPython's asyncio and for uvloop.
+"""The benchmark workloads of ../shared/bench/WORKLOADS.md, for CPython's asyncio and for uvloop.
 
     python workloads.py --loop asyncio|uvloop [--only NAME] [--ngrams PATH] [--chunk-lines K]
 

@@ -1,5 +1,5 @@
-//! The benchmark workloads of `shared/bench/WORKLOADS.md`, for tokio: a `current_thread` runtime
-//! with a `LocalSet`, the tokio set-up closest to one asyncio event loop on one thread.
+//! The benchmark workloads of `../shared/bench/WORKLOADS.md`, for tokio: a `current_thread`
+//! runtime with a `LocalSet`, the tokio set-up closest to one asyncio event loop on one thread.
 //!
 //! `tokio-peer [--only NAME] [--ngrams PATH] [--chunk-lines K]` prints one JSON line per
 //! workload on standard output:
