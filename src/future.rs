@@ -506,9 +506,8 @@ impl<T: 'static> Future<T> {
             }
             DoneCallback::Shared(shared) => {
                 let future = self.clone();
-                event_loop.call_soon_labelled(shared.label(), move |_: &EventLoop| {
-                    shared.call(&future)
-                });
+                event_loop
+                    .call_soon_labelled(shared.label(), move |_: &EventLoop| shared.call(&future));
             }
             DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
             DoneCallback::Waker(waker) => waker.wake(),
