@@ -17,6 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::IntoFuture;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -163,6 +164,9 @@ pub(crate) struct FutureCell<T> {
     unretrieved: Cell<bool>,
     /// True for the future inside a task, so reports say "Task" like asyncio's.
     is_task: bool,
+    /// Where `create_future` or `create_task` was called, kept in debug mode only (asyncio's
+    /// `_source_traceback`): reports about the future name the line.
+    created_at: Cell<Option<&'static Location<'static>>>,
 }
 
 // ANCHOR: future
@@ -252,6 +256,16 @@ impl<T: 'static> Future<T> {
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
         self.core().label()
+    }
+
+    /// Where `create_future` (or `create_task`) was called, if the loop was in debug mode
+    /// then (asyncio's `Future._source_traceback`).
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.core().created_at()
+    }
+
+    pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
+        self.core().set_created_at(location);
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
@@ -527,6 +541,18 @@ impl<T: 'static> Future<T> {
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
+            Awaiter::OtherLoop(task) => {
+                return Poll::Ready(Err(Error::Runtime(
+                    format!(
+                        "{task} got {} attached to a different loop: a future belongs to the \
+                         loop that created it and can be awaited only by that loop's tasks; \
+                         hand results between loops with run_coroutine_threadsafe or \
+                         call_soon_threadsafe",
+                        self.label()
+                    )
+                    .into(),
+                )))
+            }
         }
         Poll::Pending
     }
@@ -614,6 +640,7 @@ impl<T> FutureCell<T> {
             label: RefCell::new(label),
             unretrieved: Cell::new(false),
             is_task,
+            created_at: Cell::new(None),
         }
     }
 
@@ -623,6 +650,14 @@ impl<T> FutureCell<T> {
 
     pub(crate) fn cancelled(&self) -> bool {
         matches!(*self.state.borrow(), FutureState::Cancelled(_))
+    }
+
+    pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.created_at.get()
+    }
+
+    pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
+        self.created_at.set(location);
     }
 
     pub(crate) fn event_loop(&self) -> Option<EventLoop> {
@@ -650,9 +685,12 @@ impl<T> Drop for FutureCell<T> {
             return;
         };
         let what = if self.is_task { "Task" } else { "Future" };
-        let context = ExceptionContext::new(format!("{what} exception was never retrieved"))
+        let mut context = ExceptionContext::new(format!("{what} exception was never retrieved"))
             .with_exception(error.clone())
             .with_future(self.label.borrow().to_string());
+        if let Some(location) = self.created_at.get() {
+            context = context.with_source_traceback(location);
+        }
         match self.event_loop.upgrade() {
             Some(event_loop) => event_loop.call_exception_handler(&context),
             None => crate::default_exception_handler(&context),
@@ -668,7 +706,11 @@ impl<T: 'static> fmt::Debug for Future<T> {
             FutureState::Finished(Err(_)) => "finished with an exception",
             FutureState::Cancelled(_) => "cancelled",
         };
-        write!(f, "<Future {} {state}>", self.core().label.borrow())
+        write!(f, "<Future {} {state}>", self.core().label.borrow())?;
+        if let Some(location) = self.created_at() {
+            write!(f, " created at {location}")?;
+        }
+        Ok(())
     }
 }
 

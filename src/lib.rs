@@ -46,6 +46,7 @@
 mod bridge;
 mod clock;
 pub mod combinators;
+mod debug;
 mod error;
 mod event_loop;
 mod exception_handler;
@@ -58,6 +59,7 @@ mod run;
 mod sleep;
 mod task;
 mod threadsafe;
+pub mod timeline;
 mod timers;
 pub mod trace;
 
@@ -75,7 +77,7 @@ pub use exception_handler::{default_exception_handler, ExceptionContext, Excepti
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
-pub use run::{run, run_with, Awaitable};
+pub use run::{run, run_debug, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
 pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};

@@ -128,6 +128,27 @@ pub enum Event {
     /// (`call_soon_threadsafe`), the result of work done elsewhere, or a wake of a task
     /// (labelled `wake`, followed by the step it schedules).
     Received(Label),
+    /// `advance_time` on a virtual clock: the running callback stood for work that kept the
+    /// loop's thread busy, and loop time moved on while it did.
+    Busy {
+        /// Loop time when the simulated work began, in nanoseconds.
+        from: u64,
+        /// Loop time when it ended.
+        until: u64,
+    },
+    /// A job ran on a worker thread from `started` to `finished` (loop times), as told by
+    /// `EventLoop::trace_job`: the loop cannot see into other threads, so whoever knows
+    /// records it, when the result is handed back.
+    Job {
+        /// The worker thread that ran it.
+        worker: Label,
+        /// The job.
+        job: Label,
+        /// When the worker began it, in nanoseconds of loop time.
+        started: u64,
+        /// When the worker finished it.
+        finished: u64,
+    },
     /// A `run_*` method began running the loop.
     Running(&'static str),
     /// A `run_*` method returned; `error` is set when it returned an error.
@@ -156,6 +177,8 @@ impl Event {
                 | Event::Await { .. }
                 | Event::FutureDone { .. }
                 | Event::Cancel(_)
+                | Event::Busy { .. }
+                | Event::Job { .. }
         )
     }
 }
@@ -335,6 +358,23 @@ impl fmt::Display for Trace {
                     writeln!(f, "    {future} done: {outcome}")?
                 }
                 Event::Cancel(task) => writeln!(f, "    cancel {task}")?,
+                Event::Busy { from, until } => writeln!(
+                    f,
+                    "    busy {} s (simulated work): the clock moves to t={}",
+                    Secs(until - from),
+                    Secs(*until)
+                )?,
+                Event::Job {
+                    worker,
+                    job,
+                    started,
+                    finished,
+                } => writeln!(
+                    f,
+                    "    {job} ran on {worker} from t={} to t={}",
+                    Secs(*started),
+                    Secs(*finished)
+                )?,
                 Event::Received(label) => writeln!(f, "… from another thread: {label}")?,
                 Event::Running(method) => writeln!(f, "{method}")?,
                 Event::Returned {
