@@ -76,6 +76,8 @@ mod ch10_step1;
 mod ch11_loop_thread;
 #[path = "ch11_threadsafe.rs"]
 mod ch11_threadsafe;
+#[path = "ch13_mapreduce.rs"]
+mod ch13_mapreduce;
 
 use std::path::{Path, PathBuf};
 
@@ -222,6 +224,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 11: Loops in other threads",
         "ch11_loop_thread",
         ch11_loop_thread::main,
+    ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_mapreduce",
+        ch13_mapreduce::main,
     ),
 ];
 
