@@ -8,6 +8,10 @@
 //! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
 //! into `DIR`, together with the pictures the chapters show.
 
+// The simulated programs share the simulated pool with each other, and chapter 13's shares the
+// MapReduce module with the real program: each is a program of its own, so each declares them.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "ch01_count.rs"]
 mod ch01_count;
 #[path = "ch01_downloads.rs"]
@@ -78,6 +82,8 @@ mod ch11_loop_thread;
 mod ch11_threadsafe;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
+#[path = "ch13_simulated.rs"]
+mod ch13_simulated;
 
 use std::path::{Path, PathBuf};
 
@@ -230,6 +236,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch13_mapreduce",
         ch13_mapreduce::main,
     ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_simulated",
+        ch13_simulated::main,
+    ),
 ];
 
 // ANCHOR: pictures
@@ -241,6 +252,7 @@ pub const PICTURES: &[(&str, Draw)] = &[
     ("ch06_say_after.svg", ch06_say_after::picture),
     ("ch10_stall.svg", ch10_simulated::stall_picture),
     ("ch10_blocks.svg", ch10_simulated::blocks_picture),
+    ("ch13_mapreduce.svg", ch13_simulated::picture),
 ];
 // ANCHOR_END: pictures
 
@@ -288,6 +300,7 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ("ch10_step3_simulated", ch10_simulated::stall(true).1),
         ("ch10_blocks_simulated", ch10_simulated::blocks().1),
         ("ch11_threadsafe", ch11_threadsafe::run().take_trace()),
+        ("ch13_mapreduce_simulated", ch13_simulated::run().2),
     ]
 }
 

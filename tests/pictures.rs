@@ -5,6 +5,9 @@
 //! Every picture is drawn from a trace on the virtual clock (chapter 10's are simulations, see
 //! `examples/ch10_simulated.rs`), so it is the same on every run, byte for byte.
 
+// The tour's examples share some modules; see the tour.
+#![allow(clippy::duplicate_mod)]
+
 use std::path::{Path, PathBuf};
 
 #[allow(dead_code)] // the tour's own `main` and stops are not used here
