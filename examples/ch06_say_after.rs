@@ -86,6 +86,7 @@ pub fn picture() -> String {
     lp.set_trace(true);
     run(&lp).expect("main() finishes");
     Timeline::new()
+        .px_per_second(320.0)
         .panel("say_after: main() awaits two tasks", &lp.take_trace())
         .to_svg()
 }

@@ -125,7 +125,7 @@ pub fn stall_picture() -> String {
     let (_, step2) = stall(false);
     let (_, step3) = stall(true);
     Timeline::new()
-        .px_per_second(800.0)
+        .px_per_second(600.0)
         .panel("step 2: crunching on the loop's thread (simulated)", &step2)
         .panel(
             "step 3: crunching in a pool of 4 threads (simulated)",
@@ -138,7 +138,7 @@ pub fn stall_picture() -> String {
 pub fn blocks_picture() -> String {
     let (_, trace) = blocks();
     Timeline::new()
-        .px_per_second(2000.0)
+        .px_per_second(1600.0)
         .panel(
             "PyMOTW: six blocks(n) on a pool of 3 threads (simulated)",
             &trace,

@@ -72,7 +72,7 @@ pub fn run() -> (Frequencies, Lines, Trace) {
 pub fn picture() -> String {
     let (_, _, trace) = run();
     Timeline::new()
-        .px_per_second(1200.0)
+        .px_per_second(1000.0)
         .panel(
             "MapReduce: ten chunks on a pool of 2 threads (simulated)",
             &trace,

@@ -10,6 +10,7 @@ use std::panic::Location;
 
 use crate::{Error, EventLoop};
 
+// ANCHOR: context
 /// What happened, for the exception handler (asyncio's `context` dict).
 ///
 /// asyncio's context is a dict with keys such as `message`, `exception`, `handle`, `future` and
@@ -31,6 +32,7 @@ pub struct ExceptionContext {
     /// The task concerned, by its name.
     pub task: Option<String>,
 }
+// ANCHOR_END: context
 
 impl ExceptionContext {
     /// A context with only a message.

@@ -37,7 +37,9 @@
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
-//! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
+//! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
+//! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback` | 14, Seeing the loop |
+//! | [`timeline`] ([`timeline::Timeline`]) | (steploop's own: a trace drawn as SVG) | 14, Seeing the loop |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
 //! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, ... | all |
 #![forbid(unsafe_code)]

@@ -47,7 +47,7 @@ const SLOT: f64 = 10.0;
 /// The pixels a tick adds before its first handle, so that ticks stand apart.
 const TICK_GAP: f64 = 4.0;
 /// The width of the lane names' column.
-const LEFT: f64 = 190.0;
+const LEFT: f64 = 170.0;
 const RIGHT: f64 = 70.0;
 const LANE: f64 = 20.0;
 const BAR: f64 = 12.0;
@@ -197,6 +197,8 @@ struct TaskState {
 #[derive(Debug)]
 struct OpenRun {
     x0: f64,
+    /// Loop time when it began.
+    t0: u64,
     label: String,
     task: Option<String>,
     awaited: Option<String>,
@@ -252,11 +254,12 @@ impl Reader {
         } else {
             Kind::Callback
         };
+        let title = format!("{} at t={}", run.label, secs(run.t0));
         self.layout.lanes[0].bars.push(Bar {
             x0: run.x0,
             x1,
             kind,
-            title: run.label.clone(),
+            title: title.clone(),
             text: None,
         });
         let Some(task) = run.task else {
@@ -270,7 +273,7 @@ impl Reader {
             x0: run.x0,
             x1,
             kind: Kind::Step,
-            title: run.label,
+            title,
             text: None,
         });
         if let Some(outcome) = run.done {
@@ -325,6 +328,7 @@ impl Reader {
                 }
                 self.run = Some(OpenRun {
                     x0: self.x,
+                    t0: self.t,
                     label,
                     task,
                     awaited: None,
@@ -903,6 +907,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn coordinates_are_written_with_at_most_one_decimal() {
@@ -920,6 +925,81 @@ mod tests {
         assert_eq!(trimmed_secs(500_000_000), "0.5");
         assert_eq!(trimmed_secs(2_000_000_000), "2");
         assert_eq!(trimmed_secs(0), "0");
+    }
+
+    #[test]
+    fn waits_are_on_scale_and_handles_at_one_instant_side_by_side() {
+        let mut trace = Trace::default();
+        let tick = |tick, time| Event::Tick {
+            tick,
+            time,
+            due: vec![],
+            ready: vec![],
+        };
+        trace.push(tick(1, 0));
+        trace.push(Event::Run(crate::Label::new("a")));
+        trace.push(Event::Run(crate::Label::new("b")));
+        trace.push(Event::Wait {
+            from: 0,
+            until: 1_000_000_000,
+        });
+        trace.push(tick(2, 1_000_000_000));
+        trace.push(Event::Run(crate::Label::new("c")));
+        let layout = Layout::of(&trace, 100.0);
+        // Two slots and a tick's gap at t=0, then one second at 100 px per second.
+        assert_eq!(layout.ticks, [(1, 0.0), (2, 100.0)]);
+        let runs: Vec<(f64, f64)> = layout.lanes[0]
+            .bars
+            .iter()
+            .filter(|bar| bar.kind == Kind::Callback)
+            .map(|bar| (bar.x0, bar.x1))
+            .collect();
+        assert_eq!(runs, [(4.0, 14.0), (14.0, 24.0), (104.0, 114.0)]);
+        assert_eq!(layout.x_of(1_000_000_000), 100.0);
+        assert_eq!(
+            layout.x_of(500_000_000),
+            62.0,
+            "within the wait, on its stretch"
+        );
+    }
+
+    #[test]
+    fn a_busy_stretch_is_as_wide_as_its_time_and_jobs_get_lanes() {
+        let lp = crate::EventLoop::with_virtual_clock();
+        lp.set_trace(true);
+        lp.call_soon(|lp| {
+            lp.advance_time(std::time::Duration::from_millis(500))
+                .unwrap();
+            lp.trace_job(
+                "worker-1",
+                "job",
+                Duration::ZERO,
+                Duration::from_millis(500),
+            );
+        });
+        lp.run_once().unwrap();
+        let trace = lp.take_trace();
+        let layout = Layout::of(&trace, 100.0);
+        let busy: Vec<_> = layout.lanes[0]
+            .bars
+            .iter()
+            .filter(|bar| bar.kind == Kind::Busy)
+            .collect();
+        assert_eq!(busy.len(), 1);
+        assert_eq!(
+            (busy[0].x0, busy[0].x1),
+            (14.0, 50.0),
+            "pushed, then on scale"
+        );
+        assert_eq!(
+            layout.workers["worker-1"],
+            [("job".to_string(), 0, 500_000_000)]
+        );
+        let svg = Timeline::new()
+            .px_per_second(100.0)
+            .panel("p", &trace)
+            .to_svg();
+        assert!(svg.contains(">worker-1</text>"));
     }
 
     #[test]

@@ -404,6 +404,27 @@ mod tests {
     }
 
     #[test]
+    fn simulated_work_and_jobs_read_as_actions() {
+        let mut trace = Trace::default();
+        trace.push(Event::Run(Label::new("Task-1.step")));
+        trace.push(Event::Busy {
+            from: 0,
+            until: 200_000_000,
+        });
+        trace.push(Event::Job {
+            worker: Label::new("Thread-1"),
+            job: Label::new("blocks(0)"),
+            started: 0,
+            finished: 100_000_000,
+        });
+        assert_eq!(
+            trace.to_string(),
+            "  Task-1.step\n    busy 0.200 s (simulated work): the clock moves to t=0.200\n    \
+             blocks(0) ran on Thread-1 from t=0.000 to t=0.100\n"
+        );
+    }
+
+    #[test]
     fn renders_each_level_at_its_indent() {
         let mut trace = Trace::default();
         trace.push(Event::Tick {

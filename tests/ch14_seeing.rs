@@ -94,6 +94,7 @@ fn a_task_destroyed_while_pending_goes_through_the_handler() {
     );
 }
 
+// ANCHOR: panicking_callback
 #[test]
 fn a_panicking_callback_goes_through_the_handler() {
     let lp = EventLoop::new();
@@ -106,6 +107,7 @@ fn a_panicking_callback_goes_through_the_handler() {
         ["Exception in callback greet\nexception: panicked: no greeting\nhandle: <Handle greet>"]
     );
 }
+// ANCHOR_END: panicking_callback
 
 #[test]
 fn a_panicking_task_nobody_awaits_goes_through_the_handler() {
