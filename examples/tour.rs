@@ -84,6 +84,8 @@ mod ch11_threadsafe;
 mod ch13_mapreduce;
 #[path = "ch13_simulated.rs"]
 mod ch13_simulated;
+#[path = "ch14_debug.rs"]
+mod ch14_debug;
 
 use std::path::{Path, PathBuf};
 
@@ -240,6 +242,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 13: MapReduce on the loop",
         "ch13_simulated",
         ch13_simulated::main,
+    ),
+    (
+        "Chapter 14: Seeing the loop",
+        "ch14_debug",
+        ch14_debug::main,
     ),
 ];
 
