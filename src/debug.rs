@@ -48,8 +48,23 @@ fn debug_requested(value: Option<&std::ffi::OsStr>) -> bool {
 }
 
 impl EventLoop {
-    /// Switches debug mode on or off for this loop (`loop.set_debug(enabled)`); see the
-    /// module notes of `debug` for what it does.
+    /// Switches debug mode on or off for this loop (`loop.set_debug(enabled)`).
+    ///
+    /// In debug mode the loop times every handle on the real clock (even on a virtual-clock
+    /// loop) and logs a warning for each that ran [`slow_callback_duration`] or longer:
+    /// `Executing <Handle Task-3.step> took 0.152 seconds`; it logs each wait in the selector
+    /// (`poll took 12.345 ms: 1 events`, at `info` level from one second up, `debug` below);
+    /// and `create_task`, `create_future`, `run_until_complete` and `run` keep the line that
+    /// called them, which [`Task::created_at`](crate::Task::created_at) returns and the
+    /// exception handler's reports show as `source_traceback`.
+    ///
+    /// Every new loop starts in debug mode when the environment variable `STEPLOOP_DEBUG` is
+    /// set to anything but empty or `0` (asyncio's `PYTHONASYNCIODEBUG`).
+    ///
+    /// # Implementation notes
+    /// Off, it costs one `Cell<bool>` read per tick and one per wait in the selector.
+    ///
+    /// [`slow_callback_duration`]: EventLoop::slow_callback_duration
     ///
     /// # Examples
     /// ```
