@@ -113,17 +113,20 @@ enum DoneCallback<T> {
 ///
 /// # Implementation notes
 /// Most futures have exactly one waiter (the task awaiting them), so the first callback is
-/// kept inline and only a second one allocates a `Vec`.
+/// kept inline and only a second one allocates a `Vec`. The `Vec` itself sits behind a box:
+/// an empty `Vec` takes three words in every future (and every task), a `None` box one.
 struct Callbacks<T> {
     first: Option<DoneCallback<T>>,
-    rest: Vec<DoneCallback<T>>,
+    // The extra allocation is the point: it is made only for a second callback.
+    #[allow(clippy::box_collection)]
+    rest: Option<Box<Vec<DoneCallback<T>>>>,
 }
 
 impl<T> Default for Callbacks<T> {
     fn default() -> Self {
         Callbacks {
             first: None,
-            rest: Vec::new(),
+            rest: None,
         }
     }
 }
@@ -131,15 +134,19 @@ impl<T> Default for Callbacks<T> {
 impl<T> Callbacks<T> {
     fn push(&mut self, callback: DoneCallback<T>) {
         // `first` comes before `rest`: it may only be filled while `rest` is empty.
-        if self.first.is_none() && self.rest.is_empty() {
+        if self.first.is_none() && self.rest.as_ref().is_none_or(|rest| rest.is_empty()) {
             self.first = Some(callback);
         } else {
-            self.rest.push(callback);
+            self.rest.get_or_insert_default().push(callback);
         }
     }
 
+    fn rest(&self) -> &[DoneCallback<T>] {
+        self.rest.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     fn any(&self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
-        self.first.iter().chain(&self.rest).any(&mut matches)
+        self.first.iter().chain(self.rest()).any(&mut matches)
     }
 
     /// Removes the first callback that matches; true if there was one.
@@ -148,9 +155,11 @@ impl<T> Callbacks<T> {
             self.first = None;
             return true;
         }
-        match self.rest.iter().position(matches) {
+        match self.rest().iter().position(matches) {
             Some(i) => {
-                self.rest.remove(i);
+                if let Some(rest) = &mut self.rest {
+                    rest.remove(i);
+                }
                 true
             }
             None => false,
@@ -158,7 +167,9 @@ impl<T> Callbacks<T> {
     }
 
     fn into_iter(self) -> impl Iterator<Item = DoneCallback<T>> {
-        self.first.into_iter().chain(self.rest)
+        self.first
+            .into_iter()
+            .chain(self.rest.map(|rest| *rest).unwrap_or_default())
     }
 }
 

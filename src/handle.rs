@@ -59,10 +59,10 @@ impl Label {
         Label(LabelText::TypeName(std::any::type_name::<F>()))
     }
 
-    /// The label of a coroutine of type `F`: the `async fn` (or the function holding the
-    /// `async` block) it comes from.
-    pub(crate) fn coroutine<F>() -> Label {
-        Label(LabelText::Coroutine(std::any::type_name::<F>()))
+    /// The label of a coroutine, from its type's name (`std::any::type_name`): the `async fn`
+    /// (or the function holding the `async` block) it comes from.
+    pub(crate) fn coroutine(type_name: &'static str) -> Label {
+        Label(LabelText::Coroutine(type_name))
     }
 
     /// `Task-N`.

@@ -54,8 +54,9 @@ pub(crate) struct TaskHeader {
     pub(crate) key: TaskKey,
     /// The number of the loop the task belongs to.
     loop_id: u64,
-    /// The coroutine's function, for `Debug`: a name in static memory, shortened when shown.
-    coroutine: Label,
+    /// The coroutine's type name, for `Debug` and traces: static memory, shortened when shown
+    /// (a `&'static str` rather than a `Label`, which would take twice the room in every task).
+    coroutine: &'static str,
     /// True while a step of this task is in the ready deque.
     pub(crate) scheduled: Cell<bool>,
     /// True once the coroutine has been polled.
@@ -143,7 +144,7 @@ impl EventLoop {
     {
         self.check_open("create_task");
         let created_at = self.caller_if_debug();
-        let coroutine_label = Label::coroutine::<F>();
+        let coroutine_label = std::any::type_name::<F>();
         let (key, task) = self.insert_task(|key| {
             let name = Label::task(key.id);
             Rc::new(TaskCell {
@@ -169,7 +170,7 @@ impl EventLoop {
         if self.is_tracing() {
             self.record(Event::CreateTask {
                 task: task.future.label(),
-                coroutine: task.header.coroutine.clone(),
+                coroutine: Label::coroutine(task.header.coroutine),
             });
         }
         self.schedule_step(key, false);
@@ -670,7 +671,7 @@ impl<T: 'static> fmt::Debug for Task<T> {
             f,
             "<Task {} {} {state}>",
             self.name(),
-            self.cell.header.coroutine
+            Label::coroutine(self.cell.header.coroutine)
         )?;
         if let Some(location) = self.created_at() {
             write!(f, " created at {location}")?;
