@@ -186,9 +186,6 @@ pub(crate) struct FutureCell<T> {
     unretrieved: Cell<bool>,
     /// True for the future inside a task, so reports say "Task" like asyncio's.
     is_task: bool,
-    /// Where `create_future` or `create_task` was called, kept in debug mode only (asyncio's
-    /// `_source_traceback`): reports about the future name the line.
-    created_at: Cell<Option<&'static Location<'static>>>,
 }
 
 // ANCHOR: future
@@ -666,7 +663,12 @@ impl<T> FutureCell<T> {
     }
 
     pub(crate) fn set_label(&self, label: Label) {
-        *self.label.borrow_mut() = label;
+        let mut current = self.label.borrow_mut();
+        // A new name keeps the note of where the future was created.
+        *current = match current.created_at() {
+            Some(at) => label.located(at),
+            None => label,
+        };
     }
 
     pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> FutureCell<T> {
@@ -677,7 +679,6 @@ impl<T> FutureCell<T> {
             label: RefCell::new(label),
             unretrieved: Cell::new(false),
             is_task,
-            created_at: Cell::new(None),
         }
     }
 
@@ -689,12 +690,17 @@ impl<T> FutureCell<T> {
         matches!(*self.state.borrow(), FutureState::Cancelled(_))
     }
 
+    /// Where `create_future` or `create_task` was called, kept in debug mode only (asyncio's
+    /// `_source_traceback`), inside the label: reports about the future name the line.
     pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
-        self.created_at.get()
+        self.label.borrow().created_at()
     }
 
     pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
-        self.created_at.set(location);
+        if let Some(at) = location {
+            let mut label = self.label.borrow_mut();
+            *label = label.clone().located(at);
+        }
     }
 
     pub(crate) fn event_loop(&self) -> Option<EventLoop> {
@@ -725,7 +731,7 @@ impl<T> Drop for FutureCell<T> {
         let mut context = ExceptionContext::new(format!("{what} exception was never retrieved"))
             .with_exception(error.clone())
             .with_future(self.label.borrow().to_string());
-        if let Some(location) = self.created_at.get() {
+        if let Some(location) = self.created_at() {
             context = context.with_source_traceback(location);
         }
         match self.event_loop.upgrade() {

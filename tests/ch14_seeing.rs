@@ -316,6 +316,18 @@ fn run_until_complete_passes_its_caller_to_the_task_it_creates() {
 }
 
 #[test]
+fn a_renamed_task_keeps_where_it_was_created() {
+    let lp = EventLoop::new();
+    lp.set_debug(true);
+    let task = lp.create_task(async { Ok(()) });
+    let created = task.created_at().expect("debug mode keeps it");
+    task.set_name("fetcher");
+    assert_eq!(task.name(), "fetcher");
+    assert_eq!(task.created_at(), Some(created));
+    lp.run_until_complete(task).unwrap();
+}
+
+#[test]
 fn without_debug_mode_nothing_is_kept() {
     let lp = EventLoop::new();
     lp.set_debug(false);
