@@ -27,7 +27,8 @@
 //! # Implementation notes
 //! With debug mode off, the loop pays one `Cell<bool>` check per tick (in `run_tick`) and one
 //! per wait in the selector; `create_task` and `create_future` pay one more to decide whether
-//! to store their caller's location (a pointer to static data: no allocation).
+//! to note their caller's location. In debug mode the location (a pointer to static data)
+//! goes into the future's label, in a small box: futures and tasks carry no field for it.
 
 use std::panic::Location;
 use std::time::{Duration, Instant};
