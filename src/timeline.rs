@@ -47,7 +47,7 @@ const SLOT: f64 = 10.0;
 /// The pixels a tick adds before its first handle, so that ticks stand apart.
 const TICK_GAP: f64 = 4.0;
 /// The width of the lane names' column.
-const LEFT: f64 = 170.0;
+const LEFT: f64 = 182.0;
 const RIGHT: f64 = 70.0;
 const LANE: f64 = 20.0;
 const BAR: f64 = 12.0;
