@@ -126,6 +126,7 @@ pub fn stall_picture() -> String {
     let (_, step3) = stall(true);
     Timeline::new()
         .px_per_second(600.0)
+        .slot_px(6.0)
         .panel("step 2: crunching on the loop's thread (simulated)", &step2)
         .panel(
             "step 3: crunching in a pool of 4 threads (simulated)",
