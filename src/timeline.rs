@@ -442,11 +442,13 @@ impl Reader {
 
 impl Layout {
     fn of(trace: &Trace, px_per_second: f64, slot: f64) -> Layout {
-        let first_tick = trace.events().iter().find_map(|e| match e {
+        // The axis starts where the loop's record does: its first tick, or the wait before it.
+        let start = trace.events().iter().find_map(|e| match e {
             Event::Tick { time, .. } => Some(*time),
+            Event::Wait { from, .. } => Some(*from),
             _ => None,
         });
-        let t0 = first_tick.unwrap_or(0);
+        let t0 = start.unwrap_or(0);
         let mut reader = Reader {
             layout: Layout {
                 px_per_ns: px_per_second / 1e9,
@@ -976,6 +978,16 @@ mod tests {
             62.0,
             "within the wait, on its stretch"
         );
+    }
+
+    #[test]
+    fn a_wait_before_the_first_tick_is_on_the_axis() {
+        let lp = crate::EventLoop::with_virtual_clock();
+        lp.set_trace(true);
+        lp.call_later(Duration::from_secs(1), |lp| lp.stop());
+        lp.run_forever().unwrap();
+        let layout = Layout::of(&lp.take_trace(), 100.0, SLOT);
+        assert_eq!(layout.ticks, [(1, 100.0)], "one second of waiting first");
     }
 
     #[test]
