@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
+use std::panic::Location;
 use std::rc::Rc;
 
 use crate::EventLoop;
@@ -41,6 +42,9 @@ enum LabelText {
     /// `sleep(1.000)`, the future of a sleep.
     Sleep(u64),
     Given(Cow<'static, str>),
+    /// A label and the line that created its future or task, in debug mode only: kept here,
+    /// boxed, so that futures and tasks need no field of their own for it.
+    Located(Box<(Label, &'static Location<'static>)>),
 }
 
 impl Label {
@@ -79,6 +83,23 @@ impl Label {
     pub(crate) fn sleep(delay: std::time::Duration) -> Label {
         Label(LabelText::Sleep(crate::clock::to_nanos(delay)))
     }
+
+    /// The same label, noting where its future or task was created (debug mode).
+    pub(crate) fn located(self, at: &'static Location<'static>) -> Label {
+        let label = match self.0 {
+            LabelText::Located(located) => located.0,
+            text => Label(text),
+        };
+        Label(LabelText::Located(Box::new((label, at))))
+    }
+
+    /// Where the labelled future or task was created, if noted.
+    pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
+        match &self.0 {
+            LabelText::Located(located) => Some(located.1),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Label {
@@ -93,6 +114,7 @@ impl fmt::Display for Label {
             LabelText::Task(number) => write!(f, "Task-{number}"),
             LabelText::Future(number) => write!(f, "Future-{number}"),
             LabelText::Sleep(nanos) => write!(f, "sleep({})", crate::trace::Secs(*nanos)),
+            LabelText::Located(located) => fmt::Display::fmt(&located.0, f),
         }
     }
 }
