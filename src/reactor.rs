@@ -585,7 +585,10 @@ impl EventLoop {
         let remote = &*self.inner.remote;
         let io = self.inner.io.is_waiting();
         let mut timeout = timeout;
-        if timeout != Some(Duration::ZERO) && !io && spin_until(|| remote.has_pending()) {
+        if timeout != Some(Duration::ZERO)
+            && !io
+            && crate::executor::spin_until(|| remote.has_pending())
+        {
             return Ok(());
         }
         let sleeping = timeout != Some(Duration::ZERO) && remote.enter_sleep();
@@ -716,24 +719,6 @@ fn readiness(event: &mio::event::Event) -> u8 {
         ready |= WRITE | WRITE_CLOSED;
     }
     ready
-}
-
-/// Spins a moment, then yields a few times, until `ready()`; returns whether it became ready
-/// (the same budget as the thread pool's: a few microseconds).
-fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
-    for step in 0..10 {
-        if ready() {
-            return true;
-        }
-        if step < 6 {
-            for _ in 0..1 << step {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    ready()
 }
 
 impl std::fmt::Debug for IoCallback {
