@@ -39,6 +39,7 @@
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
+//! | [`process`] ([`ProcessPoolExecutor`], [`process::worker_entry`], [`EventLoop::run_in_process_pool`]) | `ProcessPoolExecutor`, `if __name__ == '__main__':` | 12, Processes |
 //! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, ... | all |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
@@ -52,6 +53,7 @@ mod exception_handler;
 mod future;
 mod handle;
 pub mod net;
+pub mod process;
 mod reactor;
 mod remote;
 mod run;
@@ -75,6 +77,7 @@ pub use exception_handler::{default_exception_handler, ExceptionContext, Excepti
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
+pub use process::ProcessPoolExecutor;
 pub use run::{run, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
