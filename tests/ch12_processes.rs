@@ -21,6 +21,8 @@ use capture::output_of;
 
 #[path = "../examples/ch12_blocks.rs"]
 mod ch12_blocks;
+#[path = "../examples/ch12_count.rs"]
+mod ch12_count;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -69,7 +71,7 @@ const TEST_JOBS: &[Job] = &[
 ];
 
 fn main() {
-    let jobs = [TEST_JOBS, ch12_blocks::JOBS].concat();
+    let jobs = [TEST_JOBS, ch12_blocks::JOBS, ch12_count::JOBS].concat();
     worker_entry(&jobs);
     // Quiet the workers' loggers (they inherit the environment): the test reads results,
     // not their stderr.
@@ -116,6 +118,7 @@ fn main() {
         ),
         ("shutdown_reaps_every_worker", shutdown_reaps_every_worker),
         ("blocks", blocks),
+        ("count", count),
     ];
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -373,8 +376,35 @@ fn shutdown_reaps_every_worker() {
 }
 
 fn blocks() {
-    let output = output_of(ch12_blocks::main);
+    snapshot("ch12_blocks", &output_of(ch12_blocks::main));
+}
+
+fn count() {
+    snapshot("ch12_count", &mask_times(&output_of(ch12_count::main)));
+}
+
+/// The output with every decimal number (a time) replaced by `#.####`.
+fn mask_times(text: &str) -> String {
+    let mut masked = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        masked.push_str(&rest[..start]);
+        let len = rest[start..]
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len() - start);
+        let number = &rest[start..start + len];
+        masked.push_str(if number.contains('.') {
+            "#.####"
+        } else {
+            number
+        });
+        rest = &rest[start + len..];
+    }
+    masked + rest
+}
+
+fn snapshot(name: &str, text: &str) {
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("ch12_blocks", output);
+        insta::assert_snapshot!(name, text);
     });
 }
