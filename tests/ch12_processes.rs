@@ -23,6 +23,8 @@ use capture::output_of;
 mod ch12_blocks;
 #[path = "../examples/ch12_count.rs"]
 mod ch12_count;
+#[path = "../examples/ch12_mapreduce.rs"]
+mod ch12_mapreduce;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -71,7 +73,13 @@ const TEST_JOBS: &[Job] = &[
 ];
 
 fn main() {
-    let jobs = [TEST_JOBS, ch12_blocks::JOBS, ch12_count::JOBS].concat();
+    let jobs = [
+        TEST_JOBS,
+        ch12_blocks::JOBS,
+        ch12_count::JOBS,
+        ch12_mapreduce::JOBS,
+    ]
+    .concat();
     worker_entry(&jobs);
     // Quiet the workers' loggers (they inherit the environment): the test reads results,
     // not their stderr.
@@ -119,6 +127,7 @@ fn main() {
         ("shutdown_reaps_every_worker", shutdown_reaps_every_worker),
         ("blocks", blocks),
         ("count", count),
+        ("mapreduce", mapreduce),
     ];
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -377,6 +386,13 @@ fn shutdown_reaps_every_worker() {
 
 fn blocks() {
     snapshot("ch12_blocks", &output_of(ch12_blocks::main));
+}
+
+fn mapreduce() {
+    snapshot(
+        "ch12_mapreduce",
+        &mask_times(&output_of(ch12_mapreduce::main)),
+    );
 }
 
 fn count() {
