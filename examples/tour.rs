@@ -70,6 +70,12 @@ mod ch10_step1;
 mod ch11_loop_thread;
 #[path = "ch11_threadsafe.rs"]
 mod ch11_threadsafe;
+#[path = "ch12_blocks.rs"]
+mod ch12_blocks;
+#[path = "ch12_count.rs"]
+mod ch12_count;
+#[path = "ch12_mapreduce.rs"]
+mod ch12_mapreduce;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -206,9 +212,21 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch11_loop_thread",
         ch11_loop_thread::main,
     ),
+    ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
+    ("Chapter 12: Processes", "ch12_count", ch12_count::main),
+    (
+        "Chapter 12: Processes",
+        "ch12_mapreduce",
+        ch12_mapreduce::main,
+    ),
 ];
 
 fn main() {
+    // The process pools of chapter 12 start this program again as their workers: serve the
+    // jobs of every chapter-12 example here, before anything else happens.
+    let jobs = [ch12_blocks::JOBS, ch12_count::JOBS, ch12_mapreduce::JOBS].concat();
+    steploop::process::worker_entry(&jobs);
+
     for (heading, name, run) in STOPS {
         let rule = "=".repeat(heading.len().max(name.len() + 24));
         println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");
