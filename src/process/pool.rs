@@ -27,7 +27,6 @@ use super::worker::{is_worker_without_entry, WORKER_ENV};
 use crate::executor::{ConcurrentFuture, MapResults};
 use crate::{Error, EventLoop, LoopHandle};
 
-// ANCHOR: executor
 /// `concurrent.futures.ProcessPoolExecutor`: runs registered jobs in up to `max_workers`
 /// child processes and hands back a [`ConcurrentFuture`] for each.
 ///
@@ -118,6 +117,7 @@ pub(super) struct Pending {
     future: ConcurrentFuture<Vec<u8>>,
 }
 
+// ANCHOR: worker
 /// One worker process and the parent's ends of its pipes.
 pub(super) struct Worker {
     /// 1 for the first worker started, and so on.
@@ -139,7 +139,7 @@ pub(super) struct Worker {
     /// Its pipes are registered with the driver's loop.
     pub(super) registered: bool,
 }
-// ANCHOR_END: executor
+// ANCHOR_END: worker
 
 impl ProcessPoolExecutor {
     /// `ProcessPoolExecutor(max_workers)`: a pool of at most `max_workers` processes, each

@@ -37,6 +37,7 @@ pub(crate) enum Status {
     Hello = 3,
 }
 
+// ANCHOR: frames
 /// A request: run job `name` with `args`.
 pub(crate) fn request(id: u64, name: &str, args: &[u8]) -> Vec<u8> {
     let name_len = u16::try_from(name.len()).expect("job names are short");
@@ -66,6 +67,7 @@ pub(crate) fn reply(id: u64, status: Status, payload: &[u8]) -> Vec<u8> {
     body.extend_from_slice(payload);
     frame(&body)
 }
+// ANCHOR_END: frames
 
 /// Reads a reply's body back: (id, status, payload).
 pub(crate) fn parse_reply(body: &[u8]) -> Result<(u64, Status, &[u8]), String> {
