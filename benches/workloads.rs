@@ -4,10 +4,22 @@
 //! runs one. Each prints one JSON line on standard output:
 //! `{"workload": NAME, "impl": "steploop", "n": N, "seconds": S, "per_op_ns": X}`.
 //! Time is measured inside the process, around the workload only.
+//!
+//! The `mapreduce` workloads read their input with `--ngrams PATH` (a file written by
+//! `--write-ngrams PATH [--lines N]`, so that every implementation compared reads the same one)
+//! or, without it, generate 5,000,000 lines in memory first. `--chunk-lines K` sets the chunk
+//! size (500,000 by default).
+
+#[path = "../examples/mapreduce/mod.rs"]
+mod mapreduce;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use mapreduce::ngrams::{self, Lines};
+use mapreduce::word_count::{map_frequencies, map_reduce};
 
 use steploop::net::{TcpListener, TcpStream};
 use steploop::{gather, get_running_loop, sleep, EventLoop, Future, ThreadPoolExecutor};
@@ -43,14 +55,59 @@ const WORKLOADS: &[Workload] = &[
     ("executor_roundtrip", executor_roundtrip),
     ("executor_fanout", executor_fanout),
     ("tcp_echo", tcp_echo),
+    ("mapreduce", mapreduce),
+    ("mapreduce_serial", mapreduce_serial),
 ];
+
+/// What the MapReduce workloads read, and how they cut it.
+struct MapReduceInput {
+    /// `--ngrams PATH`; generated in memory when absent.
+    path: Option<String>,
+    /// `--chunk-lines K`.
+    chunk_lines: usize,
+}
+
+static MAPREDUCE_INPUT: OnceLock<MapReduceInput> = OnceLock::new();
+
+/// The value after `--flag`, if the flag was given.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a String> {
+    let i = args.iter().position(|a| a == name)?;
+    match args.get(i + 1) {
+        Some(value) => Some(value),
+        None => fail(&format!("{name} needs a value")),
+    }
+}
+
+/// A number given with `--flag`, or `default`.
+fn number_flag(args: &[String], name: &str, default: usize) -> usize {
+    flag(args, name).map_or(default, |value| match value.replace('_', "").parse() {
+        Ok(n) if n > 0 => n,
+        _ => fail(&format!(
+            "{name} takes a positive whole number, not {value:?}"
+        )),
+    })
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("{message}");
+    std::process::exit(2)
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1));
+    if let Some(path) = flag(&args, "--write-ngrams") {
+        let lines = number_flag(&args, "--lines", MAPREDUCE_LINES);
+        if let Err(error) = std::fs::write(path, ngrams::generate(lines, MAPREDUCE_SEED)) {
+            fail(&format!("cannot write {path}: {error}"));
+        }
+        eprintln!("wrote {lines} lines of 1-gram data to {path}");
+        return;
+    }
+    let _ = MAPREDUCE_INPUT.set(MapReduceInput {
+        path: flag(&args, "--ngrams").cloned(),
+        chunk_lines: number_flag(&args, "--chunk-lines", 500_000),
+    });
+    let only = flag(&args, "--only");
     if let Some(name) = only {
         if !WORKLOADS.iter().any(|(n, _)| n == name) {
             let names: Vec<_> = WORKLOADS.iter().map(|(n, _)| *n).collect();
@@ -66,8 +123,14 @@ fn main() {
             continue;
         }
         let Measured { n, elapsed, extra } = run();
+        // The serial baseline is plain Rust, not the loop.
+        let implementation = if *name == "mapreduce_serial" {
+            "rust-serial"
+        } else {
+            "steploop"
+        };
         println!(
-            "{{\"workload\": \"{name}\", \"impl\": \"steploop\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
+            "{{\"workload\": \"{name}\", \"impl\": \"{implementation}\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
             elapsed.as_secs_f64(),
             elapsed.as_nanos() as f64 / n as f64
         );
@@ -388,4 +451,59 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
         state ^= state << 17;
         items.swap(i, (state % (i as u64 + 1)) as usize);
     }
+}
+
+/// The size of the generated MapReduce input, and the seed that makes it the same everywhere.
+const MAPREDUCE_LINES: usize = 5_000_000;
+const MAPREDUCE_SEED: u64 = 1;
+
+/// The MapReduce input as lines in memory, read (or generated) before the clock starts, as
+/// the seed reads its file with `readlines()` before starting its timer.
+fn mapreduce_lines() -> (Lines, usize) {
+    let input = MAPREDUCE_INPUT.get().expect("main sets the input first");
+    let text = match &input.path {
+        Some(path) => std::fs::read_to_string(path)
+            .unwrap_or_else(|error| fail(&format!("cannot read {path}: {error}"))),
+        None => ngrams::generate(MAPREDUCE_LINES, MAPREDUCE_SEED),
+    };
+    (Lines::new(text), input.chunk_lines)
+}
+
+/// The `"check"` field: how often "Aardvark" appeared, which every implementation must agree on.
+fn check(aardvark: Option<&u64>, chunks: usize) -> String {
+    format!(
+        ", \"check\": {}, \"chunks\": {chunks}",
+        aardvark.copied().unwrap_or(0)
+    )
+}
+
+/// Word frequency over the 1-gram lines: chunks mapped by a pool of two threads with
+/// `run_in_executor`, gathered, reduced by merging the counts.
+fn mapreduce() -> Measured {
+    let (lines, chunk_lines) = mapreduce_lines();
+    let lines = Rc::new(lines);
+    let lp = EventLoop::new();
+    let start = Instant::now();
+    let pool = Rc::new(ThreadPoolExecutor::new(2));
+    let totals = {
+        let (lines, pool) = (lines.clone(), pool.clone());
+        lp.run_until_complete(async move { map_reduce(&lines, chunk_lines, &pool).await })
+            .unwrap_or_else(|error| fail(&format!("mapreduce failed: {error}")))
+    };
+    let elapsed = start.elapsed();
+    let mut measured = Measured::new(lines.count() as u64, elapsed);
+    measured.extra = check(totals.get("Aardvark"), lines.count().div_ceil(chunk_lines));
+    measured
+}
+
+/// The baseline: the same map over all the lines at once, on one thread, with no loop.
+fn mapreduce_serial() -> Measured {
+    let (lines, _) = mapreduce_lines();
+    let start = Instant::now();
+    let totals = map_frequencies(lines.slice(0..lines.count()).as_str())
+        .unwrap_or_else(|error| fail(&format!("mapreduce_serial failed: {error}")));
+    let elapsed = start.elapsed();
+    let mut measured = Measured::new(lines.count() as u64, elapsed);
+    measured.extra = check(totals.get("Aardvark"), 1);
+    measured
 }

@@ -4,6 +4,10 @@
 //! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
 //! so that there is exactly one copy of each.
 
+// ch12_mapreduce and ch13_mapreduce each declare the shared `mapreduce` module, so that each is a
+// program of its own; the tour, which pulls both in, holds two copies of it.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "ch01_count.rs"]
 mod ch01_count;
 #[path = "ch01_downloads.rs"]
@@ -76,6 +80,8 @@ mod ch12_blocks;
 mod ch12_count;
 #[path = "ch12_mapreduce.rs"]
 mod ch12_mapreduce;
+#[path = "ch13_mapreduce.rs"]
+mod ch13_mapreduce;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -218,6 +224,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 12: Processes",
         "ch12_mapreduce",
         ch12_mapreduce::main,
+    ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_mapreduce",
+        ch13_mapreduce::main,
     ),
 ];
 

@@ -328,9 +328,14 @@ impl EventLoop {
 
     fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
         self.check_open("call_later");
+        self.call_later_handle(delay, Handle::new(label, f))
+    }
+
+    /// `call_later` for a handle made elsewhere, such as a sleep that is its own timer.
+    pub(crate) fn call_later_handle(&self, delay: Duration, handle: Handle) -> TimerHandle {
+        self.check_open("call_later");
         let delay = to_nanos(delay);
         let when = self.inner.clock.now().saturating_add(delay);
-        let handle = Handle::new(label, f);
         if self.inner.tracing.get() {
             let label = handle.label().clone();
             self.record(Event::CallLater { label, delay, when });

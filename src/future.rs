@@ -86,10 +86,21 @@ impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneFunction<F> {
     }
 }
 
+/// One callback that many futures share, such as `gather`'s, which every child calls when it
+/// is done: adding it to a future clones an `Rc` instead of allocating a closure per future.
+pub(crate) trait SharedDoneFn<T> {
+    /// The callback's name in traces.
+    fn label(&self) -> Label;
+    /// Runs the callback for `future`, one of the futures it was added to.
+    fn call(self: Rc<Self>, future: &Future<T>);
+}
+
 /// Who is waiting for a future to be done.
 enum DoneCallback<T> {
     /// A function added with `add_done_callback`.
     Function(Box<dyn DoneFn<T>>),
+    /// A callback shared with other futures.
+    Shared(Rc<dyn SharedDoneFn<T>>),
     /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
     /// and without allocating.
     Wakeup(TaskKey),
@@ -329,7 +340,7 @@ impl<T: 'static> Future<T> {
     }
 
     /// Moves the future to `Cancelled` (a plain future's `cancel`).
-    fn cancel_future(&self, message: Option<Arc<str>>) -> bool {
+    pub(crate) fn cancel_future(&self, message: Option<Arc<str>>) -> bool {
         self.finish(FutureState::Cancelled(message), "cancel")
             .is_ok()
     }
@@ -418,6 +429,16 @@ impl<T: 'static> Future<T> {
         id
     }
 
+    /// Adds a callback that other futures share (see [`SharedDoneFn`]). It cannot be removed.
+    pub(crate) fn add_shared_done_callback(&self, callback: Rc<dyn SharedDoneFn<T>>) {
+        let entry = DoneCallback::Shared(callback);
+        if self.done() {
+            self.schedule(&self.get_loop(), entry);
+        } else {
+            self.core().callbacks.borrow_mut().push(entry);
+        }
+    }
+
     /// Removes a done-callback that has not been scheduled yet (`Future.remove_done_callback`).
     /// Returns whether it was found.
     ///
@@ -482,6 +503,11 @@ impl<T: 'static> Future<T> {
                 let label = done.label().clone();
                 let future = self.clone();
                 event_loop.call_soon_labelled(label, move |_: &EventLoop| done.call(&future));
+            }
+            DoneCallback::Shared(shared) => {
+                let future = self.clone();
+                event_loop
+                    .call_soon_labelled(shared.label(), move |_: &EventLoop| shared.call(&future));
             }
             DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
             DoneCallback::Waker(waker) => waker.wake(),

@@ -49,6 +49,11 @@ impl Label {
         Label(LabelText::Given(text.into()))
     }
 
+    /// A label in static memory, for a `static` item.
+    pub(crate) const fn fixed(text: &'static str) -> Label {
+        Label(LabelText::Given(Cow::Borrowed(text)))
+    }
+
     /// The default label of a callback of type `F`: its function's name.
     pub(crate) fn of_type<F>() -> Label {
         Label(LabelText::TypeName(std::any::type_name::<F>()))
@@ -213,6 +218,11 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// A handle around any [`RawHandle`], such as a sleep that is its own timer.
+    pub(crate) fn from_raw(raw: Rc<dyn RawHandle>) -> Handle {
+        Handle { raw }
+    }
+
     pub(crate) fn new(label: Label, function: impl Callback) -> Handle {
         Handle {
             raw: Rc::new(HandleCell {

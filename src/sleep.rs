@@ -6,17 +6,19 @@
 //! wakeup. `sleep(0)` is different: it creates nothing and simply yields once, so that the task
 //! steps again on the next tick and everything else ready runs first.
 
+use std::cell::Cell;
 use std::fmt;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::future::Future;
-use crate::handle::Label;
-use crate::task::{self, Cancel};
+use crate::future::{Future, FutureAccess, FutureCell};
+use crate::handle::{Handle, Label, RawHandle};
+use crate::task::{self, Cancel, TaskKey};
 use crate::timers::TimerHandle;
-use crate::{get_running_loop, Error};
+use crate::{get_running_loop, Error, EventLoop};
 
 // ANCHOR: sleep
 /// Waits for `delay` of loop time (`asyncio.sleep(delay)`); `sleep(Duration::ZERO)` yields to
@@ -61,9 +63,8 @@ enum SleepState {
     Yielded,
     /// Waiting for the timer to set the future's result.
     Waiting {
-        future: Future<()>,
+        cell: Rc<SleepTimer>,
         timer: TimerHandle,
-        target: Rc<dyn Cancel>,
     },
     Done,
 }
@@ -82,8 +83,8 @@ impl std::future::Future for Sleep {
                     None => Poll::Ready(Ok(())),
                 }
             }
-            SleepState::Waiting { future, target, .. } => {
-                let polled = future.poll_await(cx, target);
+            SleepState::Waiting { cell, .. } => {
+                let polled = cell.await_in(cx);
                 if polled.is_ready() {
                     this.finish();
                 }
@@ -117,22 +118,16 @@ impl Sleep {
             self.state = SleepState::Yielded;
             return Poll::Pending;
         }
-        let future = Future::new(&event_loop, Label::sleep(self.delay));
-        let done = future.clone();
-        let timer = event_loop
-            .with_label("set_result_unless_cancelled")
-            .call_later(self.delay, move |_| {
-                if !done.done() {
-                    let _ = done.set_result(());
-                }
-            });
-        let target = future.cancel_target();
-        let polled = future.poll_await(cx, &target);
-        self.state = SleepState::Waiting {
-            future,
-            timer,
-            target,
-        };
+        let cell = Rc::new_cyclic(|me| SleepTimer {
+            future: FutureCell::new(&event_loop, Label::sleep(self.delay), false),
+            me: me.clone(),
+            cancelled: Cell::new(false),
+            in_heap: Cell::new(false),
+            timer_seq: Cell::new(0),
+        });
+        let timer = event_loop.call_later_handle(self.delay, Handle::from_raw(cell.clone()));
+        let polled = cell.await_in(cx);
+        self.state = SleepState::Waiting { cell, timer };
         polled
     }
 
@@ -143,6 +138,97 @@ impl Sleep {
         {
             timer.cancel();
         }
+    }
+}
+
+// ANCHOR: sleep_timer
+/// A sleep's future and its timer in one allocation: the future that `sleep` awaits, which is
+/// also the handle the timer heap holds. Running the handle is asyncio's
+/// `futures._set_result_unless_cancelled(future, None)`.
+///
+/// # Implementation notes
+/// asyncio allocates a future and a `TimerHandle` around a `partial`; a million sleeping tasks
+/// make that a million of each. Here the two share a block, and the trace still shows both:
+/// the future as `sleep(1.000)`, the timer as `set_result_unless_cancelled`.
+struct SleepTimer {
+    future: FutureCell<()>,
+    /// This very block, to hand the future to its done-callbacks when the timer fires.
+    me: Weak<SleepTimer>,
+    cancelled: Cell<bool>,
+    in_heap: Cell<bool>,
+    timer_seq: Cell<u64>,
+}
+// ANCHOR_END: sleep_timer
+
+static SET_RESULT_UNLESS_CANCELLED: Label = Label::fixed("set_result_unless_cancelled");
+
+impl SleepTimer {
+    /// The future, as the task awaiting it sees it.
+    fn future(self: &Rc<Self>) -> Future<()> {
+        Future::of_task(self.clone())
+    }
+
+    fn await_in(self: &Rc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let target: Rc<dyn Cancel> = self.clone();
+        self.future().poll_await(cx, &target)
+    }
+}
+
+impl FutureAccess<()> for SleepTimer {
+    fn core(&self) -> &FutureCell<()> {
+        &self.future
+    }
+}
+
+impl Cancel for SleepTimer {
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
+        self.future().cancel_future(message)
+    }
+
+    fn forget_wakeup(&self, key: TaskKey) {
+        self.future.forget_wakeup(key);
+    }
+}
+
+impl RawHandle for SleepTimer {
+    fn label(&self) -> &Label {
+        &SET_RESULT_UNLESS_CANCELLED
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    fn cancel(&self) -> bool {
+        if self.cancelled.replace(true) {
+            return false;
+        }
+        self.in_heap.get()
+    }
+
+    fn run(&self, _: &EventLoop) {
+        // Once only, as a handle's callback is taken when it runs.
+        if self.cancelled.replace(true) {
+            return;
+        }
+        if let Some(me) = self.me.upgrade() {
+            let future = me.future();
+            if !future.done() {
+                let _ = future.set_result(());
+            }
+        }
+    }
+
+    fn set_in_heap(&self, in_heap: bool) {
+        self.in_heap.set(in_heap);
+    }
+
+    fn timer_seq(&self) -> u64 {
+        self.timer_seq.get()
+    }
+
+    fn set_timer_seq(&self, seq: u64) {
+        self.timer_seq.set(seq);
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::running_loop;
-use crate::future::{FutureAccess, FutureCell};
+use crate::future::{FutureAccess, FutureCell, SharedDoneFn};
 use crate::handle::Label;
 use crate::run::Awaitable;
 use crate::task::{Cancel, TaskKey};
@@ -173,12 +173,10 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
             return Ok(outer);
         }
         // ANCHOR: add_callbacks
+        // One callback for all the children: each holds a reference to the gathering future,
+        // rather than a closure of its own.
         for child in &gathering.children {
-            let gathering = gathering.clone();
-            child.add_done_callback_labelled(
-                Label::new("gather._done_callback"),
-                move |child: &Future<T>| GatheringFuture::done_callback(&gathering, child),
-            );
+            child.add_shared_done_callback(gathering.clone());
         }
         // ANCHOR_END: add_callbacks
         Ok(outer)
@@ -246,6 +244,16 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
         };
         // The plain future's own cancel, not ours (which would cancel the children again).
         Cancel::cancel_with_message(self.outer.clone(), message);
+    }
+}
+
+impl<T: Clone + 'static, O: 'static> SharedDoneFn<T> for GatheringFuture<T, O> {
+    fn label(&self) -> Label {
+        Label::new("gather._done_callback")
+    }
+
+    fn call(self: Rc<Self>, child: &Future<T>) {
+        GatheringFuture::done_callback(&self, child);
     }
 }
 
