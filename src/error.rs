@@ -104,9 +104,8 @@ impl fmt::Display for Error {
             ),
             Error::BrokenProcessPool(msg) => write!(
                 f,
-                "broken process pool: a process in the process pool was terminated abruptly \
-                 while the future was running or pending ({msg}); the pool accepts no more \
-                 work: create a new ProcessPoolExecutor"
+                "broken process pool: {msg}; the pool accepts no more work: create a new \
+                 ProcessPoolExecutor"
             ),
             Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),

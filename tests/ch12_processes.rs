@@ -72,7 +72,15 @@ const TEST_JOBS: &[Job] = &[
     Job::new("prints", prints),
 ];
 
+/// Set by `a_worker_without_worker_entry_refuses_to_start_a_pool` for the copy of this program
+/// it starts: that copy behaves like a program that forgot `worker_entry`.
+const FORGET_ENTRY: &str = "CH12_FORGET_WORKER_ENTRY";
+
 fn main() {
+    if std::env::var_os(FORGET_ENTRY).is_some() {
+        let _pool = ProcessPoolExecutor::new(1); // panics: this process is a worker
+        return;
+    }
     let jobs = [
         TEST_JOBS,
         ch12_blocks::JOBS,
@@ -119,6 +127,10 @@ fn main() {
         (
             "a_missing_program_is_an_error",
             a_missing_program_is_an_error,
+        ),
+        (
+            "a_worker_without_worker_entry_refuses_to_start_a_pool",
+            a_worker_without_worker_entry_refuses_to_start_a_pool,
         ),
         (
             "shutdown_refuses_work_and_cancels_the_queue",
@@ -312,11 +324,13 @@ fn sigkill_breaks_the_pool_on_the_loop() {
             .args(["-KILL", &pid.to_string()])
             .status();
         assert!(killed.unwrap().success());
-        job.await
-    });
-    let why = broken_message(&outcome.unwrap_err());
+        Ok::<_, Error>((job.await, pid))
+    })
+    .unwrap();
+    let why = broken_message(&outcome.0.unwrap_err());
     assert!(why.contains("signal: 9 (SIGKILL)"), "{why}");
     assert!(executor.worker_pids().is_empty());
+    assert_reaped(&[outcome.1]);
 }
 
 fn printing_to_stdout_is_reported() {
@@ -353,6 +367,22 @@ fn a_missing_program_is_an_error() {
         error.contains("cannot start the worker program /nonexistent/worker"),
         "{error}"
     );
+}
+
+/// The fork bomb Python's `__main__` rule prevents: a worker whose `main` starts a pool.
+fn a_worker_without_worker_entry_refuses_to_start_a_pool() {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .env(steploop::process::WORKER_ENV, "1")
+        .env(FORGET_ENTRY, "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("started as a process-pool worker"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("worker_entry(JOBS) first"), "{stderr}");
 }
 
 fn shutdown_refuses_work_and_cancels_the_queue() {

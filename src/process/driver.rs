@@ -82,7 +82,12 @@ fn on_readable(lp: &EventLoop, shared: &Arc<Shared>, number: usize) {
             } else {
                 ""
             };
-            let why = describe(worker, &format!("it ended{midway} ({status})"));
+            // Python's words, then ours: which worker, and how it ended.
+            let why = format!(
+                "a process in the process pool was terminated abruptly while the future was \
+                 running or pending: {}",
+                describe(worker, &format!("it ended{midway} ({status})"))
+            );
             break_pool(lp, &mut state, why, &mut completions);
         }
     } else if let Err(error) = dispatch(shared, &mut state) {

@@ -8,7 +8,8 @@
 //! registered by name, its arguments and result are bytes, and every worker is this program
 //! started again, which must let [`worker_entry`] take over first thing in `main`.
 //!
-//! ```no_run
+//! ```
+//! use std::rc::Rc;
 //! use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 //! use steploop::{get_running_loop, run, Error};
 //!
@@ -20,12 +21,12 @@
 //!
 //! fn main() {
 //!     worker_entry(JOBS); // in a worker, serves JOBS and never returns
-//!     let pool = ProcessPoolExecutor::new(4);
+//!     let pool = Rc::new(ProcessPoolExecutor::new(4));
 //!     // The blocking API, as in chapter 9:
 //!     let future = pool.submit("count", encode_u64(1_000)).unwrap();
 //!     assert_eq!(decode_u64(&future.result().unwrap()).unwrap(), 1_000);
 //!     // On the loop, as in chapter 10:
-//!     let counted = run(async {
+//!     let counted = run(async move {
 //!         let lp = get_running_loop().unwrap();
 //!         lp.run_in_process_pool(&pool, "count", encode_u64(1_000)).await
 //!     });

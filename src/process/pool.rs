@@ -46,6 +46,9 @@ use crate::{Error, EventLoop, LoopHandle};
 /// the pool, as in Python: its job, every queued job and every later `submit` fail with
 /// [`Error::BrokenProcessPool`], and the other workers are stopped and reaped.
 ///
+/// Done-callbacks of the futures run on the pool's manager thread, which reads every
+/// worker's replies: keep them short, and never wait there for another job of the pool.
+///
 /// # Implementation notes
 /// The parent talks to each worker over two pipes, the child's stdin (requests) and stdout
 /// (replies), both non-blocking and registered with an [`EventLoop`] that the pool runs on a
@@ -59,7 +62,7 @@ use crate::{Error, EventLoop, LoopHandle};
 /// [`Decoder`]: super::Decoder
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 ///
 /// fn square(args: &[u8]) -> Result<Vec<u8>, steploop::Error> {

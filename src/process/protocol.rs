@@ -40,7 +40,13 @@ pub(crate) enum Status {
 // ANCHOR: frames
 /// A request: run job `name` with `args`.
 pub(crate) fn request(id: u64, name: &str, args: &[u8]) -> Vec<u8> {
-    let name_len = u16::try_from(name.len()).expect("job names are short");
+    let name_len = u16::try_from(name.len()).unwrap_or_else(|_| {
+        panic!(
+            "a job name of {} bytes: job names are at most 65535 bytes; register the job \
+             under a shorter name",
+            name.len()
+        )
+    });
     let mut body = Vec::with_capacity(8 + 2 + name.len() + args.len());
     body.extend_from_slice(&id.to_le_bytes());
     body.extend_from_slice(&name_len.to_le_bytes());
