@@ -56,6 +56,11 @@ fn sleep_ms(args: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(encode_u64(u64::from(std::process::id())))
 }
 
+fn worker_env_is_set(_: &[u8]) -> Result<Vec<u8>, Error> {
+    let set = std::env::var_os(steploop::process::WORKER_ENV).is_some();
+    Ok(encode_u64(u64::from(set)))
+}
+
 fn prints(_: &[u8]) -> Result<Vec<u8>, Error> {
     std::println!("hello from a job"); // stdout is the reply pipe: this breaks the protocol
     Ok(Vec::new())
@@ -70,6 +75,7 @@ const TEST_JOBS: &[Job] = &[
     Job::new("exit", exit),
     Job::new("sleep_ms", sleep_ms),
     Job::new("prints", prints),
+    Job::new("worker_env_is_set", worker_env_is_set),
 ];
 
 /// Set by `a_worker_without_worker_entry_refuses_to_start_a_pool` for the copy of this program
@@ -186,6 +192,10 @@ fn submit_result_and_map_without_a_loop() {
     assert_eq!(squares, [1, 4, 9, 16, 25, 36]);
     assert!(executor.worker_pids().len() <= 2);
     assert!(!executor.worker_pids().contains(&std::process::id()));
+    // worker_entry takes the flag out of the worker's environment, so that a program a job
+    // starts is not mistaken for a worker.
+    let flag = executor.submit("worker_env_is_set", b"").unwrap();
+    assert_eq!(value(flag.result()), 0);
 }
 
 fn run_in_process_pool_on_the_loop() {

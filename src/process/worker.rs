@@ -90,6 +90,9 @@ pub fn worker_entry(jobs: &[Job]) {
     if std::env::var_os(WORKER_ENV).is_none() {
         return;
     }
+    // A program that a job starts must not take itself for a worker too. (Changing the
+    // environment is safe only while no other thread reads it: this runs first in `main`.)
+    std::env::remove_var(WORKER_ENV);
     // A panicking job is reported to the parent as its exception; the default hook would
     // print it to stderr as well.
     std::panic::set_hook(Box::new(|_| {}));
