@@ -146,6 +146,8 @@ fn main() {
         ("blocks", blocks),
         ("count", count),
         ("mapreduce", mapreduce),
+        // Last: every pool above is gone, broken or not.
+        ("no_child_is_left_a_zombie", no_child_is_left_a_zombie),
     ];
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -285,6 +287,21 @@ fn child_state(pid: u32) -> Option<char> {
     let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
     let ppid: u32 = fields.get(1)?.parse().ok()?;
     (ppid == std::process::id()).then(|| fields[0].chars().next().unwrap_or('?'))
+}
+
+/// Every pool of the tests before this one has been dropped: none may have left a child
+/// behind unreaped, in state `Z` or any other.
+fn no_child_is_left_a_zombie() {
+    let children: Vec<(u32, char)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(|pid| Some((pid, child_state(pid)?)))
+        .collect();
+    assert_eq!(
+        children,
+        [],
+        "children of this test still in the process table"
+    );
 }
 
 fn broken_message(error: &Error) -> String {
