@@ -61,6 +61,10 @@ fn worker_env_is_set(_: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(encode_u64(u64::from(set)))
 }
 
+fn echo(args: &[u8]) -> Result<Vec<u8>, Error> {
+    Ok(args.to_vec())
+}
+
 fn prints(_: &[u8]) -> Result<Vec<u8>, Error> {
     std::println!("hello from a job"); // stdout is the reply pipe: this breaks the protocol
     Ok(Vec::new())
@@ -75,12 +79,20 @@ const TEST_JOBS: &[Job] = &[
     Job::new("exit", exit),
     Job::new("sleep_ms", sleep_ms),
     Job::new("prints", prints),
+    Job::new("echo", echo),
     Job::new("worker_env_is_set", worker_env_is_set),
 ];
 
 /// Set by `a_worker_without_worker_entry_refuses_to_start_a_pool` for the copy of this program
 /// it starts: that copy behaves like a program that forgot `worker_entry`.
 const FORGET_ENTRY: &str = "CH12_FORGET_WORKER_ENTRY";
+
+/// `(name, function)` for each test function named.
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        &[$((stringify!($name), $name as fn())),*]
+    };
+}
 
 fn main() {
     if std::env::var_os(FORGET_ENTRY).is_some() {
@@ -99,55 +111,27 @@ fn main() {
     // not their stderr.
     std::env::set_var("RUST_LOG", "off");
 
-    let tests: &[(&str, fn())] = &[
-        (
-            "submit_result_and_map_without_a_loop",
-            submit_result_and_map_without_a_loop,
-        ),
-        (
-            "run_in_process_pool_on_the_loop",
-            run_in_process_pool_on_the_loop,
-        ),
-        (
-            "job_errors_and_panics_stay_with_their_job",
-            job_errors_and_panics_stay_with_their_job,
-        ),
-        (
-            "unknown_job_says_which_jobs_exist",
-            unknown_job_says_which_jobs_exist,
-        ),
-        ("abort_breaks_the_pool", abort_breaks_the_pool),
-        ("exit_breaks_the_pool", exit_breaks_the_pool),
-        (
-            "sigkill_breaks_the_pool_on_the_loop",
-            sigkill_breaks_the_pool_on_the_loop,
-        ),
-        (
-            "printing_to_stdout_is_reported",
-            printing_to_stdout_is_reported,
-        ),
-        (
-            "a_program_without_worker_entry_is_reported",
-            a_program_without_worker_entry_is_reported,
-        ),
-        (
-            "a_missing_program_is_an_error",
-            a_missing_program_is_an_error,
-        ),
-        (
-            "a_worker_without_worker_entry_refuses_to_start_a_pool",
-            a_worker_without_worker_entry_refuses_to_start_a_pool,
-        ),
-        (
-            "shutdown_refuses_work_and_cancels_the_queue",
-            shutdown_refuses_work_and_cancels_the_queue,
-        ),
-        ("shutdown_reaps_every_worker", shutdown_reaps_every_worker),
-        ("blocks", blocks),
-        ("count", count),
-        ("mapreduce", mapreduce),
+    let tests: &[(&str, fn())] = tests![
+        submit_result_and_map_without_a_loop,
+        run_in_process_pool_on_the_loop,
+        big_requests_and_replies_cross_in_pieces,
+        job_errors_and_panics_stay_with_their_job,
+        unknown_job_says_which_jobs_exist,
+        abort_breaks_the_pool,
+        exit_breaks_the_pool,
+        sigkill_breaks_the_pool_on_the_loop,
+        printing_to_stdout_is_reported,
+        a_program_without_worker_entry_is_reported,
+        a_missing_program_is_an_error,
+        a_worker_without_worker_entry_refuses_to_start_a_pool,
+        shutdown_without_waiting_lets_jobs_finish,
+        shutdown_refuses_work_and_cancels_the_queue,
+        shutdown_reaps_every_worker,
+        blocks,
+        count,
+        mapreduce,
         // Last: every pool above is gone, broken or not.
-        ("no_child_is_left_a_zombie", no_child_is_left_a_zombie),
+        no_child_is_left_a_zombie,
     ];
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -220,6 +204,19 @@ fn run_in_process_pool_on_the_loop() {
         value(executor.submit("square", encode_u64(5)).unwrap().result()),
         25
     );
+}
+
+/// Far more than a pipe holds (64 KiB on Linux): the request is written in pieces as the
+/// worker reads (the writer callback), and the reply read in pieces as it comes.
+fn big_requests_and_replies_cross_in_pieces() {
+    let executor = pool(2);
+    let big: Vec<u8> = (0..4 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let futures: Vec<_> = (0..3)
+        .map(|_| executor.submit("echo", &big).unwrap())
+        .collect();
+    for future in futures {
+        assert!(future.result().unwrap() == big);
+    }
 }
 
 fn job_errors_and_panics_stay_with_their_job() {
@@ -410,6 +407,18 @@ fn a_worker_without_worker_entry_refuses_to_start_a_pool() {
         "{stderr}"
     );
     assert!(stderr.contains("worker_entry(JOBS) first"), "{stderr}");
+}
+
+fn shutdown_without_waiting_lets_jobs_finish() {
+    let executor = pool(1);
+    let running = executor.submit("sleep_ms", encode_u64(100)).unwrap();
+    let queued = executor.submit("square", encode_u64(9)).unwrap();
+    let pids = executor.worker_pids();
+    executor.shutdown(false, false); // returns at once: the jobs finish in the background
+    assert!(running.result().is_ok());
+    assert_eq!(value(queued.result()), 81);
+    assert_reaped(&pids); // the worker exits once the queue is empty, and is reaped
+    drop(executor);
 }
 
 fn shutdown_refuses_work_and_cancels_the_queue() {
