@@ -20,6 +20,7 @@
 
 use std::time::Duration;
 
+use steploop::timeline::Timeline;
 use steploop::{get_running_loop, sleep, Error, EventLoop};
 
 /// `print` for coroutines: prints, and notes the line in the running loop's trace.
@@ -77,6 +78,19 @@ pub fn run(lp: &EventLoop) -> Result<(), Error> {
 pub fn run_sequential(lp: &EventLoop) -> Result<(), Error> {
     steploop::run_with(lp, main_sequential())
 }
+
+// ANCHOR: picture
+/// The timeline of `run` on a virtual clock.
+pub fn picture() -> String {
+    let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
+    run(&lp).expect("main() finishes");
+    Timeline::new()
+        .px_per_second(320.0)
+        .panel("say_after: main() awaits two tasks", &lp.take_trace())
+        .to_svg()
+}
+// ANCHOR_END: picture
 
 pub fn main() {
     // ANCHOR: main

@@ -3,9 +3,13 @@
 //! `cargo run --example tour` runs them all. Each example is also an ordinary program of its
 //! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
 //! so that there is exactly one copy of each.
+//!
+//! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
+//! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
+//! into `DIR`, together with the pictures the chapters show.
 
-// ch12_mapreduce and ch13_mapreduce each declare the shared `mapreduce` module, so that each is a
-// program of its own; the tour, which pulls both in, holds two copies of it.
+// The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
+// the MapReduce module: each is a program of its own, so each declares them.
 #![allow(clippy::duplicate_mod)]
 
 #[path = "ch01_count.rs"]
@@ -66,6 +70,8 @@ mod ch09_wait;
 mod ch10_blocks;
 #[path = "ch10_count.rs"]
 mod ch10_count;
+#[path = "ch10_simulated.rs"]
+mod ch10_simulated;
 #[path = "ch10_stall.rs"]
 mod ch10_stall;
 #[path = "ch10_step1.rs"]
@@ -82,6 +88,16 @@ mod ch12_count;
 mod ch12_mapreduce;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
+#[path = "ch13_simulated.rs"]
+mod ch13_simulated;
+#[path = "ch14_debug.rs"]
+mod ch14_debug;
+
+use std::path::{Path, PathBuf};
+
+use steploop::timeline::Timeline;
+use steploop::trace::Trace;
+use steploop::EventLoop;
 
 /// (chapter heading, example name, the example's `main`)
 const STOPS: &[(&str, &str, fn())] = &[
@@ -209,6 +225,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         ch10_count::main,
     ),
     (
+        "Chapter 10: Offloading blocking work",
+        "ch10_simulated",
+        ch10_simulated::main,
+    ),
+    (
         "Chapter 11: Loops in other threads",
         "ch11_threadsafe",
         ch11_threadsafe::main,
@@ -230,7 +251,100 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch13_mapreduce",
         ch13_mapreduce::main,
     ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_simulated",
+        ch13_simulated::main,
+    ),
+    (
+        "Chapter 14: Seeing the loop",
+        "ch14_debug",
+        ch14_debug::main,
+    ),
 ];
+
+// ANCHOR: pictures
+/// Draws one picture, as SVG text.
+pub type Draw = fn() -> String;
+
+/// The timelines the chapters show: (file in `chapters/generated/`, what draws it).
+pub const PICTURES: &[(&str, Draw)] = &[
+    ("ch06_say_after.svg", ch06_say_after::picture),
+    ("ch10_stall.svg", ch10_simulated::stall_picture),
+    ("ch10_blocks.svg", ch10_simulated::blocks_picture),
+    ("ch13_mapreduce.svg", ch13_simulated::picture),
+];
+// ANCHOR_END: pictures
+
+/// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
+fn traced<R>(program: impl FnOnce(&EventLoop) -> R) -> Trace {
+    let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
+    let _ = program(&lp);
+    lp.take_trace()
+}
+
+/// Every traced program of the book: (name, its trace).
+pub fn traces() -> Vec<(&'static str, Trace)> {
+    vec![
+        (
+            "ch01_downloads_one_after_another",
+            ch01_downloads::run(ch01_downloads::start_one_after_another).take_trace(),
+        ),
+        (
+            "ch01_downloads_all_at_once",
+            ch01_downloads::run(ch01_downloads::start_all_at_once).take_trace(),
+        ),
+        ("ch03_ready_deque", traced(ch03_ready_deque::run)),
+        ("ch04_time", traced(ch04_time::run)),
+        ("ch05_callbacks", traced(ch05_callbacks::run)),
+        ("ch05_await_future", traced(ch05_await_future::run)),
+        ("ch06_hello_world", traced(ch06_nested::run_hello)),
+        ("ch06_nested", traced(ch06_nested::run_nested)),
+        ("ch06_say_after", traced(ch06_say_after::run)),
+        (
+            "ch06_say_after_sequential",
+            traced(ch06_say_after::run_sequential),
+        ),
+        ("ch06_cancel", traced(ch06_cancel::run)),
+        ("ch07_gather", traced(ch07_gather::run_gather)),
+        ("ch07_as_completed", traced(ch07_gather::run_as_completed)),
+        (
+            "ch07_wait_first_completed",
+            traced(|lp| ch07_wait::run(lp, steploop::ReturnWhen::FirstCompleted, None)),
+        ),
+        ("ch07_wait_for", traced(ch07_wait_for::run_wait_for)),
+        ("ch07_shield", traced(ch07_wait_for::run_shield)),
+        ("ch10_step1", ch10_step1::run().take_trace()),
+        ("ch10_step2_simulated", ch10_simulated::stall(false).1),
+        ("ch10_step3_simulated", ch10_simulated::stall(true).1),
+        ("ch10_blocks_simulated", ch10_simulated::blocks().1),
+        ("ch11_threadsafe", ch11_threadsafe::run().take_trace()),
+        ("ch13_mapreduce_simulated", ch13_simulated::run().2),
+    ]
+}
+
+// ANCHOR: write_out
+/// Writes every trace as text and as a timeline, and every picture of the book, into `dir`;
+/// returns the files written.
+pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (name, trace) in traces() {
+        let text = dir.join(format!("{name}.txt"));
+        std::fs::write(&text, trace.to_string())?;
+        let svg = dir.join(format!("{name}.svg"));
+        std::fs::write(&svg, Timeline::new().panel(name, &trace).to_svg())?;
+        written.extend([text, svg]);
+    }
+    for (file, draw) in PICTURES {
+        let path = dir.join(file);
+        std::fs::write(&path, draw())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+// ANCHOR_END: write_out
 
 fn main() {
     // The process pools of chapter 12 start this program again as their workers: serve the
@@ -238,6 +352,31 @@ fn main() {
     let jobs = [ch12_blocks::JOBS, ch12_count::JOBS, ch12_mapreduce::JOBS].concat();
     steploop::process::worker_entry(&jobs);
 
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => {}
+        [flag, dir] if flag == "--out" => {
+            match write_out(Path::new(dir)) {
+                Ok(written) => {
+                    for path in written {
+                        println!("{}", path.display());
+                    }
+                }
+                Err(error) => {
+                    eprintln!("cannot write into {dir}: {error}");
+                    std::process::exit(1);
+                }
+            }
+            return;
+        }
+        _ => {
+            eprintln!(
+                "usage: cargo run --example tour [-- --out DIR]\n  without arguments: run every \
+                 example; with --out DIR: write every trace and timeline into DIR"
+            );
+            std::process::exit(2);
+        }
+    }
     for (heading, name, run) in STOPS {
         let rule = "=".repeat(heading.len().max(name.len() + 24));
         println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");

@@ -42,7 +42,13 @@ use crate::Error;
 /// at a time on the current thread (asyncio's `asyncio.AbstractEventLoop`).
 ///
 /// `EventLoop` is a cheap, clonable reference to one loop (an `Rc`): clones are the same loop.
-/// It is neither `Send` nor `Sync`; a loop belongs to the thread that created it.
+/// It is neither `Send` nor `Sync`; a loop belongs to the thread that created it, and using it
+/// from another thread does not compile (other threads use a [`LoopHandle`](crate::LoopHandle)):
+///
+/// ```compile_fail
+/// let lp = steploop::EventLoop::new();
+/// std::thread::spawn(move || lp.call_soon(|_| ())); // error: `Rc<Inner>` cannot be sent
+/// ```
 ///
 /// # Examples
 /// ```
@@ -115,6 +121,12 @@ pub(crate) struct Inner {
     pub(crate) tracing: Cell<bool>,
     pub(crate) trace: RefCell<Trace>,
     pub(crate) exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
+    /// Debug mode (`loop.set_debug(True)`): slow handles and polls are logged, and tasks and
+    /// futures remember where they were created. Checked once per tick, never per handle.
+    pub(crate) debug: Cell<bool>,
+    /// In debug mode, a handle that runs at least this long is logged
+    /// (`loop.slow_callback_duration`).
+    pub(crate) slow_callback_duration: Cell<Duration>,
 }
 
 // ANCHOR: runnable
@@ -227,6 +239,8 @@ impl EventLoop {
                 tracing: Cell::new(false),
                 trace: RefCell::new(Trace::default()),
                 exception_handler: RefCell::new(None),
+                debug: Cell::new(crate::debug::debug_from_env()),
+                slow_callback_duration: Cell::new(crate::debug::SLOW_CALLBACK_DURATION),
             }),
         }
     }
@@ -299,6 +313,43 @@ impl EventLoop {
     /// callbacks run.
     pub fn time(&self) -> Duration {
         Duration::from_nanos(self.inner.clock.now())
+    }
+
+    /// Moves a virtual clock forward by `duration` at once, as if the running callback had
+    /// kept the loop's thread busy that long (asyncio's `test_utils.TestLoop.advance_time`).
+    ///
+    /// This is how a program on the virtual clock simulates CPU-heavy work: nothing else runs
+    /// meanwhile, and timers that come due while it "runs" are taken in late, on the next
+    /// tick, exactly as after a real busy callback. The trace records it as `busy`.
+    ///
+    /// # Errors
+    /// [`Error::Runtime`] on a real clock, which no program can move.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::EventLoop;
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.advance_time(Duration::from_millis(200)).unwrap();
+    /// assert_eq!(lp.time(), Duration::from_millis(200));
+    /// assert!(EventLoop::new().advance_time(Duration::from_secs(1)).is_err());
+    /// ```
+    pub fn advance_time(&self, duration: Duration) -> Result<(), Error> {
+        let inner = &*self.inner;
+        if !matches!(inner.clock, Clock::Virtual { .. }) {
+            return Err(Error::Runtime(
+                "advance_time on a real clock: only a virtual clock can be moved; create the \
+                 loop with EventLoop::with_virtual_clock() to simulate work"
+                    .into(),
+            ));
+        }
+        let from = inner.clock.now();
+        let until = from.saturating_add(to_nanos(duration));
+        inner.clock.advance_to(until);
+        if inner.tracing.get() {
+            self.record(Event::Busy { from, until });
+        }
+        Ok(())
     }
 
     /// Schedules `callback` to run once `delay` has passed (`loop.call_later(delay, callback)`).
@@ -519,6 +570,29 @@ impl EventLoop {
         }
     }
 
+    /// Records, when tracing, that `job` ran on the worker thread `worker` from loop time
+    /// `started` to `finished`; the timeline draws it on the worker's lane.
+    ///
+    /// The loop cannot see into other threads: whoever knows when a job ran (a simulated pool
+    /// on the virtual clock, a pool that times its jobs) tells the trace, typically when the
+    /// job's result is handed back.
+    pub fn trace_job(
+        &self,
+        worker: impl Into<Cow<'static, str>>,
+        job: impl Into<Cow<'static, str>>,
+        started: Duration,
+        finished: Duration,
+    ) {
+        if self.inner.tracing.get() {
+            self.record(Event::Job {
+                worker: Label::new(worker),
+                job: Label::new(job),
+                started: to_nanos(started),
+                finished: to_nanos(finished),
+            });
+        }
+    }
+
     /// Sets the function that receives errors nobody else can receive, such as a panic in a
     /// callback (`loop.set_exception_handler(handler)`).
     pub fn set_exception_handler(&self, handler: impl Fn(&EventLoop, &ExceptionContext) + 'static) {
@@ -528,6 +602,38 @@ impl EventLoop {
     /// Goes back to the default handler, which logs (`loop.set_exception_handler(None)`).
     pub fn reset_exception_handler(&self) {
         *self.inner.exception_handler.borrow_mut() = None;
+    }
+
+    /// The handler set with [`set_exception_handler`](EventLoop::set_exception_handler), or
+    /// `None` when the default one is in use (`loop.get_exception_handler()`).
+    pub fn get_exception_handler(&self) -> Option<Rc<ExceptionHandler>> {
+        self.inner.exception_handler.borrow().clone()
+    }
+
+    /// What the loop does with a report when no handler is set: logs it at error level
+    /// through `log`, the message first, then the other keys sorted
+    /// (`loop.default_exception_handler(context)`). A handler of your own can call it to
+    /// keep the usual log line and do something more.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use steploop::EventLoop;
+    ///
+    /// let lp = EventLoop::new();
+    /// let reports = Rc::new(Cell::new(0));
+    /// let count = reports.clone();
+    /// lp.set_exception_handler(move |lp, context| {
+    ///     count.set(count.get() + 1);
+    ///     lp.default_exception_handler(context); // and log it as usual
+    /// });
+    /// lp.call_soon(|_| panic!("boom"));
+    /// lp.run_once().unwrap();
+    /// assert_eq!(reports.get(), 1);
+    /// ```
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        default_exception_handler(context);
     }
 
     /// Reports an error to the loop's exception handler (`loop.call_exception_handler(context)`).
@@ -637,20 +743,30 @@ impl EventLoop {
         if inner.tracing.get() {
             self.record_tick(tick, due);
         }
+        if inner.debug.get() {
+            self.run_ready_timed(ntodo); // debug mode: each handle timed, slow ones logged
+            return Ok(());
+        }
         for _ in 0..ntodo {
             let Some(runnable) = inner.ready.borrow_mut().pop_front() else {
                 break;
             };
-            match runnable {
-                Runnable::Callback(handle) => self.run_handle(&handle),
-                Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
-                Runnable::Remote(call) => self.run_remote(call),
-                Runnable::Bridge(key) => self.run_bridge(key),
-            }
+            self.run_runnable(runnable);
         }
         Ok(())
     }
     // ANCHOR_END: run_tick
+
+    /// Runs one entry of the ready deque.
+    #[inline]
+    pub(crate) fn run_runnable(&self, runnable: Runnable) {
+        match runnable {
+            Runnable::Callback(handle) => self.run_handle(&handle),
+            Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
+            Runnable::Remote(call) => self.run_remote(call),
+            Runnable::Bridge(key) => self.run_bridge(key),
+        }
+    }
 
     // ANCHOR: wait_for_work
     /// Waits until a handle is ready or a timer is due, or reports a stall if nothing ever can
@@ -925,8 +1041,12 @@ impl Inner {
 }
 
 fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
-    ExceptionContext::new("Task was destroyed but it is pending!")
-        .with_task(task.name().to_string())
+    let context = ExceptionContext::new("Task was destroyed but it is pending!")
+        .with_task(task.name().to_string());
+    match task.created_at() {
+        Some(location) => context.with_source_traceback(location),
+        None => context,
+    }
 }
 
 fn stalled() -> Error {

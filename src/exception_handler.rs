@@ -6,9 +6,11 @@
 //! running and nothing is lost silently.
 
 use std::fmt;
+use std::panic::Location;
 
 use crate::{Error, EventLoop};
 
+// ANCHOR: context
 /// What happened, for the exception handler (asyncio's `context` dict).
 ///
 /// asyncio's context is a dict with keys such as `message`, `exception`, `handle`, `future` and
@@ -24,9 +26,13 @@ pub struct ExceptionContext {
     pub future: Option<String>,
     /// The handle whose callback failed, as `<Handle label>`.
     pub handle: Option<String>,
+    /// Where the future or task concerned was created: `created at src/main.rs:12:18`, known
+    /// in debug mode (asyncio's `source_traceback`).
+    pub source_traceback: Option<String>,
     /// The task concerned, by its name.
     pub task: Option<String>,
 }
+// ANCHOR_END: context
 
 impl ExceptionContext {
     /// A context with only a message.
@@ -55,6 +61,12 @@ impl ExceptionContext {
         self
     }
 
+    /// Adds where the object concerned was created.
+    pub fn with_source_traceback(mut self, location: &Location<'_>) -> ExceptionContext {
+        self.source_traceback = Some(format!("created at {location}"));
+        self
+    }
+
     /// Adds the task's name.
     pub fn with_task(mut self, task: impl Into<String>) -> ExceptionContext {
         self.task = Some(task.into());
@@ -75,6 +87,9 @@ impl fmt::Display for ExceptionContext {
         }
         if let Some(handle) = &self.handle {
             write!(f, "\nhandle: {handle}")?;
+        }
+        if let Some(source_traceback) = &self.source_traceback {
+            write!(f, "\nsource_traceback: {source_traceback}")?;
         }
         if let Some(task) = &self.task {
             write!(f, "\ntask: {task}")?;

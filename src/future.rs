@@ -17,6 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::IntoFuture;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -112,17 +113,20 @@ enum DoneCallback<T> {
 ///
 /// # Implementation notes
 /// Most futures have exactly one waiter (the task awaiting them), so the first callback is
-/// kept inline and only a second one allocates a `Vec`.
+/// kept inline and only a second one allocates a `Vec`. The `Vec` itself sits behind a box:
+/// an empty `Vec` takes three words in every future (and every task), a `None` box one.
 struct Callbacks<T> {
     first: Option<DoneCallback<T>>,
-    rest: Vec<DoneCallback<T>>,
+    // The extra allocation is the point: it is made only for a second callback.
+    #[allow(clippy::box_collection)]
+    rest: Option<Box<Vec<DoneCallback<T>>>>,
 }
 
 impl<T> Default for Callbacks<T> {
     fn default() -> Self {
         Callbacks {
             first: None,
-            rest: Vec::new(),
+            rest: None,
         }
     }
 }
@@ -130,15 +134,19 @@ impl<T> Default for Callbacks<T> {
 impl<T> Callbacks<T> {
     fn push(&mut self, callback: DoneCallback<T>) {
         // `first` comes before `rest`: it may only be filled while `rest` is empty.
-        if self.first.is_none() && self.rest.is_empty() {
+        if self.first.is_none() && self.rest.as_ref().is_none_or(|rest| rest.is_empty()) {
             self.first = Some(callback);
         } else {
-            self.rest.push(callback);
+            self.rest.get_or_insert_default().push(callback);
         }
     }
 
+    fn rest(&self) -> &[DoneCallback<T>] {
+        self.rest.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     fn any(&self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
-        self.first.iter().chain(&self.rest).any(&mut matches)
+        self.first.iter().chain(self.rest()).any(&mut matches)
     }
 
     /// Removes the first callback that matches; true if there was one.
@@ -147,9 +155,11 @@ impl<T> Callbacks<T> {
             self.first = None;
             return true;
         }
-        match self.rest.iter().position(matches) {
+        match self.rest().iter().position(matches) {
             Some(i) => {
-                self.rest.remove(i);
+                if let Some(rest) = &mut self.rest {
+                    rest.remove(i);
+                }
                 true
             }
             None => false,
@@ -157,7 +167,9 @@ impl<T> Callbacks<T> {
     }
 
     fn into_iter(self) -> impl Iterator<Item = DoneCallback<T>> {
-        self.first.into_iter().chain(self.rest)
+        self.first
+            .into_iter()
+            .chain(self.rest.map(|rest| *rest).unwrap_or_default())
     }
 }
 
@@ -263,6 +275,16 @@ impl<T: 'static> Future<T> {
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
         self.core().label()
+    }
+
+    /// Where `create_future` (or `create_task`) was called, if the loop was in debug mode
+    /// then (asyncio's `Future._source_traceback`).
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.core().created_at()
+    }
+
+    pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
+        self.core().set_created_at(location);
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
@@ -553,6 +575,18 @@ impl<T: 'static> Future<T> {
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
+            Awaiter::OtherLoop(task) => {
+                return Poll::Ready(Err(Error::Runtime(
+                    format!(
+                        "{task} got {} attached to a different loop: a future belongs to the \
+                         loop that created it and can be awaited only by that loop's tasks; \
+                         hand results between loops with run_coroutine_threadsafe or \
+                         call_soon_threadsafe",
+                        self.label()
+                    )
+                    .into(),
+                )))
+            }
         }
         Poll::Pending
     }
@@ -629,7 +663,12 @@ impl<T> FutureCell<T> {
     }
 
     pub(crate) fn set_label(&self, label: Label) {
-        *self.label.borrow_mut() = label;
+        let mut current = self.label.borrow_mut();
+        // A new name keeps the note of where the future was created.
+        *current = match current.created_at() {
+            Some(at) => label.located(at),
+            None => label,
+        };
     }
 
     pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> FutureCell<T> {
@@ -649,6 +688,19 @@ impl<T> FutureCell<T> {
 
     pub(crate) fn cancelled(&self) -> bool {
         matches!(*self.state.borrow(), FutureState::Cancelled(_))
+    }
+
+    /// Where `create_future` or `create_task` was called, kept in debug mode only (asyncio's
+    /// `_source_traceback`), inside the label: reports about the future name the line.
+    pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.label.borrow().created_at()
+    }
+
+    pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
+        if let Some(at) = location {
+            let mut label = self.label.borrow_mut();
+            *label = label.clone().located(at);
+        }
     }
 
     pub(crate) fn event_loop(&self) -> Option<EventLoop> {
@@ -676,9 +728,12 @@ impl<T> Drop for FutureCell<T> {
             return;
         };
         let what = if self.is_task { "Task" } else { "Future" };
-        let context = ExceptionContext::new(format!("{what} exception was never retrieved"))
+        let mut context = ExceptionContext::new(format!("{what} exception was never retrieved"))
             .with_exception(error.clone())
             .with_future(self.label.borrow().to_string());
+        if let Some(location) = self.created_at() {
+            context = context.with_source_traceback(location);
+        }
         match self.event_loop.upgrade() {
             Some(event_loop) => event_loop.call_exception_handler(&context),
             None => crate::default_exception_handler(&context),
@@ -694,7 +749,11 @@ impl<T: 'static> fmt::Debug for Future<T> {
             FutureState::Finished(Err(_)) => "finished with an exception",
             FutureState::Cancelled(_) => "cancelled",
         };
-        write!(f, "<Future {} {state}>", self.core().label.borrow())
+        write!(f, "<Future {} {state}>", self.core().label.borrow())?;
+        if let Some(location) = self.created_at() {
+            write!(f, " created at {location}")?;
+        }
+        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
+use std::panic::Location;
 use std::rc::Rc;
 
 use crate::EventLoop;
@@ -41,6 +42,9 @@ enum LabelText {
     /// `sleep(1.000)`, the future of a sleep.
     Sleep(u64),
     Given(Cow<'static, str>),
+    /// A label and the line that created its future or task, in debug mode only: kept here,
+    /// boxed, so that futures and tasks need no field of their own for it.
+    Located(Box<(Label, &'static Location<'static>)>),
 }
 
 impl Label {
@@ -59,10 +63,10 @@ impl Label {
         Label(LabelText::TypeName(std::any::type_name::<F>()))
     }
 
-    /// The label of a coroutine of type `F`: the `async fn` (or the function holding the
-    /// `async` block) it comes from.
-    pub(crate) fn coroutine<F>() -> Label {
-        Label(LabelText::Coroutine(std::any::type_name::<F>()))
+    /// The label of a coroutine, from its type's name (`std::any::type_name`): the `async fn`
+    /// (or the function holding the `async` block) it comes from.
+    pub(crate) fn coroutine(type_name: &'static str) -> Label {
+        Label(LabelText::Coroutine(type_name))
     }
 
     /// `Task-N`.
@@ -79,6 +83,23 @@ impl Label {
     pub(crate) fn sleep(delay: std::time::Duration) -> Label {
         Label(LabelText::Sleep(crate::clock::to_nanos(delay)))
     }
+
+    /// The same label, noting where its future or task was created (debug mode).
+    pub(crate) fn located(self, at: &'static Location<'static>) -> Label {
+        let label = match self.0 {
+            LabelText::Located(located) => located.0,
+            text => Label(text),
+        };
+        Label(LabelText::Located(Box::new((label, at))))
+    }
+
+    /// Where the labelled future or task was created, if noted.
+    pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
+        match &self.0 {
+            LabelText::Located(located) => Some(located.1),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Label {
@@ -93,6 +114,7 @@ impl fmt::Display for Label {
             LabelText::Task(number) => write!(f, "Task-{number}"),
             LabelText::Future(number) => write!(f, "Future-{number}"),
             LabelText::Sleep(nanos) => write!(f, "sleep({})", crate::trace::Secs(*nanos)),
+            LabelText::Located(located) => fmt::Display::fmt(&located.0, f),
         }
     }
 }

@@ -37,7 +37,9 @@
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
-//! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler` | 3 |
+//! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
+//! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback` | 14, Seeing the loop |
+//! | [`timeline`] ([`timeline::Timeline`]) | (steploop's own: a trace drawn as SVG) | 14, Seeing the loop |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
 //! | [`process`] ([`ProcessPoolExecutor`], [`process::worker_entry`], [`EventLoop::run_in_process_pool`]) | `ProcessPoolExecutor`, `if __name__ == '__main__':` | 12, Processes |
 //! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, ... | all |
@@ -47,6 +49,7 @@
 mod bridge;
 mod clock;
 pub mod combinators;
+mod debug;
 mod error;
 mod event_loop;
 mod exception_handler;
@@ -60,6 +63,7 @@ mod run;
 mod sleep;
 mod task;
 mod threadsafe;
+pub mod timeline;
 mod timers;
 pub mod trace;
 
@@ -78,7 +82,7 @@ pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
 pub use process::ProcessPoolExecutor;
-pub use run::{run, run_with, Awaitable};
+pub use run::{run, run_debug, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
 pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};

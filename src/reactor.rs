@@ -598,7 +598,14 @@ impl EventLoop {
         let polled = {
             let mut selector = self.inner.selector.borrow_mut();
             let selector = selector.as_mut().expect("created just above");
+            // Debug mode times every wait that may block (asyncio: `timeout != 0`).
+            let debug = self.inner.debug.get() && timeout != Some(Duration::ZERO);
+            let started = debug.then(std::time::Instant::now);
             let polled = selector.poll.poll(&mut selector.events, timeout);
+            if let Some(started) = started {
+                let events = selector.events.iter().count();
+                crate::debug::log_poll(timeout, started.elapsed(), events);
+            }
             let mut fired = self.inner.io.fired.borrow_mut();
             fired.clear();
             for event in selector.events.iter() {

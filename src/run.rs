@@ -20,6 +20,7 @@ use crate::{Error, EventLoop, ExceptionContext};
 /// let answer = steploop::run(async { Ok(6 * 7) }).unwrap();
 /// assert_eq!(answer, 42);
 /// ```
+#[track_caller]
 pub fn run<T, F>(main: F) -> Result<T, Error>
 where
     T: Clone + 'static,
@@ -28,11 +29,34 @@ where
     run_with(&EventLoop::new(), main)
 }
 
-/// [`run`] on a loop you made, so that you can choose its clock or switch tracing on first.
-/// The loop is closed afterwards.
+/// [`run`] in debug mode (`asyncio.run(main(), debug=True)`): slow handles are logged, and
+/// reports say where tasks and futures were created (see [`EventLoop::set_debug`]).
+///
+/// # Errors
+/// As [`run`].
+///
+/// # Examples
+/// ```
+/// let answer = steploop::run_debug(async { Ok(6 * 7) }).unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run_debug<T, F>(main: F) -> Result<T, Error>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Error>> + 'static,
+{
+    let event_loop = EventLoop::new();
+    event_loop.set_debug(true);
+    run_with(&event_loop, main)
+}
+
+/// [`run`] on a loop you made, so that you can choose its clock, or switch tracing or debug
+/// mode on first. The loop is closed afterwards.
 ///
 /// # Errors
 /// As [`run`]; [`Error::Closed`] if the loop was already closed.
+#[track_caller]
 pub fn run_with<T, F>(event_loop: &EventLoop, main: F) -> Result<T, Error>
 where
     T: Clone + 'static,
@@ -102,6 +126,7 @@ impl EventLoop {
     /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
     /// left that could complete it; [`Error::Runtime`] if `stop()` was called first; and the
     /// errors of [`run_forever`](EventLoop::run_forever).
+    #[track_caller]
     pub fn run_until_complete<T: Clone + 'static>(
         &self,
         awaitable: impl Awaitable<T>,
@@ -144,6 +169,7 @@ impl EventLoop {
 /// (asyncio's `ensure_future`).
 pub trait Awaitable<T> {
     /// The future to wait for, on `event_loop`.
+    #[track_caller]
     fn into_future_on(self, event_loop: &EventLoop) -> Future<T>;
 }
 
@@ -152,6 +178,7 @@ where
     T: 'static,
     F: std::future::Future<Output = Result<T, Error>> + 'static,
 {
+    #[track_caller]
     fn into_future_on(self, event_loop: &EventLoop) -> Future<T> {
         event_loop.create_task(self).future()
     }

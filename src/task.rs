@@ -20,6 +20,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{Future as StdFuture, IntoFuture};
+use std::panic::Location;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -53,8 +54,9 @@ pub(crate) struct TaskHeader {
     pub(crate) key: TaskKey,
     /// The number of the loop the task belongs to.
     loop_id: u64,
-    /// The coroutine's function, for `Debug`: a name in static memory, shortened when shown.
-    coroutine: Label,
+    /// The coroutine's type name, for `Debug` and traces: static memory, shortened when shown
+    /// (a `&'static str` rather than a `Label`, which would take twice the room in every task).
+    coroutine: &'static str,
     /// True while a step of this task is in the ready deque.
     pub(crate) scheduled: Cell<bool>,
     /// True once the coroutine has been polled.
@@ -83,6 +85,8 @@ pub(crate) trait AnyTask {
     fn destroy(&self) -> bool;
     /// The error the task ended with, if any, marking it retrieved.
     fn take_exception(&self) -> Option<Error>;
+    /// Where the task was created, in debug mode.
+    fn created_at(&self) -> Option<&'static Location<'static>>;
 }
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = Result<T, Error>>>>;
@@ -127,15 +131,20 @@ impl EventLoop {
     ///
     /// The task is named `Task-N`, numbered per loop in creation order.
     ///
+    /// In debug mode the task remembers the line that called `create_task`, and reports about
+    /// it say so ([`Task::created_at`]).
+    ///
     /// # Panics
     /// If the loop is closed.
+    #[track_caller]
     pub fn create_task<T, F>(&self, coroutine: F) -> Task<T>
     where
         T: 'static,
         F: StdFuture<Output = Result<T, Error>> + 'static,
     {
         self.check_open("create_task");
-        let coroutine_label = Label::coroutine::<F>();
+        let created_at = self.caller_if_debug();
+        let coroutine_label = std::any::type_name::<F>();
         let (key, task) = self.insert_task(|key| {
             let name = Label::task(key.id);
             Rc::new(TaskCell {
@@ -157,10 +166,11 @@ impl EventLoop {
                 })),
             })
         });
+        task.future.set_created_at(created_at);
         if self.is_tracing() {
             self.record(Event::CreateTask {
                 task: task.future.label(),
-                coroutine: task.header.coroutine.clone(),
+                coroutine: Label::coroutine(task.header.coroutine),
             });
         }
         self.schedule_step(key, false);
@@ -238,6 +248,12 @@ impl<T: 'static> Task<T> {
     /// The loop the task runs on.
     pub fn get_loop(&self) -> EventLoop {
         self.future().get_loop()
+    }
+
+    /// Where `create_task` was called, if the loop was in debug mode then (asyncio's
+    /// `Task._source_traceback`).
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.cell.future.created_at()
     }
 
     /// A reference to the task that does not carry its result type.
@@ -364,6 +380,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 
     fn take_exception(&self) -> Option<Error> {
         self.future.take_exception()
+    }
+
+    fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.future.created_at()
     }
 
     fn destroy(&self) -> bool {
@@ -513,10 +533,13 @@ impl EventLoop {
     /// assert!(!fut.done());
     /// assert_eq!(fut.label().to_string(), "Future-1");
     /// ```
+    #[track_caller]
     pub fn create_future<T: 'static>(&self) -> Future<T> {
         let n = self.inner.futures_created.get() + 1;
         self.inner.futures_created.set(n);
-        Future::new(self, Label::future(n))
+        let future = Future::new(self, Label::future(n));
+        future.set_created_at(self.caller_if_debug());
+        future
     }
 
     /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
@@ -539,8 +562,11 @@ pub(crate) enum Awaiter {
     Task(TaskKey),
     /// The current task already waits on this very future (a repeated poll).
     AlreadyWaiting,
-    /// Not polled by a steploop task of this loop: use the context's waker.
+    /// Not polled by a steploop task: use the context's waker.
     Foreign,
+    /// Polled by a task of another steploop loop (named here): refused, as asyncio's
+    /// "Task got Future attached to a different loop".
+    OtherLoop(Label),
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
@@ -552,7 +578,7 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
         };
         let header = task.header();
         if header.loop_id != event_loop.id() {
-            return Awaiter::Foreign;
+            return Awaiter::OtherLoop(task.name());
         }
         let mut waiter = header.fut_waiter.borrow_mut();
         if waiter.as_ref().is_some_and(|w| Rc::ptr_eq(w, target)) {
@@ -619,6 +645,11 @@ impl TaskRef {
     pub fn exception(&self) -> Option<Error> {
         self.0.take_exception()
     }
+
+    /// Where the task was created, if its loop was in debug mode then ([`Task::created_at`]).
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.0.created_at()
+    }
 }
 
 impl fmt::Debug for TaskRef {
@@ -640,8 +671,12 @@ impl<T: 'static> fmt::Debug for Task<T> {
             f,
             "<Task {} {} {state}>",
             self.name(),
-            self.cell.header.coroutine
-        )
+            Label::coroutine(self.cell.header.coroutine)
+        )?;
+        if let Some(location) = self.created_at() {
+            write!(f, " created at {location}")?;
+        }
+        Ok(())
     }
 }
 

@@ -128,6 +128,27 @@ pub enum Event {
     /// (`call_soon_threadsafe`), the result of work done elsewhere, or a wake of a task
     /// (labelled `wake`, followed by the step it schedules).
     Received(Label),
+    /// `advance_time` on a virtual clock: the running callback stood for work that kept the
+    /// loop's thread busy, and loop time moved on while it did.
+    Busy {
+        /// Loop time when the simulated work began, in nanoseconds.
+        from: u64,
+        /// Loop time when it ended.
+        until: u64,
+    },
+    /// A job ran on a worker thread from `started` to `finished` (loop times), as told by
+    /// `EventLoop::trace_job`: the loop cannot see into other threads, so whoever knows
+    /// records it, when the result is handed back.
+    Job {
+        /// The worker thread that ran it.
+        worker: Label,
+        /// The job.
+        job: Label,
+        /// When the worker began it, in nanoseconds of loop time.
+        started: u64,
+        /// When the worker finished it.
+        finished: u64,
+    },
     /// A `run_*` method began running the loop.
     Running(&'static str),
     /// A `run_*` method returned; `error` is set when it returned an error.
@@ -156,6 +177,8 @@ impl Event {
                 | Event::Await { .. }
                 | Event::FutureDone { .. }
                 | Event::Cancel(_)
+                | Event::Busy { .. }
+                | Event::Job { .. }
         )
     }
 }
@@ -335,6 +358,23 @@ impl fmt::Display for Trace {
                     writeln!(f, "    {future} done: {outcome}")?
                 }
                 Event::Cancel(task) => writeln!(f, "    cancel {task}")?,
+                Event::Busy { from, until } => writeln!(
+                    f,
+                    "    busy {} s (simulated work): the clock moves to t={}",
+                    Secs(until - from),
+                    Secs(*until)
+                )?,
+                Event::Job {
+                    worker,
+                    job,
+                    started,
+                    finished,
+                } => writeln!(
+                    f,
+                    "    {job} ran on {worker} from t={} to t={}",
+                    Secs(*started),
+                    Secs(*finished)
+                )?,
                 Event::Received(label) => writeln!(f, "… from another thread: {label}")?,
                 Event::Running(method) => writeln!(f, "{method}")?,
                 Event::Returned {
@@ -361,6 +401,27 @@ mod tests {
         assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
         assert_eq!(Secs(999_999).to_string(), "0.001");
         assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
+    }
+
+    #[test]
+    fn simulated_work_and_jobs_read_as_actions() {
+        let mut trace = Trace::default();
+        trace.push(Event::Run(Label::new("Task-1.step")));
+        trace.push(Event::Busy {
+            from: 0,
+            until: 200_000_000,
+        });
+        trace.push(Event::Job {
+            worker: Label::new("Thread-1"),
+            job: Label::new("blocks(0)"),
+            started: 0,
+            finished: 100_000_000,
+        });
+        assert_eq!(
+            trace.to_string(),
+            "  Task-1.step\n    busy 0.200 s (simulated work): the clock moves to t=0.200\n    \
+             blocks(0) ran on Thread-1 from t=0.000 to t=0.100\n"
+        );
     }
 
     #[test]

@@ -44,7 +44,13 @@ fn real_book_has_no_broken_includes_or_links_and_builds() {
     );
 
     // Never build into `target/book` (the configured build dir): a test must
-    // not clobber what `mdbook build`/`mdbook serve` produce.
+    // not clobber what `mdbook build`/`mdbook serve` produce. To look at the
+    // built book (say, in a browser), name a folder of your own:
+    // `STEPLOOP_BOOK_OUT=/tmp/book cargo test --test book`.
+    if let Some(dir) = std::env::var_os("STEPLOOP_BOOK_OUT") {
+        build_book_into(&mut book, Path::new(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        return;
+    }
     let out = TempDir::new("real");
     build_book_into(&mut book, out.path()).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -77,6 +77,22 @@ fn cancelling_every_task() {
 }
 
 #[test]
+fn the_say_after_timeline_is_drawn_from_the_trace() {
+    let svg = say_after::picture();
+    assert_eq!(
+        svg,
+        say_after::picture(),
+        "the same trace, the same picture"
+    );
+    for lane in ["Task-1 main_coro", "Task-2 say_after", "Task-3 say_after"] {
+        assert!(
+            svg.contains(&format!(">{lane}</text>")),
+            "a lane for {lane}"
+        );
+    }
+}
+
+#[test]
 fn the_example_programs_run() {
     nested::main();
     say_after::main();

@@ -27,6 +27,8 @@ use capture::output_of;
 mod ch10_blocks;
 #[path = "../examples/ch10_count.rs"]
 mod ch10_count;
+#[path = "../examples/ch10_simulated.rs"]
+mod ch10_simulated;
 #[path = "../examples/ch10_stall.rs"]
 mod ch10_stall;
 #[path = "../examples/ch10_step1.rs"]
@@ -48,6 +50,43 @@ fn step1() {
 #[test]
 fn stall() {
     snapshot("ch10_stall", &output_of(ch10_stall::main));
+}
+
+/// The simulation behind chapter 10's pictures: exact times, so its output is pinned whole.
+#[test]
+fn simulated() {
+    snapshot("ch10_simulated", &output_of(ch10_simulated::main));
+}
+
+/// The simulation keeps the same answers waiting as the real run of `ch10_stall`, as its
+/// snapshot pins it: the picture shows what the real program does. (The real program is not
+/// run again here: two runs of it at once on a small machine would slow each other down.)
+#[test]
+fn the_simulation_agrees_with_the_real_run() {
+    let snapshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/snapshots/ch10_stall.snap"
+    );
+    let real = std::fs::read_to_string(snapshot).expect("the real run's snapshot");
+    for (offload, step) in [(false, "step 2"), (true, "step 3")] {
+        let (waited, _) = ch10_simulated::stall(offload);
+        let late: Vec<bool> = waited
+            .iter()
+            .map(|w| *w > std::time::Duration::from_millis(70))
+            .collect();
+        let section = real
+            .split("step ")
+            .find(|s| s.starts_with(&step[5..]))
+            .expect("the real run reports both steps");
+        let real_late: Vec<bool> = section
+            .lines()
+            .filter(|l| l.starts_with("fetch "))
+            .map(|l| l.contains("late"))
+            .collect();
+        assert_eq!(late, real_late, "{step}");
+    }
+    assert!(ch10_simulated::stall_picture().contains("crunch(1)"));
+    assert!(ch10_simulated::blocks_picture().contains("blocks(5)"));
 }
 
 #[test]
