@@ -86,6 +86,8 @@ mod ch12_blocks;
 mod ch12_count;
 #[path = "ch12_mapreduce.rs"]
 mod ch12_mapreduce;
+#[path = "ch12_step1.rs"]
+mod ch12_step1;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
 #[path = "ch13_simulated.rs"]
@@ -239,6 +241,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch11_loop_thread",
         ch11_loop_thread::main,
     ),
+    ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
     ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
     ("Chapter 12: Processes", "ch12_count", ch12_count::main),
     (
@@ -349,7 +352,13 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 fn main() {
     // The process pools of chapter 12 start this program again as their workers: serve the
     // jobs of every chapter-12 example here, before anything else happens.
-    let jobs = [ch12_blocks::JOBS, ch12_count::JOBS, ch12_mapreduce::JOBS].concat();
+    let jobs = [
+        ch12_step1::JOBS,
+        ch12_blocks::JOBS,
+        ch12_count::JOBS,
+        ch12_mapreduce::JOBS,
+    ]
+    .concat();
     steploop::process::worker_entry(&jobs);
 
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -25,6 +25,8 @@ mod ch12_blocks;
 mod ch12_count;
 #[path = "../examples/ch12_mapreduce.rs"]
 mod ch12_mapreduce;
+#[path = "../examples/ch12_step1.rs"]
+mod ch12_step1;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -104,6 +106,7 @@ fn main() {
         ch12_blocks::JOBS,
         ch12_count::JOBS,
         ch12_mapreduce::JOBS,
+        ch12_step1::JOBS,
     ]
     .concat();
     worker_entry(&jobs);
@@ -127,6 +130,7 @@ fn main() {
         shutdown_without_waiting_lets_jobs_finish,
         shutdown_refuses_work_and_cancels_the_queue,
         shutdown_reaps_every_worker,
+        step1,
         blocks,
         count,
         mapreduce,
@@ -448,6 +452,11 @@ fn shutdown_reaps_every_worker() {
     }
     let ran_in: BTreeSet<u64> = futures.into_iter().map(|f| value(f.result())).collect();
     assert_eq!(ran_in, pids.iter().map(|&p| u64::from(p)).collect());
+}
+
+fn step1() {
+    ch12_step1::main();
+    snapshot("ch12_step1", &ch12_step1::run().take_trace().to_string());
 }
 
 fn blocks() {
