@@ -16,6 +16,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle, ThreadId};
 
@@ -89,6 +90,8 @@ pub(super) struct Shared {
     max_workers: usize,
     /// The program started for each worker.
     program: PathBuf,
+    /// The last job id given out (ids start at 1; 0 is the worker's greeting).
+    last_id: AtomicU64,
     /// The manager thread's loop, which owns the pipes' registrations.
     driver: LoopHandle,
     /// The manager thread, joined by `shutdown(wait = true)`.
@@ -105,8 +108,6 @@ pub(super) struct State {
     pub(super) workers: Vec<Worker>,
     /// Workers started so far; numbers them from 1.
     started: usize,
-    /// The last job id given out (ids start at 1; 0 is the worker's greeting).
-    last_id: u64,
     /// `_shutdown_thread`: no new work is accepted.
     pub(super) shutdown: bool,
     /// `_broken`: why the pool broke, once a worker died.
@@ -205,12 +206,12 @@ impl ProcessPoolExecutor {
                     queue: VecDeque::new(),
                     workers: Vec::new(),
                     started: 0,
-                    last_id: 0,
                     shutdown: false,
                     broken: None,
                 }),
                 max_workers,
                 program: program.into(),
+                last_id: AtomicU64::new(0),
                 driver,
                 manager_id: manager.thread().id(),
                 manager: Mutex::new(Some(manager)),
@@ -256,6 +257,9 @@ impl ProcessPoolExecutor {
         job: &str,
         args: impl AsRef<[u8]>,
     ) -> Result<ConcurrentFuture<Vec<u8>>, Error> {
+        // The request is framed outside the lock: copying big arguments takes a while.
+        let id = self.shared.last_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let frame = protocol::request(id, job, args.as_ref());
         let future = ConcurrentFuture::new();
         let mut state = lock(&self.shared.state);
         if let Some(why) = &state.broken {
@@ -264,16 +268,14 @@ impl ProcessPoolExecutor {
         if state.shutdown {
             return Err(Error::ExecutorShutdown);
         }
-        state.last_id += 1;
-        let id = state.last_id;
         state.queue.push_back(Pending {
-            frame: protocol::request(id, job, args.as_ref()),
+            frame,
             id,
             future: future.clone(),
         });
         if let Err(error) = dispatch(&self.shared, &mut state) {
             if state.workers.is_empty() {
-                state.queue.clear(); // nobody could ever run them; each caller got this error
+                state.queue.pop_back(); // this job, which no worker could ever run
                 return Err(error);
             }
             log::warn!("could not start another worker process, carrying on with fewer: {error}");

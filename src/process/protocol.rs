@@ -103,18 +103,23 @@ pub(crate) fn outcome(status: Status, payload: &[u8]) -> Result<Vec<u8>, Error> 
 }
 
 fn frame(body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(body.len()).expect("frames are smaller than MAX_BODY");
     assert!(
         body.len() <= MAX_BODY,
         "a job's arguments or result of {} bytes exceed the pipe protocol's 1 GiB frame: send \
          the data in pieces, or pass a file name instead",
         body.len()
     );
+    let len = u32::try_from(body.len()).expect("MAX_BODY fits in a u32");
     let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&len.to_le_bytes());
     bytes.extend_from_slice(body);
     bytes
+}
+
+/// True if a reply with a payload of `len` bytes fits in a frame.
+pub(crate) fn fits(len: usize) -> bool {
+    len <= MAX_BODY - 9
 }
 
 /// The body length a header announces.

@@ -8,6 +8,7 @@
 //! serves jobs until the pool closes its stdin and then exits, and in the parent returns at
 //! once.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -93,9 +94,14 @@ pub fn worker_entry(jobs: &[Job]) {
     // A program that a job starts must not take itself for a worker too. (Changing the
     // environment is safe only while no other thread reads it: this runs first in `main`.)
     std::env::remove_var(WORKER_ENV);
-    // A panicking job is reported to the parent as its exception; the default hook would
-    // print it to stderr as well.
-    std::panic::set_hook(Box::new(|_| {}));
+    // A panicking job is reported to the parent as its exception, so the hook stays quiet
+    // for it; any other panic in the worker is printed as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !IN_JOB.get() {
+            default_hook(info);
+        }
+    }));
     let code = match serve(jobs) {
         Ok(()) => 0,
         Err(error) => {
@@ -123,7 +129,16 @@ fn serve(jobs: &[Job]) -> io::Result<()> {
         let (id, name, args) = protocol::parse_request(&body).map_err(io::Error::other)?;
         let (status, payload) = match jobs.iter().find(|job| job.name == name) {
             None => (Status::Failed, unknown_job(name, jobs).into_bytes()),
-            Some(job) => match catch_unwind(AssertUnwindSafe(|| (job.run)(args))) {
+            Some(job) => match run_job(job, args) {
+                Ok(Ok(result)) if !protocol::fits(result.len()) => (
+                    Status::Failed,
+                    format!(
+                        "the job's result of {} bytes exceeds the pipe protocol's 1 GiB frame: \
+                         return it in pieces, or write it to a file and return the file name",
+                        result.len()
+                    )
+                    .into_bytes(),
+                ),
                 Ok(Ok(result)) => (Status::Ok, result),
                 Ok(Err(error)) => (Status::Failed, error.to_string().into_bytes()),
                 Err(panic) => (
@@ -138,6 +153,19 @@ fn serve(jobs: &[Job]) -> io::Result<()> {
     Ok(())
 }
 // ANCHOR_END: serve
+
+thread_local! {
+    /// True while a job runs on this thread: its panic is the job's outcome, not news.
+    static IN_JOB: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs one job, catching its panic.
+fn run_job(job: &Job, args: &[u8]) -> std::thread::Result<Result<Vec<u8>, Error>> {
+    IN_JOB.set(true);
+    let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(args)));
+    IN_JOB.set(false);
+    outcome
+}
 
 /// Reads one frame's body, or `None` at a clean end of input.
 fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
