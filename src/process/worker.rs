@@ -129,23 +129,7 @@ fn serve(jobs: &[Job]) -> io::Result<()> {
         let (id, name, args) = protocol::parse_request(&body).map_err(io::Error::other)?;
         let (status, payload) = match jobs.iter().find(|job| job.name == name) {
             None => (Status::Failed, unknown_job(name, jobs).into_bytes()),
-            Some(job) => match run_job(job, args) {
-                Ok(Ok(result)) if !protocol::fits(result.len()) => (
-                    Status::Failed,
-                    format!(
-                        "the job's result of {} bytes exceeds the pipe protocol's 1 GiB frame: \
-                         return it in pieces, or write it to a file and return the file name",
-                        result.len()
-                    )
-                    .into_bytes(),
-                ),
-                Ok(Ok(result)) => (Status::Ok, result),
-                Ok(Err(error)) => (Status::Failed, error.to_string().into_bytes()),
-                Err(panic) => (
-                    Status::Panicked,
-                    crate::error::panic_message(&*panic).into_bytes(),
-                ),
-            },
+            Some(job) => run_job(job, args),
         };
         stdout.write_all(&protocol::reply(id, status, &payload))?;
         stdout.flush()?;
@@ -159,12 +143,28 @@ thread_local! {
     static IN_JOB: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs one job, catching its panic.
-fn run_job(job: &Job, args: &[u8]) -> std::thread::Result<Result<Vec<u8>, Error>> {
+/// Runs one job, catching its panic: the reply's status and payload.
+fn run_job(job: &Job, args: &[u8]) -> (Status, Vec<u8>) {
     IN_JOB.set(true);
     let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(args)));
     IN_JOB.set(false);
-    outcome
+    match outcome {
+        Ok(Ok(result)) if !protocol::fits(result.len()) => (
+            Status::Failed,
+            format!(
+                "the job's result of {} bytes exceeds the pipe protocol's 1 GiB frame: return \
+                 it in pieces, or write it to a file and return the file name",
+                result.len()
+            )
+            .into_bytes(),
+        ),
+        Ok(Ok(result)) => (Status::Ok, result),
+        Ok(Err(error)) => (Status::Failed, error.to_string().into_bytes()),
+        Err(panic) => (
+            Status::Panicked,
+            crate::error::panic_message(&*panic).into_bytes(),
+        ),
+    }
 }
 
 /// Reads one frame's body, or `None` at a clean end of input.
