@@ -8,8 +8,8 @@
 //! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
 //! into `DIR`, together with the pictures the chapters show.
 
-// The simulated programs share the simulated pool with each other, and chapter 13's shares the
-// MapReduce module with the real program: each is a program of its own, so each declares them.
+// The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
+// the MapReduce module: each is a program of its own, so each declares them.
 #![allow(clippy::duplicate_mod)]
 
 #[path = "ch01_count.rs"]
@@ -80,6 +80,14 @@ mod ch10_step1;
 mod ch11_loop_thread;
 #[path = "ch11_threadsafe.rs"]
 mod ch11_threadsafe;
+#[path = "ch12_blocks.rs"]
+mod ch12_blocks;
+#[path = "ch12_count.rs"]
+mod ch12_count;
+#[path = "ch12_mapreduce.rs"]
+mod ch12_mapreduce;
+#[path = "ch12_step1.rs"]
+mod ch12_step1;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
 #[path = "ch13_simulated.rs"]
@@ -233,6 +241,14 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch11_loop_thread",
         ch11_loop_thread::main,
     ),
+    ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
+    ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
+    ("Chapter 12: Processes", "ch12_count", ch12_count::main),
+    (
+        "Chapter 12: Processes",
+        "ch12_mapreduce",
+        ch12_mapreduce::main,
+    ),
     (
         "Chapter 13: MapReduce on the loop",
         "ch13_mapreduce",
@@ -334,6 +350,17 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 // ANCHOR_END: write_out
 
 fn main() {
+    // The process pools of chapter 12 start this program again as their workers: serve the
+    // jobs of every chapter-12 example here, before anything else happens.
+    let jobs = [
+        ch12_step1::JOBS,
+        ch12_blocks::JOBS,
+        ch12_count::JOBS,
+        ch12_mapreduce::JOBS,
+    ]
+    .concat();
+    steploop::process::worker_entry(&jobs);
+
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [] => {}

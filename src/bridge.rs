@@ -294,6 +294,42 @@ impl EventLoop {
     }
     // ANCHOR_END: run_in_executor
 
+    // ANCHOR: run_in_process_pool
+    /// Runs the job registered as `job` in a worker process of `pool`, with `args`, and
+    /// returns a loop future for its result bytes: `loop.run_in_executor(pool, func, *args)`
+    /// with a `ProcessPoolExecutor`.
+    ///
+    /// It behaves as [`run_in_executor`](EventLoop::run_in_executor) does: the loop goes on
+    /// while the job runs; the future gives the result, or the job's error,
+    /// `Error::Panicked`, `Error::BrokenProcessPool` if its worker died, or
+    /// `Error::ExecutorShutdown`; cancelling it cancels the job if no worker has taken it yet.
+    ///
+    /// # Notes
+    /// A separate method rather than `run_in_executor` over an executor trait, because the
+    /// two take different jobs: a thread pool runs any closure, a process pool only a job
+    /// registered by name with bytes for arguments (see [`crate::process`]).
+    ///
+    /// # Implementation notes
+    /// [`ProcessPoolExecutor::submit`](crate::process::ProcessPoolExecutor::submit) plus the
+    /// same chaining as `run_in_executor`; the pool's pipes are watched by the reactor of the
+    /// pool's own loop, on its manager thread, which completes the concurrent future.
+    pub fn run_in_process_pool(
+        &self,
+        pool: &crate::process::ProcessPoolExecutor,
+        job: &str,
+        args: impl AsRef<[u8]>,
+    ) -> Future<Vec<u8>> {
+        match pool.submit(job, args) {
+            Ok(source) => self.chain(source, ConcurrentFuture::take_result),
+            Err(error) => {
+                let future = self.create_future();
+                let _ = future.set_exception(error);
+                future
+            }
+        }
+    }
+    // ANCHOR_END: run_in_process_pool
+
     /// The default executor, created on first use.
     fn default_executor(&self) -> Arc<ThreadPoolExecutor> {
         let mut default = self.inner.default_executor.borrow_mut();

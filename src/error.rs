@@ -37,6 +37,11 @@ pub enum Error {
     /// `RuntimeError('cannot schedule new futures after shutdown')`: work was submitted to an
     /// executor that has been shut down.
     ExecutorShutdown,
+    /// `concurrent.futures.process.BrokenProcessPool`: a worker process of a
+    /// [`ProcessPoolExecutor`](crate::process::ProcessPoolExecutor) died (it aborted, exited or
+    /// was killed by a signal) or broke the protocol. Its job, every job waiting in the pool,
+    /// and every later `submit` fail with this error; the message says which process and how.
+    BrokenProcessPool(Arc<str>),
     /// A callback, task or job panicked; the payload is the panic message.
     Panicked(Arc<str>),
     /// An operating-system error, as `OSError`.
@@ -96,6 +101,11 @@ impl fmt::Display for Error {
             Error::ExecutorShutdown => f.write_str(
                 "cannot schedule new work after shutdown: create a new executor, or submit \
                  before calling shutdown",
+            ),
+            Error::BrokenProcessPool(msg) => write!(
+                f,
+                "broken process pool: {msg}; the pool accepts no more work: create a new \
+                 ProcessPoolExecutor"
             ),
             Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),

@@ -41,6 +41,7 @@
 //! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback` | 14, Seeing the loop |
 //! | [`timeline`] ([`timeline::Timeline`]) | (steploop's own: a trace drawn as SVG) | 14, Seeing the loop |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
+//! | [`process`] ([`ProcessPoolExecutor`], [`process::worker_entry`], [`EventLoop::run_in_process_pool`]) | `ProcessPoolExecutor`, `if __name__ == '__main__':` | 12, Processes |
 //! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, ... | all |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
@@ -55,6 +56,7 @@ mod exception_handler;
 mod future;
 mod handle;
 pub mod net;
+pub mod process;
 mod reactor;
 mod remote;
 mod run;
@@ -79,6 +81,7 @@ pub use exception_handler::{default_exception_handler, ExceptionContext, Excepti
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle, Label};
+pub use process::ProcessPoolExecutor;
 pub use run::{run, run_debug, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};

@@ -587,6 +587,11 @@ pub struct MapResults<T> {
 }
 
 impl<T> MapResults<T> {
+    /// Results of `futures`, in their order.
+    pub(crate) fn new(futures: VecDeque<ConcurrentFuture<T>>) -> Self {
+        MapResults { futures }
+    }
+
     fn cancel_rest(&mut self) {
         for future in self.futures.drain(..) {
             future.cancel();

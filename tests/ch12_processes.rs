@@ -1,0 +1,501 @@
+//! Chapter 12, "Processes": the process pool's behaviour, and what its examples print.
+//!
+//! A worker is the test program itself, started again: so this test has its own `main`
+//! (`harness = false` in Cargo.toml) whose first line is `worker_entry`, as every program that
+//! starts a process pool must. The tests run one after another; each names what it checks.
+//!
+//! What makes the snapshots deterministic: worker PIDs and times are never printed, only
+//! what follows from the pool's rules (a worker per submit while none is idle, results in
+//! the order of the items for `map` and `gather`).
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[macro_use]
+mod capture;
+
+use capture::output_of;
+
+#[path = "../examples/ch12_blocks.rs"]
+mod ch12_blocks;
+#[path = "../examples/ch12_count.rs"]
+mod ch12_count;
+#[path = "../examples/ch12_mapreduce.rs"]
+mod ch12_mapreduce;
+#[path = "../examples/ch12_step1.rs"]
+mod ch12_step1;
+
+use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
+use steploop::{gather, get_running_loop, run, Error};
+
+// ANCHOR: test_jobs
+fn square(args: &[u8]) -> Result<Vec<u8>, Error> {
+    let n = decode_u64(args)?;
+    Ok(encode_u64(n * n))
+}
+
+fn fail(_: &[u8]) -> Result<Vec<u8>, Error> {
+    Err(Error::msg("Something wrong!"))
+}
+
+fn panics(_: &[u8]) -> Result<Vec<u8>, Error> {
+    panic!("a job that panics")
+}
+
+fn abort(_: &[u8]) -> Result<Vec<u8>, Error> {
+    std::process::abort()
+}
+
+fn exit(args: &[u8]) -> Result<Vec<u8>, Error> {
+    std::process::exit(decode_u64(args)? as i32)
+}
+
+fn sleep_ms(args: &[u8]) -> Result<Vec<u8>, Error> {
+    std::thread::sleep(Duration::from_millis(decode_u64(args)?));
+    Ok(encode_u64(u64::from(std::process::id())))
+}
+
+fn worker_env_is_set(_: &[u8]) -> Result<Vec<u8>, Error> {
+    let set = std::env::var_os(steploop::process::WORKER_ENV).is_some();
+    Ok(encode_u64(u64::from(set)))
+}
+
+fn echo(args: &[u8]) -> Result<Vec<u8>, Error> {
+    Ok(args.to_vec())
+}
+
+fn prints(_: &[u8]) -> Result<Vec<u8>, Error> {
+    std::println!("hello from a job"); // stdout is the reply pipe: this breaks the protocol
+    Ok(Vec::new())
+}
+// ANCHOR_END: test_jobs
+
+const TEST_JOBS: &[Job] = &[
+    Job::new("square", square),
+    Job::new("fail", fail),
+    Job::new("panics", panics),
+    Job::new("abort", abort),
+    Job::new("exit", exit),
+    Job::new("sleep_ms", sleep_ms),
+    Job::new("prints", prints),
+    Job::new("echo", echo),
+    Job::new("worker_env_is_set", worker_env_is_set),
+];
+
+/// Set by `a_worker_without_worker_entry_refuses_to_start_a_pool` for the copy of this program
+/// it starts: that copy behaves like a program that forgot `worker_entry`.
+const FORGET_ENTRY: &str = "CH12_FORGET_WORKER_ENTRY";
+
+/// `(name, function)` for each test function named.
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        &[$((stringify!($name), $name as fn())),*]
+    };
+}
+
+fn main() {
+    if std::env::var_os(FORGET_ENTRY).is_some() {
+        let _pool = ProcessPoolExecutor::new(1); // panics: this process is a worker
+        return;
+    }
+    let jobs = [
+        TEST_JOBS,
+        ch12_blocks::JOBS,
+        ch12_count::JOBS,
+        ch12_mapreduce::JOBS,
+        ch12_step1::JOBS,
+    ]
+    .concat();
+    worker_entry(&jobs);
+    // Quiet the workers' loggers (they inherit the environment): the test reads results,
+    // not their stderr.
+    std::env::set_var("RUST_LOG", "off");
+
+    let tests: &[(&str, fn())] = tests![
+        submit_result_and_map_without_a_loop,
+        run_in_process_pool_on_the_loop,
+        big_requests_and_replies_cross_in_pieces,
+        job_errors_and_panics_stay_with_their_job,
+        unknown_job_says_which_jobs_exist,
+        abort_breaks_the_pool,
+        exit_breaks_the_pool,
+        sigkill_breaks_the_pool_on_the_loop,
+        printing_to_stdout_is_reported,
+        a_program_without_worker_entry_is_reported,
+        a_missing_program_is_an_error,
+        a_worker_without_worker_entry_refuses_to_start_a_pool,
+        shutdown_without_waiting_lets_jobs_finish,
+        shutdown_refuses_work_and_cancels_the_queue,
+        shutdown_reaps_every_worker,
+        step1,
+        blocks,
+        count,
+        mapreduce,
+        // Last: every pool above is gone, broken or not.
+        no_child_is_left_a_zombie,
+    ];
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let mut failed = Vec::new();
+    for (name, test) in tests {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(test));
+        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
+        eprintln!("test {name} ... {verdict} ({:.2?})", started.elapsed());
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!("failed: {failed:?}");
+        std::process::exit(1);
+    }
+}
+
+/// A pool whose workers are this test program.
+fn pool(max_workers: usize) -> ProcessPoolExecutor {
+    ProcessPoolExecutor::new(max_workers)
+}
+
+fn value(result: Result<Vec<u8>, Error>) -> u64 {
+    decode_u64(&result.expect("the job succeeds")).expect("one integer")
+}
+
+fn submit_result_and_map_without_a_loop() {
+    let executor = pool(2);
+    let future = executor.submit("square", encode_u64(7)).unwrap();
+    assert_eq!(value(future.result()), 49);
+    assert_eq!(executor.worker_pids().len(), 1); // started lazily, one at a time
+    let squares: Vec<u64> = executor
+        .map("square", (1..=6).map(encode_u64))
+        .unwrap()
+        .map(value)
+        .collect();
+    assert_eq!(squares, [1, 4, 9, 16, 25, 36]);
+    assert!(executor.worker_pids().len() <= 2);
+    assert!(!executor.worker_pids().contains(&std::process::id()));
+    // worker_entry takes the flag out of the worker's environment, so that a program a job
+    // starts is not mistaken for a worker.
+    let flag = executor.submit("worker_env_is_set", b"").unwrap();
+    assert_eq!(value(flag.result()), 0);
+}
+
+fn run_in_process_pool_on_the_loop() {
+    let executor = Arc::new(pool(2));
+    let pool = executor.clone();
+    let results = run(async move {
+        let executor = pool;
+        let lp = get_running_loop().unwrap();
+        let futures: Vec<_> = [3, 1, 2]
+            .iter()
+            .map(|&n| lp.run_in_process_pool(&executor, "square", encode_u64(n)))
+            .collect();
+        gather(futures)?.await
+    })
+    .unwrap();
+    let results: Vec<u64> = results.iter().map(|r| decode_u64(r).unwrap()).collect();
+    assert_eq!(results, [9, 1, 4]);
+    // The blocking API and the loop share the pool and its workers.
+    assert_eq!(
+        value(executor.submit("square", encode_u64(5)).unwrap().result()),
+        25
+    );
+}
+
+/// Far more than a pipe holds (64 KiB on Linux): the request is written in pieces as the
+/// worker reads (the writer callback), and the reply read in pieces as it comes.
+fn big_requests_and_replies_cross_in_pieces() {
+    let executor = pool(2);
+    let big: Vec<u8> = (0..4 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let futures: Vec<_> = (0..3)
+        .map(|_| executor.submit("echo", &big).unwrap())
+        .collect();
+    for future in futures {
+        assert!(future.result().unwrap() == big);
+    }
+}
+
+fn job_errors_and_panics_stay_with_their_job() {
+    let executor = pool(1);
+    let failed = executor.submit("fail", b"").unwrap().result().unwrap_err();
+    assert_eq!(failed.to_string(), "Something wrong!");
+    let panicked = executor
+        .submit("panics", b"")
+        .unwrap()
+        .result()
+        .unwrap_err();
+    assert!(
+        matches!(&panicked, Error::Panicked(m) if &**m == "a job that panics"),
+        "{panicked:?}"
+    );
+    let bad_args = executor
+        .submit("square", b"12")
+        .unwrap()
+        .result()
+        .unwrap_err();
+    assert!(
+        bad_args.to_string().contains("8 bytes needed, 2 left"),
+        "{bad_args}"
+    );
+    // The same worker lives on and runs the next job.
+    let pids = executor.worker_pids();
+    assert_eq!(
+        value(executor.submit("square", encode_u64(4)).unwrap().result()),
+        16
+    );
+    assert_eq!(executor.worker_pids(), pids);
+}
+
+fn unknown_job_says_which_jobs_exist() {
+    let executor = pool(1);
+    let error = executor
+        .submit("sqaure", b"")
+        .unwrap()
+        .result()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no job named \"sqaure\""), "{error}");
+    assert!(error.contains("\"square\""), "{error}");
+    assert!(error.contains("worker_entry"), "{error}");
+}
+
+/// Waits (at most a minute, to catch a hang) until `pids` are all reaped.
+fn assert_reaped(pids: &[u32]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for &pid in pids {
+        while let Some(state) = child_state(pid) {
+            assert!(
+                Instant::now() < deadline,
+                "worker {pid} is still a child, state {state}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The state letter (`R`, `S`, `Z`, ...) of `pid` if it is a child of this process.
+fn child_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid ...": the name may hold spaces, so split after its ')'.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ppid: u32 = fields.get(1)?.parse().ok()?;
+    (ppid == std::process::id()).then(|| fields[0].chars().next().unwrap_or('?'))
+}
+
+/// Every pool of the tests before this one has been dropped: none may have left a child
+/// behind unreaped, in state `Z` or any other.
+fn no_child_is_left_a_zombie() {
+    let children: Vec<(u32, char)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(|pid| Some((pid, child_state(pid)?)))
+        .collect();
+    assert_eq!(
+        children,
+        [],
+        "children of this test still in the process table"
+    );
+}
+
+fn broken_message(error: &Error) -> String {
+    match error {
+        Error::BrokenProcessPool(why) => why.to_string(),
+        other => panic!("expected BrokenProcessPool, got {other:?}"),
+    }
+}
+
+/// A worker that dies breaks the pool: its job, the other jobs, and later submits all fail.
+fn assert_breaks(executor: &ProcessPoolExecutor, job: &str, args: Vec<u8>, how: &str) {
+    let sleeper = executor.submit("sleep_ms", encode_u64(60_000)).unwrap();
+    let dying = executor.submit(job, args).unwrap();
+    let queued = executor.submit("square", encode_u64(2)).unwrap();
+    let pids = executor.worker_pids();
+    assert_eq!(pids.len(), 2);
+    for future in [&dying, &sleeper, &queued] {
+        let why = broken_message(&future.exception().unwrap().unwrap());
+        assert!(why.contains(how), "{why}");
+    }
+    assert_reaped(&pids);
+    let refused = executor.submit("square", encode_u64(2)).unwrap_err();
+    assert!(broken_message(&refused).contains(how));
+    assert!(refused
+        .to_string()
+        .contains("create a new ProcessPoolExecutor"));
+    assert!(refused.to_string().contains("terminated abruptly"));
+}
+
+fn abort_breaks_the_pool() {
+    assert_breaks(&pool(2), "abort", Vec::new(), "signal: 6 (SIGABRT)");
+}
+
+fn exit_breaks_the_pool() {
+    assert_breaks(&pool(2), "exit", encode_u64(3), "exit status: 3");
+}
+
+fn sigkill_breaks_the_pool_on_the_loop() {
+    let executor = Arc::new(pool(1));
+    let pool = executor.clone();
+    let outcome = run(async move {
+        let executor = pool;
+        let lp = get_running_loop().unwrap();
+        let job = lp.run_in_process_pool(&executor, "sleep_ms", encode_u64(60_000));
+        let pid = executor.worker_pids()[0];
+        let killed = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        assert!(killed.unwrap().success());
+        Ok::<_, Error>((job.await, pid))
+    })
+    .unwrap();
+    let why = broken_message(&outcome.0.unwrap_err());
+    assert!(why.contains("signal: 9 (SIGKILL)"), "{why}");
+    assert!(executor.worker_pids().is_empty());
+    assert_reaped(&[outcome.1]);
+}
+
+fn printing_to_stdout_is_reported() {
+    let executor = pool(1);
+    let error = executor
+        .submit("prints", b"")
+        .unwrap()
+        .result()
+        .unwrap_err();
+    let why = broken_message(&error);
+    assert!(why.contains("must not print to stdout"), "{why}");
+}
+
+fn a_program_without_worker_entry_is_reported() {
+    let executor = ProcessPoolExecutor::with_program(1, "true");
+    let error = executor
+        .submit("square", encode_u64(1))
+        .unwrap()
+        .result()
+        .unwrap_err();
+    let why = broken_message(&error);
+    assert!(why.contains("exit status: 0"), "{why}");
+    assert!(why.contains("never greeted the pool"), "{why}");
+    assert!(why.contains("worker_entry"), "{why}");
+}
+
+fn a_missing_program_is_an_error() {
+    let executor = ProcessPoolExecutor::with_program(1, "/nonexistent/worker");
+    let error = executor
+        .submit("square", encode_u64(1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("cannot start the worker program /nonexistent/worker"),
+        "{error}"
+    );
+}
+
+/// The fork bomb Python's `__main__` rule prevents: a worker whose `main` starts a pool.
+fn a_worker_without_worker_entry_refuses_to_start_a_pool() {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .env(steploop::process::WORKER_ENV, "1")
+        .env(FORGET_ENTRY, "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("started as a process-pool worker"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("worker_entry(JOBS) first"), "{stderr}");
+}
+
+fn shutdown_without_waiting_lets_jobs_finish() {
+    let executor = pool(1);
+    let running = executor.submit("sleep_ms", encode_u64(100)).unwrap();
+    let queued = executor.submit("square", encode_u64(9)).unwrap();
+    let pids = executor.worker_pids();
+    executor.shutdown(false, false); // returns at once: the jobs finish in the background
+    assert!(running.result().is_ok());
+    assert_eq!(value(queued.result()), 81);
+    assert_reaped(&pids); // the worker exits once the queue is empty, and is reaped
+    drop(executor);
+}
+
+fn shutdown_refuses_work_and_cancels_the_queue() {
+    let executor = pool(1);
+    let running = executor.submit("sleep_ms", encode_u64(200)).unwrap();
+    let queued = executor.submit("square", encode_u64(3)).unwrap();
+    executor.shutdown(true, true);
+    assert!(queued.cancelled());
+    assert!(running.result().is_ok()); // in flight: it ran to the end
+    assert!(matches!(
+        executor.submit("square", encode_u64(3)),
+        Err(Error::ExecutorShutdown)
+    ));
+    executor.shutdown(true, false); // again: harmless
+}
+
+fn shutdown_reaps_every_worker() {
+    let executor = pool(3);
+    let futures: Vec<_> = (0..6)
+        .map(|_| executor.submit("sleep_ms", encode_u64(50)).unwrap())
+        .collect();
+    let pids = executor.worker_pids();
+    assert_eq!(pids.len(), 3);
+    drop(executor); // shutdown(wait = true)
+    for &pid in &pids {
+        assert_eq!(child_state(pid), None, "worker {pid} was not reaped");
+    }
+    let ran_in: BTreeSet<u64> = futures.into_iter().map(|f| value(f.result())).collect();
+    assert_eq!(ran_in, pids.iter().map(|&p| u64::from(p)).collect());
+}
+
+fn step1() {
+    ch12_step1::main();
+    snapshot("ch12_step1", &ch12_step1::run().take_trace().to_string());
+}
+
+fn blocks() {
+    snapshot("ch12_blocks", &output_of(ch12_blocks::main));
+}
+
+fn mapreduce() {
+    snapshot(
+        "ch12_mapreduce",
+        &mask_times(&output_of(ch12_mapreduce::main)),
+    );
+}
+
+fn count() {
+    snapshot("ch12_count", &mask_times(&output_of(ch12_count::main)));
+}
+
+/// The output with every decimal number (a time) replaced by `#.####`.
+fn mask_times(text: &str) -> String {
+    let mut masked = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        masked.push_str(&rest[..start]);
+        let len = rest[start..]
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len() - start);
+        let number = &rest[start..start + len];
+        masked.push_str(if number.contains('.') {
+            "#.####"
+        } else {
+            number
+        });
+        rest = &rest[start + len..];
+    }
+    masked + rest
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
