@@ -33,8 +33,8 @@ use crate::executor::ThreadPoolExecutor;
 use crate::handle::{Callback, Handle, Label};
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
-use crate::task::{AnyTask, TaskKey};
 use crate::sleep::SleepTimer;
+use crate::task::{AnyTask, TaskKey};
 use crate::timers::{TimerHandle, TimerHeap, TimerId, TimerRef};
 use crate::trace::{Event, Trace};
 use crate::Error;
@@ -379,13 +379,21 @@ impl EventLoop {
     /// ```
     pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
         let when = self.deadline_after(Label::of_type::<F>, delay);
-        let id = self.inner.scheduled.borrow_mut().push_callback(when, callback);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_callback(when, callback);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
         let when = self.deadline_after(|| label.clone(), delay);
-        let id = self.inner.scheduled.borrow_mut().push_labelled(when, label.clone(), f);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
         self.timer_handle(id, when, label)
     }
 
@@ -426,13 +434,21 @@ impl EventLoop {
     /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
         let when = self.deadline_at(Label::of_type::<F>, when);
-        let id = self.inner.scheduled.borrow_mut().push_callback(when, callback);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_callback(when, callback);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_at_labelled(&self, label: Label, when: Duration, f: impl Callback) -> TimerHandle {
         let when = self.deadline_at(|| label.clone(), when);
-        let id = self.inner.scheduled.borrow_mut().push_labelled(when, label.clone(), f);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
         self.timer_handle(id, when, label)
     }
 
@@ -1009,7 +1025,10 @@ impl EventLoop {
         while let Some(timer) = scheduled.pop_cancelled() {
             if inner.tracing.get() {
                 let label = timer.label();
-                inner.trace.borrow_mut().push(Event::DropCancelledTimer(label));
+                inner
+                    .trace
+                    .borrow_mut()
+                    .push(Event::DropCancelledTimer(label));
             }
         }
     }
@@ -1078,7 +1097,9 @@ impl Inner {
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = cancelled.counted {
             if self.tracing.get() {
-                self.trace.borrow_mut().push(Event::CancelTimer { label, when });
+                self.trace
+                    .borrow_mut()
+                    .push(Event::CancelTimer { label, when });
             }
         }
     }

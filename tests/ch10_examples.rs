@@ -54,7 +54,9 @@ static REAL_TIME: Mutex<()> = Mutex::new(());
 
 #[test]
 fn stall() {
-    let _alone = REAL_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _alone = REAL_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     snapshot("ch10_stall", &output_of(ch10_stall::main));
 }
 
@@ -97,7 +99,9 @@ fn the_simulation_agrees_with_the_real_run() {
 
 #[test]
 fn count() {
-    let _alone = REAL_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _alone = REAL_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     snapshot("ch10_count", &output_of(ch10_count::main));
 }
 
