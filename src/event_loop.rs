@@ -9,7 +9,8 @@
 //! - `ready` holds handles in the order they were scheduled; a tick runs exactly the handles
 //!   that were in it when the tick began, so what they schedule waits for the next tick.
 //! - `scheduled` holds every timer that has neither come due nor been dropped; cancelled timers
-//!   may linger in it (they are counted, and dropped lazily or in bulk).
+//!   may linger in it (they are counted, and dropped lazily or in bulk). A due timer leaves its
+//!   heap but keeps its slot there until its turn on the ready deque comes.
 //! - The loop never busy-waits: when nothing is ready it waits for the nearest deadline in
 //!   `mio::Poll::poll` (or, on a virtual clock, jumps to it), and when nothing at all is left
 //!   that could ever become ready it reports [`Error::Stalled`] instead of hanging.
@@ -136,6 +137,7 @@ pub(crate) struct Inner {
 ///
 /// # Implementation notes
 /// A task's step is its slab key, not a boxed closure: scheduling a step allocates nothing.
+/// A due timer, likewise, is the key of its slot in the timer heap.
 pub(crate) enum Runnable {
     Callback(Handle),
     /// A timer that came due: its key in the timer heap's slots, where its callback waits.
