@@ -1095,14 +1095,16 @@ impl Inner {
     /// Cancels a timer (`TimerHandle.cancel()`): counted and traced if it is still in the
     /// heap; skipped when its turn comes if it is on the ready deque; nothing if it already ran.
     pub(crate) fn cancel_timer(&self, id: TimerId, when: u64) {
-        let cancelled = self.scheduled.borrow_mut().cancel(id);
+        let mut scheduled = self.scheduled.borrow_mut();
+        let cancelled = scheduled.cancel(id);
+        // The label only when tracing: building one for nothing costs on every cancel.
+        let traced = (cancelled.counted && self.tracing.get()).then(|| scheduled.label(id.key()));
+        drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
-        if let Some(label) = cancelled.counted {
-            if self.tracing.get() {
-                self.trace
-                    .borrow_mut()
-                    .push(Event::CancelTimer { label, when });
-            }
+        if let Some(label) = traced {
+            self.trace
+                .borrow_mut()
+                .push(Event::CancelTimer { label, when });
         }
     }
 }

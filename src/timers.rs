@@ -235,8 +235,8 @@ impl Fired {
 /// What `TimerHeap::cancel` hands back.
 #[derive(Default)]
 pub(crate) struct Cancelled {
-    /// The timer's label, if it was counted as a cancelled timer in the heap.
-    pub(crate) counted: Option<Label>,
+    /// True if the timer was counted as a cancelled timer in the heap.
+    pub(crate) counted: bool,
     /// The closure, to be dropped with nothing borrowed.
     pub(crate) closure: Option<Box<dyn TimerCallback>>,
 }
@@ -247,6 +247,13 @@ pub(crate) struct Cancelled {
 pub(crate) struct TimerId {
     key: u32,
     seq: u32,
+}
+
+impl TimerId {
+    /// The timer's slot.
+    pub(crate) fn key(self) -> u32 {
+        self.key
+    }
 }
 
 /// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
@@ -312,7 +319,7 @@ impl TimerHeap {
     /// Cancels the timer `id` if it has neither run nor been cancelled, and counts it if it is
     /// still in the heap. Returns its closure, which the caller drops once the heap is no longer
     /// borrowed (a closure may capture anything, even a handle that cancels in its `Drop`),
-    /// and its label if it was counted, for the trace.
+    /// and whether it was counted.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Cancelled {
         let Some(slot) = self.slots.get_mut(id.key as usize) else {
             return Cancelled::default(); // it ran, and nothing took its slot since
@@ -323,8 +330,8 @@ impl TimerHeap {
         slot.cancelled = true;
         let closure = slot.job.cancel();
         // On the ready deque it is skipped when its turn comes; only the heap's count matters.
-        let counted = slot.in_heap.then(|| slot.job.label());
-        if counted.is_some() {
+        let counted = slot.in_heap;
+        if counted {
             self.cancelled += 1;
         }
         Cancelled { counted, closure }
@@ -378,6 +385,7 @@ impl TimerHeap {
     /// Removes the earliest timer from the heap if it is due at `now`. A live timer stays in
     /// its slot, to be run from the ready deque (`Ok(key)`); a cancelled one leaves its slot
     /// too and is returned to be dropped (`Err`).
+    #[inline]
     pub(crate) fn pop_due(&mut self, now: u64) -> Option<Result<u32, Fired>> {
         if self.heap.peek()?.when > now {
             return None;
@@ -393,7 +401,7 @@ impl TimerHeap {
     }
     // ANCHOR_END: pop_due
 
-    /// The label of the timer in slot `key`, on the ready deque.
+    /// The label of the timer in slot `key` (in the heap or on the ready deque).
     pub(crate) fn label(&self, key: u32) -> Label {
         self.slots[key as usize].job.label()
     }
