@@ -9,7 +9,8 @@
 //! - `ready` holds handles in the order they were scheduled; a tick runs exactly the handles
 //!   that were in it when the tick began, so what they schedule waits for the next tick.
 //! - `scheduled` holds every timer that has neither come due nor been dropped; cancelled timers
-//!   may linger in it (they are counted, and dropped lazily or in bulk).
+//!   may linger in it (they are counted, and dropped lazily or in bulk). A due timer leaves its
+//!   heap but keeps its slot there until its turn on the ready deque comes.
 //! - The loop never busy-waits: when nothing is ready it waits for the nearest deadline in
 //!   `mio::Poll::poll` (or, on a virtual clock, jumps to it), and when nothing at all is left
 //!   that could ever become ready it reports [`Error::Stalled`] instead of hanging.
@@ -33,8 +34,9 @@ use crate::executor::ThreadPoolExecutor;
 use crate::handle::{Callback, Handle, Label};
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
+use crate::sleep::SleepTimer;
 use crate::task::{AnyTask, TaskKey};
-use crate::timers::{TimerHandle, TimerHeap};
+use crate::timers::{TimerHandle, TimerHeap, TimerId, TimerRef};
 use crate::trace::{Event, Trace};
 use crate::Error;
 
@@ -135,8 +137,11 @@ pub(crate) struct Inner {
 ///
 /// # Implementation notes
 /// A task's step is its slab key, not a boxed closure: scheduling a step allocates nothing.
+/// A due timer, likewise, is the key of its slot in the timer heap.
 pub(crate) enum Runnable {
     Callback(Handle),
+    /// A timer that came due: its key in the timer heap's slots, where its callback waits.
+    Timer(u32),
     /// `wakeup` tells apart a first step or a yield (asyncio's `__step`) from a step because an
     /// awaited future is done (`__wakeup`); both poll the coroutine once.
     Step {
@@ -361,8 +366,9 @@ impl EventLoop {
     /// If the loop is closed.
     ///
     /// # Implementation notes
-    /// A clock read, one allocation and a push onto a binary heap: O(log n) in the number of
-    /// pending timers.
+    /// A clock read, a slot in a slab and a push onto a binary heap: O(log n) in the number of
+    /// pending timers. The callback is boxed, which allocates nothing for a closure that
+    /// captures nothing.
     ///
     /// # Examples
     /// ```
@@ -374,24 +380,42 @@ impl EventLoop {
     /// assert_eq!(lp.time(), Duration::from_secs(3)); // and no real time passed
     /// ```
     pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
-        self.call_later_labelled(Label::of_type::<F>(), delay, callback)
+        let when = self.deadline_after(Label::of_type::<F>, delay);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_callback(when, callback);
+        self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
-        self.check_open("call_later");
-        self.call_later_handle(delay, Handle::new(label, f))
+        let when = self.deadline_after(|| label.clone(), delay);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.timer_handle(id, when, label)
     }
 
-    /// `call_later` for a handle made elsewhere, such as a sleep that is its own timer.
-    pub(crate) fn call_later_handle(&self, delay: Duration, handle: Handle) -> TimerHandle {
+    /// `call_later` for a sleep, whose future is its own timer.
+    pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
+        let when = self.deadline_after(SleepTimer::timer_label, delay);
+        let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    /// The deadline `delay` from now, recording the `call_later` in the trace.
+    fn deadline_after(&self, label: impl FnOnce() -> Label, delay: Duration) -> u64 {
         self.check_open("call_later");
         let delay = to_nanos(delay);
         let when = self.inner.clock.now().saturating_add(delay);
         if self.inner.tracing.get() {
-            let label = handle.label().clone();
+            let label = label();
             self.record(Event::CallLater { label, delay, when });
         }
-        self.schedule_timer(when, handle)
+        when
     }
 
     /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
@@ -411,25 +435,38 @@ impl EventLoop {
     /// lp.run_forever().unwrap();
     /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
-        self.call_at_labelled(Label::of_type::<F>(), when, callback)
+        let when = self.deadline_at(Label::of_type::<F>, when);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_callback(when, callback);
+        self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_at_labelled(&self, label: Label, when: Duration, f: impl Callback) -> TimerHandle {
-        self.check_open("call_at");
-        let when = to_nanos(when);
-        let handle = Handle::new(label, f);
-        if self.inner.tracing.get() {
-            self.record(Event::CallAt {
-                label: handle.label().clone(),
-                when,
-            });
-        }
-        self.schedule_timer(when, handle)
+        let when = self.deadline_at(|| label.clone(), when);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.timer_handle(id, when, label)
     }
 
-    fn schedule_timer(&self, when: u64, handle: Handle) -> TimerHandle {
-        self.inner.scheduled.borrow_mut().push(when, handle.clone());
-        TimerHandle::new(handle, when, Rc::downgrade(&self.inner))
+    /// The deadline `when` in nanoseconds, recording the `call_at` in the trace.
+    fn deadline_at(&self, label: impl FnOnce() -> Label, when: Duration) -> u64 {
+        self.check_open("call_at");
+        let when = to_nanos(when);
+        if self.inner.tracing.get() {
+            let label = label();
+            self.record(Event::CallAt { label, when });
+        }
+        when
+    }
+
+    fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
+        TimerHandle::new(TimerRef::new(id, when, Rc::downgrade(&self.inner)), label)
     }
 
     /// Runs the loop until `stop()` is called (`loop.run_forever()`).
@@ -539,7 +576,8 @@ impl EventLoop {
                 handle.cancel();
             }
         }
-        scheduled.clear();
+        // Dropped here, with nothing borrowed: closures may capture anything.
+        drop(scheduled.clear());
         for (_, task) in tasks {
             if task.destroy() {
                 self.call_exception_handler(&destroyed_pending(&task));
@@ -762,6 +800,7 @@ impl EventLoop {
     pub(crate) fn run_runnable(&self, runnable: Runnable) {
         match runnable {
             Runnable::Callback(handle) => self.run_handle(&handle),
+            Runnable::Timer(key) => self.run_timer(key),
             Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
             Runnable::Remote(call) => self.run_remote(call),
             Runnable::Bridge(key) => self.run_bridge(key),
@@ -919,6 +958,26 @@ impl EventLoop {
         }
     }
 
+    /// Runs a timer that came due, unless it was cancelled since it joined the ready deque;
+    /// contains a panic as `run_handle` does.
+    fn run_timer(&self, key: u32) {
+        let timer = self.inner.scheduled.borrow_mut().take(key);
+        if timer.cancelled {
+            if self.inner.tracing.get() {
+                self.record(Event::SkipCancelled(timer.label()));
+            }
+            return;
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::Run(timer.label()));
+        }
+        // Taken out of the slot before it runs: it may schedule timers, or cancel its own
+        // handle (which does nothing then, as for a timer that already ran).
+        if let Err((label, payload)) = timer.run(self) {
+            self.report_panic(&label, payload, format!("<Handle {label}>"));
+        }
+    }
+
     /// Runs a callback sent by another thread, containing a panic as `run_handle` does.
     fn run_remote(&self, call: Box<dyn RemoteCall>) {
         let label = self.inner.tracing.get().then(|| call.label());
@@ -965,9 +1024,13 @@ impl EventLoop {
             }
             return;
         }
-        while let Some(handle) = scheduled.pop_cancelled() {
+        while let Some(timer) = scheduled.pop_cancelled() {
             if inner.tracing.get() {
-                self.record(Event::DropCancelledTimer(handle.label().clone()));
+                let label = timer.label();
+                inner
+                    .trace
+                    .borrow_mut()
+                    .push(Event::DropCancelledTimer(label));
             }
         }
     }
@@ -1005,37 +1068,43 @@ impl EventLoop {
         }
         let now = inner.clock.now();
         let mut ready = inner.ready.borrow_mut();
-        while let Some((_, handle)) = scheduled.pop_due(now) {
-            if inner.tracing.get() {
-                let label = handle.label().clone();
-                if handle.cancelled() {
-                    inner
-                        .trace
-                        .borrow_mut()
-                        .push(Event::DropCancelledTimer(label));
-                    continue;
+        while let Some(popped) = scheduled.pop_due(now) {
+            match popped {
+                Ok(key) => {
+                    if inner.tracing.get() {
+                        due.push(scheduled.label(key));
+                    }
+                    ready.push_back(Runnable::Timer(key));
                 }
-                due.push(label);
-            } else if handle.cancelled() {
-                continue;
+                Err(cancelled) => {
+                    if inner.tracing.get() {
+                        let label = cancelled.label();
+                        inner
+                            .trace
+                            .borrow_mut()
+                            .push(Event::DropCancelledTimer(label));
+                    }
+                }
             }
-            ready.push_back(Runnable::Callback(handle));
         }
         due
     }
 }
 
 impl Inner {
-    /// A `TimerHandle` was cancelled: count it if it is still in the heap, and trace it.
-    pub(crate) fn timer_cancelled(&self, handle: &Handle, when: u64, was_in_heap: bool) {
-        if was_in_heap {
-            self.scheduled.borrow_mut().note_cancelled();
-            if self.tracing.get() {
-                self.trace.borrow_mut().push(Event::CancelTimer {
-                    label: handle.label().clone(),
-                    when,
-                });
-            }
+    /// Cancels a timer (`TimerHandle.cancel()`): counted and traced if it is still in the
+    /// heap; skipped when its turn comes if it is on the ready deque; nothing if it already ran.
+    pub(crate) fn cancel_timer(&self, id: TimerId, when: u64) {
+        let mut scheduled = self.scheduled.borrow_mut();
+        let cancelled = scheduled.cancel(id);
+        // The label only when tracing: building one for nothing costs on every cancel.
+        let traced = (cancelled.counted && self.tracing.get()).then(|| scheduled.label(id.key()));
+        drop(scheduled);
+        drop(cancelled.closure); // here, with the heap no longer borrowed
+        if let Some(label) = traced {
+            self.trace
+                .borrow_mut()
+                .push(Event::CancelTimer { label, when });
         }
     }
 }

@@ -146,30 +146,21 @@ fn short_type_name(name: &str) -> String {
     }
 }
 
-/// The state a handle shares between the ready deque (or timer heap) and its owner.
+/// The state a handle shares between the ready deque and its owner.
 pub(crate) trait RawHandle {
     fn label(&self) -> &Label;
     fn is_cancelled(&self) -> bool;
     /// Marks the handle cancelled and drops its callback (releasing whatever the closure
-    /// captured, as asyncio sets `_callback = None`). Returns true if the handle was still
-    /// waiting in the timer heap, so that the loop can count cancelled timers.
-    fn cancel(&self) -> bool;
+    /// captured, as asyncio sets `_callback = None`).
+    fn cancel(&self);
     /// Runs the callback, unless it was cancelled or has already run.
     fn run(&self, event_loop: &EventLoop);
-    fn set_in_heap(&self, in_heap: bool);
-    fn timer_seq(&self) -> u64;
-    fn set_timer_seq(&self, seq: u64);
 }
 
 // ANCHOR: handle_cell
 /// One allocation per callback: the flags, the label and the closure itself.
 struct HandleCell<F> {
     cancelled: Cell<bool>,
-    /// True while a timer waits in the loop's `scheduled` heap (asyncio's
-    /// `TimerHandle._scheduled`).
-    in_heap: Cell<bool>,
-    /// The order in which timers were scheduled, to break ties between equal deadlines.
-    timer_seq: Cell<u64>,
     label: Label,
     callback: Cell<Option<F>>,
 }
@@ -185,12 +176,10 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
     }
 
     // ANCHOR: cancel_and_run
-    fn cancel(&self) -> bool {
-        if self.cancelled.replace(true) {
-            return false;
+    fn cancel(&self) {
+        if !self.cancelled.replace(true) {
+            drop(self.callback.take());
         }
-        drop(self.callback.take());
-        self.in_heap.get()
     }
 
     fn run(&self, event_loop: &EventLoop) {
@@ -199,18 +188,6 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
         }
     }
     // ANCHOR_END: cancel_and_run
-
-    fn set_in_heap(&self, in_heap: bool) {
-        self.in_heap.set(in_heap);
-    }
-
-    fn timer_seq(&self) -> u64 {
-        self.timer_seq.get()
-    }
-
-    fn set_timer_seq(&self, seq: u64) {
-        self.timer_seq.set(seq);
-    }
 }
 
 /// A scheduled callback: what `call_soon` returns and what the ready deque holds
@@ -240,17 +217,10 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// A handle around any [`RawHandle`], such as a sleep that is its own timer.
-    pub(crate) fn from_raw(raw: Rc<dyn RawHandle>) -> Handle {
-        Handle { raw }
-    }
-
     pub(crate) fn new(label: Label, function: impl Callback) -> Handle {
         Handle {
             raw: Rc::new(HandleCell {
                 cancelled: Cell::new(false),
-                in_heap: Cell::new(false),
-                timer_seq: Cell::new(0),
                 label,
                 callback: Cell::new(Some(function)),
             }),
@@ -270,23 +240,6 @@ impl Handle {
     /// The label shown for this handle in traces and error reports.
     pub fn label(&self) -> &Label {
         self.raw.label()
-    }
-
-    /// Cancels, and tells whether the handle was waiting in the timer heap.
-    pub(crate) fn cancel_in_heap(&self) -> bool {
-        self.raw.cancel()
-    }
-
-    pub(crate) fn set_in_heap(&self, in_heap: bool) {
-        self.raw.set_in_heap(in_heap);
-    }
-
-    pub(crate) fn timer_seq(&self) -> u64 {
-        self.raw.timer_seq()
-    }
-
-    pub(crate) fn set_timer_seq(&self, seq: u64) {
-        self.raw.set_timer_seq(seq);
     }
 
     pub(crate) fn run(&self, event_loop: &EventLoop) {

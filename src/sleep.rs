@@ -6,7 +6,6 @@
 //! wakeup. `sleep(0)` is different: it creates nothing and simply yields once, so that the task
 //! steps again on the next tick and everything else ready runs first.
 
-use std::cell::Cell;
 use std::fmt;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -15,10 +14,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::future::{Future, FutureAccess, FutureCell};
-use crate::handle::{Handle, Label, RawHandle};
+use crate::handle::Label;
 use crate::task::{self, Cancel, TaskKey};
-use crate::timers::TimerHandle;
-use crate::{get_running_loop, Error, EventLoop};
+use crate::timers::TimerRef;
+use crate::{get_running_loop, Error};
 
 // ANCHOR: sleep
 /// Waits for `delay` of loop time (`asyncio.sleep(delay)`); `sleep(Duration::ZERO)` yields to
@@ -64,7 +63,7 @@ enum SleepState {
     /// Waiting for the timer to set the future's result.
     Waiting {
         cell: Rc<SleepTimer>,
-        timer: TimerHandle,
+        timer: TimerRef,
     },
     Done,
 }
@@ -121,11 +120,8 @@ impl Sleep {
         let cell = Rc::new_cyclic(|me| SleepTimer {
             future: FutureCell::new(&event_loop, Label::sleep(self.delay), false),
             me: me.clone(),
-            cancelled: Cell::new(false),
-            in_heap: Cell::new(false),
-            timer_seq: Cell::new(0),
         });
-        let timer = event_loop.call_later_handle(self.delay, Handle::from_raw(cell.clone()));
+        let timer = event_loop.call_later_sleep(self.delay, cell.clone());
         let polled = cell.await_in(cx);
         self.state = SleepState::Waiting { cell, timer };
         polled
@@ -142,27 +138,38 @@ impl Sleep {
 }
 
 // ANCHOR: sleep_timer
-/// A sleep's future and its timer in one allocation: the future that `sleep` awaits, which is
-/// also the handle the timer heap holds. Running the handle is asyncio's
-/// `futures._set_result_unless_cancelled(future, None)`.
+/// A sleep's future and its timer's callback in one allocation: the future that `sleep`
+/// awaits, which the timer heap's slot holds instead of a closure. Firing the timer is
+/// asyncio's `futures._set_result_unless_cancelled(future, None)`.
 ///
 /// # Implementation notes
 /// asyncio allocates a future and a `TimerHandle` around a `partial`; a million sleeping tasks
 /// make that a million of each. Here the two share a block, and the trace still shows both:
 /// the future as `sleep(1.000)`, the timer as `set_result_unless_cancelled`.
-struct SleepTimer {
+pub(crate) struct SleepTimer {
     future: FutureCell<()>,
     /// This very block, to hand the future to its done-callbacks when the timer fires.
     me: Weak<SleepTimer>,
-    cancelled: Cell<bool>,
-    in_heap: Cell<bool>,
-    timer_seq: Cell<u64>,
 }
 // ANCHOR_END: sleep_timer
 
-static SET_RESULT_UNLESS_CANCELLED: Label = Label::fixed("set_result_unless_cancelled");
-
 impl SleepTimer {
+    /// The timer's label in traces: asyncio's callback, `_set_result_unless_cancelled`.
+    pub(crate) fn timer_label() -> Label {
+        Label::fixed("set_result_unless_cancelled")
+    }
+
+    /// The timer fired: the sleep is over, unless its future was cancelled meanwhile. The timer
+    /// heap calls this at most once, since firing takes the timer out of its slot.
+    pub(crate) fn fire(&self) {
+        if let Some(me) = self.me.upgrade() {
+            let future = me.future();
+            if !future.done() {
+                let _ = future.set_result(());
+            }
+        }
+    }
+
     /// The future, as the task awaiting it sees it.
     fn future(self: &Rc<Self>) -> Future<()> {
         Future::of_task(self.clone())
@@ -187,48 +194,6 @@ impl Cancel for SleepTimer {
 
     fn forget_wakeup(&self, key: TaskKey) {
         self.future.forget_wakeup(key);
-    }
-}
-
-impl RawHandle for SleepTimer {
-    fn label(&self) -> &Label {
-        &SET_RESULT_UNLESS_CANCELLED
-    }
-
-    fn is_cancelled(&self) -> bool {
-        self.cancelled.get()
-    }
-
-    fn cancel(&self) -> bool {
-        if self.cancelled.replace(true) {
-            return false;
-        }
-        self.in_heap.get()
-    }
-
-    fn run(&self, _: &EventLoop) {
-        // Once only, as a handle's callback is taken when it runs.
-        if self.cancelled.replace(true) {
-            return;
-        }
-        if let Some(me) = self.me.upgrade() {
-            let future = me.future();
-            if !future.done() {
-                let _ = future.set_result(());
-            }
-        }
-    }
-
-    fn set_in_heap(&self, in_heap: bool) {
-        self.in_heap.set(in_heap);
-    }
-
-    fn timer_seq(&self) -> u64 {
-        self.timer_seq.get()
-    }
-
-    fn set_timer_seq(&self, seq: u64) {
-        self.timer_seq.set(seq);
     }
 }
 

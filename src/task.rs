@@ -421,6 +421,7 @@ impl EventLoop {
     pub(crate) fn runnable_label(&self, runnable: &Runnable) -> Label {
         match runnable {
             Runnable::Callback(handle) => handle.label().clone(),
+            Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
             Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
             Runnable::Remote(call) => call.label(),
             Runnable::Bridge(key) => self.bridge_label(*key),

@@ -4,26 +4,41 @@
 //! moves the timers that came due onto the ready deque. A cancelled timer is not searched for
 //! and removed (that would cost O(n)); it stays in the heap, marked, and is dropped when it
 //! reaches the top — or in bulk, when cancelled timers make up most of the heap.
+//!
+//! The heap holds small copies (deadline, sequence number, slot key); the timers themselves sit
+//! in a slab of slots beside it, which the ready deque and the handles refer to by key.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fmt;
-use std::rc::Weak;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use slab::Slab;
+
 use crate::event_loop::Inner;
-use crate::handle::{Handle, Label};
+use crate::handle::Label;
+use crate::sleep::SleepTimer;
+use crate::EventLoop;
 
 /// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
 /// top costs less than rebuilding (asyncio's `_MIN_SCHEDULED_TIMER_HANDLES`).
 const MIN_TIMERS_TO_COMPACT: usize = 100;
 
 // ANCHOR: entry
-/// One timer in the heap: 24 bytes, so that more of them share a cache line as the heap sifts.
+/// One timer in the heap: 16 bytes and `Copy`, so that four share a cache line and comparing
+/// two never leaves the heap's own memory.
+#[derive(Clone, Copy)]
 struct Entry {
     /// Loop time at which the callback is due, in nanoseconds.
     when: u64,
-    handle: Handle,
+    /// The order in which timers were scheduled, to break ties between equal deadlines.
+    seq: u32,
+    /// Where the timer's callback waits, in the slab of slots.
+    key: u32,
 }
 
 // `BinaryHeap` is a max-heap; reversing the order makes it pop the earliest deadline first.
@@ -31,9 +46,10 @@ impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
         other.when.cmp(&self.when).then_with(|| {
             // Equal deadlines: the one scheduled first runs first. A heap alone does not keep
-            // insertion order, so each timer carries a sequence number. It lives in the handle
-            // rather than here because ties are rare on a real clock, and the entry stays small.
-            other.handle.timer_seq().cmp(&self.handle.timer_seq())
+            // insertion order, hence the sequence number. It wraps around after 2³² timers, so
+            // it is compared as a distance: right as long as two timers due at the same
+            // instant were scheduled fewer than 2³¹ timers apart.
+            (other.seq.wrapping_sub(self.seq) as i32).cmp(&0)
         })
     }
 }
@@ -41,6 +57,14 @@ impl Ord for Entry {
 impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+
+    // The one comparison the heap's sifting uses, written out: `cmp` builds an `Ordering`
+    // from two comparisons and then tests it, which costs instructions on every level of
+    // every pop.
+    fn le(&self, other: &Self) -> bool {
+        self.when > other.when
+            || (self.when == other.when && self.seq.wrapping_sub(other.seq) as i32 >= 0)
     }
 }
 
@@ -51,25 +75,239 @@ impl PartialEq for Entry {
 }
 
 impl Eq for Entry {}
+
+/// A timer waiting in the heap or on the ready deque: what runs, and its state.
+struct Slot {
+    job: Job,
+    /// The sequence number of the timer in this slot: a handle whose number differs belongs to
+    /// an earlier timer that used the same slot, and must not touch this one.
+    seq: u32,
+    /// Set by `TimerHandle::cancel` (asyncio's `TimerHandle._cancelled`).
+    cancelled: bool,
+    /// True while the timer's entry is in the heap (asyncio's `TimerHandle._scheduled`); false
+    /// once it moved to the ready deque.
+    in_heap: bool,
+}
 // ANCHOR_END: entry
 
-/// The heap of pending timers, with a count of the cancelled ones still in it.
+/// What a timer runs when it fires.
+enum Job {
+    /// A callback from `call_later` or `call_at`: a zero-sized closure (one that captures
+    /// nothing) boxes without allocating.
+    Callback(Box<dyn TimerCallback>),
+    /// A sleep, whose future is its own callback (asyncio's
+    /// `futures._set_result_unless_cancelled`).
+    Sleep(Rc<SleepTimer>),
+}
+
+// A slot is as small as the heap entry it replaces was, so a sleeping task costs no more.
+const _: () = assert!(std::mem::size_of::<Slot>() == 24);
+
+impl Job {
+    fn label(&self) -> Label {
+        match self {
+            Job::Callback(callback) => callback.label(),
+            Job::Sleep(_) => SleepTimer::timer_label(),
+        }
+    }
+
+    fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
+        match self {
+            Job::Callback(callback) => callback.run(event_loop),
+            Job::Sleep(sleep) => {
+                sleep.fire();
+                Ok(())
+            }
+        }
+    }
+
+    /// Replaces the closure with a placeholder that keeps only the label traces still show,
+    /// and returns the closure, for the caller to drop (asyncio sets `_callback = None`).
+    fn cancel(&mut self) -> Option<Box<dyn TimerCallback>> {
+        match self {
+            Job::Callback(callback) => {
+                let placeholder = callback.placeholder();
+                Some(std::mem::replace(callback, placeholder))
+            }
+            // A sleep's future is completed by its task's cancellation, not by this timer.
+            Job::Sleep(_) => None,
+        }
+    }
+}
+
+/// A callback that panicked: its label, for the report, and the panic's payload.
+pub(crate) type Panicked = (Label, Box<dyn std::any::Any + Send>);
+
+/// A timer's callback with its label. The label of a plain closure is its type's name, which
+/// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
+pub(crate) trait TimerCallback {
+    /// Runs the callback, containing a panic: the label is consumed with the closure, so it
+    /// is handed back with the panic for the report.
+    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked>;
+    fn label(&self) -> Label;
+    /// What replaces the callback once it is cancelled: the same label, nothing to run.
+    fn placeholder(&mut self) -> Box<dyn TimerCallback>;
+}
+
+/// A closure labelled by its type's name.
+struct Named<F>(F);
+
+/// What is left of a cancelled `Named<F>`: nothing but its type, for the label.
+struct Dropped<F>(PhantomData<fn() -> F>);
+
+/// A closure with a label of the caller's choosing (`EventLoop::with_label`).
+struct Labelled<F> {
+    label: Label,
+    callback: Option<F>,
+}
+
+impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
+    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
+        let Named(callback) = *self;
+        catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
+            .map_err(|payload| (Label::of_type::<F>(), payload))
+    }
+
+    fn label(&self) -> Label {
+        Label::of_type::<F>()
+    }
+
+    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
+        Box::new(Dropped::<F>(PhantomData)) // zero-sized: no allocation
+    }
+}
+
+impl<F: 'static> TimerCallback for Dropped<F> {
+    fn run(self: Box<Self>, _: &EventLoop) -> Result<(), Panicked> {
+        Ok(())
+    }
+
+    fn label(&self) -> Label {
+        Label::of_type::<F>()
+    }
+
+    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
+        Box::new(Dropped::<F>(PhantomData))
+    }
+}
+
+impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Labelled<F> {
+    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
+        let Labelled { label, callback } = *self;
+        match callback {
+            Some(callback) => catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
+                .map_err(|payload| (label, payload)),
+            None => Ok(()),
+        }
+    }
+
+    fn label(&self) -> Label {
+        self.label.clone()
+    }
+
+    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
+        let label = std::mem::replace(&mut self.label, Label::fixed(""));
+        Box::new(Labelled::<fn(&EventLoop)> {
+            label,
+            callback: None,
+        })
+    }
+}
+
+/// A timer taken out of its slot: what the loop runs, or drops and traces.
+pub(crate) struct Fired {
+    job: Job,
+    /// True if the timer was cancelled: it must be skipped, not run.
+    pub(crate) cancelled: bool,
+}
+
+impl Fired {
+    pub(crate) fn label(&self) -> Label {
+        self.job.label()
+    }
+
+    /// Runs the timer's callback; a panic is caught and returned with the label.
+    pub(crate) fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
+        self.job.run(event_loop)
+    }
+}
+
+/// What `TimerHeap::cancel` hands back.
+#[derive(Default)]
+pub(crate) struct Cancelled {
+    /// True if the timer was counted as a cancelled timer in the heap.
+    pub(crate) counted: bool,
+    /// The closure, to be dropped with nothing borrowed.
+    pub(crate) closure: Option<Box<dyn TimerCallback>>,
+}
+
+/// Which timer a handle refers to: its slot, and its sequence number to tell it from a later
+/// timer in the same slot.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TimerId {
+    key: u32,
+    seq: u32,
+}
+
+impl TimerId {
+    /// The timer's slot.
+    pub(crate) fn key(self) -> u32 {
+        self.key
+    }
+}
+
+/// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
+/// still in the heap.
 #[derive(Default)]
 pub(crate) struct TimerHeap {
     heap: BinaryHeap<Entry>,
-    next_seq: u64,
+    slots: Slab<Slot>,
+    next_seq: u32,
     /// Cancelled timers still in `heap` (asyncio's `_timer_cancelled_count`).
     cancelled: usize,
 }
 
 impl TimerHeap {
-    pub(crate) fn push(&mut self, when: u64, handle: Handle) {
-        handle.set_in_heap(true);
-        handle.set_timer_seq(self.next_seq);
-        self.next_seq += 1;
-        self.heap.push(Entry { when, handle });
+    /// Schedules a callback, labelled by its type's name.
+    pub(crate) fn push_callback<F>(&mut self, when: u64, callback: F) -> TimerId
+    where
+        F: FnOnce(&EventLoop) + 'static,
+    {
+        self.push(when, Job::Callback(Box::new(Named(callback))))
     }
 
+    /// Schedules a callback under the given label.
+    pub(crate) fn push_labelled<F>(&mut self, when: u64, label: Label, callback: F) -> TimerId
+    where
+        F: FnOnce(&EventLoop) + 'static,
+    {
+        let callback = Labelled {
+            label,
+            callback: Some(callback),
+        };
+        self.push(when, Job::Callback(Box::new(callback)))
+    }
+
+    /// Schedules a sleep's timer.
+    pub(crate) fn push_sleep(&mut self, when: u64, sleep: Rc<SleepTimer>) -> TimerId {
+        self.push(when, Job::Sleep(sleep))
+    }
+
+    fn push(&mut self, when: u64, job: Job) -> TimerId {
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        let key = self.slots.insert(Slot {
+            job,
+            seq,
+            cancelled: false,
+            in_heap: true,
+        });
+        let key = u32::try_from(key).expect("more than 2³² timers pending at once");
+        self.heap.push(Entry { when, seq, key });
+        TimerId { key, seq }
+    }
+
+    /// How many timers the heap holds, cancelled ones included.
     pub(crate) fn len(&self) -> usize {
         self.heap.len()
     }
@@ -78,9 +316,25 @@ impl TimerHeap {
         self.heap.is_empty()
     }
 
-    /// Called when a timer still in the heap is cancelled.
-    pub(crate) fn note_cancelled(&mut self) {
-        self.cancelled += 1;
+    /// Cancels the timer `id` if it has neither run nor been cancelled, and counts it if it is
+    /// still in the heap. Returns its closure, which the caller drops once the heap is no longer
+    /// borrowed (a closure may capture anything, even a handle that cancels in its `Drop`),
+    /// and whether it was counted.
+    pub(crate) fn cancel(&mut self, id: TimerId) -> Cancelled {
+        let Some(slot) = self.slots.get_mut(id.key as usize) else {
+            return Cancelled::default(); // it ran, and nothing took its slot since
+        };
+        if slot.seq != id.seq || slot.cancelled {
+            return Cancelled::default(); // it ran (the slot holds a newer timer), or was cancelled
+        }
+        slot.cancelled = true;
+        let closure = slot.job.cancel();
+        // On the ready deque it is skipped when its turn comes; only the heap's count matters.
+        let counted = slot.in_heap;
+        if counted {
+            self.cancelled += 1;
+        }
+        Cancelled { counted, closure }
     }
 
     // ANCHOR: compaction
@@ -94,15 +348,17 @@ impl TimerHeap {
     /// heap to about twice the live timers however many are cancelled.
     pub(crate) fn compact(&mut self) -> usize {
         let before = self.heap.len();
-        // Two passes, for speed. Reading each timer's flag is a cache miss (the handles lie
-        // scattered in memory); a loop that only collects the flags lets the processor overlap
-        // those misses, whereas deciding and moving entries in the same loop would stall on
-        // every unpredictable branch.
         let mut entries = std::mem::take(&mut self.heap).into_vec();
-        let keep: Vec<bool> = entries.iter().map(|e| !e.handle.cancelled()).collect();
-        let mut keep = keep.into_iter();
-        // `Vec::retain` visits the elements in order, so `keep` lines up with them.
-        entries.retain(|_| keep.next().unwrap_or(true));
+        // The flags sit in the slab, a few to a cache line, rather than each behind its own
+        // pointer; an entry's slot is removed with it.
+        let slots = &mut self.slots;
+        entries.retain(|entry| {
+            let cancelled = slots[entry.key as usize].cancelled;
+            if cancelled {
+                slots.remove(entry.key as usize);
+            }
+            !cancelled
+        });
         self.heap = BinaryHeap::from(entries); // heapify: O(n)
         self.cancelled = 0;
         before - self.heap.len()
@@ -110,14 +366,14 @@ impl TimerHeap {
     // ANCHOR_END: compaction
 
     /// Removes a cancelled timer from the top of the heap, if the top is one.
-    pub(crate) fn pop_cancelled(&mut self) -> Option<Handle> {
-        if !self.heap.peek()?.handle.cancelled() {
+    pub(crate) fn pop_cancelled(&mut self) -> Option<Fired> {
+        let top = self.heap.peek()?;
+        if !self.slots[top.key as usize].cancelled {
             return None;
         }
         let entry = self.heap.pop()?;
         self.cancelled -= 1;
-        entry.handle.set_in_heap(false);
-        Some(entry.handle)
+        Some(self.take(entry.key))
     }
 
     /// The deadline of the earliest timer (cancelled or not).
@@ -126,26 +382,78 @@ impl TimerHeap {
     }
 
     // ANCHOR: pop_due
-    /// Removes and returns the earliest timer if it is due at `now`.
-    pub(crate) fn pop_due(&mut self, now: u64) -> Option<(u64, Handle)> {
+    /// Removes the earliest timer from the heap if it is due at `now`. A live timer stays in
+    /// its slot, to be run from the ready deque (`Ok(key)`); a cancelled one leaves its slot
+    /// too and is returned to be dropped (`Err`).
+    #[inline]
+    pub(crate) fn pop_due(&mut self, now: u64) -> Option<Result<u32, Fired>> {
         if self.heap.peek()?.when > now {
             return None;
         }
         let entry = self.heap.pop()?;
-        entry.handle.set_in_heap(false);
-        if entry.handle.cancelled() {
+        let slot = &mut self.slots[entry.key as usize];
+        if slot.cancelled {
             self.cancelled -= 1;
+            return Some(Err(self.take(entry.key)));
         }
-        Some((entry.when, entry.handle))
+        slot.in_heap = false;
+        Some(Ok(entry.key))
     }
     // ANCHOR_END: pop_due
 
-    /// Empties the heap, cancelling every timer (`loop.close()` does this).
-    pub(crate) fn clear(&mut self) {
-        for entry in self.heap.drain() {
-            entry.handle.cancel();
+    /// The label of the timer in slot `key` (in the heap or on the ready deque).
+    pub(crate) fn label(&self, key: u32) -> Label {
+        self.slots[key as usize].job.label()
+    }
+
+    /// Takes a timer out of its slot, to run it or drop it.
+    pub(crate) fn take(&mut self, key: u32) -> Fired {
+        let slot = self.slots.remove(key as usize);
+        Fired {
+            job: slot.job,
+            cancelled: slot.cancelled,
         }
+    }
+
+    /// Empties the heap and the slots, for `loop.close()`. The jobs are returned to be dropped
+    /// once the loop's state is no longer borrowed.
+    pub(crate) fn clear(&mut self) -> Vec<Fired> {
+        self.heap.clear();
         self.cancelled = 0;
+        self.slots
+            .drain()
+            .map(|slot| Fired {
+                job: slot.job,
+                cancelled: true,
+            })
+            .collect()
+    }
+}
+
+/// A timer as the loop's own code holds it (a sleep's): which timer, when, and the loop.
+pub(crate) struct TimerRef {
+    id: TimerId,
+    when: u64,
+    /// The loop, to cancel the timer in its heap; weak, because a handle kept by a user must
+    /// not keep a closed loop alive.
+    event_loop: Weak<Inner>,
+}
+
+impl TimerRef {
+    pub(crate) fn new(id: TimerId, when: u64, event_loop: Weak<Inner>) -> TimerRef {
+        TimerRef {
+            id,
+            when,
+            event_loop,
+        }
+    }
+
+    /// Cancels the timer unless it already ran or was cancelled; does nothing once the loop is
+    /// gone.
+    pub(crate) fn cancel(&self) {
+        if let Some(inner) = self.event_loop.upgrade() {
+            inner.cancel_timer(self.id, self.when);
+        }
     }
 }
 
@@ -155,6 +463,14 @@ impl TimerHeap {
 /// # Notes
 /// Cancelling marks the timer; the loop drops it from the heap lazily (when it reaches the top)
 /// or in bulk (when more than half of the heap is cancelled), so cancelling costs O(1).
+/// Cancelling a timer that already ran does nothing, except that `cancelled()` is true from
+/// then on, as in asyncio.
+///
+/// # Implementation notes
+/// The handle names the timer's slot in the loop rather than sharing an allocation with it, so
+/// `call_later` allocates nothing for a closure that captures nothing. For the same reason a
+/// handle is not `Clone`: put it in an `Rc` to share it, as asyncio's handles are shared by
+/// reference.
 ///
 /// # Examples
 /// ```
@@ -166,45 +482,41 @@ impl TimerHeap {
 /// timer.cancel();
 /// assert!(timer.cancelled());
 /// ```
-#[derive(Clone)]
 pub struct TimerHandle {
-    handle: Handle,
-    when: u64,
-    /// The loop, to count the cancellation; weak, because a handle kept by a user must not keep
-    /// a closed loop alive.
-    event_loop: Weak<Inner>,
+    timer: TimerRef,
+    label: Label,
+    cancelled: Cell<bool>,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(handle: Handle, when: u64, event_loop: Weak<Inner>) -> TimerHandle {
+    pub(crate) fn new(timer: TimerRef, label: Label) -> TimerHandle {
         TimerHandle {
-            handle,
-            when,
-            event_loop,
+            timer,
+            label,
+            cancelled: Cell::new(false),
         }
     }
 
     /// Cancels the timer: its callback will not run (`TimerHandle.cancel()`).
     pub fn cancel(&self) {
-        let was_in_heap = self.handle.cancel_in_heap();
-        if let Some(inner) = self.event_loop.upgrade() {
-            inner.timer_cancelled(&self.handle, self.when, was_in_heap);
+        if !self.cancelled.replace(true) {
+            self.timer.cancel();
         }
     }
 
     /// True once `cancel` was called.
     pub fn cancelled(&self) -> bool {
-        self.handle.cancelled()
+        self.cancelled.get()
     }
 
     /// The loop time at which the callback is due (`TimerHandle.when()`).
     pub fn when(&self) -> Duration {
-        Duration::from_nanos(self.when)
+        Duration::from_nanos(self.timer.when)
     }
 
     /// The label shown for this timer in traces.
     pub fn label(&self) -> &Label {
-        self.handle.label()
+        &self.label
     }
 }
 
@@ -217,5 +529,54 @@ impl fmt::Debug for TimerHandle {
             self.when().as_secs_f64(),
             self.label()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(when: u64, seq: u32) -> Entry {
+        Entry { when, seq, key: 0 }
+    }
+
+    #[test]
+    fn the_written_out_comparison_agrees_with_cmp() {
+        let entries = [
+            entry(1, 0),
+            entry(1, 1),
+            entry(2, 0),
+            entry(2, u32::MAX),
+            entry(2, 5),
+            entry(0, u32::MAX - 1),
+        ];
+        for a in &entries {
+            for b in &entries {
+                assert_eq!(
+                    a <= b,
+                    a.cmp(b) != Ordering::Greater,
+                    "{}/{} vs {}/{}",
+                    a.when,
+                    a.seq,
+                    b.when,
+                    b.seq
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn equal_deadlines_keep_their_order_across_the_sequence_wrapping_around() {
+        let mut timers = TimerHeap {
+            next_seq: u32::MAX - 1,
+            ..TimerHeap::default()
+        };
+        let ids: Vec<TimerId> = (0..4).map(|_| timers.push_callback(7, |_| {})).collect();
+        assert_eq!(ids[2].seq, 0, "the sequence wrapped");
+        let popped: Vec<u32> = std::iter::from_fn(|| timers.pop_due(7))
+            .map(|popped| popped.ok().unwrap())
+            .collect();
+        let keys: Vec<u32> = ids.iter().map(|id| id.key).collect();
+        assert_eq!(popped, keys);
     }
 }

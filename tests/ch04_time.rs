@@ -235,3 +235,169 @@ fn the_real_clock_waits_in_poll_without_spinning() {
 fn the_example_program_runs() {
     example::main();
 }
+
+#[test]
+fn a_timer_cancelled_on_the_ready_deque_is_skipped() {
+    // Both timers come due in the same tick and move to the ready deque together; the first
+    // cancels the second before its turn, so the loop skips it, as asyncio skips a cancelled
+    // handle in `_ready`. It was no longer in the heap: no cancellation is counted or traced.
+    let lp = EventLoop::with_virtual_clock();
+    let second: Rc<RefCell<Option<steploop::TimerHandle>>> = Rc::default();
+    let ran = Rc::new(RefCell::new(false));
+    let target = second.clone();
+    lp.with_label("first").call_later(secs(1.0), move |_| {
+        target.borrow().as_ref().unwrap().cancel()
+    });
+    let flag = ran.clone();
+    *second.borrow_mut() = Some(
+        lp.with_label("second")
+            .call_later(secs(1.0), move |_| *flag.borrow_mut() = true),
+    );
+    lp.call_later(secs(2.0), |lp| lp.stop());
+    lp.set_trace(true);
+    lp.run_forever().unwrap();
+    let trace = lp.take_trace();
+    assert!(!*ran.borrow(), "a cancelled timer never runs");
+    assert!(second.borrow().as_ref().unwrap().cancelled());
+    let events = trace.events();
+    assert!(events.contains(&Event::SkipCancelled(steploop::Label::new("second"))));
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::CancelTimer { .. })));
+    assert_eq!(lp.scheduled_timers(), 0);
+}
+
+#[test]
+fn cancelling_after_the_timer_ran_is_not_counted() {
+    let lp = EventLoop::with_virtual_clock();
+    let fired = lp.call_later(secs(1.0), |_| {});
+    lp.call_later(secs(1.0), |lp| lp.stop());
+    lp.run_forever().unwrap();
+    lp.set_trace(true);
+    fired.cancel();
+    assert!(
+        fired.cancelled(),
+        "cancelled() is true from then on, as in asyncio"
+    );
+    // Exactly half of these are cancelled: not more than half, so no compaction — unless the
+    // late cancel above had been counted too.
+    let timers: Vec<_> = (0..150)
+        .map(|i| lp.call_later(secs(10.0 + i as f64), |_| {}))
+        .collect();
+    // The odd ones, so that the earliest stays live and nothing is dropped from the top.
+    for timer in timers.iter().skip(1).step_by(2) {
+        timer.cancel();
+    }
+    lp.call_soon(|lp| lp.stop());
+    lp.run_forever().unwrap();
+    let trace = lp.take_trace();
+    let events = trace.events();
+    let cancels = events
+        .iter()
+        .filter(|e| matches!(e, Event::CancelTimer { .. }))
+        .count();
+    assert_eq!(
+        cancels, 75,
+        "the timer that already ran is not traced as cancelled"
+    );
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::CompactTimers { .. })));
+    assert_eq!(lp.scheduled_timers(), 150);
+}
+
+#[test]
+fn an_old_handle_never_cancels_a_newer_timer_in_its_slot() {
+    // The first timer runs and frees its slot; the next timer takes the same slot. The first
+    // handle's sequence number no longer matches, so cancelling it leaves the new timer alone.
+    let lp = EventLoop::with_virtual_clock();
+    let log = fired_log();
+    let old = lp.call_later(secs(1.0), fire(&log, "old"));
+    lp.call_later(secs(1.0), |lp| lp.stop());
+    lp.run_forever().unwrap();
+    let new = lp.call_later(secs(1.0), fire(&log, "new"));
+    old.cancel();
+    assert!(!new.cancelled());
+    lp.call_later(secs(2.0), |lp| lp.stop());
+    lp.run_forever().unwrap();
+    let names: Vec<String> = log.borrow().iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(names, ["old", "new"]);
+}
+
+#[test]
+fn a_handle_outlives_its_loop() {
+    let lp = EventLoop::with_virtual_clock();
+    let timer = lp.call_later(secs(5.0), |_| unreachable!("the loop is closed first"));
+    lp.close().unwrap();
+    drop(lp);
+    timer.cancel(); // the loop is gone: nothing to tell it
+    assert!(timer.cancelled());
+    assert_eq!(timer.when(), secs(5.0));
+    assert_eq!(
+        format!("{timer:?}"),
+        format!("<TimerHandle when=5.000 {} cancelled>", timer.label())
+    );
+}
+
+#[test]
+fn a_cancelled_closure_is_dropped_while_the_loop_can_still_be_used() {
+    // Cancelling drops the closure at once (asyncio sets `_callback = None`). What it captured
+    // may use the loop in its destructor — here, cancel another timer — so the loop must not
+    // be in the middle of changing its heap then.
+    struct CancelOnDrop(steploop::TimerHandle);
+    impl Drop for CancelOnDrop {
+        fn drop(&mut self) {
+            self.0.cancel();
+        }
+    }
+    let lp = EventLoop::with_virtual_clock();
+    let inner = lp.call_later(secs(2.0), |_| unreachable!("cancelled by the guard's drop"));
+    let guard = CancelOnDrop(inner);
+    let outer = lp.call_later(secs(1.0), move |_| drop(guard));
+    lp.set_trace(true);
+    outer.cancel();
+    let trace = lp.take_trace();
+    let cancelled: Vec<_> = trace
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::CancelTimer { when, .. } => Some(*when),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        cancelled,
+        [2_000_000_000, 1_000_000_000],
+        "the guard's timer, then outer"
+    );
+    lp.call_later(secs(3.0), |lp| lp.stop());
+    lp.run_forever().unwrap();
+}
+
+#[test]
+fn a_panicking_timer_is_reported_by_its_label_and_the_loop_goes_on() {
+    fn boom(_: &EventLoop) {
+        panic!("kaboom")
+    }
+    let lp = EventLoop::with_virtual_clock();
+    let reports: Rc<RefCell<Vec<String>>> = Rc::default();
+    let seen = reports.clone();
+    lp.set_exception_handler(move |_, context: &steploop::ExceptionContext| {
+        seen.borrow_mut().push(context.to_string());
+    });
+    let log = fired_log();
+    lp.call_later(secs(1.0), boom);
+    lp.with_label("labelled")
+        .call_later(secs(1.0), |_| panic!("kaboom"));
+    lp.call_later(secs(1.0), fire(&log, "after"));
+    lp.call_later(secs(1.0), |lp| lp.stop());
+    lp.run_forever().unwrap();
+    assert_eq!(log.borrow().len(), 1);
+    assert_eq!(
+        *reports.borrow(),
+        [
+            "Exception in callback boom\nexception: panicked: kaboom\nhandle: <Handle boom>",
+            "Exception in callback labelled\nexception: panicked: kaboom\nhandle: <Handle labelled>"
+        ]
+    );
+}

@@ -94,11 +94,14 @@ where
     }
 
     let waiter = Future::<()>::new(&event_loop, Label::new("waiter"));
+    // Shared by the cleanup and every completion callback, as asyncio's handle is.
     let timeout_handle = timeout.map(|timeout| {
         let waiter = waiter.clone();
-        event_loop
-            .with_label("_release_waiter")
-            .call_later(timeout, move |_| release_waiter(&waiter))
+        Rc::new(
+            event_loop
+                .with_label("_release_waiter")
+                .call_later(timeout, move |_| release_waiter(&waiter)),
+        )
     });
     let counter = Rc::new(Cell::new(futures.len()));
     // asyncio's `finally:` — cancel the timer, remove the callbacks — on every way out,
@@ -156,7 +159,7 @@ pub(crate) fn release_waiter(waiter: &Future<()>) {
 struct Cleanup<'a, T: 'static> {
     futures: &'a [Future<T>],
     callbacks: Vec<CallbackId>,
-    timeout_handle: Option<TimerHandle>,
+    timeout_handle: Option<Rc<TimerHandle>>,
 }
 
 impl<T: 'static> Drop for Cleanup<'_, T> {
