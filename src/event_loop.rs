@@ -796,7 +796,7 @@ impl EventLoop {
     // ANCHOR_END: run_tick
 
     /// Runs one entry of the ready deque.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run_runnable(&self, runnable: Runnable) {
         match runnable {
             Runnable::Callback(handle) => self.run_handle(&handle),
