@@ -31,6 +31,7 @@ use crate::bridge::{BridgeKey, Bridges};
 use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 use crate::executor::ThreadPoolExecutor;
+use crate::future::Notify;
 use crate::handle::{Callback, Handle, Label};
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
@@ -148,6 +149,8 @@ pub(crate) enum Runnable {
         task: TaskKey,
         wakeup: bool,
     },
+    /// A done-callback shared by many futures (gather's), told which of them is done.
+    Notify(Rc<dyn Notify>, u32),
     /// A callback another thread sent with `call_soon_threadsafe`.
     Remote(Box<dyn RemoteCall>),
     /// Work sent to another thread is done: copy its outcome into the loop future waiting for
@@ -801,6 +804,7 @@ impl EventLoop {
         match runnable {
             Runnable::Callback(handle) => self.run_handle(&handle),
             Runnable::Timer(key) => self.run_timer(key),
+            Runnable::Notify(target, index) => self.run_notify(target, index),
             Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
             Runnable::Remote(call) => self.run_remote(call),
             Runnable::Bridge(key) => self.run_bridge(key),
@@ -974,6 +978,31 @@ impl EventLoop {
         // Taken out of the slot before it runs: it may schedule timers, or cancel its own
         // handle (which does nothing then, as for a timer that already ran).
         if let Err((label, payload)) = timer.run(self) {
+            self.report_panic(&label, payload, format!("<Handle {label}>"));
+        }
+    }
+
+    /// Schedules a shared done-callback for the future at `index` (what `call_soon` of a
+    /// done-callback is for the others), without a handle of its own.
+    pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
+        self.check_open("call_soon");
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(target.label()));
+        }
+        self.inner
+            .ready
+            .borrow_mut()
+            .push_back(Runnable::Notify(target, index));
+    }
+
+    /// Runs a shared done-callback, containing a panic as `run_handle` does.
+    fn run_notify(&self, target: Rc<dyn Notify>, index: u32) {
+        // The callback consumes `target`; a panic report needs the label afterwards.
+        let label = target.label();
+        if self.inner.tracing.get() {
+            self.record(Event::Run(label.clone()));
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| target.notify(index as usize))) {
             self.report_panic(&label, payload, format!("<Handle {label}>"));
         }
     }

@@ -87,21 +87,23 @@ impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneFunction<F> {
     }
 }
 
-/// One callback that many futures share, such as `gather`'s, which every child calls when it
-/// is done: adding it to a future clones an `Rc` instead of allocating a closure per future.
-pub(crate) trait SharedDoneFn<T> {
+/// One done-callback that many futures share, such as `gather`'s, which every child calls when
+/// it is done. Each future holds the same `Rc` and the index it was given; when it is done, the
+/// loop runs `notify(index)` straight from the ready deque, as it runs a task's wakeup: no
+/// closure per future, and no handle per call.
+pub(crate) trait Notify {
     /// The callback's name in traces.
     fn label(&self) -> Label;
-    /// Runs the callback for `future`, one of the futures it was added to.
-    fn call(self: Rc<Self>, future: &Future<T>);
+    /// The future added with `index` is done.
+    fn notify(self: Rc<Self>, index: usize);
 }
 
 /// Who is waiting for a future to be done.
 enum DoneCallback<T> {
     /// A function added with `add_done_callback`.
     Function(Box<dyn DoneFn<T>>),
-    /// A callback shared with other futures.
-    Shared(Rc<dyn SharedDoneFn<T>>),
+    /// A callback shared with other futures, and this future's index among them.
+    Notify(Rc<dyn Notify>, u32),
     /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
     /// and without allocating.
     Wakeup(TaskKey),
@@ -451,9 +453,10 @@ impl<T: 'static> Future<T> {
         id
     }
 
-    /// Adds a callback that other futures share (see [`SharedDoneFn`]). It cannot be removed.
-    pub(crate) fn add_shared_done_callback(&self, callback: Rc<dyn SharedDoneFn<T>>) {
-        let entry = DoneCallback::Shared(callback);
+    /// Adds a callback that other futures share (see [`Notify`]), to be told `index` when this
+    /// future is done. It cannot be removed.
+    pub(crate) fn add_shared_done_callback(&self, callback: Rc<dyn Notify>, index: u32) {
+        let entry = DoneCallback::Notify(callback, index);
         if self.done() {
             self.schedule(&self.get_loop(), entry);
         } else {
@@ -526,11 +529,7 @@ impl<T: 'static> Future<T> {
                 let future = self.clone();
                 event_loop.call_soon_labelled(label, move |_: &EventLoop| done.call(&future));
             }
-            DoneCallback::Shared(shared) => {
-                let future = self.clone();
-                event_loop
-                    .call_soon_labelled(shared.label(), move |_: &EventLoop| shared.call(&future));
-            }
+            DoneCallback::Notify(target, index) => event_loop.schedule_notify(target, index),
             DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
             DoneCallback::Waker(waker) => waker.wake(),
         }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::running_loop;
-use crate::future::{FutureAccess, FutureCell, SharedDoneFn};
+use crate::future::{FutureAccess, FutureCell, Notify};
 use crate::handle::Label;
 use crate::run::Awaitable;
 use crate::task::{Cancel, TaskKey};
@@ -173,10 +173,11 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
             return Ok(outer);
         }
         // ANCHOR: add_callbacks
-        // One callback for all the children: each holds a reference to the gathering future,
-        // rather than a closure of its own.
-        for child in &gathering.children {
-            child.add_shared_done_callback(gathering.clone());
+        // One callback for all the children: each holds a reference to the gathering future
+        // and its own index, rather than a closure of its own. When a child is done, the loop
+        // calls the gathering future's `notify(index)` straight from the ready deque.
+        for (index, child) in gathering.children.iter().enumerate() {
+            child.add_shared_done_callback(gathering.clone(), index as u32);
         }
         // ANCHOR_END: add_callbacks
         Ok(outer)
@@ -247,13 +248,14 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
     }
 }
 
-impl<T: Clone + 'static, O: 'static> SharedDoneFn<T> for GatheringFuture<T, O> {
+impl<T: Clone + 'static, O: 'static> Notify for GatheringFuture<T, O> {
     fn label(&self) -> Label {
         Label::new("gather._done_callback")
     }
 
-    fn call(self: Rc<Self>, child: &Future<T>) {
-        GatheringFuture::done_callback(&self, child);
+    fn notify(self: Rc<Self>, index: usize) {
+        let child = self.children[index].clone();
+        GatheringFuture::done_callback(&self, &child);
     }
 }
 
