@@ -482,9 +482,15 @@ fn mapreduce(options: &Options) -> Measured {
                 spawn_blocking(move || map_frequencies(&text[range]))
             })
             .collect();
-        let mut totals: HashMap<String, u64> = HashMap::new();
+        // Gather, then reduce, as the workload says (and as the seed's asyncio.gather does):
+        // every chunk is mapped before the first merge.
+        let mut middle_results = Vec::with_capacity(handles.len());
         for handle in handles {
-            totals = merge(totals, handle.await.expect("a map job"));
+            middle_results.push(handle.await.expect("a map job"));
+        }
+        let mut totals: HashMap<String, u64> = HashMap::new();
+        for counts in middle_results {
+            totals = merge(totals, counts);
         }
         totals
     }));
