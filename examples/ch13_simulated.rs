@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mapreduce::ngrams::{self, Lines};
-use mapreduce::word_count::{map_frequencies, merge_frequencies, Frequencies};
+use mapreduce::word_count::{map_frequencies, reduce_frequencies, Frequencies};
 use simulated::SimulatedPool;
 use steploop::timeline::Timeline;
 use steploop::trace::Trace;
@@ -45,11 +45,7 @@ async fn map_reduce(
         }));
     }
     let middle_results = gather(mapped)?.await?;
-    let mut final_results = Frequencies::new();
-    for result in middle_results {
-        final_results = merge_frequencies(final_results, Arc::unwrap_or_clone(result?));
-    }
-    Ok(final_results)
+    reduce_frequencies(middle_results)
 }
 // ANCHOR_END: map_reduce
 

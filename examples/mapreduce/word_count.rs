@@ -62,15 +62,27 @@ pub fn merge_frequencies(first: Frequencies, second: Frequencies) -> Frequencies
     }
     into
 }
+
+/// The seed's `reduce(merge_dict, middle_results)`: the chunks' counts merged into one, or
+/// the first chunk's error.
+///
+/// A chunk's counts come back as an `Arc`: `gather` gives every awaiter its own copy of the
+/// results, and copying an `Arc` is copying a pointer. By the time they are reduced, nobody
+/// else holds them, so `Arc::unwrap_or_clone` takes each map without copying it.
+pub fn reduce_frequencies(
+    middle_results: Vec<Result<Arc<Frequencies>, Error>>,
+) -> Result<Frequencies, Error> {
+    let mut final_results = Frequencies::new();
+    for result in middle_results {
+        final_results = merge_frequencies(final_results, Arc::unwrap_or_clone(result?));
+    }
+    Ok(final_results)
+}
 // ANCHOR_END: merge
 
 // ANCHOR: map_reduce
 /// The seed's `main`: partition the lines, map each chunk in the pool with
 /// `run_in_executor`, gather the middle results, reduce them into one.
-///
-/// A chunk's counts come back as an `Arc`: `gather` gives every awaiter its own copy of the
-/// results, and copying an `Arc` is copying a pointer. By the time they are reduced, nobody
-/// else holds them, so `Arc::unwrap_or_clone` takes each map without copying it.
 pub async fn map_reduce(
     lines: &Lines,
     chunk_size: usize,
@@ -84,10 +96,6 @@ pub async fn map_reduce(
         }));
     }
     let middle_results = gather(mapped)?.await?;
-    let mut final_results = Frequencies::new();
-    for result in middle_results {
-        final_results = merge_frequencies(final_results, Arc::unwrap_or_clone(result?));
-    }
-    Ok(final_results)
+    reduce_frequencies(middle_results)
 }
 // ANCHOR_END: map_reduce
