@@ -29,6 +29,8 @@ struct Measured {
     n: u64,
     elapsed: Duration,
     extra: String,
+    /// What was measured: `steploop`, or a baseline without the loop.
+    implementation: &'static str,
 }
 
 impl Measured {
@@ -37,6 +39,7 @@ impl Measured {
             n,
             elapsed,
             extra: String::new(),
+            implementation: "steploop",
         }
     }
 }
@@ -122,13 +125,12 @@ fn main() {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let Measured { n, elapsed, extra } = run();
-        // The serial baseline is plain Rust, not the loop.
-        let implementation = if *name == "mapreduce_serial" {
-            "rust-serial"
-        } else {
-            "steploop"
-        };
+        let Measured {
+            n,
+            elapsed,
+            extra,
+            implementation,
+        } = run();
         println!(
             "{{\"workload\": \"{name}\", \"impl\": \"{implementation}\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
             elapsed.as_secs_f64(),
@@ -505,5 +507,6 @@ fn mapreduce_serial() -> Measured {
     let elapsed = start.elapsed();
     let mut measured = Measured::new(lines.count() as u64, elapsed);
     measured.extra = check(totals.get("Aardvark"), 1);
+    measured.implementation = "rust-serial"; // plain Rust, not the loop
     measured
 }
