@@ -80,21 +80,28 @@ where
 /// Runs step 2 (`offload` false) or step 3 on a traced virtual-clock loop; returns how long
 /// each answer waited for the loop, and the trace.
 pub fn stall(offload: bool) -> (Vec<Duration>, Trace) {
-    let delays = server_delays();
     let lp = EventLoop::with_virtual_clock();
     lp.set_trace(true);
+    let waited = stall_on(&lp, offload);
+    (waited, lp.take_trace())
+}
+
+/// Runs step 2 (`offload` false) or step 3 on the given loop, which must have a virtual clock;
+/// returns how long each answer waited for the loop.
+pub fn stall_on(lp: &EventLoop, offload: bool) -> Vec<Duration> {
+    let delays = server_delays();
     let waited = if offload {
         let pool = Rc::new(SimulatedPool::new(4, "Thread"));
         let fetches: Vec<_> = (1..)
             .zip(delays)
             .map(|(page, delay)| fetch_offloaded(page, delay, pool.clone()))
             .collect();
-        steploop::run_with(&lp, fetch_all(fetches))
+        steploop::run_with(lp, fetch_all(fetches))
     } else {
         let fetches: Vec<_> = delays.into_iter().map(fetch_inline).collect();
-        steploop::run_with(&lp, fetch_all(fetches))
+        steploop::run_with(lp, fetch_all(fetches))
     };
-    (waited.expect("no fetch fails"), lp.take_trace())
+    waited.expect("no fetch fails")
 }
 
 // ANCHOR: blocks

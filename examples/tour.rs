@@ -5,8 +5,9 @@
 //! so that there is exactly one copy of each.
 //!
 //! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
-//! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
-//! into `DIR`, together with the pictures the chapters show.
+//! more with tracing on, and writes each one's trace (`NAME.txt`), timeline (`NAME.svg`) and
+//! replay for stepping through (`NAME.json`) into `DIR`, together with the pictures the
+//! chapters show.
 
 // The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
 // the MapReduce module: each is a program of its own, so each declares them.
@@ -97,6 +98,7 @@ mod ch14_debug;
 
 use std::path::{Path, PathBuf};
 
+use steploop::replay::Replay;
 use steploop::timeline::Timeline;
 use steploop::trace::Trace;
 use steploop::EventLoop;
@@ -279,6 +281,39 @@ pub const PICTURES: &[(&str, Draw)] = &[
 ];
 // ANCHOR_END: pictures
 
+// ANCHOR: steppers
+/// A traced program of the book, run on the loop it is given (a fresh one, on the virtual
+/// clock, with tracing on).
+pub type Program = fn(&EventLoop);
+
+/// The runs the chapters let their readers step through: (name, the program). Each one's
+/// replay is `chapters/generated/replay/NAME.json`, which the chapter's step-through viewer
+/// loads.
+pub const STEPPERS: &[(&str, Program)] = &[
+    ("ch03_ready_deque", ch03_ready_deque::run),
+    ("ch04_time", ch04_time::run),
+    ("ch06_say_after", |lp| {
+        ch06_say_after::run(lp).expect("main() finishes")
+    }),
+    ("ch07_gather", |lp| {
+        ch07_gather::run_gather(lp).expect("gather finishes")
+    }),
+    ("ch10_step2_simulated", |lp| {
+        drop(ch10_simulated::stall_on(lp, false))
+    }),
+    ("ch10_step3_simulated", |lp| {
+        drop(ch10_simulated::stall_on(lp, true))
+    }),
+];
+// ANCHOR_END: steppers
+
+/// The replay of a stepper's run, as JSON.
+pub fn stepper_json(name: &str, program: Program) -> String {
+    let trace = traced(program);
+    let replay = Replay::of(&trace).unwrap_or_else(|error| panic!("{name}: {error}"));
+    replay.to_json(name)
+}
+
 /// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
 fn traced<R>(program: impl FnOnce(&EventLoop) -> R) -> Trace {
     let lp = EventLoop::with_virtual_clock();
@@ -319,8 +354,14 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ("ch07_wait_for", traced(ch07_wait_for::run_wait_for)),
         ("ch07_shield", traced(ch07_wait_for::run_shield)),
         ("ch10_step1", ch10_step1::run().take_trace()),
-        ("ch10_step2_simulated", ch10_simulated::stall(false).1),
-        ("ch10_step3_simulated", ch10_simulated::stall(true).1),
+        (
+            "ch10_step2_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, false)),
+        ),
+        (
+            "ch10_step3_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, true)),
+        ),
         ("ch10_blocks_simulated", ch10_simulated::blocks().1),
         ("ch11_threadsafe", ch11_threadsafe::run().take_trace()),
         ("ch13_mapreduce_simulated", ch13_simulated::run().2),
@@ -328,8 +369,8 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
 }
 
 // ANCHOR: write_out
-/// Writes every trace as text and as a timeline, and every picture of the book, into `dir`;
-/// returns the files written.
+/// Writes every trace as text, as a timeline and as a replay (JSON), and every picture of the
+/// book, into `dir`; returns the files written.
 pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
@@ -338,7 +379,10 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::write(&text, trace.to_string())?;
         let svg = dir.join(format!("{name}.svg"));
         std::fs::write(&svg, Timeline::new().panel(name, &trace).to_svg())?;
-        written.extend([text, svg]);
+        let json = dir.join(format!("{name}.json"));
+        let replay = Replay::of(&trace).map_err(std::io::Error::other)?;
+        std::fs::write(&json, replay.to_json(name))?;
+        written.extend([text, svg, json]);
     }
     for (file, draw) in PICTURES {
         let path = dir.join(file);
@@ -381,7 +425,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo run --example tour [-- --out DIR]\n  without arguments: run every \
-                 example; with --out DIR: write every trace and timeline into DIR"
+                 example; with --out DIR: write every trace, timeline and replay into DIR"
             );
             std::process::exit(2);
         }
