@@ -307,11 +307,14 @@ pub const STEPPERS: &[(&str, Program)] = &[
 ];
 // ANCHOR_END: steppers
 
+/// The replay of a stepper's run.
+pub fn stepper_replay(name: &str, program: Program) -> Replay {
+    Replay::of(&traced(program)).unwrap_or_else(|error| panic!("{name}: {error}"))
+}
+
 /// The replay of a stepper's run, as JSON.
 pub fn stepper_json(name: &str, program: Program) -> String {
-    let trace = traced(program);
-    let replay = Replay::of(&trace).unwrap_or_else(|error| panic!("{name}: {error}"));
-    replay.to_json(name)
+    stepper_replay(name, program).to_json(name)
 }
 
 /// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
