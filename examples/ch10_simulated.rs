@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use simulated::SimulatedPool;
-use steploop::timeline::Timeline;
+use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::{gather, get_running_loop, sleep, Error, EventLoop};
 
@@ -131,15 +131,25 @@ pub fn blocks() -> (Vec<u64>, Trace) {
 pub fn stall_picture() -> String {
     let (_, step2) = stall(false);
     let (_, step3) = stall(true);
+    stall_timeline(&step2, &step3).to_svg()
+}
+
+/// Where the ticks of steps 2 and 3 are in their picture, for the book's step-through viewers.
+pub fn stall_marks() -> Vec<TickMarks> {
+    let (_, step2) = stall(false);
+    let (_, step3) = stall(true);
+    stall_timeline(&step2, &step3).tick_marks()
+}
+
+fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
     Timeline::new()
         .px_per_second(600.0)
         .slot_px(6.0)
-        .panel("step 2: crunching on the loop's thread (simulated)", &step2)
+        .panel("step 2: crunching on the loop's thread (simulated)", step2)
         .panel(
             "step 3: crunching in a pool of 4 threads (simulated)",
-            &step3,
+            step3,
         )
-        .to_svg()
 }
 
 /// The timeline of PyMOTW's six jobs on three threads.

@@ -99,7 +99,7 @@ mod ch14_debug;
 use std::path::{Path, PathBuf};
 
 use steploop::replay::Replay;
-use steploop::timeline::Timeline;
+use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::EventLoop;
 
@@ -286,35 +286,72 @@ pub const PICTURES: &[(&str, Draw)] = &[
 /// clock, with tracing on).
 pub type Program = fn(&EventLoop);
 
-/// The runs the chapters let their readers step through: (name, the program). Each one's
-/// replay is `chapters/generated/replay/NAME.json`, which the chapter's step-through viewer
-/// loads.
-pub const STEPPERS: &[(&str, Program)] = &[
-    ("ch03_ready_deque", ch03_ready_deque::run),
-    ("ch04_time", ch04_time::run),
-    ("ch06_say_after", |lp| {
-        ch06_say_after::run(lp).expect("main() finishes")
-    }),
-    ("ch07_gather", |lp| {
-        ch07_gather::run_gather(lp).expect("gather finishes")
-    }),
-    ("ch10_step2_simulated", |lp| {
-        drop(ch10_simulated::stall_on(lp, false))
-    }),
-    ("ch10_step3_simulated", |lp| {
-        drop(ch10_simulated::stall_on(lp, true))
-    }),
+/// Where the ticks are in a picture's panels (see `Timeline::tick_marks`).
+pub type Marks = fn() -> Vec<TickMarks>;
+
+/// A run the chapters let their readers step through.
+pub struct Stepper {
+    /// Its replay is `chapters/generated/replay/NAME.json`, which the chapter's step-through
+    /// viewer loads.
+    pub name: &'static str,
+    pub program: Program,
+    /// The picture of the run, if the chapter shows one: (its file in `chapters/generated/`,
+    /// where its ticks are, the run's panel). The viewer marks its tick on it.
+    pub picture: Option<(&'static str, Marks, usize)>,
+}
+
+pub const STEPPERS: &[Stepper] = &[
+    Stepper {
+        name: "ch03_ready_deque",
+        program: ch03_ready_deque::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch04_time",
+        program: ch04_time::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch06_say_after",
+        program: |lp| ch06_say_after::run(lp).expect("main() finishes"),
+        picture: Some(("ch06_say_after.svg", ch06_say_after::picture_marks, 0)),
+    },
+    Stepper {
+        name: "ch07_gather",
+        program: |lp| ch07_gather::run_gather(lp).expect("gather finishes"),
+        picture: None,
+    },
+    Stepper {
+        name: "ch10_step2_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, false)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 0)),
+    },
+    Stepper {
+        name: "ch10_step3_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, true)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 1)),
+    },
 ];
 // ANCHOR_END: steppers
 
-/// The replay of a stepper's run.
-pub fn stepper_replay(name: &str, program: Program) -> Replay {
-    Replay::of(&traced(program)).unwrap_or_else(|error| panic!("{name}: {error}"))
-}
+impl Stepper {
+    /// The replay of the run.
+    pub fn replay(&self) -> Replay {
+        Replay::of(&traced(self.program)).unwrap_or_else(|error| panic!("{}: {error}", self.name))
+    }
 
-/// The replay of a stepper's run, as JSON.
-pub fn stepper_json(name: &str, program: Program) -> String {
-    stepper_replay(name, program).to_json(name)
+    /// The replay of the run as JSON, with the picture's tick marks if there is a picture.
+    pub fn json(&self) -> String {
+        let replay = self.replay();
+        match self.picture {
+            Some((file, marks, panel)) => {
+                let marks = &marks()[panel];
+                let file = format!("generated/{file}");
+                replay.to_json_with_picture(self.name, &file, marks)
+            }
+            None => replay.to_json(self.name),
+        }
+    }
 }
 
 /// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
@@ -383,8 +420,14 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let svg = dir.join(format!("{name}.svg"));
         std::fs::write(&svg, Timeline::new().panel(name, &trace).to_svg())?;
         let json = dir.join(format!("{name}.json"));
-        let replay = Replay::of(&trace).map_err(std::io::Error::other)?;
-        std::fs::write(&json, replay.to_json(name))?;
+        // A run the book steps through: as the book has it, with its picture's tick marks.
+        let replay = match STEPPERS.iter().find(|stepper| stepper.name == name) {
+            Some(stepper) => stepper.json(),
+            None => Replay::of(&trace)
+                .map_err(std::io::Error::other)?
+                .to_json(name),
+        };
+        std::fs::write(&json, replay)?;
         written.extend([text, svg, json]);
     }
     for (file, draw) in PICTURES {

@@ -61,11 +61,25 @@ fn every_replay_is_well_formed_and_up_to_date() {
     let update = update_requested();
     let dir = generated().join("replay");
     let mut stale = Vec::new();
-    for (name, program) in tour::STEPPERS {
-        let text = tour::stepper_json(name, *program);
+    for stepper in tour::STEPPERS {
+        let name = stepper.name;
+        let text = stepper.json();
         let value = json::parse(&text)
             .unwrap_or_else(|problem| panic!("{name}.json as written now: {problem}"));
-        assert_eq!(value.get("name").as_str(), Some(*name));
+        assert_eq!(value.get("name").as_str(), Some(name));
+        if let Some((file, _, _)) = stepper.picture {
+            let picture = value.get("picture");
+            assert_eq!(
+                picture.get("file").as_str(),
+                Some(format!("generated/{file}").as_str())
+            );
+            let svg = std::fs::read_to_string(generated().join(file)).unwrap();
+            let width = picture.get("width").as_f64().unwrap();
+            assert!(
+                svg.contains(&format!(" width=\"{width}\"")),
+                "{name}.json: the picture is {width} wide"
+            );
+        }
         assert!(
             !text.contains("</"),
             "{name}.json could end the <script> element it is embedded in"
@@ -86,7 +100,7 @@ fn every_replay_is_well_formed_and_up_to_date() {
     }
     let listed: Vec<String> = tour::STEPPERS
         .iter()
-        .map(|(name, _)| format!("{name}.json"))
+        .map(|stepper| format!("{}.json", stepper.name))
         .collect();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let file = entry.unwrap().file_name().into_string().unwrap();
@@ -161,9 +175,10 @@ fn the_tour_writes_every_trace_and_timeline() {
         assert_eq!(lines, text.lines().collect::<Vec<_>>(), "{name}.json");
     }
     // The steppers' replays are the same runs as the tour's traces of the same name.
-    for (name, program) in tour::STEPPERS {
-        let written = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
-        assert_eq!(written, tour::stepper_json(name, *program), "{name}.json");
+    for stepper in tour::STEPPERS {
+        let file = format!("{}.json", stepper.name);
+        let written = std::fs::read_to_string(dir.join(&file)).unwrap();
+        assert_eq!(written, stepper.json(), "{file}");
     }
     for (file, draw) in tour::PICTURES {
         assert_eq!(std::fs::read_to_string(dir.join(file)).unwrap(), draw());

@@ -115,7 +115,7 @@ fn check_steps(name: &str, replay: &Replay) {
 
 #[test]
 fn the_steppers_runs_are_read_as_the_loop_held_them() {
-    for (name, program) in tour::STEPPERS {
+    for tour::Stepper { name, program, .. } in tour::STEPPERS {
         let (trace, seen, _) = observed(program);
         assert!(!seen.is_empty(), "{name} ran no tick");
         check_against_the_loop(name, &trace, &seen);
@@ -132,7 +132,7 @@ fn every_trace_of_the_book_can_be_replayed() {
 
 #[test]
 fn the_say_after_walk_step_by_step() {
-    let (trace, seen, _) = observed(|lp| tour::STEPPERS[2].1(lp));
+    let (trace, seen, _) = observed(tour::STEPPERS[2].program);
     let replay = check_against_the_loop("ch06_say_after", &trace, &seen);
     let steps = replay.steps();
     // The program before the loop, then one step per handle: ticks 1, 2 (two handles), 3–9.
@@ -333,7 +333,7 @@ fn cancelled_tasks_are_cancelling_then_done() {
 
 #[test]
 fn a_trace_that_does_not_add_up_is_refused_with_the_reason() {
-    let (trace, _, _) = observed(|lp| tour::STEPPERS[1].1(lp));
+    let (trace, _, _) = observed(tour::STEPPERS[1].program);
     // Drop the first `call_later`: the heap the replay keeps then lacks a timer the ticks
     // take from it.
     let events = trace.events();

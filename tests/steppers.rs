@@ -32,6 +32,8 @@ use json::Value;
 use mdbook_driver::config::Config;
 use mdbook_driver::MDBook;
 use steploop::replay::{Replay, StepKind, TaskState, Turn};
+use steploop::timeline::TickMarks;
+use tour::Stepper;
 
 /// Where the test builds the book and saves its screenshots.
 fn scratch() -> PathBuf {
@@ -84,6 +86,9 @@ struct Shown {
     trace: Vec<String>,
     /// The lines of the chapter's text trace the viewer highlights, if the page has one.
     highlighted: Vec<usize>,
+    /// Where the viewer marks its tick on the run's picture: x, top and bottom, as fractions
+    /// of the picture's size (in hundredths, to compare without rounding noise).
+    marker: Option<[i64; 3]>,
 }
 
 /// Reads what the viewer of `name` shows now.
@@ -103,10 +108,22 @@ return {
     timers: all('.sl-heap li').map((item) =>
         Array.from(item.children).map((part) => part.textContent).join(' ')),
     tasks: root.querySelector('.sl-tasks').hidden ? [] : all('.sl-tasks tr').map((row) =>
-        Array.from(row.children).map((cell) => cell.textContent).join(' ')),
+        ['.sl-name', '.sl-coroutine', '.sl-state']
+            .map((part) => row.querySelector(part).textContent).join(' ')),
     output: root.querySelector('.sl-output').hidden ? [] :
         all('.sl-printed > span').map((line) => line.textContent),
     trace: all('.sl-trace-lines > span').map((line) => line.textContent),
+    marker: (() => {
+        // Where the marker is on the picture, as fractions of the picture's width and height.
+        const marker = document.querySelector('.sl-marker[data-replay="' + arguments[0] + '"]');
+        if (!marker || marker.hidden) {
+            return null;
+        }
+        const img = marker.parentNode.querySelector('img').getBoundingClientRect();
+        const at = marker.getBoundingClientRect();
+        return [(at.left - img.left) / img.width, (at.top - img.top) / img.height,
+            (at.bottom - img.top) / img.height];
+    })(),
     highlighted: Array.from(document.querySelectorAll('code.sl-linked .sl-line.sl-in-step'))
         .filter((line) => line.id.startsWith(root.dataset.lineIds))
         .map((line) => Number(line.dataset.line)),
@@ -138,11 +155,19 @@ fn read_viewer(page: &Session, name: &str) -> Result<Shown, String> {
             .iter()
             .filter_map(|n| n.as_f64().map(|n| n as usize))
             .collect(),
+        marker: match value.get("marker").as_array() {
+            [x, top, bottom] => {
+                let hundredths = |v: &Value| (v.as_f64().unwrap_or(-1.0) * 100.0).round() as i64;
+                Some([hundredths(x), hundredths(top), hundredths(bottom)])
+            }
+            _ => None,
+        },
     })
 }
 
-/// What the viewer must show at step `i`, from the replay made now.
-fn expected(replay: &Replay, i: usize) -> Shown {
+/// What the viewer must show at step `i`, from the replay made now (and the picture's tick
+/// marks, drawn now, if the run has a picture).
+fn expected(replay: &Replay, marks: Option<&TickMarks>, i: usize) -> Shown {
     let step = &replay.steps()[i];
     let ready = step
         .tick_ready
@@ -200,6 +225,17 @@ fn expected(replay: &Replay, i: usize) -> Shown {
         output: replay.output()[..step.printed].to_vec(),
         trace: replay.lines()[step.first_line..=step.last_line].to_vec(),
         highlighted: Vec::new(), // checked against the page's own text instead
+        marker: marks.and_then(|marks| {
+            let x = marks.ticks.iter().find(|(tick, _)| *tick == step.tick)?.1;
+            let fraction = |part: f64, whole: f64| (part / whole * 100.0).round() as i64;
+            (step.kind != StepKind::Outside).then(|| {
+                [
+                    fraction(x, marks.width),
+                    fraction(marks.top, marks.height),
+                    fraction(marks.bottom, marks.height),
+                ]
+            })
+        }),
     }
 }
 
@@ -266,8 +302,13 @@ fn check_against_page_trace(page_trace: &[String], shown: &Shown) -> Result<(), 
     Ok(())
 }
 
-/// Steps through the whole run of `name` with the → key and checks every step.
-fn walk(page: &Session, name: &str, replay: &Replay) -> Result<(), String> {
+/// Steps through the whole run of `stepper` with the → key and checks every step against
+/// `replay` (the run's, unless a test says otherwise).
+fn walk(page: &Session, stepper: &Stepper, replay: &Replay) -> Result<(), String> {
+    let name = stepper.name;
+    let marks = stepper
+        .picture
+        .map(|(_, marks, panel)| marks()[panel].clone());
     page.wait_for(
         &format!(
             "return !!document.querySelector('.steploop-stepper[data-replay=\"{name}\"].sl-on')"
@@ -291,7 +332,7 @@ fn walk(page: &Session, name: &str, replay: &Replay) -> Result<(), String> {
     let steps = replay.steps().len();
     for i in 0..steps {
         let shown = read_viewer(page, name)?;
-        let want = expected(replay, i);
+        let want = expected(replay, marks.as_ref(), i);
         let compare = |what: &str, shown: &dyn std::fmt::Debug, want: &dyn std::fmt::Debug| {
             let (shown, want) = (format!("{shown:?}"), format!("{want:?}"));
             if shown == want {
@@ -311,6 +352,7 @@ fn walk(page: &Session, name: &str, replay: &Replay) -> Result<(), String> {
         compare("the tasks", &shown.tasks, &want.tasks)?;
         compare("the output", &shown.output, &want.output)?;
         compare("the trace lines", &shown.trace, &want.trace)?;
+        compare("the picture's marker", &shown.marker, &want.marker)?;
         if let Some(page_trace) = &page_trace {
             check_against_page_trace(page_trace, &shown)
                 .map_err(|problem| format!("{name}, step {i}: {problem}"))?;
@@ -403,11 +445,11 @@ fn the_steppers_show_what_the_traces_say() {
     let page = browser
         .session(Viewport::DESKTOP)
         .unwrap_or_else(|problem| panic!("{problem}"));
-    for (name, program) in tour::STEPPERS {
-        let replay = tour::stepper_replay(name, *program);
+    for stepper in tour::STEPPERS {
+        let (name, replay) = (stepper.name, stepper.replay());
         page.open(&file_url(&page_of(&html, name))).unwrap();
-        walk(&page, name, &replay).unwrap_or_else(|problem| panic!("{problem}"));
-        if *name == "ch06_say_after" {
+        walk(&page, stepper, &replay).unwrap_or_else(|problem| panic!("{problem}"));
+        if name == "ch06_say_after" {
             check_keys(&page, name, &replay).unwrap_or_else(|problem| panic!("{problem}"));
         }
     }
@@ -422,12 +464,12 @@ fn a_doctored_data_file_is_caught() {
         .session(Viewport::DESKTOP)
         .unwrap_or_else(|problem| panic!("{problem}"));
     let name = "ch06_say_after";
-    let program = tour::STEPPERS.iter().find(|(n, _)| *n == name).unwrap().1;
-    let replay = tour::stepper_replay(name, program);
+    let stepper = tour::STEPPERS.iter().find(|s| s.name == name).unwrap();
+    let replay = stepper.replay();
     let chapter = page_of(&html, name);
     // The genuine page passes; each change below makes it fail, at the step it changes.
     page.open(&file_url(&chapter)).unwrap();
-    walk(&page, name, &replay).unwrap_or_else(|problem| panic!("{problem}"));
+    walk(&page, stepper, &replay).unwrap_or_else(|problem| panic!("{problem}"));
     let changes = [
         (
             // The deque: tick 2 in the other order.
@@ -448,6 +490,12 @@ fn a_doctored_data_file_is_caught() {
             "step 6 of 11: the viewer shows the tasks",
         ),
         (
+            // The picture: tick 3 marked where tick 6 is.
+            "[3, 502]",
+            "[3, 822]",
+            "step 4 of 11: the viewer shows the picture's marker",
+        ),
+        (
             // The output: a line the program never printed.
             "\"2\",\n\"task1\"",
             "\"2\",\n\"task one\"",
@@ -457,7 +505,7 @@ fn a_doctored_data_file_is_caught() {
     for (from, to, reported) in changes {
         page.open(&file_url(&doctored_page(&chapter, from, to)))
             .unwrap();
-        let problem = walk(&page, name, &replay).expect_err("a doctored file must be caught");
+        let problem = walk(&page, stepper, &replay).expect_err("a doctored file must be caught");
         assert!(problem.contains(reported), "{problem}");
     }
 }
@@ -467,58 +515,71 @@ fn a_doctored_data_file_is_caught() {
 fn screenshots_at_desktop_and_phone_width() {
     let html = build_book(&scratch().join("screenshot-book"));
     let browser = Browser::start().unwrap_or_else(|problem| panic!("{problem}"));
-    let name = "ch06_say_after";
-    let chapter = file_url(&page_of(&html, name));
     let shots = scratch().join("screenshots");
-    // The phone is a tall one, so that the whole viewer fits in one screenshot.
+    // The phone is a tall one, so that a whole viewer fits in one screenshot.
     let phone = Viewport {
         height: 1800,
         ..Viewport::PHONE
+    };
+    // Each run at a telling step: say_after in tick 2's second handle (two timers, tasks in
+    // three states); chapter 4 where three timers came due at once; step 2 of chapter 10
+    // where three answers waited in the heap while the loop crunched.
+    let telling = |replay: &Replay, name: &str| -> usize {
+        let steps = replay.steps();
+        match name {
+            "ch06_say_after" => 3,
+            _ => (0..steps.len())
+                .find(|&i| steps[i].tick_ready.iter().filter(|q| q.due).count() >= 3)
+                .expect("a tick that took in three timers at once"),
+        }
     };
     for (width, viewport) in [("desktop", Viewport::DESKTOP), ("phone", phone)] {
         let page = browser
             .session(viewport)
             .unwrap_or_else(|problem| panic!("{problem}"));
-        page.open(&chapter).unwrap();
-        page.wait_for(
-            "return !!document.querySelector('.steploop-stepper.sl-on')",
-            Duration::from_secs(10),
-        )
-        .unwrap();
-        let root = page
-            .find(&format!(".steploop-stepper[data-replay=\"{name}\"]"))
-            .unwrap();
-        // Tick 2, its second handle: two timers in the heap, tasks in three states.
-        page.script("arguments[0].focus()", &[Session::arg(&root)])
-            .unwrap();
-        page.press(
-            None,
-            &[key::ARROW_RIGHT, key::ARROW_RIGHT, key::ARROW_RIGHT],
-        )
-        .unwrap();
-        assert_eq!(read_viewer(&page, name).unwrap().step, 3);
-        // Nothing may stick out of the column at this width.
-        let overflow = page
-            .script(
-                "const r = arguments[0].getBoundingClientRect();
-                 return r.right <= document.documentElement.clientWidth
-                     && arguments[0].scrollWidth <= arguments[0].clientWidth;",
-                &[Session::arg(&root)],
+        for name in ["ch06_say_after", "ch04_time", "ch10_step2_simulated"] {
+            let stepper = tour::STEPPERS.iter().find(|s| s.name == name).unwrap();
+            let replay = stepper.replay();
+            page.open(&file_url(&page_of(&html, name))).unwrap();
+            let selector = format!(".steploop-stepper[data-replay=\"{name}\"]");
+            page.wait_for(
+                &format!("return !!document.querySelector('{selector}.sl-on')"),
+                Duration::from_secs(10),
             )
             .unwrap();
-        assert_eq!(
-            overflow,
-            Value::Bool(true),
-            "{width}: the viewer fits its column"
-        );
-        let file = shots.join(format!("{name}-{width}.png"));
-        page.save_screenshot(&root, &file).unwrap();
-        println!("saved {}", file.display());
-        if width == "desktop" && std::env::var_os("UPDATE_PICTURES").is_some_and(|v| v == "1") {
-            let shown =
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("chapters/generated/ch06_stepper.png");
-            std::fs::copy(&file, &shown).unwrap();
-            println!("and {}", shown.display());
+            let root = page.find(&selector).unwrap();
+            page.script("arguments[0].focus()", &[Session::arg(&root)])
+                .unwrap();
+            let step = telling(&replay, name);
+            page.press(None, &[key::HOME]).unwrap();
+            page.press(None, &vec![key::ARROW_RIGHT; step]).unwrap();
+            assert_eq!(read_viewer(&page, name).unwrap().step, step);
+            // Nothing may stick out of the column at this width.
+            let fits = page
+                .script(
+                    "const r = arguments[0].getBoundingClientRect();
+                     return r.right <= document.documentElement.clientWidth
+                         && arguments[0].scrollWidth <= arguments[0].clientWidth;",
+                    &[Session::arg(&root)],
+                )
+                .unwrap();
+            assert_eq!(fits, Value::Bool(true), "{name}, {width}: the viewer fits");
+            let file = shots.join(format!("{name}-{width}.png"));
+            page.save_screenshot(&root, &file).unwrap();
+            println!("saved {}", file.display());
+            if stepper.picture.is_some() && width == "desktop" {
+                let picture = page.find(".sl-picture").unwrap();
+                let file = shots.join(format!("{name}-picture.png"));
+                page.save_screenshot(&picture, &file).unwrap();
+                println!("saved {}", file.display());
+            }
+            let update = std::env::var_os("UPDATE_PICTURES").is_some_and(|v| v == "1");
+            if update && name == "ch06_say_after" && width == "desktop" {
+                let shown = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("chapters/generated/ch06_stepper.png");
+                std::fs::copy(&file, &shown).unwrap();
+                println!("and {}", shown.display());
+            }
         }
     }
 }

@@ -113,8 +113,30 @@
             return null;
         }
         return Array.from(document.querySelectorAll('img')).find(function (img) {
-            return (img.getAttribute('src') || '').endsWith(file);
+            return img.getAttribute('src') === file;
         }) || null;
+    }
+
+    function percent(part, whole) {
+        return (100 * part / whole).toFixed(3) + '%';
+    }
+
+    // A marker over the picture, on the run's panel: where the tick shown begins. The picture
+    // is wrapped in a frame the marker is placed in, shared by every viewer of that picture.
+    function pictureMarker(img, picture, name) {
+        let frame = img.parentNode;
+        if (!frame.classList.contains('sl-picture')) {
+            frame = make('span', 'sl-picture');
+            img.parentNode.insertBefore(frame, img);
+            frame.appendChild(img);
+        }
+        const marker = make('span', 'sl-marker');
+        marker.dataset.replay = name;
+        marker.style.top = percent(picture.top, picture.height);
+        marker.style.height = percent(picture.bottom - picture.top, picture.height);
+        marker.appendChild(make('span', 'sl-marker-label'));
+        frame.appendChild(marker);
+        return marker;
     }
 
     function Stepper(root, data) {
@@ -216,7 +238,9 @@
                 }
             });
         }
-        this.picture = findPicture(root.dataset.picture);
+        this.picture = this.data.picture ? findPicture(this.data.picture.file) : null;
+        this.marker = this.picture ? pictureMarker(this.picture, this.data.picture, this.data.name)
+            : null;
 
         root.addEventListener('keydown', (event) => this.key(event));
     };
@@ -344,7 +368,7 @@
             if (entry.due) {
                 node.classList.add('sl-due');
                 node.title += '; came due from the timer heap as the tick began';
-                node.insertBefore(make('span', 'sl-mark', '⏰ '), node.firstChild);
+                node.insertBefore(make('span', 'sl-mark', 'due'), node.firstChild);
             }
             if (entry.turn === 'running') {
                 node.setAttribute('aria-current', 'step');
@@ -409,8 +433,10 @@
         step.tasks.forEach((task, i) => {
             const info = this.data.tasks[i];
             const row = make('tr', 'sl-task sl-' + task.state + (task.ran ? ' sl-ran-now' : ''));
-            row.appendChild(make('td', 'sl-name', info.name));
-            row.appendChild(make('td', 'sl-coroutine', info.coroutine));
+            const who = make('td', 'sl-who');
+            who.appendChild(make('span', 'sl-name', info.name));
+            who.appendChild(make('span', 'sl-coroutine', info.coroutine));
+            row.appendChild(who);
             const state = make('td', 'sl-state', taskState(task));
             if (task.ran) {
                 state.title = 'its step ran at this step';
@@ -462,12 +488,23 @@
             this.links.appendChild(link);
         }
         if (this.picture) {
-            const link = make('a', 'sl-to-picture', 'the timeline picture');
+            const mark = this.data.picture.ticks.find((tick) => tick[0] === step.tick);
+            const shown = step.kind !== 'outside' && mark !== undefined;
+            this.marker.hidden = !shown;
+            if (shown) {
+                this.marker.style.left = percent(mark[1], this.data.picture.width);
+                this.marker.firstChild.textContent = 'tick ' + step.tick;
+            }
+            const link = make('a', 'sl-to-picture', shown ? 'tick ' + step.tick +
+                ' on the timeline' : 'the timeline picture');
             link.href = this.picture.closest('a') ? this.picture.closest('a').href
                 : this.picture.src;
             link.addEventListener('click', (event) => {
                 event.preventDefault();
                 this.picture.scrollIntoView({ block: 'center' });
+                this.marker.classList.remove('sl-flash');
+                void this.marker.offsetWidth; // restart the animation
+                this.marker.classList.add('sl-flash');
             });
             if (this.links.children.length) {
                 this.links.appendChild(document.createTextNode(' · '));

@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! { "format": "steploop-replay/1", "name": "ch06_say_after",
+//!   "picture": {"file": "generated/ch06_say_after.svg", "width": 616, "height": 190,
+//!               "top": 26, "bottom": 106, "ticks": [[1, 186], ...]},   (when there is one)
 //!   "lines":  [every line of the trace's text],
 //!   "output": [every printed line],
 //!   "tasks":  [{"name": "Task-1", "coroutine": "main_coro"}, ...],
@@ -22,19 +24,39 @@
 //! ```
 //!
 //! Times are loop seconds with three decimals, as the trace's text writes them; line numbers
-//! count from 0. Text is escaped so that the document can sit inside an HTML `<script>`
+//! count from 0; a picture's coordinates are the SVG's pixels (where each tick begins, and the
+//! run's panel from `top` to `bottom`). Text is escaped so that the document can sit inside an HTML `<script>`
 //! element as it is.
 
 use std::fmt::Write as _;
 
 use super::{Queued, Replay, Step, StepKind, TaskState, Timer, Turn};
 use crate::handle::Label;
+use crate::timeline::TickMarks;
 use crate::trace::Secs;
 
-pub(super) fn write(replay: &Replay, name: &str) -> String {
+pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMarks)>) -> String {
     let mut out = String::new();
     out.push_str("{\"format\": \"steploop-replay/1\",\n");
     let _ = writeln!(out, "\"name\": {},", string(name));
+    if let Some((file, marks)) = picture {
+        let ticks: Vec<String> = marks
+            .ticks
+            .iter()
+            .map(|(tick, x)| format!("[{tick}, {}]", number(*x)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\"picture\": {{\"file\": {}, \"width\": {}, \"height\": {}, \"top\": {}, \
+             \"bottom\": {}, \"ticks\": [{}]}},",
+            string(file),
+            number(marks.width),
+            number(marks.height),
+            number(marks.top),
+            number(marks.bottom),
+            ticks.join(", ")
+        );
+    }
     list(
         &mut out,
         "lines",
@@ -157,6 +179,18 @@ fn timer(timer: &Timer) -> String {
     )
 }
 
+/// A coordinate with one decimal at most, the same text on every machine.
+fn number(value: f64) -> String {
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let tenths = tenths.abs();
+    if tenths % 10 == 0 {
+        format!("{sign}{}", tenths / 10)
+    } else {
+        format!("{sign}{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
 fn secs(nanos: u64) -> String {
     Secs(nanos).to_string()
 }
@@ -201,5 +235,12 @@ mod tests {
         assert_eq!(string("x\ny\u{1}"), r#""x\ny\u0001""#);
         assert_eq!(string("</script>"), r#""\u003c/script\u003e""#);
         assert_eq!(string("t → 1 …"), "\"t → 1 …\"");
+    }
+
+    #[test]
+    fn coordinates_have_one_decimal_at_most() {
+        assert_eq!(number(186.0), "186");
+        assert_eq!(number(12.25), "12.3");
+        assert_eq!(number(-1.5), "-1.5");
     }
 }

@@ -43,6 +43,7 @@ use std::fmt;
 
 use crate::handle::Label;
 use crate::inspect::{Queues, ScheduledTimer};
+use crate::timeline::TickMarks;
 use crate::trace::{Event, Trace};
 
 /// A trace replayed: its text, its output, its tasks, and the loop's state at each step.
@@ -276,7 +277,13 @@ impl Replay {
     /// The replay as JSON, for the book's step-through viewer and other tools; `name` names
     /// the trace. Its shape is described in the book's chapter 14.
     pub fn to_json(&self, name: &str) -> String {
-        json::write(self, name)
+        json::write(self, name, None)
+    }
+
+    /// The replay as JSON, with where the run's ticks are in a timeline picture of it (the
+    /// file `picture`, as the page links it): a viewer marks the tick it shows there.
+    pub fn to_json_with_picture(&self, name: &str, picture: &str, marks: &TickMarks) -> String {
+        json::write(self, name, Some((picture, marks)))
     }
 }
 

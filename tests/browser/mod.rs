@@ -366,8 +366,13 @@ impl Session {
         Ok(())
     }
 
-    /// Saves a PNG of the element (scrolled into view) to `path`.
+    /// Saves a PNG of the element to `path`, scrolled to the middle of the window first (away
+    /// from a page's fixed header).
     pub fn save_screenshot(&self, element: &Element, path: &Path) -> Result<(), String> {
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            &[Session::arg(element)],
+        )?;
         let data = self.call("GET", &format!("/element/{}/screenshot", element.0), None)?;
         let png = base64_decode(data.as_str().unwrap_or_default())?;
         if let Some(dir) = path.parent() {
