@@ -39,6 +39,7 @@ fn text(queues: &Queues) -> String {
     )
 }
 
+// ANCHOR: observed
 /// Runs `program` on a traced virtual-clock loop, noting the loop's queues at every tick;
 /// returns the trace, the queues, and the loop (to look at it afterwards).
 fn observed(program: impl FnOnce(&EventLoop)) -> (Trace, Vec<Queues>, EventLoop) {
@@ -52,6 +53,7 @@ fn observed(program: impl FnOnce(&EventLoop)) -> (Trace, Vec<Queues>, EventLoop)
     let seen = seen.take();
     (lp.take_trace(), seen, lp)
 }
+// ANCHOR_END: observed
 
 /// Replays the trace and checks its reading of every tick against what the loop held.
 fn check_against_the_loop(name: &str, trace: &Trace, seen: &[Queues]) -> Replay {
