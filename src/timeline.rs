@@ -920,7 +920,7 @@ impl Legend {
 }
 
 /// A coordinate with one decimal: the same text on every run and every machine.
-fn f(value: f64) -> String {
+pub(crate) fn f(value: f64) -> String {
     let tenths = (value * 10.0).round() as i64;
     let sign = if tenths < 0 { "-" } else { "" };
     let tenths = tenths.abs();

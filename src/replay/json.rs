@@ -32,7 +32,9 @@ use std::fmt::Write as _;
 
 use super::{Queued, Replay, Step, StepKind, TaskState, Timer, Turn};
 use crate::handle::Label;
-use crate::timeline::TickMarks;
+// Coordinates are written as the picture writes them, so that a tick's x is the same text in
+// both.
+use crate::timeline::{f as number, TickMarks};
 use crate::trace::Secs;
 
 pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMarks)>) -> String {
@@ -177,18 +179,6 @@ fn timer(timer: &Timer) -> String {
         timer.cancelled,
         timer.set_by.as_ref().map_or("null".to_string(), label)
     )
-}
-
-/// A coordinate with one decimal at most, the same text on every machine.
-fn number(value: f64) -> String {
-    let tenths = (value * 10.0).round() as i64;
-    let sign = if tenths < 0 { "-" } else { "" };
-    let tenths = tenths.abs();
-    if tenths % 10 == 0 {
-        format!("{sign}{}", tenths / 10)
-    } else {
-        format!("{sign}{}.{}", tenths / 10, tenths % 10)
-    }
 }
 
 fn secs(nanos: u64) -> String {

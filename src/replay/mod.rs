@@ -232,10 +232,10 @@ impl Replay {
         let mut reader = Reader::default();
         for (index, event) in trace.events().iter().enumerate() {
             reader.index = index;
-            // An "outside the loop" line belongs to the action under it.
+            // An "outside the loop" line belongs to the action under it, and begins a step.
             let heading = first_line[index] > 0 && lines[first_line[index] - 1].0.is_none();
             let first = first_line[index] - usize::from(heading);
-            reader.read(event, first, last_line[index])?;
+            reader.read(event, heading, first, last_line[index])?;
         }
         reader.finish();
         Ok(Replay {
@@ -330,9 +330,6 @@ struct Reader {
     in_tick: bool,
     /// The handle running now, if any (whoever schedules a timer now sets it).
     handle: Option<Label>,
-    /// Mirrors the text's rule for "outside the loop": true after a handle's line (or a
-    /// select or a message from another thread), whose actions follow it.
-    in_handle: bool,
     tasks: Vec<TaskRecord>,
     output: Vec<String>,
     /// The loop's own lines since the last step (a wait, dropped timers, the tick line): the
@@ -352,14 +349,20 @@ impl Reader {
         }
     }
 
-    fn read(&mut self, event: &Event, first: usize, last: usize) -> Result<(), ReplayError> {
+    /// Reads one event; `heading` is true for an action the text puts under a new "outside
+    /// the loop" line, and `first..=last` are the event's lines.
+    fn read(
+        &mut self,
+        event: &Event,
+        heading: bool,
+        first: usize,
+        last: usize,
+    ) -> Result<(), ReplayError> {
         if event.is_action() {
-            if !self.in_handle && !matches!(&self.open, Some(o) if o.kind == StepKind::Outside) {
+            if heading {
                 self.begin(StepKind::Outside, first, last, first);
             }
             self.extend(first, last);
-        } else {
-            self.in_handle = matches!(event, Event::Run(_) | Event::Select(_) | Event::Received(_));
         }
         match event {
             Event::Tick {
