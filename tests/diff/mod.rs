@@ -1,0 +1,146 @@
+//! The differential test of the teaching stages against steploop.
+//!
+//! A stage (`stages/stageNN`) is the loop a chapter builds; steploop (`src/`) is the real
+//! one. Both run the same programs, and must observe the same things: which callbacks and
+//! which steps of which tasks ran, in which tick, at which loop time, with which outcome, and
+//! what every future and task ended as. The programs are the chapters' own (written out in
+//! `tests/stages.rs`) and thousands of generated ones per stage: seeded, so that a failure
+//! can be replayed, and shrunk, so that a failure shows the smallest program that has it.
+//!
+//! - `program`: the programs, as data;
+//! - `generate`: seeded random programs, level by level (chapter by chapter);
+//! - `runner`: what a program needs of a loop, as traits;
+//! - `interpret`: runs a program on any loop and writes down what it observed;
+//! - `shrink`: the smallest failing variant of a program;
+//! - `runners/`: the loops: steploop, and each stage.
+//!
+//! Environment: `STEPLOOP_DIFF_PROGRAMS=N` runs N generated programs per stage (default
+//! 1000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
+
+#![allow(dead_code)]
+
+pub mod generate;
+pub mod interpret;
+pub mod program;
+pub mod runner;
+pub mod shrink;
+pub mod stages;
+pub mod steploop;
+
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use interpret::{run, Run};
+use program::{Level, Program};
+use runner::Loop;
+
+/// Makes a fresh loop on a virtual clock.
+pub type MakeLoop = fn() -> Rc<dyn Loop>;
+
+/// Runs `program` on both loops; `Err` describes how they differ.
+pub fn compare(
+    program: &Program,
+    stage: (&str, MakeLoop),
+    real: (&str, MakeLoop),
+) -> Result<(), String> {
+    let a = run(program, (stage.1)());
+    let b = run(program, (real.1)());
+    if a == b {
+        return Ok(());
+    }
+    Err(describe_difference(&a, &b, stage.0, real.0))
+}
+
+fn describe_difference(a: &Run, b: &Run, name_a: &str, name_b: &str) -> String {
+    let mut out = String::new();
+    let first = a
+        .log
+        .iter()
+        .zip(&b.log)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.log.len().min(b.log.len()));
+    let _ = writeln!(out, "they agree on {first} line(s), then:");
+    for (name, run) in [(name_a, a), (name_b, b)] {
+        let _ = writeln!(out, "--- {name} (ended {:?})", run.end);
+        let from = first.saturating_sub(3);
+        for (i, entry) in run.log.iter().enumerate().skip(from).take(12) {
+            let mark = if i == first { ">" } else { " " };
+            let _ = writeln!(out, "{mark} {entry}");
+        }
+    }
+    out
+}
+
+/// How many generated programs to run per stage.
+pub fn programs_per_stage() -> u64 {
+    std::env::var("STEPLOOP_DIFF_PROGRAMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000)
+}
+
+fn first_seed() -> u64 {
+    std::env::var("STEPLOOP_DIFF_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A generated program on which two loops differ.
+#[derive(Debug)]
+pub struct Mismatch {
+    pub seed: u64,
+    pub generated: Program,
+    /// The smallest variant of `generated` that still shows a difference.
+    pub smallest: Program,
+    pub stage: String,
+    pub real: String,
+    /// How the two runs of `smallest` differ.
+    pub difference: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seed = self.seed;
+        write!(
+            f,
+            "{} and {} differ on the generated program of seed {seed} \
+             (STEPLOOP_DIFF_SEED={seed} STEPLOOP_DIFF_PROGRAMS=1 replays it); \
+             shrunk from {} to {} operations:\n\n{}\n{}",
+            self.stage,
+            self.real,
+            shrink::size(&self.generated),
+            shrink::size(&self.smallest),
+            self.smallest,
+            self.difference
+        )
+    }
+}
+
+/// Runs `count` generated programs of `level` on both loops. On the first difference, shrinks
+/// the program and returns what it found.
+pub fn check_generated(
+    level: Level,
+    count: u64,
+    stage: (&str, MakeLoop),
+    real: (&str, MakeLoop),
+) -> Result<(), Box<Mismatch>> {
+    let start = first_seed();
+    for seed in start..start + count {
+        let program = generate::program(level, seed);
+        if compare(&program, stage, real).is_ok() {
+            continue;
+        }
+        let smallest = shrink::shrink(&program, |p| compare(p, stage, real).is_err());
+        let difference = compare(&smallest, stage, real).expect_err("the shrunk program fails");
+        return Err(Box::new(Mismatch {
+            seed,
+            generated: program,
+            smallest,
+            stage: stage.0.to_string(),
+            real: real.0.to_string(),
+            difference,
+        }));
+    }
+    Ok(())
+}
