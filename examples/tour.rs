@@ -1,8 +1,10 @@
 //! The tour: every chapter's example, in the book's order, each under a heading.
 //!
-//! `cargo run --example tour` runs them all. Each example is also an ordinary program of its
-//! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
-//! so that there is exactly one copy of each.
+//! `cargo run --example tour` runs them all, and before each core chapter's examples the
+//! program of the teaching stage that chapter builds. Each example is also an ordinary program
+//! of its own (`cargo run --example ch03_ready_deque`), and so is each stage's
+//! (`cargo run -p stage03`); the tour pulls their source in with `#[path]` so that there is
+//! exactly one copy of each.
 //!
 //! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
 //! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
@@ -94,6 +96,8 @@ mod ch13_mapreduce;
 mod ch13_simulated;
 #[path = "ch14_debug.rs"]
 mod ch14_debug;
+#[path = "../stages/stage03/src/main.rs"]
+mod stage03;
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +122,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch02_coroutines",
         ch02_coroutines::main,
     ),
+    ("Chapter 3: The ready deque", "stage03", stage03::main),
     (
         "Chapter 3: The ready deque",
         "ch03_ready_deque",
@@ -387,8 +392,14 @@ fn main() {
         }
     }
     for (heading, name, run) in STOPS {
-        let rule = "=".repeat(heading.len().max(name.len() + 24));
-        println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");
+        // A stage is a package of the workspace; everything else is an example.
+        let command = if name.starts_with("stage") {
+            format!("cargo run -p {name}")
+        } else {
+            format!("cargo run --example {name}")
+        };
+        let rule = "=".repeat(heading.len().max(command.len() + 2));
+        println!("{rule}\n{heading}\n({command})\n{rule}\n");
         run();
         println!();
     }
