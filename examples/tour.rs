@@ -98,6 +98,8 @@ mod ch13_simulated;
 mod ch14_debug;
 #[path = "../stages/stage03/src/main.rs"]
 mod stage03;
+#[path = "../stages/stage04/src/main.rs"]
+mod stage04;
 
 use std::path::{Path, PathBuf};
 
@@ -128,6 +130,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch03_ready_deque",
         ch03_ready_deque::main,
     ),
+    ("Chapter 4: Time", "stage04", stage04::main),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
     (

@@ -8,6 +8,8 @@ mod diff;
 
 #[path = "../stages/stage03/src/main.rs"]
 mod stage03_main;
+#[path = "../stages/stage04/src/main.rs"]
+mod stage04_main;
 
 use diff::program::{Body, Kind, Level, Op, Program};
 use diff::{check_generated, compare, programs_per_stage, stages, steploop, MakeLoop};
@@ -64,5 +66,75 @@ fn stage03_runs_chapter_3_program_as_steploop_does() {
 #[test]
 fn stage03_runs_generated_programs_as_steploop_does() {
     check_generated(Level::Callbacks, programs_per_stage(), STAGE03, STEPLOOP)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 4: time
+// ---------------------------------------------------------------------------------------
+
+const STAGE04: (&str, MakeLoop) = ("stage04", stages::stage04::make);
+
+#[test]
+fn stage04_prints_what_chapter_4_shows() {
+    insta::assert_snapshot!("stage04", capture::output_of(stage04_main::main));
+}
+
+/// Chapter 4's program: a heartbeat each second, a watchdog at t=5 that the third beat
+/// cancels, and two timers due at t=2.
+fn chapter4_program() -> Program {
+    use Op::*;
+    Program {
+        level: Level::Timers,
+        main: vec![
+            CallAt {
+                ms: 5000,
+                body: 3,
+                slot: 0,
+            }, // the watchdog
+            CallLater {
+                ms: 1000,
+                body: 0,
+                slot: 1,
+            }, // heartbeat(1)
+            CallAt {
+                ms: 2000,
+                body: 4,
+                slot: 2,
+            }, // first at 2
+            CallAt {
+                ms: 2000,
+                body: 5,
+                slot: 3,
+            }, // second at 2
+        ],
+        bodies: vec![
+            callback(vec![CallLater {
+                ms: 1000,
+                body: 1,
+                slot: 1,
+            }]), // heartbeat(1)
+            callback(vec![CallLater {
+                ms: 1000,
+                body: 2,
+                slot: 1,
+            }]), // heartbeat(2)
+            callback(vec![Cancel { slot: 0 }, Stop]), // heartbeat(3)
+            callback(vec![Stop]),                     // the watchdog
+            callback(vec![]),                         // first at 2
+            callback(vec![]),                         // second at 2
+        ],
+        futures: 0,
+    }
+}
+
+#[test]
+fn stage04_runs_chapter_4_program_as_steploop_does() {
+    compare(&chapter4_program(), STAGE04, STEPLOOP).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn stage04_runs_generated_programs_as_steploop_does() {
+    check_generated(Level::Timers, programs_per_stage(), STAGE04, STEPLOOP)
         .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -26,3 +26,31 @@ pub mod stage03 {
         }
     }
 }
+
+pub mod stage04 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage04 as stage;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+    }
+}

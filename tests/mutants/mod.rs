@@ -1,4 +1,8 @@
 //! Mutated copies of stage files, for the tests that prove the differential test can fail.
+//!
+//! When a stage file changes, `UPDATE_MUTANTS=1 cargo test --test mutant_…` writes its
+//! mutated copy again. If the old copy no longer compiles against the stage's other files,
+//! copy the stage's file over it first; the update then applies the change.
 
 use std::fs;
 use std::path::Path;
