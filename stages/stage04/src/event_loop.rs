@@ -70,7 +70,17 @@ impl EventLoop {
     pub fn time(&self) -> Duration {
         self.inner.clock.now()
     }
-    // ANCHOR_END: new
+}
+
+/// `EventLoop::default()` is `EventLoop::new()`: the real clock.
+impl Default for EventLoop {
+    fn default() -> EventLoop {
+        EventLoop::new()
+    }
+}
+// ANCHOR_END: new
+
+impl EventLoop {
 
     // ANCHOR: call_soon
     /// Schedules `callback` to run on a later tick, after every handle already waiting
