@@ -100,6 +100,8 @@ mod ch14_debug;
 mod stage03;
 #[path = "../stages/stage04/src/main.rs"]
 mod stage04;
+#[path = "../stages/stage05/src/main.rs"]
+mod stage05;
 
 use std::path::{Path, PathBuf};
 
@@ -132,6 +134,7 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 4: Time", "stage04", stage04::main),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
+    ("Chapter 5: Futures", "stage05", stage05::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
     (
         "Chapter 5: Futures",

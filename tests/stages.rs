@@ -10,6 +10,8 @@ mod diff;
 mod stage03_main;
 #[path = "../stages/stage04/src/main.rs"]
 mod stage04_main;
+#[path = "../stages/stage05/src/main.rs"]
+mod stage05_main;
 
 use diff::program::{Body, Kind, Level, Op, Program};
 use diff::{check_generated, compare, programs_per_stage, stages, steploop, MakeLoop};
@@ -136,5 +138,67 @@ fn stage04_runs_chapter_4_program_as_steploop_does() {
 #[test]
 fn stage04_runs_generated_programs_as_steploop_does() {
     check_generated(Level::Timers, programs_per_stage(), STAGE04, STEPLOOP)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 5: futures
+// ---------------------------------------------------------------------------------------
+
+const STAGE05: (&str, MakeLoop) = ("stage05", stages::stage05::make);
+
+#[test]
+fn stage05_prints_what_chapter_5_shows() {
+    insta::assert_snapshot!("stage05", capture::output_of(stage05_main::main));
+}
+
+/// Chapter 5's program: a future that a timer completes after a second, two done-callbacks
+/// added before, and one added by the first when the future is already done.
+fn chapter5_program() -> Program {
+    use Op::*;
+    Program {
+        level: Level::Futures,
+        main: vec![
+            AddDoneCallback {
+                future: 0,
+                body: 1,
+                id: 0,
+            }, // on_done
+            AddDoneCallback {
+                future: 0,
+                body: 2,
+                id: 1,
+            }, // callback(2)
+            CallLater {
+                ms: 1000,
+                body: 0,
+                slot: 0,
+            }, // the timer
+        ],
+        bodies: vec![
+            callback(vec![SetResult {
+                future: 0,
+                value: 42,
+            }]), // the timer
+            callback(vec![AddDoneCallback {
+                future: 0,
+                body: 3,
+                id: 2,
+            }]), // on_done
+            callback(vec![]),     // callback(2)
+            callback(vec![Stop]), // late
+        ],
+        futures: 1,
+    }
+}
+
+#[test]
+fn stage05_runs_chapter_5_program_as_steploop_does() {
+    compare(&chapter5_program(), STAGE05, STEPLOOP).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn stage05_runs_generated_programs_as_steploop_does() {
+    check_generated(Level::Futures, programs_per_stage(), STAGE05, STEPLOOP)
         .unwrap_or_else(|e| panic!("{e}"));
 }

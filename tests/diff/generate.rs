@@ -51,7 +51,7 @@ pub fn program(level: Level, seed: u64) -> Program {
         })
         .collect();
     let futures = if level >= Level::Futures {
-        rng.between(0, 3)
+        rng.between(1, 3)
     } else {
         0
     };
@@ -61,9 +61,21 @@ pub fn program(level: Level, seed: u64) -> Program {
         futures,
         done_ids: 0,
     };
+    // Main starts something, so that the loop has work: a callback, or a task.
+    let first = rng.below(bodies);
+    let start = match gen.kinds[first] {
+        Kind::Callback => Op::CallSoon {
+            body: first,
+            slot: rng.below(SLOTS),
+        },
+        Kind::Coroutine => Op::CreateTask {
+            body: first,
+            slot: rng.below(SLOTS),
+        },
+    };
     let main_ops = rng.between(1, 4);
-    let main = (0..main_ops)
-        .filter_map(|_| gen.op(&mut rng, None, Kind::Callback))
+    let main = std::iter::once(start)
+        .chain((0..main_ops).filter_map(|_| gen.op(&mut rng, None, Kind::Callback)))
         .collect();
     let bodies = (0..bodies)
         .map(|i| {

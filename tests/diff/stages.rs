@@ -54,3 +54,43 @@ pub mod stage04 {
         }
     }
 }
+
+pub mod stage05 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage05 as stage;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+    }
+}

@@ -81,7 +81,6 @@ impl Default for EventLoop {
 // ANCHOR_END: new
 
 impl EventLoop {
-
     // ANCHOR: call_soon
     /// Schedules `callback` to run on a later tick, after every handle already waiting
     /// (`loop.call_soon(callback)`). Never now: the caller goes on first.
