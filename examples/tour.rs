@@ -102,6 +102,8 @@ mod stage03;
 mod stage04;
 #[path = "../stages/stage05/src/main.rs"]
 mod stage05;
+#[path = "../stages/stage06/src/main.rs"]
+mod stage06;
 
 use std::path::{Path, PathBuf};
 
@@ -141,6 +143,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch05_await_future",
         ch05_await_future::main,
     ),
+    ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),

@@ -6,7 +6,7 @@
 //! loop needs no tick counter of its own to be compared.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
@@ -53,7 +53,14 @@ pub enum End {
 pub struct Run {
     pub log: Vec<Entry>,
     pub end: End,
+    /// Constructs the run used that no operation names, seen only as it ran (see
+    /// [`CANCEL_RUNNING_TASK`]).
+    pub tags: BTreeSet<&'static str>,
 }
+
+/// A `cancel()` reached the task that was running: it cancelled itself, or a task that awaits
+/// it (asyncio then sets `_must_cancel`, and the task hears of it at its next suspension).
+pub const CANCEL_RUNNING_TASK: &str = "cancel_running_task";
 
 /// More ticks than any program of the generator can take on a loop that behaves.
 const MAX_TICKS: u64 = 5_000;
@@ -71,6 +78,9 @@ pub fn run(program: &Program, lp: Rc<dyn Loop>) -> Run {
         all_tasks: RefCell::new(Vec::new()),
         done_callbacks: RefCell::new(HashMap::new()),
         stopped: Cell::new(false),
+        running: RefCell::new(None),
+        waiting: RefCell::new(HashMap::new()),
+        tags: RefCell::new(BTreeSet::new()),
     });
     if program.futures > 0 {
         let futures = lp
@@ -104,13 +114,14 @@ pub fn run(program: &Program, lp: Rc<dyn Loop>) -> Run {
         ctx.note(format!("end: {name} {:?}", task.state()));
     }
     let log = ctx.log.take();
+    let tags = ctx.tags.take();
     // What the loop still holds refers to the context weakly; emptying the tables drops the
     // futures and tasks the context holds.
     ctx.handles.take();
     ctx.futures.take();
     ctx.tasks.take();
     ctx.all_tasks.take();
-    Run { log, end }
+    Run { log, end, tags }
 }
 
 /// A task in a slot: its name (`T<n>`, numbered in creation order) and its body.
@@ -133,9 +144,49 @@ struct Ctx {
     /// Done-callbacks by the program's id: their future, and the id the loop gave.
     done_callbacks: RefCell<HashMap<usize, (usize, usize)>>,
     stopped: Cell<bool>,
+    /// The task whose coroutine runs now, if any.
+    running: RefCell<Option<String>>,
+    /// For each task that awaits tasks (one, or a gather's), their names.
+    waiting: RefCell<HashMap<String, Vec<String>>>,
+    tags: RefCell<BTreeSet<&'static str>>,
 }
 
 impl Ctx {
+    /// Whether cancelling task `target` reaches the running task: `target` is it, or awaits
+    /// a task that is it or reaches it.
+    fn reaches_running(&self, target: &str) -> bool {
+        let Some(running) = self.running.borrow().clone() else {
+            return false;
+        };
+        let waiting = self.waiting.borrow();
+        let mut todo = vec![target.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(task) = todo.pop() {
+            if task == running {
+                return true;
+            }
+            if seen.insert(task.clone()) {
+                todo.extend(waiting.get(&task).into_iter().flatten().cloned());
+            }
+        }
+        false
+    }
+
+    /// Notes that task `name` now awaits these tasks.
+    fn awaits(&self, name: &str, tasks: Vec<String>) {
+        self.waiting.borrow_mut().insert(name.to_string(), tasks);
+    }
+
+    /// The task `name` is suspended (`Some(awaited)`: it awaits) or resumed (`None`).
+    fn suspended(&self, name: &str, suspended: bool) {
+        if suspended {
+            self.running.take();
+        } else {
+            self.waiting.borrow_mut().remove(name);
+            *self.running.borrow_mut() = Some(name.to_string());
+        }
+    }
+
     fn note(&self, what: String) {
         let entry = Entry {
             tick: self.tick.get(),
@@ -168,6 +219,8 @@ impl Ctx {
     }
 
     fn run_callback(self: &Rc<Self>, body: usize, done: Option<(usize, State)>) {
+        // Callbacks run between steps, never inside a task.
+        self.running.take();
         let who = format!("b{body}");
         match done {
             Some((future, state)) => self.note(format!("{who} runs: F{future} is {state:?}")),
@@ -275,7 +328,12 @@ impl Ctx {
                     .as_ref()
                     .map(|held| (held.name.clone(), held.task.clone()));
                 match task {
-                    Some((name, task)) => format!(" ({name}) -> {}", task.cancel()),
+                    Some((name, task)) => {
+                        if self.reaches_running(&name) {
+                            self.tags.borrow_mut().insert(CANCEL_RUNNING_TASK);
+                        }
+                        format!(" ({name}) -> {}", task.cancel())
+                    }
                     None => " (empty slot)".into(),
                 }
             }
@@ -292,10 +350,19 @@ impl Ctx {
 
 /// The coroutine of a task running body `body`: it returns its task's number.
 async fn coroutine(ctx: Weak<Ctx>, name: String, body: usize, number: usize) -> Outcome {
+    let outcome = coroutine_body(ctx.clone(), name, body, number).await;
+    if let Some(strong) = ctx.upgrade() {
+        strong.running.take();
+    }
+    outcome
+}
+
+async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize) -> Outcome {
     let Some(strong) = ctx.upgrade() else {
         return Err(Failure::Exception("the run is over".into()));
     };
     strong.note(format!("{name} (b{body}) starts"));
+    strong.suspended(&name, false);
     let ops = strong.program.bodies[body].ops.clone();
     drop(strong);
     for op in &ops {
@@ -318,10 +385,12 @@ async fn coroutine(ctx: Weak<Ctx>, name: String, body: usize, number: usize) -> 
             Op::AwaitFuture { future, catch } => (Some(strong.future(*future).wait()), *catch),
             Op::AwaitTask { slot, catch } => {
                 let task = strong.awaitable_task(*slot, body);
+                strong.awaits(&name, task.iter().map(|(name, _)| name.clone()).collect());
                 (task.map(|(_, task)| task.wait()), *catch)
             }
             Op::WaitFor { slot, ms, catch } => {
                 let task = strong.awaitable_task(*slot, body);
+                strong.awaits(&name, task.iter().map(|(name, _)| name.clone()).collect());
                 let combinators = strong.lp.combinators().expect("combinators");
                 let timeout = Duration::from_millis(*ms);
                 (
@@ -330,18 +399,25 @@ async fn coroutine(ctx: Weak<Ctx>, name: String, body: usize, number: usize) -> 
                 )
             }
             Op::Gather { slots, catch } => {
-                let children: Vec<Rc<dyn TaskObject>> = slots
+                let children: Vec<(String, Rc<dyn TaskObject>)> = slots
                     .iter()
                     .filter_map(|slot| strong.awaitable_task(*slot, body))
-                    .map(|(_, task)| task)
                     .collect();
+                strong.awaits(
+                    &name,
+                    children.iter().map(|(name, _)| name.clone()).collect(),
+                );
+                let children: Vec<Rc<dyn TaskObject>> =
+                    children.into_iter().map(|(_, task)| task).collect();
                 let combinators = strong.lp.combinators().expect("combinators");
                 let gathering = combinators.gather(&children);
+                strong.suspended(&name, true);
                 drop(strong);
                 let outcome = gathering.await;
                 let Some(strong) = ctx.upgrade() else {
                     return Err(Failure::Exception("the run is over".into()));
                 };
+                strong.suspended(&name, false);
                 match outcome {
                     Ok(values) => strong.note(format!("{name}: {op} -> Ok({values:?})")),
                     Err(failure) if *catch => {
@@ -360,11 +436,13 @@ async fn coroutine(ctx: Weak<Ctx>, name: String, body: usize, number: usize) -> 
             strong.note(format!("{name}: {op} (skipped: no later task in the slot)"));
             continue;
         };
+        strong.suspended(&name, true);
         drop(strong);
         let outcome = awaited.await;
         let Some(strong) = ctx.upgrade() else {
             return Err(Failure::Exception("the run is over".into()));
         };
+        strong.suspended(&name, false);
         match outcome {
             Ok(value) => strong.note(format!("{name}: {op} -> Ok({value})")),
             Err(failure) if catch => strong.note(format!("{name}: {op} -> caught {failure:?}")),

@@ -37,16 +37,35 @@ use runner::Loop;
 /// Makes a fresh loop on a virtual clock.
 pub type MakeLoop = fn() -> Rc<dyn Loop>;
 
+/// Constructs on which steploop is known to differ from asyncio 3.11, which the stages
+/// follow: programs that use one are run, but not compared. `CANCEL_RUNNING_TASK`: steploop
+/// raises `Cancelled` at the next `.await` of a task cancelled while it runs, done future or
+/// not, and leaves the future it then awaits alone; asyncio (and stage 6) cancels that future
+/// at the task's next suspension. To be removed once steploop follows 3.11 there.
+pub const SET_ASIDE: &[&str] = &[interpret::CANCEL_RUNNING_TASK];
+
+/// How a comparison came out.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Compared {
+    Same,
+    /// Not compared: the program used a construct of [`SET_ASIDE`].
+    SetAside(&'static str),
+}
+
 /// Runs `program` on both loops; `Err` describes how they differ.
 pub fn compare(
     program: &Program,
     stage: (&str, MakeLoop),
     real: (&str, MakeLoop),
-) -> Result<(), String> {
+) -> Result<Compared, String> {
     let a = run(program, (stage.1)());
     let b = run(program, (real.1)());
+    let used = a.tags.iter().chain(&b.tags);
+    if let Some(tag) = used.copied().find(|tag| SET_ASIDE.contains(tag)) {
+        return Ok(Compared::SetAside(tag));
+    }
     if a == b {
-        return Ok(());
+        return Ok(Compared::Same);
     }
     Err(describe_difference(&a, &b, stage.0, real.0))
 }
@@ -117,6 +136,13 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
+/// What a batch of generated programs came to, when the loops agreed on all.
+#[derive(Debug, Default)]
+pub struct Agreed {
+    pub compared: u64,
+    pub set_aside: u64,
+}
+
 /// Runs `count` generated programs of `level` on both loops. On the first difference, shrinks
 /// the program and returns what it found.
 pub fn check_generated(
@@ -124,12 +150,21 @@ pub fn check_generated(
     count: u64,
     stage: (&str, MakeLoop),
     real: (&str, MakeLoop),
-) -> Result<(), Box<Mismatch>> {
+) -> Result<Agreed, Box<Mismatch>> {
     let start = first_seed();
+    let mut agreed = Agreed::default();
     for seed in start..start + count {
         let program = generate::program(level, seed);
-        if compare(&program, stage, real).is_ok() {
-            continue;
+        match compare(&program, stage, real) {
+            Ok(Compared::Same) => {
+                agreed.compared += 1;
+                continue;
+            }
+            Ok(Compared::SetAside(_)) => {
+                agreed.set_aside += 1;
+                continue;
+            }
+            Err(_) => {}
         }
         let smallest = shrink::shrink(&program, |p| compare(p, stage, real).is_err());
         let difference = compare(&smallest, stage, real).expect_err("the shrunk program fails");
@@ -142,5 +177,5 @@ pub fn check_generated(
             difference,
         }));
     }
-    Ok(())
+    Ok(agreed)
 }

@@ -94,3 +94,56 @@ pub mod stage05 {
         }
     }
 }
+
+pub mod stage06 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage06 as stage;
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    fn error(failure: Failure) -> stage::Error {
+        match failure {
+            Failure::Cancelled => stage::Error::Cancelled,
+            Failure::Exception(message) => stage::Error::Exception(message),
+            Failure::Timeout => unreachable!("stage 6 has no wait_for"),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+    include!("stage_runner/tasks.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+        fn tasks(&self) -> Option<&dyn Tasks> {
+            Some(self)
+        }
+    }
+}
