@@ -1,12 +1,14 @@
 // ANCHOR: state
 //! `Future`: a result that is not there yet, and who waits for it (asyncio's `asyncio.Future`).
 
+// ANCHOR: uses
 use std::cell::{Cell, RefCell};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::{task, Error, EventLoop};
+// ANCHOR_END: uses
 
 /// Where a future is in its life. It starts `Pending` and, once done, never changes again.
 #[derive(Clone, Debug)]
