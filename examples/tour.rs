@@ -104,6 +104,8 @@ mod stage04;
 mod stage05;
 #[path = "../stages/stage06/src/main.rs"]
 mod stage06;
+#[path = "../stages/stage07/src/main.rs"]
+mod stage07;
 
 use std::path::{Path, PathBuf};
 
@@ -147,6 +149,7 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
+    ("Chapter 7: Composing tasks", "stage07", stage07::main),
     (
         "Chapter 7: Composing tasks",
         "ch07_gather",

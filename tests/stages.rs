@@ -14,6 +14,8 @@ mod stage04_main;
 mod stage05_main;
 #[path = "../stages/stage06/src/main.rs"]
 mod stage06_main;
+#[path = "../stages/stage07/src/main.rs"]
+mod stage07_main;
 
 use diff::program::{Body, Kind, Level, Op, Program};
 use diff::{check_generated, compare, programs_per_stage, stages, steploop, Compared, MakeLoop};
@@ -340,4 +342,91 @@ fn stage06_runs_chapter_6_programs_as_steploop_does() {
 #[test]
 fn stage06_runs_generated_programs_as_steploop_does() {
     generated(Level::Tasks, STAGE06);
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 7: composing tasks
+// ---------------------------------------------------------------------------------------
+
+const STAGE07: (&str, MakeLoop) = ("stage07", stages::stage07::make);
+
+#[test]
+fn stage07_prints_what_chapter_7_shows() {
+    insta::assert_snapshot!("stage07", capture::output_of(stage07_main::main));
+}
+
+/// Seed 001's five jobs, of 5, 2, 4, 3 and 6 seconds, gathered.
+fn gather_program() -> Program {
+    use Op::*;
+    let job = |seconds: u64| {
+        coroutine(vec![Sleep {
+            ms: seconds * 1000,
+            catch: false,
+        }])
+    };
+    Program {
+        level: Level::Combinators,
+        main: vec![CreateTask { body: 0, slot: 0 }],
+        bodies: vec![
+            coroutine(vec![
+                CreateTask { body: 1, slot: 0 },
+                CreateTask { body: 2, slot: 1 },
+                CreateTask { body: 3, slot: 2 },
+                CreateTask { body: 4, slot: 3 },
+                Gather {
+                    slots: vec![0, 1, 2, 3],
+                    catch: false,
+                },
+            ]),
+            job(5),
+            job(2),
+            job(4),
+            job(3),
+        ],
+        futures: 0,
+    }
+}
+
+/// A job of three seconds that cleans up for half a second when cancelled, under a deadline
+/// of one second.
+fn wait_for_program() -> Program {
+    use Op::*;
+    Program {
+        level: Level::Combinators,
+        main: vec![CreateTask { body: 0, slot: 0 }],
+        bodies: vec![
+            coroutine(vec![
+                CreateTask { body: 1, slot: 1 },
+                WaitFor {
+                    slot: 1,
+                    ms: 1000,
+                    catch: true,
+                },
+            ]),
+            coroutine(vec![
+                Sleep {
+                    ms: 3000,
+                    catch: true,
+                },
+                Sleep {
+                    ms: 500,
+                    catch: false,
+                },
+                Raise,
+            ]),
+        ],
+        futures: 0,
+    }
+}
+
+#[test]
+fn stage07_runs_chapter_7_programs_as_steploop_does() {
+    for program in [gather_program(), wait_for_program()] {
+        same(&program, STAGE07);
+    }
+}
+
+#[test]
+fn stage07_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE07);
 }

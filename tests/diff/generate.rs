@@ -40,7 +40,7 @@ impl Rng {
 /// A random program of `level`.
 pub fn program(level: Level, seed: u64) -> Program {
     let mut rng = Rng::new(seed);
-    let bodies = rng.between(2, 7);
+    let bodies = rng.between(2, 8);
     let kinds: Vec<Kind> = (0..bodies)
         .map(|_| {
             if level >= Level::Tasks && rng.chance(50) {
@@ -60,9 +60,10 @@ pub fn program(level: Level, seed: u64) -> Program {
         kinds,
         futures,
         done_ids: 0,
+        created: Vec::new(),
     };
     // Main starts something, so that the loop has work: a callback, or a task.
-    let first = rng.below(bodies);
+    let first = if rng.chance(70) { 0 } else { rng.below(bodies) };
     let start = match gen.kinds[first] {
         Kind::Callback => Op::CallSoon {
             body: first,
@@ -79,10 +80,11 @@ pub fn program(level: Level, seed: u64) -> Program {
         .collect();
     let bodies = (0..bodies)
         .map(|i| {
+            gen.created.clear();
             let kind = gen.kinds[i];
             let count = match kind {
                 Kind::Callback => rng.between(0, 3),
-                Kind::Coroutine => rng.between(1, 5),
+                Kind::Coroutine => rng.between(1, 6),
             };
             let mut ops: Vec<Op> = (0..count)
                 .filter_map(|_| gen.op(&mut rng, Some(i), kind))
@@ -106,6 +108,9 @@ struct Generator {
     kinds: Vec<Kind>,
     futures: usize,
     done_ids: usize,
+    /// The task slots the body being generated has put a task in so far: its awaits and
+    /// cancels mostly pick one of these, so that they find a task to work on.
+    created: Vec<usize>,
 }
 
 impl Generator {
@@ -118,32 +123,53 @@ impl Generator {
         (!candidates.is_empty()).then(|| rng.pick(&candidates))
     }
 
+    /// Whether a body of `kind` comes after `after` (any body, for `main`).
+    fn later(&self, after: Option<usize>, kind: Kind) -> bool {
+        let first = after.map_or(0, |a| a + 1);
+        self.kinds[first..].contains(&kind)
+    }
+
     /// One operation for a body of `kind` at `after` (`None`: main), or `None` when the
     /// chosen kind of operation has nothing to work on.
     fn op(&mut self, rng: &mut Rng, after: Option<usize>, kind: Kind) -> Option<Op> {
         let level = self.level;
         let coroutine = kind == Kind::Coroutine && after.is_some();
-        let mut choices: Vec<(u32, u8)> = vec![(30, 0), (20, 1)];
+        // Only what has something to work on: a callback to schedule, a coroutine to create.
+        let callbacks = self.later(after, Kind::Callback);
+        let coroutines = self.later(after, Kind::Coroutine);
+        let mut choices: Vec<(u32, u8)> = vec![(20, 1)];
+        if callbacks {
+            choices.push((30, 0));
+        }
         if after.is_some() {
             // A stop in `main` would end most programs after one tick.
             choices.push((2, 2));
         }
-        if level >= Level::Timers {
+        if level >= Level::Timers && callbacks {
             choices.extend([(30, 3), (15, 4)]);
         }
         if level >= Level::Futures && self.futures > 0 {
-            choices.extend([(20, 5), (8, 6), (8, 7), (20, 8), (8, 9)]);
+            choices.extend([(20, 5), (8, 6), (8, 7), (8, 9)]);
+            if callbacks {
+                choices.push((20, 8));
+            }
         }
         if level >= Level::Tasks {
-            choices.extend([(30, 10), (15, 11)]);
+            choices.push((15, 11));
+            if coroutines {
+                choices.push((30, 10));
+            }
             if coroutine {
-                choices.extend([(30, 12), (30, 14)]);
+                choices.push((30, 12));
+                if coroutines {
+                    choices.push((30, 14));
+                }
                 if self.futures > 0 {
                     choices.push((20, 13));
                 }
             }
         }
-        if level >= Level::Combinators && coroutine {
+        if level >= Level::Combinators && coroutine && coroutines {
             choices.extend([(15, 15), (15, 16)]);
         }
         let total: u32 = choices.iter().map(|(w, _)| w).sum();
@@ -161,6 +187,12 @@ impl Generator {
             .map(|(_, c)| *c)
             .expect("a weighted choice");
         let slot = rng.below(SLOTS);
+        // For operations on tasks: mostly a slot this body filled.
+        let task_slot = if !self.created.is_empty() && rng.chance(75) {
+            rng.pick(&self.created)
+        } else {
+            slot
+        };
         let catch = rng.chance(40);
         Some(match choice {
             0 => Op::CallSoon {
@@ -203,11 +235,12 @@ impl Generator {
                 id: rng.below(self.done_ids),
             },
             9 => return None,
-            10 => Op::CreateTask {
-                body: self.body(rng, after, Kind::Coroutine)?,
-                slot,
-            },
-            11 => Op::CancelTask { slot },
+            10 => {
+                let body = self.body(rng, after, Kind::Coroutine)?;
+                self.created.push(slot);
+                Op::CreateTask { body, slot }
+            }
+            11 => Op::CancelTask { slot: task_slot },
             12 => Op::Sleep {
                 ms: rng.pick(&[0, 0, 1000, 2000]),
                 catch,
@@ -216,7 +249,10 @@ impl Generator {
                 future: rng.below(self.futures),
                 catch,
             },
-            14 => Op::AwaitTask { slot, catch },
+            14 => Op::AwaitTask {
+                slot: task_slot,
+                catch,
+            },
             15 => {
                 let mut slots: Vec<usize> = (0..SLOTS).collect();
                 let keep = rng.between(1, 3);
@@ -226,7 +262,7 @@ impl Generator {
                 Op::Gather { slots, catch }
             }
             16 => Op::WaitFor {
-                slot,
+                slot: task_slot,
                 ms: rng.pick(&[0, 500, 1000, 1500, 2500]),
                 catch,
             },

@@ -62,6 +62,10 @@ pub struct Run {
 /// it (asyncio then sets `_must_cancel`, and the task hears of it at its next suspension).
 pub const CANCEL_RUNNING_TASK: &str = "cancel_running_task";
 
+/// `wait_for` was given a task already done, with a timeout above zero (asyncio 3.11 still
+/// waits a tick for the task's done-callback; 3.12 returns at once).
+pub const WAIT_FOR_DONE: &str = "wait_for_done";
+
 /// More ticks than any program of the generator can take on a loop that behaves.
 const MAX_TICKS: u64 = 5_000;
 
@@ -390,6 +394,12 @@ async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize
             }
             Op::WaitFor { slot, ms, catch } => {
                 let task = strong.awaitable_task(*slot, body);
+                let done = task
+                    .as_ref()
+                    .is_some_and(|(_, t)| t.state() != State::Pending);
+                if done && *ms > 0 {
+                    strong.tags.borrow_mut().insert(WAIT_FOR_DONE);
+                }
                 strong.awaits(&name, task.iter().map(|(name, _)| name.clone()).collect());
                 let combinators = strong.lp.combinators().expect("combinators");
                 let timeout = Duration::from_millis(*ms);
