@@ -436,28 +436,7 @@ fn selected_lines<'a>(contents: &'a str, selection: &Selection) -> Vec<&'a str> 
             .filter(|(i, _)| *i >= *start && end.is_none_or(|end| *i < end))
             .map(|(_, line)| line)
             .collect(),
-        Selection::Anchor { name, all_sections } => {
-            let mut lines = Vec::new();
-            let mut inside = false;
-            for line in contents.lines() {
-                if inside {
-                    match anchor_marker(line, "ANCHOR_END:") {
-                        Some(end) if end == name => {
-                            inside = false;
-                            if !all_sections {
-                                break;
-                            }
-                        }
-                        Some(_) => {}
-                        None if anchor_marker(line, "ANCHOR:").is_some() => {}
-                        None => lines.push(line),
-                    }
-                } else if anchor_marker(line, "ANCHOR:") == Some(name.as_str()) {
-                    inside = true;
-                }
-            }
-            lines
-        }
+        Selection::Anchor { name, all_sections } => anchored_lines(contents, name, *all_sections).0,
     }
 }
 
@@ -620,11 +599,23 @@ struct AnchorScan {
 /// (`all_sections == false`) and `take_rustdoc_include_anchored_lines`
 /// (`true`). Lines holding other anchor markers are not part of the output.
 fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
-    let mut scan = AnchorScan {
-        opened: false,
-        closed: false,
-        non_blank: false,
-    };
+    let (lines, opened, closed) = anchored_lines(contents, name, all_sections);
+    AnchorScan {
+        opened,
+        closed,
+        non_blank: lines.iter().any(|line| !line.trim().is_empty()),
+    }
+}
+
+/// The lines of anchor `name` in `contents`, and whether an `ANCHOR: name` was found and
+/// every section it opened was closed.
+fn anchored_lines<'a>(
+    contents: &'a str,
+    name: &str,
+    all_sections: bool,
+) -> (Vec<&'a str>, bool, bool) {
+    let mut lines = Vec::new();
+    let mut opened = false;
     let mut inside = false;
     for line in contents.lines() {
         if inside {
@@ -637,15 +628,14 @@ fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
                 }
                 Some(_) => {}
                 None if anchor_marker(line, "ANCHOR:").is_some() => {}
-                None => scan.non_blank |= !line.trim().is_empty(),
+                None => lines.push(line),
             }
         } else if anchor_marker(line, "ANCHOR:") == Some(name) {
             inside = true;
-            scan.opened = true;
+            opened = true;
         }
     }
-    scan.closed = scan.opened && !inside;
-    scan
+    (lines, opened, opened && !inside)
 }
 
 /// The name in the first `MARKER\s*name` of `line`, where a name is made of
