@@ -46,6 +46,8 @@ pub enum End {
     Stalled,
     /// More ticks than any generated program needs: a loop that never settles.
     TooLong,
+    /// The loop panicked (the log's only line says with what).
+    Panicked,
 }
 
 /// What a run observed.
