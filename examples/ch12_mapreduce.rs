@@ -2,7 +2,7 @@
 //! side by side, in a thread pool. Run it with `cargo run --release --example ch12_mapreduce`.
 //!
 //! The input, the map and the reduce are chapter 13's (`examples/mapreduce/`): a generated
-//! Google Books 1-gram file (`word\tyear\tcount\tbooks`) from a fixed seed, so that every run
+//! Google Books 1-gram file (`word\tyear\tcount\tbooks`) from a fixed random seed, so that every run
 //! counts the same words.
 
 #[path = "mapreduce/mod.rs"]
