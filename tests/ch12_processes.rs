@@ -23,10 +23,12 @@ use capture::output_of;
 mod ch12_blocks;
 #[path = "../examples/ch12_count.rs"]
 mod ch12_count;
-#[path = "../examples/ch12_mapreduce.rs"]
-mod ch12_mapreduce;
+#[path = "../examples/ch12_ps.rs"]
+mod ch12_ps;
 #[path = "../examples/ch12_step1.rs"]
 mod ch12_step1;
+#[path = "../examples/ch13_processes.rs"]
+mod ch13_processes;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -105,7 +107,8 @@ fn main() {
         TEST_JOBS,
         ch12_blocks::JOBS,
         ch12_count::JOBS,
-        ch12_mapreduce::JOBS,
+        ch12_ps::JOBS,
+        ch13_processes::JOBS,
         ch12_step1::JOBS,
     ]
     .concat();
@@ -132,8 +135,9 @@ fn main() {
         shutdown_reaps_every_worker,
         step1,
         blocks,
+        ps,
         count,
-        mapreduce,
+        mapreduce_on_processes,
         // Last: every pool above is gone, broken or not.
         no_child_is_left_a_zombie,
     ];
@@ -459,14 +463,20 @@ fn step1() {
     snapshot("ch12_step1", &ch12_step1::run().take_trace().to_string());
 }
 
+/// Seed 000's `ps`: the processes of a process pool, the threads of a thread pool.
+fn ps() {
+    snapshot("ch12_ps", &output_of(ch12_ps::main));
+}
+
 fn blocks() {
     snapshot("ch12_blocks", &output_of(ch12_blocks::main));
 }
 
-fn mapreduce() {
+/// Chapter 13's MapReduce on processes: it needs this program's `worker_entry` like the rest.
+fn mapreduce_on_processes() {
     snapshot(
-        "ch12_mapreduce",
-        &mask_times(&output_of(ch12_mapreduce::main)),
+        "ch13_processes",
+        &mask_times(&output_of(ch13_processes::main)),
     );
 }
 

@@ -15,6 +15,94 @@ use std::fs;
 use std::path::Path;
 
 // ---------------------------------------------------------------------------
+// Chapter 12: Processes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ch12_threads_against_processes() {
+    let chapter = Chapter::read("ch12-processes.md");
+    let table = Table::find(&page("processes.md"), &["what", "processes ÷ threads"]);
+    let ratio = |what: &str| {
+        table
+            .rows
+            .iter()
+            .find(|row| row.get("what").starts_with(what))
+            .unwrap_or_else(|| panic!("processes.md has no row for {what}"))
+            .number("processes ÷ threads")
+    };
+    chapter.says("Two big counts take about as long on processes as on threads");
+    let big = ratio("two jobs of count(100_000_000)");
+    assert!((0.8..=1.25).contains(&big), "processes ÷ threads = {big}");
+    chapter.says("A thousand tiny counts tell the other story.");
+    let tiny = ratio("a thousand jobs of count(1)");
+    assert!(tiny >= 5.0, "processes ÷ threads = {tiny}");
+}
+
+// ---------------------------------------------------------------------------
+// Chapter 13: MapReduce on the loop
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ch13_chunk_sizes() {
+    let chapter = Chapter::read("ch13-mapreduce-on-the-loop.md");
+    let sweep = Table::find(
+        &page("mapreduce-chunks.md"),
+        &["lines per chunk", "chunks", "steploop total time"],
+    );
+    let time = |row: &Row| row.number("steploop total time");
+    let best = sweep.rows.iter().map(time).fold(f64::INFINITY, f64::min);
+
+    chapter.says("one chunk is the serial program plus a trip through the pool");
+    let one = sweep.row("chunks", "1");
+    assert!(one.number("steploop speed-up over serial") < 1.0);
+
+    chapter.says("so even a thousand chunks add little next to the counting itself");
+    let thousand = time(sweep.row("chunks", "1,000"));
+    assert!(
+        thousand <= best * 1.1,
+        "{thousand} s against the best {best} s"
+    );
+
+    chapter.says("For threads the Goldilocks zone is wide");
+    for row in &sweep.rows {
+        let chunks = row.number("chunks");
+        if (4.0..=1000.0).contains(&chunks) {
+            assert!(
+                time(row) <= best * 1.15,
+                "{chunks} chunks: {} s against the best {best} s",
+                time(row)
+            );
+        }
+    }
+
+    chapter.says("the benchmark's default, 500,000 lines, gives ten chunks, five per worker");
+    assert_eq!(
+        sweep.row("lines per chunk", "500,000").number("chunks"),
+        10.0
+    );
+}
+
+#[test]
+fn ch13_processes_and_python() {
+    let chapter = Chapter::read("ch13-mapreduce-on-the-loop.md");
+    chapter.says("the times show the price of isolation");
+    let isolation = Table::find(&page("mapreduce-processes.md"), &["processes ÷ threads"]);
+    assert!(isolation.rows[0].number("processes ÷ threads") > 1.0);
+
+    chapter.says("enough, on two cores, for its pool to lose to one process counting alone");
+    let measured = Table::find(
+        &page("mapreduce.md"),
+        &["implementation", "speed-up over serial"],
+    );
+    for python in ["asyncio", "uvloop"] {
+        let speed_up = measured
+            .row("implementation", python)
+            .number("speed-up over serial");
+        assert!(speed_up < 1.0, "{python}: {speed_up}");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Chapter 15: Performance
 // ---------------------------------------------------------------------------
 
