@@ -29,6 +29,10 @@ mod ch12_ps;
 mod ch12_step1;
 #[path = "../examples/ch13_processes.rs"]
 mod ch13_processes;
+// The solution to the chapter's first exercise starts a process pool: checked here.
+#[allow(dead_code)]
+#[path = "../examples/solutions/ch12_chunksize.rs"]
+mod ch12_chunksize;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -109,6 +113,7 @@ fn main() {
         ch12_count::JOBS,
         ch12_ps::JOBS,
         ch13_processes::JOBS,
+        ch12_chunksize::JOBS,
         ch12_step1::JOBS,
     ]
     .concat();
@@ -138,6 +143,7 @@ fn main() {
         ps,
         count,
         mapreduce_on_processes,
+        chunksize_solution,
         // Last: every pool above is gone, broken or not.
         no_child_is_left_a_zombie,
     ];
@@ -470,6 +476,11 @@ fn ps() {
 
 fn blocks() {
     snapshot("ch12_blocks", &output_of(ch12_blocks::main));
+}
+
+/// The chapter's first exercise: `map` with a `chunksize`, solved on the public API.
+fn chunksize_solution() {
+    ch12_chunksize::check();
 }
 
 /// Chapter 13's MapReduce on processes: it needs this program's `worker_entry` like the rest.
