@@ -140,7 +140,11 @@ pub fn check() {
     let bad = vec![encode_u64(3), b"xy".to_vec(), encode_u64(5)];
     let results = map_chunked(&pool, "count_item", &bad, 2).unwrap();
     assert_eq!(decode_u64(results[0].as_ref().unwrap()).unwrap(), 3);
-    assert!(results[1].as_ref().unwrap_err().to_string().contains("8 bytes needed"));
+    assert!(results[1]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("8 bytes needed"));
     assert_eq!(decode_u64(results[2].as_ref().unwrap()).unwrap(), 5);
     assert!(map_chunked(&pool, "count_item", &bad, 0).is_err());
 
