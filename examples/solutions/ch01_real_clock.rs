@@ -26,7 +26,10 @@ pub fn run_real(start: impl Callback) -> (EventLoop, Duration) {
 
 fn main() {
     let (lp, took) = run_real(start_one_after_another);
-    println!("One after another: {:.3} s by the stopwatch", took.as_secs_f64());
+    println!(
+        "One after another: {:.3} s by the stopwatch",
+        took.as_secs_f64()
+    );
     print!("What the loop did:\n{}\n", lp.take_trace());
     let (lp, took) = run_real(start_all_at_once);
     println!("All at once: {:.3} s by the stopwatch", took.as_secs_f64());
@@ -46,7 +49,11 @@ mod tests {
         let (lp, took) = run_real(start);
         // Real waits never end early: the loop sleeps at least until each deadline.
         assert!(took >= at_least, "took {took:?}");
-        assert!(lp.time() >= at_least, "the loop's clock says {:?}", lp.time());
+        assert!(
+            lp.time() >= at_least,
+            "the loop's clock says {:?}",
+            lp.time()
+        );
         // The same ticks as on the virtual clock; only the times in them differ.
         let virtual_run = ch01_downloads::run(start);
         assert_eq!(

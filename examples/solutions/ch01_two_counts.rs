@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn every_thread_counts_the_full_total() {
         for threads in [1, 2, 5] {
-            assert_eq!(each_counts_all(10_000, threads, 1).1, 10_000 * threads as u64);
+            assert_eq!(
+                each_counts_all(10_000, threads, 1).1,
+                10_000 * threads as u64
+            );
         }
     }
 }
