@@ -5,23 +5,19 @@
 //! It starts a process pool, so its checks run from `tests/ch12_processes.rs`, the test
 //! program whose `main` calls `worker_entry` (see `examples/solutions/README.md`).
 
-use std::hint::black_box;
+#[allow(dead_code)]
+#[path = "../ch12_count.rs"]
+mod ch12_count;
+
 use std::time::{Duration, Instant};
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Decoder, Encoder, Job};
 use steploop::process::{JobFn, ProcessPoolExecutor};
 use steploop::Error;
 
-fn count(to: u64) -> u64 {
-    let mut counter = 0;
-    while counter < to {
-        counter = black_box(counter + 1);
-    }
-    counter
-}
-
+/// Chapter 12's `count` as a job.
 fn count_item(args: &[u8]) -> Result<Vec<u8>, Error> {
-    Ok(encode_u64(count(decode_u64(args)?)))
+    Ok(encode_u64(ch12_count::count(decode_u64(args)?)))
 }
 
 // ANCHOR: solution
