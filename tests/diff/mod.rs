@@ -15,7 +15,7 @@
 //! - `runners/`: the loops: steploop, and each stage.
 //!
 //! Environment: `STEPLOOP_DIFF_PROGRAMS=N` runs N generated programs per stage (default
-//! 1000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
+//! 2000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
 
 #![allow(dead_code)]
 
@@ -138,7 +138,7 @@ pub fn programs_per_stage() -> u64 {
     std::env::var("STEPLOOP_DIFF_PROGRAMS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(1000)
+        .unwrap_or(2000)
 }
 
 fn first_seed() -> u64 {
