@@ -550,11 +550,13 @@ impl<T: 'static> Future<T> {
         // Read the outcome first: like asyncio's `__wakeup`, which calls `future.result()`
         // before anything else, this retrieves an exception even when a cancellation wins.
         let outcome = self.outcome();
-        // A cancellation requested while the task was not waiting on anything is delivered at
-        // its next await, as asyncio throws CancelledError into the coroutine.
-        if let Some(cancelled) = task::take_pending_cancellation() {
-            return Poll::Ready(Err(cancelled));
+        // What the step throws into the coroutine (a cancellation, mostly) is raised here,
+        // at the await where the coroutine is suspended, whatever the future's outcome.
+        if let Some(thrown) = task::take_thrown() {
+            return Poll::Ready(Err(thrown));
         }
+        // A done future does not suspend: its outcome, at once (a cancellation requested
+        // meanwhile waits for the next suspension).
         if let Some(outcome) = outcome {
             return Poll::Ready(outcome);
         }
@@ -574,18 +576,24 @@ impl<T: 'static> Future<T> {
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
-            Awaiter::OtherLoop(task) => {
-                return Poll::Ready(Err(Error::Runtime(
-                    format!(
-                        "{task} got {} attached to a different loop: a future belongs to the \
-                         loop that created it and can be awaited only by that loop's tasks; \
-                         hand results between loops with run_coroutine_threadsafe or \
-                         call_soon_threadsafe",
-                        self.label()
-                    )
-                    .into(),
-                )))
-            }
+            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} got {} attached to a different loop: a future belongs to the loop \
+                     that created it and can be awaited only by that loop's tasks; hand \
+                     results between loops with run_coroutine_threadsafe or \
+                     call_soon_threadsafe",
+                    self.label()
+                )
+                .into(),
+            )),
+            Awaiter::Itself(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} cannot await on itself: a task's result is what its own \
+                     coroutine returns, which cannot happen while the coroutine waits for \
+                     it; await another task"
+                )
+                .into(),
+            )),
         }
         Poll::Pending
     }

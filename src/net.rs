@@ -147,8 +147,8 @@ impl std::future::Future for Readiness<'_> {
             }
             return polled;
         }
-        if let Some(cancelled) = task::take_pending_cancellation() {
-            return Poll::Ready(Err(cancelled));
+        if let Some(thrown) = task::take_thrown() {
+            return Poll::Ready(Err(thrown));
         }
         let future = Future::new(this.event_loop, this.label());
         let wait = this

@@ -77,8 +77,10 @@ impl std::future::Future for Sleep {
             SleepState::Start => this.start(cx),
             SleepState::Yielded => {
                 this.state = SleepState::Done;
-                match task::take_pending_cancellation() {
-                    Some(cancelled) => Poll::Ready(Err(cancelled)),
+                // The step after a bare `yield`: what it throws (a cancellation requested
+                // meanwhile) is raised here.
+                match task::take_thrown() {
+                    Some(thrown) => Poll::Ready(Err(thrown)),
                     None => Poll::Ready(Ok(())),
                 }
             }
@@ -96,9 +98,9 @@ impl std::future::Future for Sleep {
 
 impl Sleep {
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if let Some(cancelled) = task::take_pending_cancellation() {
+        if let Some(thrown) = task::take_thrown() {
             self.state = SleepState::Done;
-            return Poll::Ready(Err(cancelled));
+            return Poll::Ready(Err(thrown));
         }
         let Some(event_loop) = get_running_loop() else {
             self.state = SleepState::Done;

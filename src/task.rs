@@ -63,9 +63,16 @@ pub(crate) struct TaskHeader {
     started: Cell<bool>,
     /// The future the task waits on (asyncio's `_fut_waiter`): cancelling the task cancels it.
     fut_waiter: RefCell<Option<Rc<dyn Cancel>>>,
-    /// A cancellation to deliver at the next await (asyncio's `_must_cancel` and
-    /// `_cancel_message`), set when `cancel()` finds the task not waiting on a future.
+    /// A cancellation requested while the task was not waiting on a future (asyncio's
+    /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
+    /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
+    /// and then suspends on a future cancels that future instead.
     must_cancel: RefCell<Option<Option<Arc<str>>>>,
+    /// What the running step throws into the coroutine (asyncio's `exc` argument of
+    /// `__step`): the cancellation of `must_cancel`, or the error of an await the task was
+    /// refused. The first steploop await the coroutine polls takes it and returns it as its
+    /// error, as `coro.throw(exc)` raises at the `yield` where the coroutine is suspended.
+    exc: RefCell<Option<Error>>,
     /// True while the task waits on a waker that is not steploop's (a foreign future).
     waiting_foreign: Cell<bool>,
 }
@@ -157,6 +164,7 @@ impl EventLoop {
                     started: Cell::new(false),
                     fut_waiter: RefCell::new(None),
                     must_cancel: RefCell::new(None),
+                    exc: RefCell::new(None),
                     waiting_foreign: Cell::new(false),
                 },
                 coroutine: RefCell::new(Some(Box::pin(coroutine))),
@@ -314,14 +322,17 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if header.waiting_foreign.replace(false) {
             event_loop.foreign_wait_ended();
         }
-        if !header.started.replace(true) {
-            // Taken into a local first: `complete` borrows `must_cancel` again.
-            let cancelled_early = header.must_cancel.borrow_mut().take();
-            if let Some(message) = cancelled_early {
-                // Cancelled before its first step: the body never runs.
+        // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`. Taken into a
+        // local first: `complete` borrows `must_cancel` again.
+        let must_cancel = header.must_cancel.borrow_mut().take();
+        if let Some(message) = must_cancel {
+            if !header.started.get() {
+                // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
+            *header.exc.borrow_mut() = Some(Error::Cancelled(message));
         }
+        header.started.set(true);
 
         let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
         let polled = catch_unwind(AssertUnwindSafe(|| {
@@ -334,9 +345,11 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 .poll(&mut Context::from_waker(&self.waker))
         }));
         CURRENT.with(|c| c.replace(previous));
+        self.keep_undelivered_cancellation();
 
         match polled {
             Ok(Poll::Pending) => {
+                self.cancel_waiter_if_requested();
                 if !header.scheduled.get() && header.fut_waiter.borrow().is_none() {
                     header.waiting_foreign.set(true);
                     event_loop.foreign_wait_started();
@@ -395,6 +408,41 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 }
 
 impl<T: 'static> TaskCell<T> {
+    /// A cancellation thrown into this step that no steploop await took (the coroutine
+    /// went on inside a future of another library) is requested again: the next await, or
+    /// the end of the coroutine, delivers it.
+    fn keep_undelivered_cancellation(&self) {
+        let header = &self.header;
+        let mut exc = header.exc.borrow_mut();
+        if let Some(Error::Cancelled(_)) = &*exc {
+            let Some(Error::Cancelled(message)) = exc.take() else {
+                unreachable!()
+            };
+            header.must_cancel.borrow_mut().get_or_insert(message);
+        }
+    }
+
+    // ANCHOR: cancel_waiter
+    /// asyncio's `__step` at a suspension: `if self._must_cancel: if
+    /// self._fut_waiter.cancel(msg): self._must_cancel = False`. A cancellation requested
+    /// while the step ran (the task cancelled itself, or was cancelled by something it
+    /// called) reaches the future the coroutine now waits on, which wakes the task on the
+    /// next tick with `Error::Cancelled` (bpo-34872). After a `sleep(0)`, which waits on no
+    /// future, the request stays, and the step it scheduled throws it.
+    fn cancel_waiter_if_requested(&self) {
+        let header = &self.header;
+        let Some(message) = header.must_cancel.borrow().clone() else {
+            return;
+        };
+        let waiter = header.fut_waiter.borrow().clone();
+        if let Some(waiter) = waiter {
+            if waiter.cancel_with_message(message) {
+                header.must_cancel.borrow_mut().take();
+            }
+        }
+    }
+    // ANCHOR_END: cancel_waiter
+
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
     /// future, which schedules its done-callbacks, and free the task's slot.
     fn complete(self: &Rc<Self>, event_loop: &EventLoop, outcome: Result<T, Error>) {
@@ -569,6 +617,9 @@ pub(crate) enum Awaiter {
     /// Polled by a task of another steploop loop (named here): refused, as asyncio's
     /// "Task got Future attached to a different loop".
     OtherLoop(Label),
+    /// Polled by the very task whose future it is (named here): refused, as asyncio's
+    /// "Task cannot await on itself".
+    Itself(Label),
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
@@ -582,6 +633,9 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
         if header.loop_id != event_loop.id() {
             return Awaiter::OtherLoop(task.name());
         }
+        if std::ptr::addr_eq(Rc::as_ptr(task), Rc::as_ptr(target)) {
+            return Awaiter::Itself(task.name());
+        }
         let mut waiter = header.fut_waiter.borrow_mut();
         if waiter.as_ref().is_some_and(|w| Rc::ptr_eq(w, target)) {
             return Awaiter::AlreadyWaiting;
@@ -591,12 +645,30 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
     })
 }
 
-/// Takes the cancellation waiting to be delivered to the current task, if any.
-pub(crate) fn take_pending_cancellation() -> Option<Error> {
+/// Refuses an await of the current task: its next step, scheduled now, throws `error` into
+/// the coroutine (asyncio's `call_soon(self.__step, new_exc)`), so that the refused `.await`
+/// returns it one tick later.
+pub(crate) fn throw_at_next_step(error: Error) {
     CURRENT.with(|current| {
         let current = current.borrow();
-        let message = current.as_ref()?.header().must_cancel.borrow_mut().take()?;
-        Some(Error::Cancelled(message))
+        let Some(task) = current.as_ref() else {
+            return;
+        };
+        let header = task.header();
+        *header.exc.borrow_mut() = Some(error);
+        if let Some(own_loop) = crate::event_loop::running_loop_with_id(header.loop_id) {
+            own_loop.schedule_step(header.key, false);
+        }
+    })
+}
+
+/// Takes what the running step throws into the coroutine (see `TaskHeader::exc`), if
+/// anything: every steploop await calls this before it looks at its own outcome.
+pub(crate) fn take_thrown() -> Option<Error> {
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let thrown = current.as_ref()?.header().exc.borrow_mut().take();
+        thrown
     })
 }
 
