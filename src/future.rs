@@ -274,6 +274,14 @@ impl<T: 'static> Future<T> {
         )
     }
 
+    /// True if the future belongs to `event_loop`.
+    pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
+        self.core()
+            .event_loop
+            .upgrade()
+            .is_some_and(|own| own.id() == event_loop.id())
+    }
+
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
         self.core().label()

@@ -1282,6 +1282,34 @@ fn a_nested_run_until_complete_is_already_running_and_runs_nothing() {
 }
 
 #[test]
+fn run_until_complete_refuses_a_future_or_task_of_another_loop() {
+    // asyncio's ensure_future(future, loop=self): ValueError, before the loop runs at all.
+    let lp = EventLoop::with_virtual_clock();
+    let other = EventLoop::with_virtual_clock();
+    let ran = Rc::new(Cell::new(false));
+    let r = ran.clone();
+    lp.call_soon(move |_| r.set(true));
+    let foreign_future = other.create_future::<u32>();
+    let foreign_task = other.create_task(async { Ok(5) });
+    for outcome in [
+        lp.run_until_complete(foreign_future.clone()),
+        lp.run_until_complete(foreign_task.clone()),
+    ] {
+        let Err(Error::Runtime(message)) = &outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(message.contains("different loop"), "{message}");
+    }
+    assert!(!ran.get(), "the loop did not run");
+    // Neither loop was left stopping: each still runs to its own futures.
+    assert_eq!(other.run_until_complete(foreign_task).unwrap(), 5);
+    foreign_future.set_result(1).unwrap();
+    assert_eq!(other.run_until_complete(foreign_future).unwrap(), 1);
+    assert!(lp.run_until_complete(async { Ok(()) }).is_ok());
+    assert!(ran.get());
+}
+
+#[test]
 fn a_nested_run_with_is_already_running_and_reports_nothing() {
     let lp = EventLoop::with_virtual_clock();
     let other = EventLoop::with_virtual_clock();
