@@ -270,6 +270,41 @@ fn an_executor_that_was_shut_down_gives_a_failed_future() {
 }
 
 #[test]
+fn run_in_executor_fallible_gives_one_result_not_two() {
+    let lp = EventLoop::with_virtual_clock();
+    let outcome = lp.run_until_complete(async {
+        let lp = get_running_loop().unwrap();
+        let ok = lp
+            .run_in_executor_fallible(None, || Ok::<_, Error>(40))
+            .await?;
+        let failed = lp
+            .run_in_executor_fallible(None, || "x".parse::<u32>().map_err(Error::new))
+            .await;
+        Ok((ok, failed.unwrap_err().to_string()))
+    });
+    let (ok, failed) = outcome.unwrap();
+    assert_eq!(ok, 40);
+    assert_eq!(failed, "invalid digit found in string");
+}
+
+#[test]
+fn run_in_executor_on_a_closed_loop_submits_nothing() {
+    // asyncio checks `_check_closed()` before it submits: the job never runs.
+    let executor = ThreadPoolExecutor::new(1);
+    let lp = EventLoop::new();
+    lp.close().unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let refused = lp.run_in_executor(Some(&executor), move || r.fetch_add(1, Ordering::SeqCst));
+    assert!(matches!(refused.result(), Err(Error::Closed)));
+    let r = ran.clone();
+    let refused = lp.run_in_executor(None, move || r.fetch_add(1, Ordering::SeqCst));
+    assert!(matches!(refused.result(), Err(Error::Closed)));
+    executor.shutdown(true, false);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+#[test]
 fn the_default_executor_refuses_work_once_shut_down() {
     let lp = EventLoop::new();
     lp.run_until_complete(lp.shutdown_default_executor())
