@@ -717,6 +717,59 @@ fn wait_for_returns_the_value_of_an_inner_that_swallows_the_cancellation() {
 }
 
 #[test]
+fn wait_for_schedules_as_python_3_11_does() {
+    // CPython 3.11, counted with a loop that numbers its `_run_once` calls: with a positive
+    // timeout even a future already done goes through the done-callback and the waiter (two
+    // more ticks); with a zero timeout it returns at once.
+    let lp = lp();
+    lp.set_trace(true);
+    lp.run_until_complete(async {
+        let done = running().create_future::<u64>();
+        done.set_result(5)?;
+        running().print("before");
+        let v = wait_for(done.clone(), secs(10)).await?;
+        running().print(format!("wait_for gave {v}"));
+        let v = wait_for(done, Duration::ZERO).await?;
+        running().print(format!("wait_for(0) gave {v}"));
+        let v = wait_for(async { Ok(7) }, secs(10)).await?;
+        running().print(format!("wait_for(coroutine) gave {v}"));
+        Ok(())
+    })
+    .unwrap();
+    let trace = lp.take_trace();
+    let mut tick = 0;
+    let mut printed = Vec::new();
+    for event in trace.events() {
+        match event {
+            Event::Tick { tick: n, .. } => tick = *n,
+            Event::Print(line) => printed.push(format!("tick {tick}: {line}")),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        printed,
+        [
+            "tick 1: before",
+            "tick 3: wait_for gave 5",
+            "tick 3: wait_for(0) gave 5",
+            "tick 6: wait_for(coroutine) gave 7",
+        ],
+        "{trace}"
+    );
+}
+
+#[test]
+fn wait_for_refuses_a_future_of_another_loop() {
+    let lp = lp();
+    let other = EventLoop::with_virtual_clock();
+    let foreign = other.create_future::<u64>();
+    let error = lp
+        .run_until_complete(async move { wait_for(foreign, secs(1)).await })
+        .unwrap_err();
+    assert!(message(&error).contains("different loop"), "{error:?}");
+}
+
+#[test]
 fn wait_for_with_zero_timeout_cancels_at_once() {
     let lp = lp();
     lp.run_until_complete(async {
