@@ -75,6 +75,9 @@ pub(crate) struct TaskHeader {
     exc: RefCell<Option<Error>>,
     /// True while the task waits on a waker that is not steploop's (a foreign future).
     waiting_foreign: Cell<bool>,
+    /// How many cancellations were requested and not withdrawn (asyncio's
+    /// `_num_cancels_requested`): `cancel()` adds one, `uncancel()` takes one away.
+    cancel_requests: Cell<u32>,
 }
 // ANCHOR_END: header
 
@@ -86,6 +89,8 @@ pub(crate) trait AnyTask {
     /// Polls the coroutine once (asyncio's `__step` / `__wakeup`).
     fn step(self: Rc<Self>, event_loop: &EventLoop);
     fn cancel(&self, message: Option<Arc<str>>) -> bool;
+    fn cancelling(&self) -> u32;
+    fn uncancel(&self) -> u32;
     fn done(&self) -> bool;
     fn cancelled(&self) -> bool;
     /// Drops the coroutine of a task that will never run again; true if it was still pending.
@@ -166,6 +171,7 @@ impl EventLoop {
                     must_cancel: RefCell::new(None),
                     exc: RefCell::new(None),
                     waiting_foreign: Cell::new(false),
+                    cancel_requests: Cell::new(0),
                 },
                 coroutine: RefCell::new(Some(Box::pin(coroutine))),
                 waker: Waker::from(Arc::new(TaskWaker {
@@ -201,8 +207,15 @@ impl<T: 'static> Task<T> {
     /// `.await` returns `Err(Error::Cancelled)`. Returns false if the task is already done.
     ///
     /// # Notes
-    /// A coroutine may catch the error and go on; `?` propagates it and the task ends
-    /// cancelled. A task cancelled before its first step never runs its body.
+    /// - A coroutine may catch the error and go on; `?` propagates it and the task ends
+    ///   cancelled. A task cancelled before its first step never runs its body.
+    /// - A task that is not waiting on a future (it is running: it cancels itself, or
+    ///   something it called cancels it; or its step is scheduled) is only marked, as
+    ///   asyncio's `_must_cancel`: its next step throws the cancellation in at the await where
+    ///   it is suspended, and if it suspends on a future first, in the very step that
+    ///   requested it, that future is cancelled (bpo-34872). An await of a future that is
+    ///   already done does not suspend, and gives its result.
+    /// - Each call on a task not yet done adds one to [`cancelling`](Task::cancelling).
     pub fn cancel(&self) -> bool {
         self.cell.cancel(None)
     }
@@ -210,6 +223,51 @@ impl<T: 'static> Task<T> {
     /// Like [`cancel`](Task::cancel), with a message the awaiters see (`Task.cancel(msg)`).
     pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
         self.cell.cancel(Some(message.into()))
+    }
+
+    /// How many cancellations of this task were requested and not withdrawn with
+    /// [`uncancel`](Task::uncancel) (`Task.cancelling()`, Python 3.11).
+    ///
+    /// # Notes
+    /// Every `cancel()` of a task not yet done counts, whether or not it reached the awaited
+    /// future. [`timeout`](crate::timeout) and [`task_group`](crate::task_group) read it to
+    /// tell their own cancellation from one that came from outside: see
+    /// [`uncancel`](Task::uncancel).
+    pub fn cancelling(&self) -> u32 {
+        self.cell.cancelling()
+    }
+
+    /// Withdraws one cancellation request and returns how many are left (`Task.uncancel()`,
+    /// Python 3.11); never goes below zero.
+    ///
+    /// # Notes
+    /// Call it only to take back a `cancel()` you made yourself, once its `Error::Cancelled`
+    /// has been caught: a timeout that cancelled its own task calls it before turning the
+    /// error into `Error::Timeout`, and if the count is not back to what it was, someone else
+    /// also cancelled the task, and the cancellation goes on. As in 3.11, it does not
+    /// withdraw a cancellation that is still waiting to be delivered.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::{current_task, sleep, EventLoop};
+    ///
+    /// let lp = EventLoop::with_virtual_clock();
+    /// let task = lp.create_task(async {
+    ///     if let Err(e) = sleep(Duration::from_secs(10)).await {
+    ///         assert!(e.is_cancelled());
+    ///         assert_eq!(current_task().unwrap().uncancel(), 0); // handled: not cancelling
+    ///     }
+    ///     Ok("went on")
+    /// });
+    /// lp.run_once().unwrap();
+    /// task.cancel();
+    /// assert_eq!(task.cancelling(), 1);
+    /// assert_eq!(lp.run_until_complete(task.clone()).unwrap(), "went on");
+    /// assert_eq!(task.cancelling(), 0);
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        self.cell.uncancel()
     }
 
     /// True once the coroutine has finished, failed, or been cancelled.
@@ -371,6 +429,8 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if event_loop.is_tracing() {
             event_loop.record(Event::Cancel(self.future.label()));
         }
+        let requests = &self.header.cancel_requests;
+        requests.set(requests.get().saturating_add(1));
         let waiter = self.header.fut_waiter.borrow().clone();
         if let Some(waiter) = waiter {
             if waiter.cancel_with_message(message.clone()) {
@@ -381,6 +441,16 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         // waker); deliver the cancellation at the next await.
         *self.header.must_cancel.borrow_mut() = Some(message);
         true
+    }
+
+    fn cancelling(&self) -> u32 {
+        self.header.cancel_requests.get()
+    }
+
+    fn uncancel(&self) -> u32 {
+        let requests = &self.header.cancel_requests;
+        requests.set(requests.get().saturating_sub(1));
+        requests.get()
     }
 
     fn done(&self) -> bool {
@@ -705,6 +775,21 @@ impl TaskRef {
         self.0.cancel(None)
     }
 
+    /// Like [`cancel`](TaskRef::cancel), with a message ([`Task::cancel_with`]).
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.0.cancel(Some(message.into()))
+    }
+
+    /// Cancellations requested and not withdrawn ([`Task::cancelling`]).
+    pub fn cancelling(&self) -> u32 {
+        self.0.cancelling()
+    }
+
+    /// Withdraws one cancellation request; returns how many are left ([`Task::uncancel`]).
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
+    }
+
     /// True once the task is done.
     pub fn done(&self) -> bool {
         self.0.done()
@@ -735,7 +820,11 @@ impl fmt::Debug for TaskRef {
 impl<T: 'static> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if !self.done() {
-            "pending"
+            if self.cancelling() > 0 {
+                "pending cancelling"
+            } else {
+                "pending"
+            }
         } else if self.cancelled() {
             "cancelled"
         } else {

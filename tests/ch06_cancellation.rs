@@ -467,3 +467,133 @@ fn a_task_awaiting_itself_gets_a_runtime_error_on_its_next_step() {
     );
     assert_eq!(ticks(&trace), 3, "CPython: 3 ticks\n{trace}");
 }
+
+#[test]
+fn test_cancelling() {
+    let lp = EventLoop::with_virtual_clock();
+    let task = lp.create_task(async {
+        sleep(Duration::from_secs(10)).await?;
+        Ok(())
+    });
+    assert_eq!(task.cancelling(), 0);
+    assert!(format!("{task:?}").ends_with(" pending>"), "{task:?}");
+    assert!(task.cancel());
+    assert_eq!(task.cancelling(), 1);
+    assert!(
+        format!("{task:?}").ends_with(" pending cancelling>"),
+        "{task:?}"
+    );
+    assert!(
+        task.cancel(),
+        "a second request is accepted too, as in 3.11"
+    );
+    assert_eq!(task.cancelling(), 2);
+    assert!(matches!(
+        lp.run_until_complete(task.clone()),
+        Err(Error::Cancelled(None))
+    ));
+    assert!(!task.cancel());
+    assert_eq!(task.cancelling(), 2, "a refused cancel does not count");
+}
+
+#[test]
+fn test_uncancel_basic() {
+    let lp = EventLoop::with_virtual_clock();
+    let task = lp.create_task(async {
+        if let Err(e) = sleep(Duration::from_secs(10)).await {
+            assert!(e.is_cancelled());
+            me().uncancel();
+            sleep(Duration::from_secs(10)).await?;
+        }
+        Ok(())
+    });
+    lp.run_until_complete(sleep(Duration::from_millis(10)))
+        .unwrap();
+    // Cancel the first sleep.
+    assert!(task.cancel());
+    assert_eq!(task.cancelling(), 1);
+    assert!(!task.cancelled());
+    lp.run_until_complete(sleep(Duration::from_millis(10)))
+        .unwrap();
+    // After uncancel().
+    assert_eq!(task.cancelling(), 0);
+    assert!(!task.cancelled() && !task.done());
+    // Cancel the second sleep.
+    assert!(task.cancel());
+    assert_eq!(task.cancelling(), 1);
+    assert!(matches!(
+        lp.run_until_complete(task.clone()),
+        Err(Error::Cancelled(None))
+    ));
+    assert!(task.cancelled() && task.done());
+    // uncancel() changes nothing once the task is done.
+    task.uncancel();
+    assert!(task.cancelled() && task.done());
+}
+
+/// CPython's `test_uncancel_structured_blocks`: a timeout written by hand with `call_later`,
+/// `cancel` and `uncancel`, the structure `timeout()` is made of.
+async fn request_with_timeout(
+    sleep_for: Duration,
+    timeout: Duration,
+) -> Result<(bool, bool, bool), Error> {
+    let task = me();
+    let lp = get_running_loop().unwrap();
+    let timed_out = Rc::new(std::cell::Cell::new(false));
+    let handle = lp.call_later(timeout, {
+        let (timed_out, task) = (timed_out.clone(), task.clone());
+        move |_| {
+            timed_out.set(true);
+            task.cancel();
+        }
+    });
+    // The structured block affected by the timeout.
+    let outcome = sleep(sleep_for).await;
+    let structured_block_finished = outcome.is_ok();
+    handle.cancel();
+    let outcome = match outcome {
+        Err(e) if timed_out.get() && task.uncancel() == 0 && e.is_cancelled() => {
+            Err(Error::Timeout)
+        }
+        other => other,
+    };
+    match outcome {
+        Err(Error::Timeout) => assert!(timed_out.get()),
+        other => other?,
+    }
+    // Outer code, not affected by the timeout.
+    let outer_code_reached = true;
+    sleep(Duration::ZERO).await?;
+    Ok((
+        timed_out.get(),
+        structured_block_finished,
+        outer_code_reached,
+    ))
+}
+
+#[test]
+fn test_uncancel_structured_blocks() {
+    let lp = EventLoop::with_virtual_clock();
+    let t1 = lp.create_task(request_with_timeout(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+    ));
+    assert_eq!(
+        lp.run_until_complete(t1.clone()).unwrap(),
+        (true, false, true)
+    );
+    assert_eq!(
+        t1.cancelling(),
+        0,
+        "no cancellation of the outer task is left"
+    );
+    let t2 = lp.create_task(request_with_timeout(
+        Duration::ZERO,
+        Duration::from_secs(10),
+    ));
+    assert_eq!(
+        lp.run_until_complete(t2.clone()).unwrap(),
+        (false, true, true)
+    );
+    assert_eq!(t2.cancelling(), 0);
+}
