@@ -78,6 +78,9 @@ pub(crate) struct TaskHeader {
     /// How many cancellations were requested and not withdrawn (asyncio's
     /// `_num_cancels_requested`): `cancel()` adds one, `uncancel()` takes one away.
     cancel_requests: Cell<u32>,
+    /// True while `cancel()` is passing the cancellation on to `fut_waiter`: a cancel that
+    /// comes back round a cycle of awaits finds it set and stops.
+    cancelling_now: Cell<bool>,
 }
 // ANCHOR_END: header
 
@@ -172,6 +175,7 @@ impl EventLoop {
                     exc: RefCell::new(None),
                     waiting_foreign: Cell::new(false),
                     cancel_requests: Cell::new(0),
+                    cancelling_now: Cell::new(false),
                 },
                 coroutine: RefCell::new(Some(Box::pin(coroutine))),
                 waker: Waker::from(Arc::new(TaskWaker {
@@ -420,7 +424,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
     // ANCHOR_END: step
 
     fn cancel(&self, message: Option<Arc<str>>) -> bool {
-        if self.future.done() {
+        // A cancel that comes back to this task through what it waits on (it awaits a
+        // gather of itself, say) stops here, adding nothing: asyncio recurses until
+        // RecursionError.
+        if self.future.done() || self.header.cancelling_now.get() {
             return false;
         }
         let Some(event_loop) = self.future.event_loop() else {
@@ -433,12 +440,16 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         requests.set(requests.get().saturating_add(1));
         let waiter = self.header.fut_waiter.borrow().clone();
         if let Some(waiter) = waiter {
-            if waiter.cancel_with_message(message.clone()) {
+            self.header.cancelling_now.set(true);
+            let cancelled = waiter.cancel_with_message(message.clone());
+            self.header.cancelling_now.set(false);
+            if cancelled {
                 return true;
             }
         }
-        // Not waiting on a future: the step is scheduled (or the task waits on a foreign
-        // waker); deliver the cancellation at the next await.
+        // Not waiting on a future (the task is running, or its step is scheduled, or it
+        // waits on a foreign waker), or the future could not be cancelled: asyncio's
+        // `_must_cancel`, delivered by the next step (see `step`).
         *self.header.must_cancel.borrow_mut() = Some(message);
         true
     }

@@ -597,3 +597,33 @@ fn test_uncancel_structured_blocks() {
     );
     assert_eq!(t2.cancelling(), 0);
 }
+
+#[test]
+fn a_cancel_that_comes_back_round_a_cycle_of_awaits_stops_instead_of_overflowing() {
+    // The task awaits a gather of itself; cancelling the gather cancels the task, which
+    // cancels what it awaits: the gather again. CPython recurses until RecursionError;
+    // steploop stops at the task already passing the cancel on. (The task and the gather
+    // wait on each other for ever, which the loop reports as a stall.)
+    let lp = EventLoop::with_virtual_clock();
+    let slot: Rc<RefCell<Option<Task<u32>>>> = Rc::default();
+    let gathered: Rc<RefCell<Option<steploop::Future<Vec<u32>>>>> = Rc::default();
+    let main = lp.create_task({
+        let (slot, gathered) = (slot.clone(), gathered.clone());
+        async move {
+            let itself = slot.borrow_mut().take().unwrap();
+            let g = steploop::gather([itself])?;
+            *gathered.borrow_mut() = Some(g.clone());
+            Ok(g.await?.len() as u32)
+        }
+    });
+    *slot.borrow_mut() = Some(main.clone());
+    lp.run_once().unwrap();
+    let g = gathered.borrow().clone().unwrap();
+    assert!(g.cancel(), "the task took the request");
+    assert_eq!(main.cancelling(), 1);
+    assert!(!main.done());
+    assert!(matches!(
+        lp.run_until_complete(main.clone()),
+        Err(Error::Stalled(_))
+    ));
+}
