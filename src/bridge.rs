@@ -27,12 +27,13 @@ use std::sync::Arc;
 
 use slab::Slab;
 
+use crate::event_loop::running_loop;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureAccess, FutureCell};
 use crate::handle::Label;
 use crate::remote::Message;
 use crate::task::{Cancel, TaskKey};
-use crate::{get_running_loop, Error, EventLoop, Future, FutureState};
+use crate::{Error, EventLoop, Future, FutureState};
 
 /// A bridge's place in the loop's slab, with its number to tell it from a later occupant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -541,8 +542,9 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
 /// Wraps a [`ConcurrentFuture`] in a future of the running loop (`asyncio.wrap_future(future)`);
 /// see [`EventLoop::wrap_future`].
 ///
-/// # Panics
-/// If no loop is running on this thread: call [`EventLoop::wrap_future`] on the loop instead.
+/// # Errors
+/// [`Error::Runtime`] if no loop is running on this thread; `future` is left as it was. Call
+/// [`EventLoop::wrap_future`] on a loop that is not running.
 ///
 /// # Examples
 /// ```
@@ -550,12 +552,11 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
 ///
 /// let executor = ThreadPoolExecutor::new(2);
 /// let future = executor.submit(|| 100_000_000_u64 / 10).unwrap();
-/// let counted = run(async move { wrap_future(future).await });
+/// let counted = run(async move { wrap_future(future)?.await });
 /// assert_eq!(counted.unwrap(), 10_000_000);
 /// ```
-pub fn wrap_future<T: Clone + Send + 'static>(future: ConcurrentFuture<T>) -> Future<T> {
-    let lp = get_running_loop().expect(
-        "wrap_future() outside a running loop: call event_loop.wrap_future(future) instead",
-    );
-    lp.wrap_future(future)
+pub fn wrap_future<T: Clone + Send + 'static>(
+    future: ConcurrentFuture<T>,
+) -> Result<Future<T>, Error> {
+    Ok(running_loop("wrap_future")?.wrap_future(future))
 }

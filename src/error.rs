@@ -7,6 +7,21 @@
 //! `Error` is `Clone` (its payloads sit behind `Arc`) because one outcome may be handed to many
 //! receivers: every task awaiting the same future gets its own copy of the exception, as in
 //! asyncio. It is `Send + Sync` so that outcomes can cross from worker threads to the loop.
+//!
+//! # No running loop
+//! One rule for every function that needs a running loop on its thread and finds none: it
+//! returns [`Error::Runtime`] with asyncio's `RuntimeError: no running event loop`, naming
+//! itself and saying where to call it from; none panics. It does so when asyncio raises:
+//! - a plain function, which starts its work when called, at the call: [`gather`](crate::gather),
+//!   [`gather_return_exceptions`](crate::gather_return_exceptions), [`shield`](crate::shield),
+//!   [`as_completed`](crate::as_completed), [`ensure_future`](crate::ensure_future),
+//!   [`wrap_future`](crate::wrap_future), [`net::TcpListener::bind`](crate::net::TcpListener::bind);
+//! - an `async fn` or a future (asyncio's `async def` and `async with`), when first polled:
+//!   [`sleep`](crate::sleep), [`wait`](crate::wait), [`wait_for`](crate::wait_for),
+//!   [`timeout`](crate::timeout), [`task_group`](crate::task_group),
+//!   [`net::TcpStream::connect`](crate::net::TcpStream::connect).
+//!
+//! The methods of [`EventLoop`](crate::EventLoop) need no running loop: they are given one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -140,6 +155,19 @@ impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error::Io(Arc::new(e))
     }
+}
+
+/// The error of a function that needs a running loop and found none (see the module's
+/// "No running loop").
+pub(crate) fn no_running_loop(what: &str) -> Error {
+    Error::Runtime(
+        format!(
+            "{what}() needs a running event loop (asyncio: RuntimeError: no running event \
+             loop): call it from inside a task, for example in the coroutine given to \
+             run_until_complete or steploop::run"
+        )
+        .into(),
+    )
 }
 
 /// The payload of [`Error::msg`].

@@ -198,6 +198,12 @@ pub fn get_running_loop() -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| running.borrow().clone())
 }
 
+/// The running loop, or the error every function that needs one gives when there is none
+/// (see [`Error`](crate::Error#no-running-loop)): `what` names the function.
+pub(crate) fn running_loop(what: &str) -> Result<EventLoop, Error> {
+    get_running_loop().ok_or_else(|| crate::error::no_running_loop(what))
+}
+
 /// The loop running on this thread if it is the loop numbered `id`.
 pub(crate) fn running_loop_with_id(id: u64) -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| {

@@ -322,7 +322,7 @@ fn a_gather_nobody_holds_still_completes_and_runs_its_done_callbacks() {
 }
 
 #[test]
-fn combinators_called_with_no_running_loop_say_so() {
+fn every_function_that_needs_a_running_loop_says_so_the_same_way() {
     let no_loop = |error: Error| {
         assert!(matches!(error, Error::Runtime(_)), "{error:?}");
         assert!(message(&error).contains("needs a running event loop"));
@@ -333,7 +333,32 @@ fn combinators_called_with_no_running_loop_say_so() {
     let lp = lp();
     no_loop(shield(lp.create_future::<u64>()).unwrap_err());
     no_loop(ensure_future(lp.create_future::<u64>()).unwrap_err());
+    let job = steploop::executor::ConcurrentFuture::<u64>::new();
+    no_loop(steploop::wrap_future(job).unwrap_err());
     assert!(lp.all_tasks().is_empty(), "nothing was started");
+
+    // `async` ones (asyncio's `async def`) say so when awaited, the same way.
+    no_loop(poll_once(sleep(secs(1))).unwrap_err());
+    no_loop(poll_once(sleep(Duration::ZERO)).unwrap_err());
+    no_loop(
+        poll_once(wait(
+            [lp.create_future::<u64>()],
+            None,
+            ReturnWhen::AllCompleted,
+        ))
+        .unwrap_err(),
+    );
+    no_loop(poll_once(wait_for(lp.create_future::<u64>(), secs(1))).unwrap_err());
+}
+
+/// Polls a future once, outside any loop, and expects it to be ready.
+fn poll_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("pending outside a loop"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ fn wrap_future_copies_the_value_and_leaves_it_readable() {
     let executor = ThreadPoolExecutor::new(2);
     let future = executor.submit(|| "some value".to_string()).unwrap();
     let kept = future.clone();
-    let value = run(async move { wrap_future(future).await }).unwrap();
+    let value = run(async move { wrap_future(future)?.await }).unwrap();
     assert_eq!(value, "some value");
     assert_eq!(kept.result().unwrap(), "some value");
 }
