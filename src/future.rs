@@ -399,18 +399,7 @@ impl<T: 'static> Future<T> {
     /// [`Error::Cancelled`] if the future was cancelled, [`Error::InvalidState`] if it is still
     /// pending.
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        let state = self.core().state.borrow();
-        match &*state {
-            FutureState::Pending => Err(invalid_state(
-                "exception() on a pending future: await it, or check done() first",
-            )),
-            FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
-            FutureState::Finished(Ok(_)) => Ok(None),
-            FutureState::Finished(Err(error)) => {
-                self.core().unretrieved.set(false);
-                Ok(Some(error.clone()))
-            }
-        }
+        self.core().exception()
     }
 
     /// The outcome if the future is done, marking an exception as retrieved.
@@ -722,14 +711,18 @@ impl<T> FutureCell<T> {
         self.event_loop.upgrade()
     }
 
-    /// The exception the future finished with, if any, marking it retrieved.
-    pub(crate) fn take_exception(&self) -> Option<Error> {
+    /// `Future.exception()`: see [`Future::exception`].
+    pub(crate) fn exception(&self) -> Result<Option<Error>, Error> {
         match &*self.state.borrow() {
+            FutureState::Pending => Err(invalid_state(
+                "exception() on a pending future: await it, or check done() first",
+            )),
+            FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
+            FutureState::Finished(Ok(_)) => Ok(None),
             FutureState::Finished(Err(error)) => {
                 self.unretrieved.set(false);
-                Some(error.clone())
+                Ok(Some(error.clone()))
             }
-            _ => None,
         }
     }
 }
@@ -769,6 +762,29 @@ impl<T: 'static> fmt::Debug for Future<T> {
             write!(f, " created at {location}")?;
         }
         Ok(())
+    }
+}
+
+impl<T> PartialEq for Future<T> {
+    /// Identity, as asyncio compares futures: two handles are equal if they are the same
+    /// future. A task's future is its task (`Task` compares equal to it).
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(Rc::as_ptr(&self.cell), Rc::as_ptr(&other.cell))
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+impl<T> std::hash::Hash for Future<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Rc::as_ptr(&self.cell).cast::<()>(), state);
+    }
+}
+
+impl<T> Future<T> {
+    /// The address that identifies the future: its cell, or its task.
+    pub(crate) fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.cell).cast::<()>()
     }
 }
 

@@ -107,7 +107,7 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
         }
     }
     for task in &tasks {
-        if let Some(error) = task.exception() {
+        if let Ok(Some(error)) = task.exception() {
             let context =
                 ExceptionContext::new("unhandled exception during steploop::run() shutdown")
                     .with_exception(error)

@@ -98,8 +98,8 @@ pub(crate) trait AnyTask {
     fn cancelled(&self) -> bool;
     /// Drops the coroutine of a task that will never run again; true if it was still pending.
     fn destroy(&self) -> bool;
-    /// The error the task ended with, if any, marking it retrieved.
-    fn take_exception(&self) -> Option<Error>;
+    /// `Future.exception()` of the task's future.
+    fn exception(&self) -> Result<Option<Error>, Error>;
     /// Where the task was created, in debug mode.
     fn created_at(&self) -> Option<&'static Location<'static>>;
 }
@@ -472,8 +472,8 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         self.future.cancelled()
     }
 
-    fn take_exception(&self) -> Option<Error> {
-        self.future.take_exception()
+    fn exception(&self) -> Result<Option<Error>, Error> {
+        self.future.exception()
     }
 
     fn created_at(&self) -> Option<&'static Location<'static>> {
@@ -811,14 +811,90 @@ impl TaskRef {
         self.0.cancelled()
     }
 
-    /// The error the task ended with, if it failed; reading it counts as retrieving it.
-    pub fn exception(&self) -> Option<Error> {
-        self.0.take_exception()
+    /// The error the task ended with, if it failed ([`Task::exception`], the same shape):
+    /// `Ok(None)` for a result, `Ok(Some(error))` for an error, which counts as retrieving
+    /// it.
+    ///
+    /// # Errors
+    /// [`Error::Cancelled`] if the task was cancelled, [`Error::InvalidState`] if it is still
+    /// pending, as asyncio's `Task.exception()` raises.
+    pub fn exception(&self) -> Result<Option<Error>, Error> {
+        self.0.exception()
     }
 
     /// Where the task was created, if its loop was in debug mode then ([`Task::created_at`]).
     pub fn created_at(&self) -> Option<&'static Location<'static>> {
         self.0.created_at()
+    }
+}
+
+impl<T> Task<T> {
+    /// The address that identifies the task, and its future.
+    fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.cell).cast::<()>()
+    }
+}
+
+impl<T> PartialEq for Task<T> {
+    /// Identity, as asyncio compares tasks: equal if they are the same task.
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> Eq for Task<T> {}
+
+impl<T> std::hash::Hash for Task<T> {
+    /// Hashes as the task's [`Future`] does, since they are the same object.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.identity(), state);
+    }
+}
+
+impl<T> PartialEq<Future<T>> for Task<T> {
+    /// True for the task's own future: `done.contains(&task.future())` and
+    /// `done[0] == task` find a task among what `wait` returned.
+    fn eq(&self, other: &Future<T>) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> PartialEq<Task<T>> for Future<T> {
+    fn eq(&self, other: &Task<T>) -> bool {
+        other == self
+    }
+}
+
+impl TaskRef {
+    fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.0).cast::<()>()
+    }
+}
+
+impl PartialEq for TaskRef {
+    /// Identity: equal if they refer to the same task (`current_task() == task`).
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl std::hash::Hash for TaskRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.identity(), state);
+    }
+}
+
+impl<T> PartialEq<Task<T>> for TaskRef {
+    fn eq(&self, other: &Task<T>) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> PartialEq<TaskRef> for Task<T> {
+    fn eq(&self, other: &TaskRef) -> bool {
+        self.identity() == other.identity()
     }
 }
 

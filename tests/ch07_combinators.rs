@@ -420,6 +420,33 @@ fn wait_over_three(
 }
 
 #[test]
+fn what_wait_returns_is_matched_against_the_tasks_by_identity() {
+    // As in asyncio, where `task in done` compares the very objects: a task, its future and
+    // every clone of either are one and the same; two tasks are never equal.
+    let lp = lp();
+    lp.run_until_complete(async {
+        let tasks = vec![spawn(2), spawn(1), spawn(3)];
+        let (done, pending) = wait(tasks.clone(), None, ReturnWhen::FirstCompleted).await?;
+        assert!(done.contains(&tasks[1].future()));
+        assert!(done[0] == tasks[1] && tasks[1] == done[0]);
+        assert!(!done.contains(&tasks[0].future()));
+        assert_ne!(tasks[0], tasks[2]);
+        let still_running: std::collections::HashSet<Future<u64>> = pending.into_iter().collect();
+        assert!(still_running.contains(&tasks[0].future()));
+        assert!(still_running.contains(&tasks[2].future()));
+        let me = steploop::current_task().unwrap();
+        assert_eq!(me, me.clone());
+        assert!(tasks.iter().all(|task| me != task.as_task_ref()));
+        assert!(tasks[0].as_task_ref() == tasks[0]);
+        for task in &tasks {
+            task.cancel();
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn wait_first_completed_returns_at_the_first_completion() {
     let (at, done, pending) = wait_over_three(ReturnWhen::FirstCompleted, None);
     assert_eq!((at, done, pending), (secs(1), vec!["1".to_string()], 2));
