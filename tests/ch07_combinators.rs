@@ -428,7 +428,8 @@ fn what_wait_returns_is_matched_against_the_tasks_by_identity() {
         let tasks = vec![spawn(2), spawn(1), spawn(3)];
         let (done, pending) = wait(tasks.clone(), None, ReturnWhen::FirstCompleted).await?;
         assert!(done.contains(&tasks[1].future()));
-        assert!(done[0] == tasks[1] && tasks[1] == done[0]);
+        assert!(done[0] == tasks[1], "a future equals its task");
+        assert!(tasks[1] == done[0], "and the other way round");
         assert!(!done.contains(&tasks[0].future()));
         assert_ne!(tasks[0], tasks[2]);
         let still_running: std::collections::HashSet<Future<u64>> = pending.into_iter().collect();
