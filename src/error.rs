@@ -59,6 +59,15 @@ pub enum Error {
     BrokenProcessPool(Arc<str>),
     /// A callback, task or job panicked; the payload is the panic message.
     Panicked(Arc<str>),
+    /// `ExceptionGroup(message, errors)`: several errors reported at once, as a
+    /// [`task_group`](crate::task_group) reports every task that failed. `errors` keeps their
+    /// order; a member may be a group itself (a group nested in a group).
+    Group {
+        /// What the errors have in common: `unhandled errors in a TaskGroup`.
+        message: Arc<str>,
+        /// The errors, in the order they happened.
+        errors: Arc<[Error]>,
+    },
     /// An operating-system error, as `OSError`.
     Io(Arc<std::io::Error>),
     /// Any other error raised by user code: `set_exception(ValueError(...))`.
@@ -79,6 +88,23 @@ impl Error {
     /// True for `Error::Cancelled`, whatever its message.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Cancelled(_))
+    }
+
+    /// The errors of an [`Error::Group`] (`ExceptionGroup.exceptions`); `None` for any
+    /// other error.
+    pub fn exceptions(&self) -> Option<&[Error]> {
+        match self {
+            Error::Group { errors, .. } => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Group`] of `errors`.
+    pub(crate) fn group(message: &str, errors: Vec<Error>) -> Error {
+        Error::Group {
+            message: message.into(),
+            errors: errors.into(),
+        }
     }
 
     /// Turns the payload of a caught panic into `Error::Panicked` with its message.
@@ -125,6 +151,16 @@ impl fmt::Display for Error {
             Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),
             Error::Panicked(msg) => write!(f, "panicked: {msg}"),
+            Error::Group { message, errors } => {
+                // Python's str(ExceptionGroup), then each member.
+                let plural = if errors.len() == 1 { "" } else { "s" };
+                write!(f, "{message} ({} sub-exception{plural})", errors.len())?;
+                for (i, error) in errors.iter().enumerate() {
+                    let sep = if i == 0 { ": " } else { "; " };
+                    write!(f, "{sep}{error}")?;
+                }
+                Ok(())
+            }
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Other(e) => fmt::Display::fmt(e, f),
         }

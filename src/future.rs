@@ -690,6 +690,12 @@ impl<T> FutureCell<T> {
         !matches!(*self.state.borrow(), FutureState::Pending)
     }
 
+    /// Drops every done-callback without running it: the future will never be done.
+    pub(crate) fn drop_callbacks(&self) {
+        let callbacks = self.callbacks.take();
+        drop(callbacks); // outside the borrow: a callback's captures may run any destructor
+    }
+
     pub(crate) fn cancelled(&self) -> bool {
         matches!(*self.state.borrow(), FutureState::Cancelled(_))
     }

@@ -484,6 +484,9 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         let coroutine = self.coroutine.borrow_mut().take();
         let pending = coroutine.is_some() && !self.future.done();
         drop(coroutine);
+        // Its done-callbacks will never run either: dropping them breaks the cycles they
+        // may close (a task group's callback holds the group, which holds the task).
+        self.future.drop_callbacks();
         pending
     }
 }
@@ -866,7 +869,8 @@ impl<T> PartialEq<Task<T>> for Future<T> {
 }
 
 impl TaskRef {
-    fn identity(&self) -> *const () {
+    /// The address that identifies the task, and its future.
+    pub(crate) fn identity(&self) -> *const () {
         Rc::as_ptr(&self.0).cast::<()>()
     }
 }
