@@ -550,7 +550,14 @@ impl<T: 'static> Future<T> {
         // What the step throws into the coroutine (a cancellation, mostly) is raised here,
         // at the await where the coroutine is suspended, whatever the future's outcome.
         if let Some(thrown) = task::take_thrown() {
-            return Poll::Ready(Err(thrown));
+            // asyncio's `__step(exc)` keeps an `exc` that already is a CancelledError: a
+            // future that ended cancelled gives its own cancellation, and its message.
+            return match outcome {
+                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
+                    Poll::Ready(Err(own))
+                }
+                _ => Poll::Ready(Err(thrown)),
+            };
         }
         // A done future does not suspend: its outcome, at once (a cancellation requested
         // meanwhile waits for the next suspension).

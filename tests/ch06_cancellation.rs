@@ -627,3 +627,31 @@ fn a_cancel_that_comes_back_round_a_cycle_of_awaits_stops_instead_of_overflowing
         Err(Error::Stalled(_))
     ));
 }
+
+#[test]
+fn a_second_cancel_after_the_awaited_future_was_cancelled_keeps_the_futures_cancellation() {
+    // asyncio's `__step(exc)` keeps an `exc` that already is a CancelledError (the awaited
+    // future's own, here without a message) rather than making one with the second cancel's
+    // message.
+    let lp = EventLoop::with_virtual_clock();
+    let f3 = lp.create_future::<u32>();
+    let task = lp.create_task({
+        let f3 = f3.clone();
+        async move {
+            let got = f3.await;
+            assert!(matches!(got, Err(Error::Cancelled(None))), "{got:?}");
+            got
+        }
+    });
+    lp.run_once().unwrap();
+    assert!(task.cancel());
+    assert!(
+        task.cancel_with("m14"),
+        "the future is done: must_cancel, with m14"
+    );
+    assert!(matches!(
+        lp.run_until_complete(task.clone()),
+        Err(Error::Cancelled(None))
+    ));
+    assert!(task.cancelled());
+}
