@@ -448,6 +448,29 @@ fn what_wait_returns_is_matched_against_the_tasks_by_identity() {
 }
 
 #[test]
+fn wait_counts_a_future_given_twice_once() {
+    // asyncio makes a set of what it is given.
+    let lp = lp();
+    let (done, pending) = lp
+        .run_until_complete(async {
+            let task = spawn(1);
+            let done_already = running().create_future::<u64>();
+            done_already.set_result(0)?;
+            // shield() of a done future is that future: a repeat without writing one.
+            let again = shield(done_already.clone())?;
+            let (done, pending) = wait(
+                [task.future(), task.future(), done_already, again],
+                None,
+                ReturnWhen::FirstCompleted,
+            )
+            .await?;
+            Ok((done.len(), pending.len()))
+        })
+        .unwrap();
+    assert_eq!((done, pending), (1, 1));
+}
+
+#[test]
 fn wait_first_completed_returns_at_the_first_completion() {
     let (at, done, pending) = wait_over_three(ReturnWhen::FirstCompleted, None);
     assert_eq!((at, done, pending), (secs(1), vec!["1".to_string()], 2));
