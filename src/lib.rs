@@ -2,7 +2,8 @@
 //!
 //! An event loop in the style of Python's asyncio, built from scratch to be read. Every piece
 //! carries the name it has in asyncio, so a reader who knows `loop.call_soon` or `Task.__step`
-//! finds its counterpart here by that name.
+//! finds its counterpart here by that name. Where asyncio's versions differ, steploop schedules
+//! as Python 3.11 does, tick for tick.
 //!
 //! ```
 //! use std::time::Duration;
