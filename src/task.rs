@@ -67,12 +67,13 @@ pub(crate) struct TaskHeader {
     /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
     /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
     /// and then suspends on a future cancels that future instead.
-    must_cancel: RefCell<Option<Option<Arc<str>>>>,
+    must_cancel: Cell<Option<Option<Arc<str>>>>,
     /// What the running step throws into the coroutine (asyncio's `exc` argument of
     /// `__step`): the cancellation of `must_cancel`, or the error of an await the task was
     /// refused. The first steploop await the coroutine polls takes it and returns it as its
     /// error, as `coro.throw(exc)` raises at the `yield` where the coroutine is suspended.
-    exc: RefCell<Option<Error>>,
+    /// Boxed: it is rarely set, and a box keeps every task eight bytes bigger instead of 24.
+    exc: Cell<Option<Box<Error>>>,
     /// True while the task waits on a waker that is not steploop's (a foreign future).
     waiting_foreign: Cell<bool>,
     /// How many cancellations were requested and not withdrawn (asyncio's
@@ -171,8 +172,8 @@ impl EventLoop {
                     scheduled: Cell::new(false),
                     started: Cell::new(false),
                     fut_waiter: RefCell::new(None),
-                    must_cancel: RefCell::new(None),
-                    exc: RefCell::new(None),
+                    must_cancel: Cell::new(None),
+                    exc: Cell::new(None),
                     waiting_foreign: Cell::new(false),
                     cancel_requests: Cell::new(0),
                     cancelling_now: Cell::new(false),
@@ -384,15 +385,13 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if header.waiting_foreign.replace(false) {
             event_loop.foreign_wait_ended();
         }
-        // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`. Taken into a
-        // local first: `complete` borrows `must_cancel` again.
-        let must_cancel = header.must_cancel.borrow_mut().take();
-        if let Some(message) = must_cancel {
+        // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`.
+        if let Some(message) = header.must_cancel.take() {
             if !header.started.get() {
                 // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
-            *header.exc.borrow_mut() = Some(Error::Cancelled(message));
+            header.exc.set(Some(Box::new(Error::Cancelled(message))));
         }
         header.started.set(true);
 
@@ -450,7 +449,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         // Not waiting on a future (the task is running, or its step is scheduled, or it
         // waits on a foreign waker), or the future could not be cancelled: asyncio's
         // `_must_cancel`, delivered by the next step (see `step`).
-        *self.header.must_cancel.borrow_mut() = Some(message);
+        self.header.must_cancel.set(Some(message));
         true
     }
 
@@ -497,12 +496,16 @@ impl<T: 'static> TaskCell<T> {
     /// the end of the coroutine, delivers it.
     fn keep_undelivered_cancellation(&self) {
         let header = &self.header;
-        let mut exc = header.exc.borrow_mut();
-        if let Some(Error::Cancelled(_)) = &*exc {
-            let Some(Error::Cancelled(message)) = exc.take() else {
-                unreachable!()
-            };
-            header.must_cancel.borrow_mut().get_or_insert(message);
+        let Some(thrown) = header.exc.take() else {
+            return;
+        };
+        match *thrown {
+            Error::Cancelled(message) => {
+                let requested = header.must_cancel.take();
+                header.must_cancel.set(Some(requested.unwrap_or(message)));
+            }
+            // An error for the next step (a refused await): it stays.
+            other => header.exc.set(Some(Box::new(other))),
         }
     }
 
@@ -515,13 +518,16 @@ impl<T: 'static> TaskCell<T> {
     /// future, the request stays, and the step it scheduled throws it.
     fn cancel_waiter_if_requested(&self) {
         let header = &self.header;
-        let Some(message) = header.must_cancel.borrow().clone() else {
+        // Cells, taken and put back: a step pays no borrow flag for what is almost always
+        // empty.
+        let Some(message) = header.must_cancel.take() else {
             return;
         };
+        header.must_cancel.set(Some(message.clone()));
         let waiter = header.fut_waiter.borrow().clone();
         if let Some(waiter) = waiter {
             if waiter.cancel_with_message(message) {
-                header.must_cancel.borrow_mut().take();
+                header.must_cancel.set(None);
             }
         }
     }
@@ -531,8 +537,7 @@ impl<T: 'static> TaskCell<T> {
     /// future, which schedules its done-callbacks, and free the task's slot.
     fn complete(self: &Rc<Self>, event_loop: &EventLoop, outcome: Result<T, Error>) {
         let header = &self.header;
-        let must_cancel = header.must_cancel.borrow_mut().take();
-        let result = match (outcome, must_cancel) {
+        let result = match (outcome, header.must_cancel.take()) {
             // Cancelled right before the coroutine finished: the task ends cancelled.
             (Ok(_), Some(message)) => Err(Error::Cancelled(message)),
             (outcome, _) => outcome,
@@ -739,7 +744,7 @@ pub(crate) fn throw_at_next_step(error: Error) {
             return;
         };
         let header = task.header();
-        *header.exc.borrow_mut() = Some(error);
+        header.exc.set(Some(Box::new(error)));
         if let Some(own_loop) = crate::event_loop::running_loop_with_id(header.loop_id) {
             own_loop.schedule_step(header.key, false);
         }
@@ -751,8 +756,8 @@ pub(crate) fn throw_at_next_step(error: Error) {
 pub(crate) fn take_thrown() -> Option<Error> {
     CURRENT.with(|current| {
         let current = current.borrow();
-        let thrown = current.as_ref()?.header().exc.borrow_mut().take();
-        thrown
+        let thrown = current.as_ref()?.header().exc.take()?;
+        Some(*thrown)
     })
 }
 
