@@ -60,14 +60,9 @@ pub enum Error {
     /// A callback, task or job panicked; the payload is the panic message.
     Panicked(Arc<str>),
     /// `ExceptionGroup(message, errors)`: several errors reported at once, as a
-    /// [`task_group`](crate::task_group) reports every task that failed. `errors` keeps their
-    /// order; a member may be a group itself (a group nested in a group).
-    Group {
-        /// What the errors have in common: `unhandled errors in a TaskGroup`.
-        message: Arc<str>,
-        /// The errors, in the order they happened.
-        errors: Arc<[Error]>,
-    },
+    /// [`task_group`](crate::task_group) reports every task that failed. The errors keep
+    /// their order; a member may be a group itself (a group nested in a group).
+    Group(Arc<ErrorGroup>),
     /// An operating-system error, as `OSError`.
     Io(Arc<std::io::Error>),
     /// Any other error raised by user code: `set_exception(ValueError(...))`.
@@ -94,17 +89,17 @@ impl Error {
     /// other error.
     pub fn exceptions(&self) -> Option<&[Error]> {
         match self {
-            Error::Group { errors, .. } => Some(errors),
+            Error::Group(group) => Some(group.errors()),
             _ => None,
         }
     }
 
     /// An [`Error::Group`] of `errors`.
     pub(crate) fn group(message: &str, errors: Vec<Error>) -> Error {
-        Error::Group {
+        Error::Group(Arc::new(ErrorGroup {
             message: message.into(),
-            errors: errors.into(),
-        }
+            errors,
+        }))
     }
 
     /// Turns the payload of a caught panic into `Error::Panicked` with its message.
@@ -151,16 +146,7 @@ impl fmt::Display for Error {
             Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),
             Error::Panicked(msg) => write!(f, "panicked: {msg}"),
-            Error::Group { message, errors } => {
-                // Python's str(ExceptionGroup), then each member.
-                let plural = if errors.len() == 1 { "" } else { "s" };
-                write!(f, "{message} ({} sub-exception{plural})", errors.len())?;
-                for (i, error) in errors.iter().enumerate() {
-                    let sep = if i == 0 { ": " } else { "; " };
-                    write!(f, "{sep}{error}")?;
-                }
-                Ok(())
-            }
+            Error::Group(group) => fmt::Display::fmt(group, f),
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Other(e) => fmt::Display::fmt(e, f),
         }
@@ -190,6 +176,44 @@ impl std::error::Error for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error::Io(Arc::new(e))
+    }
+}
+
+/// The errors of an [`Error::Group`] and what they have in common (Python's
+/// `ExceptionGroup`).
+///
+/// # Implementation notes
+/// Behind one `Arc` in the error, so that a group costs `Error` no size: every
+/// `Result<T, Error>` the loop moves around stays three words long.
+#[derive(Debug)]
+pub struct ErrorGroup {
+    message: String,
+    errors: Vec<Error>,
+}
+
+impl ErrorGroup {
+    /// What the errors have in common: `unhandled errors in a TaskGroup`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The errors, in the order they happened (`ExceptionGroup.exceptions`).
+    pub fn errors(&self) -> &[Error] {
+        &self.errors
+    }
+}
+
+impl fmt::Display for ErrorGroup {
+    /// Python's `str(ExceptionGroup)`, then each member.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        let plural = if n == 1 { "" } else { "s" };
+        write!(f, "{} ({n} sub-exception{plural})", self.message)?;
+        for (i, error) in self.errors.iter().enumerate() {
+            let sep = if i == 0 { ": " } else { "; " };
+            write!(f, "{sep}{error}")?;
+        }
+        Ok(())
     }
 }
 
@@ -237,5 +261,14 @@ mod tests {
     fn error_crosses_threads() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn an_error_is_three_words_long() {
+        // Every Result<T, Error> the loop moves pays for the biggest variant.
+        assert_eq!(
+            std::mem::size_of::<Error>(),
+            3 * std::mem::size_of::<usize>()
+        );
     }
 }

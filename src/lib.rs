@@ -84,7 +84,7 @@ pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
     AsCompleted, ReturnWhen,
 };
-pub use error::Error;
+pub use error::{Error, ErrorGroup};
 pub use event_loop::{get_running_loop, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
