@@ -681,24 +681,53 @@ fn as_completed_of_nothing_ends_at_once() {
 }
 
 #[test]
-fn cancelling_the_task_in_next_consumes_nothing_and_cancels_nothing() {
+fn a_cancelled_next_uses_up_its_turn_and_cancels_nothing() {
+    // asyncio's as_completed yields one `_wait_for_one()` per awaitable: a cancelled one has
+    // used its turn, and the result stays in the queue for a later turn, if any is left.
     let lp = lp();
     lp.run_until_complete(async {
         let awaiting = running().create_task(async {
-            let mut results = as_completed(vec![spawn(2)], None)?;
+            let mut results = as_completed(vec![spawn(2), spawn(3)], None)?;
             let first = results.next().await;
             let first_cancelled = matches!(&first, Some(Err(e)) if e.is_cancelled());
-            let second = results.next().await.expect("one result left")?;
-            Ok((first_cancelled, second, running().time()))
+            let second = results.next().await.expect("a second turn")?;
+            let at = running().time();
+            let third = results.next().await;
+            Ok((first_cancelled, second, at, third.is_none()))
         });
         sleep(secs(1)).await?;
         assert!(awaiting.cancel());
-        let (first_cancelled, second, at) = awaiting.await?;
+        let (first_cancelled, second, at, no_third) = awaiting.await?;
         assert!(first_cancelled, "the cancelled next() says so");
-        assert_eq!((second, at), (2, secs(2)), "and the result is still there");
+        assert_eq!(
+            (second, at),
+            (2, secs(2)),
+            "the first result comes in the second turn"
+        );
+        assert!(
+            no_third,
+            "two awaitables, two turns: the job of 3 s is never handed out"
+        );
         Ok(())
     })
     .unwrap();
+}
+
+#[test]
+fn as_completed_hands_out_a_future_given_twice_once() {
+    let lp = lp();
+    let handed = lp
+        .run_until_complete(async {
+            let task = spawn(1);
+            let mut results = as_completed([task.future(), task.future()], None)?;
+            let mut handed = Vec::new();
+            while let Some(result) = results.next().await {
+                handed.push(result?);
+            }
+            Ok(handed)
+        })
+        .unwrap();
+    assert_eq!(handed, [1], "asyncio makes a set of what it is given");
 }
 
 #[test]
