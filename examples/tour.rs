@@ -107,6 +107,8 @@ mod stage05;
 mod stage06;
 #[path = "../stages/stage07/src/main.rs"]
 mod stage07;
+#[path = "../stages/stage08/src/main.rs"]
+mod stage08;
 
 use std::path::{Path, PathBuf};
 
@@ -163,6 +165,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch07_wait_for",
         ch07_wait_for::main,
     ),
+    ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
     ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
     (

@@ -16,6 +16,11 @@ mod stage05_main;
 mod stage06_main;
 #[path = "../stages/stage07/src/main.rs"]
 mod stage07_main;
+#[path = "../stages/stage08/src/main.rs"]
+mod stage08_main;
+
+#[path = "../examples/ch08_echo.rs"]
+mod ch08_echo;
 
 use diff::program::{Body, Kind, Level, Op, Program};
 use diff::{check_generated, compare, programs_per_stage, stages, steploop, Compared, MakeLoop};
@@ -429,4 +434,63 @@ fn stage07_runs_chapter_7_programs_as_steploop_does() {
 #[test]
 fn stage07_runs_generated_programs_as_steploop_does() {
     generated(Level::Combinators, STAGE07);
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 8: the reactor
+// ---------------------------------------------------------------------------------------
+
+const STAGE08: (&str, MakeLoop) = ("stage08", stages::stage08::make);
+
+#[test]
+fn stage08_prints_what_chapter_8_shows() {
+    insta::assert_snapshot!("stage08", capture::output_of(stage08_main::main));
+}
+
+/// The paragraphs of an output, split at blank lines.
+fn paragraphs(output: &str) -> Vec<String> {
+    output.split("\n\n").map(|p| p.trim().to_string()).collect()
+}
+
+/// The tick, the timers and what came before run on the new tick as they did: the chapters'
+/// programs of chapters 6 and 7, and generated programs.
+#[test]
+fn stage08_runs_the_earlier_chapters_programs_as_steploop_does() {
+    for program in [
+        say_after_program(),
+        cancel_program(),
+        gather_program(),
+        wait_for_program(),
+    ] {
+        same(&program, STAGE08);
+    }
+}
+
+#[test]
+fn stage08_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE08);
+}
+
+/// Readers, writers, timers and callbacks over socket pairs: the same events in the same
+/// ticks at the same loop times.
+#[test]
+fn stage08_runs_readers_and_writers_as_steploop_does() {
+    let stage = diff::reactor::run(stages::stage08::make());
+    let real = diff::reactor::run(steploop::make());
+    assert_eq!(stage, real, "stage08 and steploop differ");
+    // The scenario went all the way: the reader set again at t=3 found the bytes.
+    assert_eq!(
+        stage.last().map(String::as_str),
+        Some("tick 7  t=3.000  R1 removed: true"),
+        "{stage:#?}"
+    );
+}
+
+/// The echo exchange: the stage's server and clients, and steploop's (`ch08_echo`, on
+/// `steploop::net`), hear the same.
+#[test]
+fn stage08_echoes_as_steploop_does() {
+    let stage = paragraphs(&capture::output_of(stage08_main::main));
+    let real = capture::output_of(ch08_echo::main);
+    assert_eq!(stage[1], real.trim());
 }
