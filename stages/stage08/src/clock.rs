@@ -21,13 +21,15 @@ impl Clock {
         }
     }
 
+    // ANCHOR: jump_to
     /// True for a virtual clock: the loop must then never wait for real time to pass.
     pub(crate) fn is_virtual(&self) -> bool {
         matches!(self, Clock::Virtual { .. })
     }
 
     /// Brings loop time to `when` after a poll that found nothing to do: a virtual clock
-    /// jumps there; a real clock is there already, having waited in the poll.
+    /// jumps there; a real clock has got there by waiting in the poll (and if a signal cut
+    /// the wait short, the tick finds nothing due, and the next one waits again).
     pub(crate) fn jump_to(&self, when: Duration) {
         if let Clock::Virtual { now } = self {
             if when > now.get() {
@@ -35,4 +37,5 @@ impl Clock {
             }
         }
     }
+    // ANCHOR_END: jump_to
 }

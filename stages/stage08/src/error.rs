@@ -33,6 +33,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+// ANCHOR: os_error
 /// An error of the operating system (asyncio's `OSError`: connection refused, reset by peer,
 /// ...) is an exception like any other, with the system's message.
 impl From<std::io::Error> for Error {
@@ -40,3 +41,4 @@ impl From<std::io::Error> for Error {
         Error::Exception(error.to_string())
     }
 }
+// ANCHOR_END: os_error

@@ -56,6 +56,7 @@ impl EventLoop {
         })
     }
 
+    // ANCHOR: with_clock
     fn with_clock(clock: Clock) -> EventLoop {
         let inner = Inner {
             ready: RefCell::new(VecDeque::new()),
@@ -70,14 +71,15 @@ impl EventLoop {
         }
     }
 
-    /// Loop time: how long since the loop was made (`loop.time()`).
-    pub fn time(&self) -> Duration {
-        self.inner.clock.now()
-    }
-
     /// The reactor, for the methods of `reactor.rs`.
     pub(crate) fn reactor(&self) -> &RefCell<Reactor> {
         &self.inner.reactor
+    }
+    // ANCHOR_END: with_clock
+
+    /// Loop time: how long since the loop was made (`loop.time()`).
+    pub fn time(&self) -> Duration {
+        self.inner.clock.now()
     }
 }
 

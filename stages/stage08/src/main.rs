@@ -88,7 +88,7 @@ async fn serve(listener: TcpListener, clients: usize) -> Result<Vec<usize>, Erro
 
 // ANCHOR: client
 /// Sends three messages, and reads each echo back whole before sending the next.
-async fn client(n: usize, server: SocketAddr) -> Result<Vec<String>, Error> {
+pub async fn client(n: usize, server: SocketAddr) -> Result<Vec<String>, Error> {
     let mut stream = sock_connect(server).await?;
     let mut heard = Vec::new();
     for word in ["ping", "pong", "bye"] {
