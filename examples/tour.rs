@@ -109,6 +109,8 @@ mod stage06;
 mod stage07;
 #[path = "../stages/stage08/src/main.rs"]
 mod stage08;
+#[path = "../stages/stage09/src/main.rs"]
+mod stage09;
 
 use std::path::{Path, PathBuf};
 
@@ -168,6 +170,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
     ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "stage09",
+        stage09::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "ch09_future_callback",

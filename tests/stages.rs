@@ -18,6 +18,8 @@ mod stage06_main;
 mod stage07_main;
 #[path = "../stages/stage08/src/main.rs"]
 mod stage08_main;
+#[path = "../stages/stage09/src/main.rs"]
+mod stage09_main;
 
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
@@ -493,4 +495,38 @@ fn stage08_echoes_as_steploop_does() {
     let stage = paragraphs(&capture::output_of(stage08_main::main));
     let real = capture::output_of(ch08_echo::main);
     assert_eq!(stage[1], real.trim());
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 9: a thread pool
+// ---------------------------------------------------------------------------------------
+
+const STAGE09: (&str, MakeLoop) = ("stage09", stages::stage09::make);
+
+#[test]
+fn stage09_prints_what_chapter_9_shows() {
+    insta::assert_snapshot!("stage09", capture::output_of(stage09_main::main));
+}
+
+#[test]
+fn stage09_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE09);
+}
+
+/// The pool alone: one worker, jobs held back by a gate, a job cancelled in the queue, a
+/// job that panics, twenty jobs on four workers, `shutdown`.
+#[test]
+fn stage09_pool_runs_jobs_as_steploop_s_does() {
+    let stage = pool_script!(
+        stage09::ConcurrentFuture<i64>,
+        stage09::ThreadPoolExecutor::new,
+        |p: &stage09::ThreadPoolExecutor, wait| p.shutdown(wait)
+    );
+    let real = pool_script!(
+        ::steploop::ConcurrentFuture<i64>,
+        ::steploop::ThreadPoolExecutor::new,
+        |p: &::steploop::ThreadPoolExecutor, wait| p.shutdown(wait, false)
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage09_pool_script", stage.join("\n"));
 }

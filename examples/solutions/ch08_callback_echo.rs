@@ -62,17 +62,24 @@ fn echo(lp: &EventLoop, stream: TcpStream) -> Result<(), Error> {
 fn conversation() -> Vec<String> {
     let lp = EventLoop::new();
     let listener = TcpListener::bind("127.0.0.1:0".parse().expect("an address")).expect("bind");
-    let (addr, fd) = (listener.local_addr().expect("an address"), listener.as_raw_fd());
+    let (addr, fd) = (
+        listener.local_addr().expect("an address"),
+        listener.as_raw_fd(),
+    );
     serve(&lp, listener).expect("the server's reader is set");
     let main_task = lp.create_task("main", async move {
         let lp = get_running_loop().expect("inside the loop");
         let clients = (1..=3).map(|n| lp.create_task("client", stage08_main::client(n, addr)));
         gather(clients.collect()).await
     });
-    let heard = lp.run_until_complete(&main_task).expect("the clients finish");
+    let heard = lp
+        .run_until_complete(&main_task)
+        .expect("the clients finish");
     lp.remove_reader(fd).expect("the server stops listening");
     let lines = heard.iter().enumerate();
-    lines.map(|(n, lines)| format!("client {} heard: {}", n + 1, lines.join(" | "))).collect()
+    lines
+        .map(|(n, lines)| format!("client {} heard: {}", n + 1, lines.join(" | ")))
+        .collect()
 }
 
 fn main() {

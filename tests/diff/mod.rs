@@ -13,7 +13,8 @@
 //! - `interpret`: runs a program on any loop and writes down what it observed;
 //! - `shrink`: the smallest failing variant of a program;
 //! - `runners/`: the loops: steploop, and each stage;
-//! - `reactor`: chapter 8's scripted run of readers and writers over socket pairs.
+//! - `reactor`: chapter 8's scripted run of readers and writers over socket pairs;
+//! - `threads`: chapters 9 to 11's scripts of pools and threads.
 //!
 //! Environment: `STEPLOOP_DIFF_PROGRAMS=N` runs N generated programs per stage (default
 //! 1000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
@@ -28,6 +29,7 @@ pub mod runner;
 pub mod shrink;
 pub mod stages;
 pub mod steploop;
+pub mod threads;
 
 use std::fmt::Write as _;
 use std::rc::Rc;
