@@ -111,6 +111,8 @@ mod stage07;
 mod stage08;
 #[path = "../stages/stage09/src/main.rs"]
 mod stage09;
+#[path = "../stages/stage10/src/main.rs"]
+mod stage10;
 
 use std::path::{Path, PathBuf};
 
@@ -234,6 +236,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 9: A thread pool from scratch",
         "ch09_deadlock",
         ch09_deadlock::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "stage10",
+        stage10::main,
     ),
     (
         "Chapter 10: Offloading blocking work",

@@ -20,6 +20,8 @@ mod stage07_main;
 mod stage08_main;
 #[path = "../stages/stage09/src/main.rs"]
 mod stage09_main;
+#[path = "../stages/stage10/src/main.rs"]
+mod stage10_main;
 
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
@@ -529,4 +531,48 @@ fn stage09_pool_runs_jobs_as_steploop_s_does() {
     );
     assert_eq!(stage, real);
     insta::assert_snapshot!("stage09_pool_script", stage.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 10: offloading blocking work
+// ---------------------------------------------------------------------------------------
+
+const STAGE10: (&str, MakeLoop) = ("stage10", stages::stage10::make);
+
+#[test]
+fn stage10_prints_what_chapter_10_shows() {
+    insta::assert_snapshot!("stage10", capture::output_of(stage10_main::main));
+}
+
+#[test]
+fn stage10_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE10);
+}
+
+/// `run_in_executor` on one worker: the order in which the loop hears of the jobs, their
+/// outcomes, a job cancelled from the loop while queued, and virtual time standing still
+/// while jobs are out.
+#[test]
+fn stage10_hears_of_jobs_as_steploop_does() {
+    let stage = executor_script!(
+        stage10::EventLoop::with_virtual_clock(),
+        stage10::ThreadPoolExecutor::new,
+        |lp: &stage10::EventLoop, pool, job| lp.run_in_executor(pool, job),
+        |lp: &stage10::EventLoop, coroutine| {
+            let task = lp.create_task("main", coroutine);
+            lp.run_until_complete(&task).unwrap()
+        },
+        stage10::sleep
+    );
+    let real = executor_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        ::steploop::ThreadPoolExecutor::new,
+        |lp: &::steploop::EventLoop, pool, job| lp.run_in_executor(Some(pool), job),
+        |lp: &::steploop::EventLoop, coroutine| lp
+            .run_until_complete(lp.create_task(coroutine))
+            .unwrap(),
+        ::steploop::sleep
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage10_executor_script", stage.join("\n"));
 }

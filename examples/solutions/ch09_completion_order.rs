@@ -36,8 +36,14 @@ fn task(name: &str, age: u32, n: u64) -> String {
 
 fn main() -> Result<(), Error> {
     let executor = ThreadPoolExecutor::new(5);
-    let jobs = [("椎名真白", 16, 5), ("古明地觉", 16, 2), ("古明地恋", 15, 4)];
-    let jobs = jobs.into_iter().chain([("坂上智代", 19, 3), ("春日野穹", 16, 6)]);
+    let jobs = [
+        ("椎名真白", 16, 5),
+        ("古明地觉", 16, 2),
+        ("古明地恋", 15, 4),
+    ];
+    let jobs = jobs
+        .into_iter()
+        .chain([("坂上智代", 19, 3), ("春日野穹", 16, 6)]);
     let mut futures = Vec::new();
     for (name, age, n) in jobs {
         futures.push(executor.submit(move || task(name, age, n))?);
@@ -60,7 +66,11 @@ mod tests {
         for i in 0..3 {
             let (release, gate) = mpsc::channel::<()>();
             gates.push(release);
-            futures.push(executor.submit(move || gate.recv().map(|()| i).unwrap()).unwrap());
+            futures.push(
+                executor
+                    .submit(move || gate.recv().map(|()| i).unwrap())
+                    .unwrap(),
+            );
         }
         let mut completed = as_completed(&futures);
         // Released one at a time, each seen before the next is released.
@@ -74,7 +84,9 @@ mod tests {
     #[test]
     fn futures_already_done_come_first_in_the_order_given() {
         let executor = ThreadPoolExecutor::new(1);
-        let done: Vec<_> = (0..3).map(|i| executor.submit(move || i).unwrap()).collect();
+        let done: Vec<_> = (0..3)
+            .map(|i| executor.submit(move || i).unwrap())
+            .collect();
         for future in &done {
             future.result().unwrap();
         }

@@ -61,8 +61,14 @@ fn task(name: &str, age: u32, n: u64) -> String {
 
 fn main() -> Result<(), Error> {
     let executor = ThreadPoolExecutor::new(5);
-    let jobs = [("椎名真白", 16, 5), ("古明地觉", 16, 2), ("古明地恋", 15, 4)];
-    let jobs = jobs.into_iter().chain([("坂上智代", 19, 3), ("春日野穹", 16, 6)]);
+    let jobs = [
+        ("椎名真白", 16, 5),
+        ("古明地觉", 16, 2),
+        ("古明地恋", 15, 4),
+    ];
+    let jobs = jobs
+        .into_iter()
+        .chain([("坂上智代", 19, 3), ("春日野穹", 16, 6)]);
     for result in map(&executor, |(name, age, n)| task(name, age, n), jobs)? {
         println!("{}", result?);
     }
@@ -108,6 +114,10 @@ mod tests {
         drop(results);
         release.send(()).unwrap();
         executor.shutdown(true);
-        assert_eq!(ran.load(Ordering::SeqCst), 1, "only the job that had started ran");
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            1,
+            "only the job that had started ran"
+        );
     }
 }

@@ -108,3 +108,91 @@ macro_rules! pool_script {
         notes
     }};
 }
+
+/// Runs the executor script on a loop: `$new_loop` makes one on a virtual clock, `$new_pool`
+/// a pool of a number of workers, `$in_executor(&lp, &pool, job)` is the crate's
+/// `run_in_executor`, `$run(&lp, coroutine)` runs a coroutine to its end in a task, and
+/// `$sleep` is the crate's `sleep`. Returns its log.
+///
+/// One worker, held back by a gate until the loop opens it; five jobs (one fails, one is
+/// cancelled from the loop while queued); a done-callback on each loop future notes when the
+/// loop hears of it, at which loop time. With one worker the jobs end in the order queued, and
+/// the loop hears of them in that order; virtual time stands still while jobs are out.
+#[macro_export]
+macro_rules! executor_script {
+    ($new_loop:expr, $new_pool:expr, $in_executor:expr, $run:expr, $sleep:path) => {{
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use std::sync::{mpsc, Arc, Mutex};
+        use std::time::Duration;
+
+        let lp = $new_loop;
+        let pool = $new_pool(1);
+        let log = Rc::new(RefCell::new(Vec::<String>::new()));
+        let ran = Arc::new(Mutex::new(Vec::<&str>::new()));
+        let (release, gate) = mpsc::channel::<()>();
+        let job = |name: &'static str, value: i64| {
+            let ran = ran.clone();
+            move || {
+                ran.lock().unwrap().push(name);
+                if value < 0 {
+                    panic!("job {name} fails on purpose");
+                }
+                value
+            }
+        };
+        let first = job("a", 1);
+        let a = $in_executor(&lp, &pool, move || {
+            gate.recv().unwrap();
+            first()
+        });
+        let b = $in_executor(&lp, &pool, job("b", 2));
+        let c = $in_executor(&lp, &pool, job("c", -1));
+        let d = $in_executor(&lp, &pool, job("d", 4));
+        let e = $in_executor(&lp, &pool, job("e", 5));
+        for (name, future) in [("a", &a), ("b", &b), ("c", &c), ("d", &d), ("e", &e)] {
+            let (log, lp) = (log.clone(), lp.clone());
+            future.add_done_callback(move |future| {
+                let t = lp.time().as_secs_f64();
+                let outcome = $crate::outcome_of!(future);
+                log.borrow_mut()
+                    .push(format!("t={t:.3}  the loop hears of {name}: {outcome}"));
+            });
+        }
+        // Cancel `d` while it is queued; open the gate a tick later, once the cancellation
+        // has reached the pool.
+        let (cancel_log, d_loop) = (log.clone(), d.clone());
+        lp.call_soon(move |lp: &_| {
+            cancel_log
+                .borrow_mut()
+                .push(format!("d.cancel() = {}", d_loop.cancel()));
+            lp.call_soon(move |_: &_| release.send(()).unwrap());
+        });
+        // What `main` notes goes to a log of its own: whether a job ends before or after
+        // `main` awaits it depends on the threads, and so would the order of the lines.
+        let main_log = Rc::new(RefCell::new(Vec::<String>::new()));
+        let (main_notes, main_lp) = (main_log.clone(), lp.clone());
+        $run(&lp, async move {
+            for (name, future) in [("a", a), ("b", b), ("c", c), ("e", e)] {
+                let outcome = match future.await {
+                    Ok(value) => format!("ok {value}"),
+                    Err(_) => "failed".to_string(),
+                };
+                let t = main_lp.time().as_secs_f64();
+                main_notes
+                    .borrow_mut()
+                    .push(format!("t={t:.3}  main awaited {name}: {outcome}"));
+            }
+            $sleep(Duration::from_secs(1)).await.unwrap();
+            let t = main_lp.time().as_secs_f64();
+            main_notes
+                .borrow_mut()
+                .push(format!("t={t:.3}  main slept 1 s"));
+            Ok(0_i64)
+        });
+        let mut log = log.borrow().clone();
+        log.extend(main_log.borrow().iter().cloned());
+        log.push(format!("the jobs that ran: {:?}", ran.lock().unwrap()));
+        log
+    }};
+}
