@@ -43,8 +43,6 @@ mod ch07_wait;
 mod ch07_wait_for;
 #[path = "ch08_echo.rs"]
 mod ch08_echo;
-#[path = "ch08_fetch.rs"]
-mod ch08_fetch;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -73,6 +71,8 @@ mod ch09_wait;
 mod ch10_blocks;
 #[path = "ch10_count.rs"]
 mod ch10_count;
+#[path = "ch10_fetch.rs"]
+mod ch10_fetch;
 #[path = "ch10_simulated.rs"]
 mod ch10_simulated;
 #[path = "ch10_stall.rs"]
@@ -171,7 +171,6 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
-    ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
     (
         "Chapter 9: A thread pool from scratch",
         "stage09",
@@ -251,6 +250,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 10: Offloading blocking work",
         "ch10_stall",
         ch10_stall::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_fetch",
+        ch10_fetch::main,
     ),
     (
         "Chapter 10: Offloading blocking work",

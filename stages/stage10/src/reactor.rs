@@ -8,8 +8,10 @@ use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
+// ANCHOR: uses
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
+// ANCHOR_END: uses
 
 use crate::{Error, EventLoop};
 
@@ -151,10 +153,12 @@ impl EventLoop {
                 Err(error) => panic!("the loop's poll failed: {error}"),
             }
             for event in events.iter() {
+                // ANCHOR: wake_event
                 // The waker's event only ends the wait: what was sent is in the queue.
                 if event.token() == WAKE_TOKEN {
                     continue;
                 }
+                // ANCHOR_END: wake_event
                 let fd = event.token().0 as RawFd;
                 // An error or a hang-up counts as ready both ways: the next call reports it.
                 let failed = event.is_error();
