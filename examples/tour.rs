@@ -113,6 +113,8 @@ mod stage08;
 mod stage09;
 #[path = "../stages/stage10/src/main.rs"]
 mod stage10;
+#[path = "../stages/stage11/src/main.rs"]
+mod stage11;
 
 use std::path::{Path, PathBuf};
 
@@ -270,6 +272,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 10: Offloading blocking work",
         "ch10_simulated",
         ch10_simulated::main,
+    ),
+    (
+        "Chapter 11: Loops in other threads",
+        "stage11",
+        stage11::main,
     ),
     (
         "Chapter 11: Loops in other threads",

@@ -22,6 +22,8 @@ mod stage08_main;
 mod stage09_main;
 #[path = "../stages/stage10/src/main.rs"]
 mod stage10_main;
+#[path = "../stages/stage11/src/main.rs"]
+mod stage11_main;
 
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
@@ -575,4 +577,77 @@ fn stage10_hears_of_jobs_as_steploop_does() {
     );
     assert_eq!(stage, real);
     insta::assert_snapshot!("stage10_executor_script", stage.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 11: loops in other threads
+// ---------------------------------------------------------------------------------------
+
+const STAGE11: (&str, MakeLoop) = ("stage11", stages::stage11::make);
+
+#[test]
+fn stage11_prints_what_chapter_11_shows() {
+    insta::assert_snapshot!("stage11", capture::output_of(stage11_main::main));
+}
+
+#[test]
+fn stage11_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE11);
+}
+
+/// The jobs of chapter 10 still reach the loop as they did.
+#[test]
+fn stage11_hears_of_jobs_as_steploop_does() {
+    let stage = executor_script!(
+        stage11::EventLoop::with_virtual_clock(),
+        stage11::ThreadPoolExecutor::new,
+        |lp: &stage11::EventLoop, pool, job| lp.run_in_executor(pool, job),
+        |lp: &stage11::EventLoop, coroutine| {
+            let task = lp.create_task("main", coroutine);
+            lp.run_until_complete(&task).unwrap()
+        },
+        stage11::sleep
+    );
+    let real = executor_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        ::steploop::ThreadPoolExecutor::new,
+        |lp: &::steploop::EventLoop, pool, job| lp.run_in_executor(Some(pool), job),
+        |lp: &::steploop::EventLoop, coroutine| lp
+            .run_until_complete(lp.create_task(coroutine))
+            .unwrap(),
+        ::steploop::sleep
+    );
+    assert_eq!(stage, real);
+}
+
+/// Callbacks from two threads, the stall once their handles are gone, and coroutines sent
+/// to a loop in another thread.
+#[test]
+fn stage11_serves_other_threads_as_steploop_does() {
+    let stage = threadsafe_script!(
+        stage11::EventLoop::with_virtual_clock(),
+        |handle: &stage11::LoopHandle, callback: Box<dyn FnOnce() + Send>| {
+            handle.call_soon_threadsafe(move |_: &stage11::EventLoop| callback())
+        },
+        |handle: &stage11::LoopHandle| handle.stop(),
+        stage11::run_coroutine_threadsafe,
+        stage11::sleep,
+        stage11::get_running_loop,
+        || stage11::Error::Exception("fails on purpose".into())
+    );
+    let real = threadsafe_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        |handle: &::steploop::LoopHandle, callback: Box<dyn FnOnce() + Send>| {
+            handle
+                .call_soon_threadsafe(move |_: &::steploop::EventLoop| callback())
+                .unwrap()
+        },
+        |handle: &::steploop::LoopHandle| handle.stop().unwrap(),
+        ::steploop::run_coroutine_threadsafe,
+        ::steploop::sleep,
+        ::steploop::get_running_loop,
+        || ::steploop::Error::msg("fails on purpose")
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage11_threadsafe_script", stage.join("\n"));
 }

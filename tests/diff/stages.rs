@@ -391,3 +391,65 @@ pub mod stage10 {
         }
     }
 }
+
+pub mod stage11 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage11 as stage;
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Timeout => Failure::Timeout,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    fn error(failure: Failure) -> stage::Error {
+        match failure {
+            Failure::Cancelled => stage::Error::Cancelled,
+            Failure::Timeout => stage::Error::Timeout,
+            Failure::Exception(message) => stage::Error::Exception(message),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+    include!("stage_runner/tasks.rs");
+    include!("stage_runner/combinators.rs");
+    include!("stage_runner/io.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+        fn tasks(&self) -> Option<&dyn Tasks> {
+            Some(self)
+        }
+        fn combinators(&self) -> Option<&dyn Combinators> {
+            Some(self)
+        }
+        fn io(&self) -> Option<&dyn Io> {
+            Some(self)
+        }
+    }
+}

@@ -196,3 +196,91 @@ macro_rules! executor_script {
         log
     }};
 }
+
+/// Runs the thread-safe script on a crate: `$new_loop` makes a loop on a virtual clock,
+/// `$send(&handle, boxed_callback)` is `call_soon_threadsafe`, `$stop(&handle)` stops the loop
+/// from another thread, `$run_threadsafe` is `run_coroutine_threadsafe`, `$sleep` and
+/// `$running_loop` are the crate's `sleep` and `get_running_loop`, and `$error()` makes an
+/// exception. Returns its log.
+///
+/// Two threads send a running loop fifty callbacks each, then drop their handles: each
+/// thread's callbacks run in the order sent, on the loop's thread, and once the last handle
+/// is gone the loop reports a stall. Then a loop in a thread of its own runs three coroutines
+/// sent from the test's thread: a result, an exception, and a sleep of a second of virtual
+/// time.
+#[macro_export]
+macro_rules! threadsafe_script {
+    ($new_loop:expr, $send:expr, $stop:expr, $run_threadsafe:path, $sleep:path, $running_loop:path, $error:expr) => {{
+        use std::cell::RefCell;
+        use std::sync::mpsc;
+        use std::thread;
+        use std::time::Duration;
+
+        thread_local! {
+            /// What the callbacks saw, on the loop's thread: (sender, number).
+            static SEEN: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+        }
+        let mut log = Vec::<String>::new();
+        let lp = $new_loop;
+        let loop_thread = thread::current().id();
+        let senders: Vec<_> = (0..2_usize)
+            .map(|sender| {
+                let handle = lp.handle();
+                thread::spawn(move || {
+                    for i in 0..50_usize {
+                        $send(
+                            &handle,
+                            Box::new(move || {
+                                assert_eq!(thread::current().id(), loop_thread);
+                                SEEN.with_borrow_mut(|seen| seen.push((sender, i)));
+                            }),
+                        );
+                    }
+                })
+            })
+            .collect();
+        let outcome = lp.run_forever();
+        for sender in senders {
+            sender.join().unwrap();
+        }
+        let seen = SEEN.with_borrow_mut(std::mem::take);
+        for sender in 0..2 {
+            let order: Vec<usize> = seen.iter().filter(|s| s.0 == sender).map(|s| s.1).collect();
+            let in_order = order == (0..50).collect::<Vec<_>>();
+            log.push(format!(
+                "sender {sender}: {} callbacks, in the order sent: {in_order}",
+                order.len()
+            ));
+        }
+        log.push(format!(
+            "run_forever, the handles gone: stalled = {}",
+            outcome.is_err()
+        ));
+
+        let (send_handle, receive_handle) = mpsc::channel();
+        let loop_thread = thread::spawn(move || {
+            let lp = $new_loop;
+            send_handle.send(lp.handle()).unwrap();
+            lp.run_forever().is_ok()
+        });
+        let handle = receive_handle.recv().unwrap();
+        let value = $run_threadsafe(|| async { Ok(6_i64 * 7) }, &handle);
+        let failing = $run_threadsafe(|| async { Err::<i64, _>($error()) }, &handle);
+        let slept = $run_threadsafe(
+            || async {
+                $sleep(Duration::from_secs(1)).await.unwrap();
+                Ok($running_loop().unwrap().time().as_millis() as i64)
+            },
+            &handle,
+        );
+        for (name, future) in [("value", &value), ("failing", &failing), ("slept", &slept)] {
+            log.push(format!("{name}: {}", $crate::outcome_of!(future)));
+        }
+        $stop(&handle);
+        log.push(format!(
+            "the loop's thread: run_forever ok = {}",
+            loop_thread.join().unwrap()
+        ));
+        log
+    }};
+}

@@ -152,8 +152,9 @@ impl EventLoop {
     // ANCHOR: run_once
     /// Runs one tick (asyncio's `_run_once`): polls for I/O, waiting as long as nothing is
     /// ready and no timer is due; schedules the readers and writers of what became ready,
-    /// then what other threads sent; moves the timers that came due onto the ready deque; then runs exactly the handles
-    /// that are ready. Handles scheduled while it runs wait for the next tick.
+    /// then what other threads sent; moves the timers that came due onto the ready deque;
+    /// then runs exactly the handles that are ready. Handles scheduled while it runs wait for
+    /// the next tick.
     ///
     /// # Errors
     /// [`Stalled`] if nothing is ready, no timer is pending, no file descriptor is watched,
