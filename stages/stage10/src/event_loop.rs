@@ -87,7 +87,7 @@ impl EventLoop {
         &self.inner.reactor
     }
 
-    /// What other threads may touch, for `bridge.rs`.
+    /// What other threads may touch.
     pub(crate) fn remote(&self) -> &Arc<Remote> {
         &self.inner.remote
     }
@@ -157,8 +157,8 @@ impl EventLoop {
     /// the next tick.
     ///
     /// # Errors
-    /// [`Stalled`] if nothing is ready, no timer is pending, no file descriptor is watched,
-    /// no job is out and `stop()` was not called: nothing could ever become ready.
+    /// [`Stalled`] if nothing is ready, `stop()` was not called, and nothing could ever make
+    /// anything ready (the timeout below says what could).
     pub fn run_once(&self) -> Result<(), Stalled> {
         let inner = &self.inner;
         let idle = inner.ready.borrow().is_empty() && !inner.stopping.get();

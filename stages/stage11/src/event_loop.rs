@@ -87,7 +87,7 @@ impl EventLoop {
         &self.inner.reactor
     }
 
-    /// What other threads may touch, for `bridge.rs` and `threadsafe.rs`.
+    /// What other threads may touch.
     pub(crate) fn remote(&self) -> &Arc<Remote> {
         &self.inner.remote
     }
@@ -157,10 +157,10 @@ impl EventLoop {
     /// the next tick.
     ///
     /// # Errors
-    /// [`Stalled`] if nothing is ready, no timer is pending, no file descriptor is watched,
-    /// no job is out, no `LoopHandle` exists and `stop()` was not called: nothing could ever
-    /// become ready.
+    /// [`Stalled`] if nothing is ready, `stop()` was not called, and nothing could ever make
+    /// anything ready (the timeout below says what could).
     pub fn run_once(&self) -> Result<(), Stalled> {
+        // ANCHOR: timeout
         let inner = &self.inner;
         // What other threads sent since the last poll is work too: the poll only looks.
         let idle =
@@ -182,6 +182,7 @@ impl EventLoop {
             None if inner.reactor.borrow().is_watching() || jobs_out || handles => None,
             None => return Err(Stalled),
         };
+        // ANCHOR_END: timeout
         // A virtual clock never waits for real time to pass: it only looks, and if nothing
         // came, jumps to the timer.
         if inner.clock.is_virtual() {
