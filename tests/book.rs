@@ -72,6 +72,58 @@ fn every_line_of_the_last_stage_is_shown_in_the_book() {
     );
 }
 
+/// Every listing, output, generated page and picture appears in one place in the book; other
+/// chapters link to it.
+#[test]
+fn every_listing_and_picture_is_shown_once() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let book = load_book(root).unwrap_or_else(|e| panic!("{e}"));
+    let src_dir = normalize(&book.source_dir());
+    // What is shown (an included file and the part of it, or a picture) → where.
+    let mut shown: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for chapter in book.book.chapters() {
+        let Some(source_path) = &chapter.source_path else {
+            continue;
+        };
+        let dir = src_dir.join(source_path.parent().unwrap_or(Path::new("")));
+        let name = display_path(root, &src_dir.join(source_path));
+        let text = &chapter.content;
+        let line = |offset: usize| text[..offset].matches('\n').count() + 1;
+        for directive in find_directives(text) {
+            let target = display_path(root, &normalize(&dir.join(directive.path)));
+            let what = match &directive.selection {
+                Some(Selection::Anchor { name, .. }) => format!("{target}:{name}"),
+                Some(Selection::Lines { spec, .. }) if !spec.is_empty() => {
+                    format!("{target}:{spec}")
+                }
+                _ => target,
+            };
+            shown
+                .entry(what)
+                .or_default()
+                .push(format!("{name}:{}", line(directive.offset)));
+        }
+        for link in find_links(text).iter().filter(|l| l.text.starts_with("![")) {
+            let target = display_path(root, &normalize(&dir.join(&link.target)));
+            shown
+                .entry(target)
+                .or_default()
+                .push(format!("{name}:{}", line(link.offset)));
+        }
+    }
+    let mut problems = Vec::new();
+    for (what, places) in &shown {
+        if places.len() > 1 {
+            problems.push(format!(
+                "{what} is shown {} times ({}): show it once and link to it",
+                places.len(),
+                places.join(", ")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 // ---------------------------------------------------------------------------
 // Loading and building
 // ---------------------------------------------------------------------------
@@ -436,28 +488,7 @@ fn selected_lines<'a>(contents: &'a str, selection: &Selection) -> Vec<&'a str> 
             .filter(|(i, _)| *i >= *start && end.is_none_or(|end| *i < end))
             .map(|(_, line)| line)
             .collect(),
-        Selection::Anchor { name, all_sections } => {
-            let mut lines = Vec::new();
-            let mut inside = false;
-            for line in contents.lines() {
-                if inside {
-                    match anchor_marker(line, "ANCHOR_END:") {
-                        Some(end) if end == name => {
-                            inside = false;
-                            if !all_sections {
-                                break;
-                            }
-                        }
-                        Some(_) => {}
-                        None if anchor_marker(line, "ANCHOR:").is_some() => {}
-                        None => lines.push(line),
-                    }
-                } else if anchor_marker(line, "ANCHOR:") == Some(name.as_str()) {
-                    inside = true;
-                }
-            }
-            lines
-        }
+        Selection::Anchor { name, all_sections } => anchored_lines(contents, name, *all_sections).0,
     }
 }
 
@@ -620,11 +651,23 @@ struct AnchorScan {
 /// (`all_sections == false`) and `take_rustdoc_include_anchored_lines`
 /// (`true`). Lines holding other anchor markers are not part of the output.
 fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
-    let mut scan = AnchorScan {
-        opened: false,
-        closed: false,
-        non_blank: false,
-    };
+    let (lines, opened, closed) = anchored_lines(contents, name, all_sections);
+    AnchorScan {
+        opened,
+        closed,
+        non_blank: lines.iter().any(|line| !line.trim().is_empty()),
+    }
+}
+
+/// The lines of anchor `name` in `contents`, and whether an `ANCHOR: name` was found and
+/// every section it opened was closed.
+fn anchored_lines<'a>(
+    contents: &'a str,
+    name: &str,
+    all_sections: bool,
+) -> (Vec<&'a str>, bool, bool) {
+    let mut lines = Vec::new();
+    let mut opened = false;
     let mut inside = false;
     for line in contents.lines() {
         if inside {
@@ -637,15 +680,14 @@ fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
                 }
                 Some(_) => {}
                 None if anchor_marker(line, "ANCHOR:").is_some() => {}
-                None => scan.non_blank |= !line.trim().is_empty(),
+                None => lines.push(line),
             }
         } else if anchor_marker(line, "ANCHOR:") == Some(name) {
             inside = true;
-            scan.opened = true;
+            opened = true;
         }
     }
-    scan.closed = scan.opened && !inside;
-    scan
+    (lines, opened, opened && !inside)
 }
 
 /// The name in the first `MARKER\s*name` of `line`, where a name is made of

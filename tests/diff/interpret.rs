@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use super::program::{Kind, Op, Program, SLOTS};
-use super::runner::{Cancel, Failure, Fut, Loop, Outcome, State, TaskObject};
+use super::runner::{Cancel, Coroutine, Failure, Fut, Loop, Outcome, State, TaskObject};
 
 /// One line of what a run observed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub enum End {
     Stalled,
     /// More ticks than any generated program needs: a loop that never settles.
     TooLong,
+    /// The loop panicked (the log's only line says with what).
+    Panicked,
 }
 
 /// What a run observed.
@@ -377,6 +379,10 @@ async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize
             strong.exec(&name, Some(body), op);
             continue;
         }
+        // What the coroutine awaits, giving the text of its value; `None`: nothing to await.
+        let shown = |awaited: Coroutine| -> Coroutine<Result<String, Failure>> {
+            Box::pin(async move { awaited.await.map(|value| value.to_string()) })
+        };
         let (awaited, catch) = match op {
             Op::Raise => {
                 strong.note(format!("{name}: raise"));
@@ -384,13 +390,15 @@ async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize
             }
             Op::Sleep { ms, catch } => {
                 let tasks = strong.lp.tasks().expect("tasks");
-                (Some(tasks.sleep(Duration::from_millis(*ms))), *catch)
+                (Some(shown(tasks.sleep(Duration::from_millis(*ms)))), *catch)
             }
-            Op::AwaitFuture { future, catch } => (Some(strong.future(*future).wait()), *catch),
+            Op::AwaitFuture { future, catch } => {
+                (Some(shown(strong.future(*future).wait())), *catch)
+            }
             Op::AwaitTask { slot, catch } => {
                 let task = strong.awaitable_task(*slot, body);
                 strong.awaits(&name, task.iter().map(|(name, _)| name.clone()).collect());
-                (task.map(|(_, task)| task.wait()), *catch)
+                (task.map(|(_, task)| shown(task.wait())), *catch)
             }
             Op::WaitFor { slot, ms, catch } => {
                 let task = strong.awaitable_task(*slot, body);
@@ -403,10 +411,8 @@ async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize
                 strong.awaits(&name, task.iter().map(|(name, _)| name.clone()).collect());
                 let combinators = strong.lp.combinators().expect("combinators");
                 let timeout = Duration::from_millis(*ms);
-                (
-                    task.map(|(_, task)| combinators.wait_for(&task, timeout)),
-                    *catch,
-                )
+                let waiting = task.map(|(_, task)| shown(combinators.wait_for(&task, timeout)));
+                (waiting, *catch)
             }
             Op::Gather { slots, catch } => {
                 let children: Vec<(String, Rc<dyn TaskObject>)> = slots
@@ -419,26 +425,15 @@ async fn coroutine_body(ctx: Weak<Ctx>, name: String, body: usize, number: usize
                 );
                 let children: Vec<Rc<dyn TaskObject>> =
                     children.into_iter().map(|(_, task)| task).collect();
-                let combinators = strong.lp.combinators().expect("combinators");
-                let gathering = combinators.gather(&children);
-                strong.suspended(&name, true);
-                drop(strong);
-                let outcome = gathering.await;
-                let Some(strong) = ctx.upgrade() else {
-                    return Err(Failure::Exception("the run is over".into()));
-                };
-                strong.suspended(&name, false);
-                match outcome {
-                    Ok(values) => strong.note(format!("{name}: {op} -> Ok({values:?})")),
-                    Err(failure) if *catch => {
-                        strong.note(format!("{name}: {op} -> caught {failure:?}"))
-                    }
-                    Err(failure) => {
-                        strong.note(format!("{name}: {op} -> raises {failure:?}"));
-                        return Err(failure);
-                    }
-                }
-                continue;
+                // Called now: gather starts watching its children at once, as in asyncio.
+                let gathering = strong
+                    .lp
+                    .combinators()
+                    .expect("combinators")
+                    .gather(&children);
+                let shown: Coroutine<Result<String, Failure>> =
+                    Box::pin(async move { gathering.await.map(|values| format!("{values:?}")) });
+                (Some(shown), *catch)
             }
             _ => unreachable!("not an awaiting operation: {op}"),
         };

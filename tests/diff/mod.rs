@@ -17,7 +17,7 @@
 //! - `threads`: chapters 9 to 11's scripts of pools and threads.
 //!
 //! Environment: `STEPLOOP_DIFF_PROGRAMS=N` runs N generated programs per stage (default
-//! 1000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
+//! 2000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
 
 #![allow(dead_code)]
 
@@ -66,8 +66,8 @@ pub fn compare(
     stage: (&str, MakeLoop),
     real: (&str, MakeLoop),
 ) -> Result<Compared, String> {
-    let a = run(program, (stage.1)());
-    let b = run(program, (real.1)());
+    let a = run_contained(program, stage.1);
+    let b = run_contained(program, real.1);
     let used = a.tags.iter().chain(&b.tags);
     if let Some(tag) = used.copied().find(|tag| SET_ASIDE.contains(tag)) {
         return Ok(Compared::SetAside(tag));
@@ -76,6 +76,45 @@ pub fn compare(
         return Ok(Compared::Same);
     }
     Err(describe_difference(&a, &b, stage.0, real.0))
+}
+
+thread_local! {
+    /// Set while a run's panics are caught and reported as its outcome: the panic hook keeps
+    /// quiet on this thread, which shrinking would otherwise fill with hundreds of messages.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `program` on a fresh loop; a panic (a loop that breaks down) is the run's outcome, so
+/// that it is shrunk and reported like any other difference.
+fn run_contained(program: &Program, make: MakeLoop) -> Run {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                default(info);
+            }
+        }));
+    });
+    QUIET.set(true);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(program, make())));
+    QUIET.set(false);
+    outcome.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Run {
+            log: vec![interpret::Entry {
+                tick: 0,
+                time: std::time::Duration::ZERO,
+                what: format!("panicked: {message}"),
+            }],
+            end: interpret::End::Panicked,
+            tags: Default::default(),
+        }
+    })
 }
 
 fn describe_difference(a: &Run, b: &Run, name_a: &str, name_b: &str) -> String {
@@ -103,7 +142,7 @@ pub fn programs_per_stage() -> u64 {
     std::env::var("STEPLOOP_DIFF_PROGRAMS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(1000)
+        .unwrap_or(2000)
 }
 
 fn first_seed() -> u64 {
