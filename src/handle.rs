@@ -125,8 +125,17 @@ impl fmt::Debug for Label {
     }
 }
 
-/// `my_crate::hello` → `hello`; `my_crate::main::{{closure}}` → `main::{closure}`.
+/// `my_crate::hello` → `hello`; `my_crate::main::{{closure}}` → `main::{closure}`; a type that
+/// is not a path, such as a function pointer, keeps its shape with each path in it shortened:
+/// `fn(&steploop::EventLoop)` → `fn(&EventLoop)`.
 fn short_type_name(name: &str) -> String {
+    if !name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        || ["fn(", "unsafe ", "extern ", "dyn "]
+            .iter()
+            .any(|start| name.starts_with(start))
+    {
+        return shorten_paths(name);
+    }
     // Generic arguments may contain `::` too; cut them off before splitting the path.
     let path = name.split('<').next().unwrap_or(name);
     let segments: Vec<&str> = path.split("::").collect();
@@ -144,6 +153,29 @@ fn short_type_name(name: &str) -> String {
     } else {
         format!("{function}::{{closure}}")
     }
+}
+
+/// Every path in `name` shortened to its last segment, and lifetimes left out:
+/// `fn(&'_ a::b::C)` → `fn(&C)`.
+fn shorten_paths(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut word = String::new();
+    for c in name.chars().chain(Some('\0')) {
+        if c.is_alphanumeric() || matches!(c, '_' | ':' | '\'') {
+            word.push(c);
+            continue;
+        }
+        let lifetime = word.starts_with('\'');
+        if !lifetime {
+            out.push_str(word.rsplit("::").next().unwrap_or_default());
+        }
+        word.clear();
+        // The end, or the space after a lifetime.
+        if c != '\0' && !(lifetime && c == ' ') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The state a handle shares between the ready deque and its owner.
@@ -271,6 +303,12 @@ mod tests {
         );
         assert_eq!(short_type_name("a::step<b::C>"), "step");
         assert_eq!(short_type_name("hello"), "hello");
+        assert_eq!(
+            short_type_name("fn(&steploop::event_loop::EventLoop)"),
+            "fn(&EventLoop)"
+        );
+        assert_eq!(short_type_name("&a::B"), "&B");
+        assert_eq!(short_type_name("fn(&'_ a::Loop)"), "fn(&Loop)");
     }
 
     fn hello(_: &EventLoop) {}
@@ -279,6 +317,11 @@ mod tests {
     fn a_function_is_labelled_by_its_name() {
         let lp = EventLoop::new();
         assert_eq!(lp.call_soon(hello).label().to_string(), "hello");
+        // A function pointer has no name: it is shown by its type, never by a piece of it.
+        let pointer = hello as fn(&EventLoop);
+        assert_eq!(lp.call_soon(pointer).label().to_string(), "fn(&EventLoop)");
+        let timer = lp.call_later(std::time::Duration::from_secs(1), pointer);
+        assert_eq!(timer.label().to_string(), "fn(&EventLoop)");
         let closure = lp.call_soon(|_| {});
         assert_eq!(
             closure.label().to_string(),
