@@ -1157,7 +1157,11 @@ impl EventLoop {
         if inner.tracing.get() {
             let until = inner.clock.now();
             if until > from {
-                self.record(Event::Wait { from, until });
+                self.record(Event::Wait {
+                    from,
+                    until,
+                    deadline: when,
+                });
             }
         }
         Ok(())

@@ -46,8 +46,11 @@ pub enum Event {
     Wait {
         /// Loop time when the wait began, in nanoseconds.
         from: u64,
-        /// Loop time when it ended.
+        /// Loop time when it ended: the deadline on a virtual clock; on a real clock a little
+        /// after it, as the operating system wakes the loop.
         until: u64,
+        /// The deadline of the timer the loop waited for.
+        deadline: u64,
     },
     /// A handle ran.
     Run(Label),
@@ -364,11 +367,15 @@ fn write_event(f: &mut dyn fmt::Write, event: &Event) -> fmt::Result {
                 (d, _) => writeln!(f, "  (the last {d} came due from the timer heap)"),
             }
         }
-        Event::Wait { from, until } => writeln!(
+        Event::Wait {
+            from,
+            until,
+            deadline,
+        } => writeln!(
             f,
             "… wait {} s: nothing ready, the next timer is due at t={}",
             Secs(until - from),
-            Secs(*until)
+            Secs(*deadline)
         ),
         Event::DropCancelledTimer(label) => {
             writeln!(f, "… drop cancelled timer {label} from the heap")
@@ -491,6 +498,7 @@ mod tests {
         trace.push(Event::Wait {
             from: 0,
             until: 2_000_000_000,
+            deadline: 2_000_000_000,
         });
         assert_eq!(
             trace.to_string(),
