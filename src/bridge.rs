@@ -30,7 +30,7 @@ use slab::Slab;
 use crate::event_loop::running_loop;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureAccess, FutureCell};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::remote::Message;
 use crate::task::{Cancel, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};

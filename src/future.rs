@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::event_loop::WeakLoop;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::task::{self, Awaiter, Cancel, TaskKey};
 use crate::trace::Event;
 use crate::{Error, EventLoop, ExceptionContext};

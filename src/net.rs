@@ -29,7 +29,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::event_loop::{running_loop, WeakLoop};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::reactor::{READ, WRITE};
 use crate::task::{self, Cancel};
 use crate::{Error, EventLoop, Future};

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::handle::Label;
+use crate::label::Label;
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop, Future};
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::event_loop::running_loop;
 use crate::future::{Future, FutureAccess, FutureCell};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::task::{self, Cancel, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;

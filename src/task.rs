@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use crate::event_loop::Runnable;
 use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
 

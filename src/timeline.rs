@@ -933,7 +933,7 @@ pub(crate) fn f(value: f64) -> String {
 
 /// Seconds with three decimals, as the text of traces shows them.
 fn secs(nanos: u64) -> String {
-    crate::trace::Secs(nanos).to_string()
+    crate::clock::Secs(nanos).to_string()
 }
 
 /// Seconds without trailing zeros: `0.5`, `1`, `0.25`.

@@ -23,7 +23,8 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::handle::Label;
+use crate::clock::Secs;
+use crate::label::Label;
 
 /// One thing the loop did. The events are typed, not text, so that the same record can be
 /// rendered as text here and drawn as a timeline elsewhere.
@@ -266,17 +267,6 @@ impl FromIterator<Event> for Trace {
     }
 }
 
-/// Loop time as seconds with three decimals: `t=1.500`.
-pub(crate) struct Secs(pub(crate) u64);
-
-impl fmt::Display for Secs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Integer arithmetic, so that the text never depends on floating-point rounding.
-        let millis = (self.0 + 500_000) / 1_000_000;
-        write!(f, "{}.{:03}", millis / 1000, millis % 1000)
-    }
-}
-
 fn list(labels: &[Label]) -> String {
     let mut out = String::from("[");
     for (i, label) in labels.iter().enumerate() {
@@ -453,14 +443,6 @@ fn write_event(f: &mut dyn fmt::Write, event: &Event) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seconds_are_rounded_to_milliseconds_without_floats() {
-        assert_eq!(Secs(0).to_string(), "0.000");
-        assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
-        assert_eq!(Secs(999_999).to_string(), "0.001");
-        assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
-    }
 
     #[test]
     fn simulated_work_and_jobs_read_as_actions() {

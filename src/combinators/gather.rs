@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::running_loop;
 use crate::future::{FutureAccess, FutureCell, Notify};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::run::Awaitable;
 use crate::task::{Cancel, TaskKey};
 use crate::{Error, Future};

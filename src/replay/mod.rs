@@ -41,8 +41,8 @@ mod json;
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::handle::Label;
 use crate::inspect::{Queues, ScheduledTimer};
+use crate::label::Label;
 use crate::timeline::TickMarks;
 use crate::trace::{Event, Trace};
 
