@@ -196,9 +196,7 @@ impl EventLoop {
         let Some(bridge) = self.inner.bridges.remove(key) else {
             return; // the loop was closed in between
         };
-        if self.is_tracing() {
-            self.record(crate::trace::Event::Run(set_state_label(&bridge.label())));
-        }
+        self.record(|| crate::trace::Event::Run(set_state_label(&bridge.label())));
         bridge.complete();
     }
 

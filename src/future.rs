@@ -495,12 +495,10 @@ impl<T: 'static> Future<T> {
             drop(self.core().callbacks.take());
             return Ok(());
         };
-        if event_loop.is_tracing() {
-            event_loop.record(Event::FutureDone {
-                future: self.label(),
-                outcome: self.outcome_word(),
-            });
-        }
+        event_loop.record(|| Event::FutureDone {
+            future: self.label(),
+            outcome: self.outcome_word(),
+        });
         let callbacks = self.core().callbacks.take();
         for callback in callbacks.into_iter() {
             self.schedule(&event_loop, callback);
@@ -571,12 +569,10 @@ impl<T: 'static> Future<T> {
                     .callbacks
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
-                if event_loop.is_tracing() {
-                    event_loop.record(Event::Await {
-                        task: event_loop.task_label(key),
-                        future: self.label(),
-                    });
-                }
+                event_loop.record(|| Event::Await {
+                    task: event_loop.task_label(key),
+                    future: self.label(),
+                });
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),

@@ -186,12 +186,10 @@ impl EventLoop {
             })
         });
         task.future.set_created_at(created_at);
-        if self.is_tracing() {
-            self.record(Event::CreateTask {
-                task: task.future.label(),
-                coroutine: Label::coroutine(task.header.coroutine),
-            });
-        }
+        self.record(|| Event::CreateTask {
+            task: task.future.label(),
+            coroutine: Label::coroutine(task.header.coroutine),
+        });
         self.schedule_step(key, false);
         Task { cell: task }
     }
@@ -432,9 +430,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         let Some(event_loop) = self.future.event_loop() else {
             return false;
         };
-        if event_loop.is_tracing() {
-            event_loop.record(Event::Cancel(self.future.label()));
-        }
+        event_loop.record(|| Event::Cancel(self.future.label()));
         let requests = &self.header.cancel_requests;
         requests.set(requests.get().saturating_add(1));
         let waiter = self.header.fut_waiter.borrow().clone();
@@ -591,9 +587,7 @@ impl EventLoop {
         let Some(task) = self.task(key) else {
             return;
         };
-        if self.inner.tracing.get() {
-            self.record(Event::Run(self.step_label(key, wakeup)));
-        }
+        self.record(|| Event::Run(self.step_label(key, wakeup)));
         task.step(self);
     }
 
@@ -611,9 +605,7 @@ impl EventLoop {
                 return; // finished (the slot holds a newer task), or already scheduled
             }
         }
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(self.step_label(key, wakeup)));
-        }
+        self.record(|| Event::CallSoon(self.step_label(key, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
         self.inner.ready.borrow_mut().push_back(step);
     }

@@ -21,6 +21,7 @@
 //! Recording is switched per loop. When it is off, each place that could record checks one
 //! `Cell<bool>` and moves on: no event is built, no label cloned, nothing allocated.
 
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
 
 use crate::clock::Secs;
@@ -254,6 +255,49 @@ impl Trace {
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+    }
+}
+
+/// A loop's recording: one switch and one sink. Every place in the loop that records calls
+/// [`record`](Tracer::record) with a closure that builds the event, so that a loop that does
+/// not trace builds nothing and pays one predictable branch.
+#[derive(Default)]
+pub(crate) struct Tracer {
+    on: Cell<bool>,
+    trace: RefCell<Trace>,
+}
+
+impl Tracer {
+    /// Records the event `event` builds, if tracing is on.
+    #[inline(always)]
+    pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
+        if self.on.get() {
+            self.push(event());
+        }
+    }
+
+    // Out of line and cold: the hot paths keep only the branch.
+    #[cold]
+    #[inline(never)]
+    fn push(&self, event: Event) {
+        self.trace.borrow_mut().push(event);
+    }
+
+    /// True while events are recorded: for what is worth building only then (a tick's list
+    /// of labels, the tick observer's snapshot).
+    #[inline(always)]
+    pub(crate) fn is_on(&self) -> bool {
+        self.on.get()
+    }
+
+    /// Switches recording on or off.
+    pub(crate) fn set(&self, on: bool) {
+        self.on.set(on);
+    }
+
+    /// What was recorded so far; the recording starts afresh.
+    pub(crate) fn take(&self) -> Trace {
+        self.trace.take()
     }
 }
 
