@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::event_loop::Runnable;
-use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
+use crate::future::{CallbackId, Future, FutureCell, FutureHost, FutureState, Waiting};
 use crate::label::Label;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
@@ -40,11 +40,14 @@ pub(crate) struct TaskKey {
     pub(crate) id: u64,
 }
 
-/// Something a waiting task can cancel: the future it awaits, or the task it awaits.
-pub(crate) trait Cancel {
-    /// Cancels; false if it was already done.
+/// What a task waits on (asyncio's `_fut_waiter`): a future, or a task, whose `cancel` is then
+/// the task's own.
+pub(crate) trait Awaited {
+    /// Cancels what the task waits on, as cancelling the task does; false if it was already
+    /// done.
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool;
-    /// Forgets that task `key` waits for it (the task was woken another way).
+    /// Forgets the wakeup of task `key` among the done-callbacks: the task no longer waits
+    /// here (it was woken another way).
     fn forget_wakeup(&self, key: TaskKey);
 }
 
@@ -62,7 +65,7 @@ pub(crate) struct TaskHeader {
     /// True once the coroutine has been polled.
     started: Cell<bool>,
     /// The future the task waits on (asyncio's `_fut_waiter`): cancelling the task cancels it.
-    fut_waiter: RefCell<Option<Rc<dyn Cancel>>>,
+    fut_waiter: RefCell<Option<Rc<dyn Awaited>>>,
     /// A cancellation requested while the task was not waiting on a future (asyncio's
     /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
     /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
@@ -311,7 +314,7 @@ impl<T: 'static> Task<T> {
 
     /// The future that receives the task's result.
     pub fn future(&self) -> Future<T> {
-        Future::of_task(self.cell.clone())
+        Future::from_host(self.cell.clone())
     }
 
     /// The loop the task runs on.
@@ -343,19 +346,19 @@ impl<T: Clone + 'static> IntoFuture for Task<T> {
     }
 }
 
-impl<T: 'static> FutureAccess<T> for TaskCell<T> {
-    fn core(&self) -> &FutureCell<T> {
+impl<T: 'static> FutureHost<T> for TaskCell<T> {
+    fn cell(&self) -> &FutureCell<T> {
         &self.future
     }
 }
 
-impl<T: 'static> Cancel for TaskCell<T> {
+impl<T: 'static> Awaited for TaskCell<T> {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
         AnyTask::cancel(&*self, message)
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
-        Cancel::forget_wakeup(&self.future, key);
+        Awaited::forget_wakeup(&self.future, key);
     }
 }
 
@@ -542,7 +545,7 @@ impl<T: 'static> TaskCell<T> {
             Err(Error::Cancelled(message)) => FutureState::Cancelled(message),
             outcome => FutureState::Finished(outcome),
         };
-        Future::of_task(self.clone()).finish_task(state);
+        Future::from_host(self.clone()).set_outcome(state);
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
         event_loop.remove_task(header.key);
@@ -704,7 +707,7 @@ pub(crate) enum Awaiter {
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
-pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> Awaiter {
+pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Awaited>) -> Awaiter {
     CURRENT.with(|current| {
         let current = current.borrow();
         let Some(task) = current.as_ref() else {
