@@ -71,6 +71,7 @@ mod run;
 mod sleep;
 mod task;
 mod task_group;
+mod task_state;
 mod threadsafe;
 pub mod timeline;
 mod timeout;
