@@ -6,9 +6,11 @@
 //! - `ch08_echo` prints only after every conversation is over, each client's lines in the
 //!   order that client sent them, and byte counts: nothing that depends on how the clients'
 //!   turns interleaved on the loop.
-//! - `ch08_fetch` prints verdicts whose threshold sits at least 0.05 s from the waits it
-//!   judges (the delays are seeded, the crunching takes a fixed 0.2 s), in the order of the
-//!   pages. Its timeline, with this run's real times, goes to stderr, which is not pinned.
+//! - `ch08_fetch` prints, in the order of the pages, whether each answer came due while the
+//!   loop's thread was crunching: an order of events that a busy machine cannot change (a
+//!   crunch lasts 0.2 s from the moment an earlier answer was taken in, so load only makes it
+//!   end later), not a measured wait. Its timeline, with this run's real times, goes to
+//!   stderr, which is not pinned.
 //!
 //! A `println!` macro that shadows std's appends each line to a buffer of the calling thread,
 //! so each test reads back exactly its example's output while the tests run in parallel.

@@ -6,9 +6,9 @@
 //! - `ch10_step1` runs on a virtual clock with one job in flight at a time and nothing else
 //!   ready meanwhile: its trace does not depend on when a worker finishes.
 //! - `ch10_stall` and `ch10_count` print, from the thread that runs `main`, only what does not
-//!   depend on timing: verdicts whose thresholds sit at least 0.07 s from the times they
-//!   judge, and orders fixed by the pool's queue (two workers: the small counts run one after
-//!   another on the same one). A `println!` macro that shadows std's appends each line to a
+//!   depend on timing: whether an answer came due while the loop's thread was crunching (an
+//!   order of events: a busy machine only makes a crunch end later), and orders fixed by the
+//!   pool's queue (two workers: the small counts run one after another on the same one). A `println!` macro that shadows std's appends each line to a
 //!   buffer of the calling thread, so each test reads back exactly its example's output while
 //!   the tests run in parallel. Timelines go to stderr, which is not pinned.
 //! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
