@@ -86,6 +86,8 @@ mod ch12_blocks;
 mod ch12_count;
 #[path = "ch12_mapreduce.rs"]
 mod ch12_mapreduce;
+#[path = "ch12_print.rs"]
+mod ch12_print;
 #[path = "ch12_step1.rs"]
 mod ch12_step1;
 #[path = "ch13_mapreduce.rs"]
@@ -243,6 +245,7 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
     ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
+    ("Chapter 12: Processes", "ch12_print", ch12_print::main),
     ("Chapter 12: Processes", "ch12_count", ch12_count::main),
     (
         "Chapter 12: Processes",
@@ -357,6 +360,7 @@ fn main() {
         ch12_blocks::JOBS,
         ch12_count::JOBS,
         ch12_mapreduce::JOBS,
+        ch12_print::JOBS,
     ]
     .concat();
     steploop::process::worker_entry(&jobs);
