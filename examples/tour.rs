@@ -1,14 +1,17 @@
 //! The tour: every chapter's example, in the book's order, each under a heading.
 //!
-//! `cargo run --example tour` runs them all. Each example is also an ordinary program of its
-//! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
-//! so that there is exactly one copy of each.
+//! `cargo run --example tour` runs them all, and before each core chapter's examples the
+//! program of the teaching stage that chapter builds. Each example is also an ordinary program
+//! of its own (`cargo run --example ch03_ready_deque`), and so is each stage's
+//! (`cargo run -p stage03`); the tour pulls their source in with `#[path]` so that there is
+//! exactly one copy of each.
 //!
 //! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
-//! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
-//! into `DIR`, together with the pictures the chapters show.
+//! more with tracing on, and writes each one's trace (`NAME.txt`), timeline (`NAME.svg`) and
+//! replay for stepping through (`NAME.json`) into `DIR`, together with the pictures the
+//! chapters show.
 
-// The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
+// The simulated programs share the simulated pool with each other, and chapter 13's programs share
 // the MapReduce module: each is a program of its own, so each declares them.
 #![allow(clippy::duplicate_mod)]
 
@@ -34,14 +37,16 @@ mod ch06_nested;
 mod ch06_say_after;
 #[path = "ch07_gather.rs"]
 mod ch07_gather;
+#[path = "ch07_taskgroup.rs"]
+mod ch07_taskgroup;
+#[path = "ch07_timeout.rs"]
+mod ch07_timeout;
 #[path = "ch07_wait.rs"]
 mod ch07_wait;
 #[path = "ch07_wait_for.rs"]
 mod ch07_wait_for;
 #[path = "ch08_echo.rs"]
 mod ch08_echo;
-#[path = "ch08_fetch.rs"]
-mod ch08_fetch;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -70,6 +75,8 @@ mod ch09_wait;
 mod ch10_blocks;
 #[path = "ch10_count.rs"]
 mod ch10_count;
+#[path = "ch10_fetch.rs"]
+mod ch10_fetch;
 #[path = "ch10_simulated.rs"]
 mod ch10_simulated;
 #[path = "ch10_stall.rs"]
@@ -84,22 +91,43 @@ mod ch11_threadsafe;
 mod ch12_blocks;
 #[path = "ch12_count.rs"]
 mod ch12_count;
-#[path = "ch12_mapreduce.rs"]
-mod ch12_mapreduce;
 #[path = "ch12_print.rs"]
 mod ch12_print;
+#[path = "ch12_ps.rs"]
+mod ch12_ps;
 #[path = "ch12_step1.rs"]
 mod ch12_step1;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
+#[path = "ch13_processes.rs"]
+mod ch13_processes;
 #[path = "ch13_simulated.rs"]
 mod ch13_simulated;
 #[path = "ch14_debug.rs"]
 mod ch14_debug;
+#[path = "../stages/stage03/src/main.rs"]
+mod stage03;
+#[path = "../stages/stage04/src/main.rs"]
+mod stage04;
+#[path = "../stages/stage05/src/main.rs"]
+mod stage05;
+#[path = "../stages/stage06/src/main.rs"]
+mod stage06;
+#[path = "../stages/stage07/src/main.rs"]
+mod stage07;
+#[path = "../stages/stage08/src/main.rs"]
+mod stage08;
+#[path = "../stages/stage09/src/main.rs"]
+mod stage09;
+#[path = "../stages/stage10/src/main.rs"]
+mod stage10;
+#[path = "../stages/stage11/src/main.rs"]
+mod stage11;
 
 use std::path::{Path, PathBuf};
 
-use steploop::timeline::Timeline;
+use steploop::replay::Replay;
+use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::EventLoop;
 
@@ -120,21 +148,26 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch02_coroutines",
         ch02_coroutines::main,
     ),
+    ("Chapter 3: The ready deque", "stage03", stage03::main),
     (
         "Chapter 3: The ready deque",
         "ch03_ready_deque",
         ch03_ready_deque::main,
     ),
+    ("Chapter 4: Time", "stage04", stage04::main),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
+    ("Chapter 5: Futures", "stage05", stage05::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
     (
         "Chapter 5: Futures",
         "ch05_await_future",
         ch05_await_future::main,
     ),
+    ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
+    ("Chapter 7: Composing tasks", "stage07", stage07::main),
     (
         "Chapter 7: Composing tasks",
         "ch07_gather",
@@ -146,8 +179,23 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch07_wait_for",
         ch07_wait_for::main,
     ),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_timeout",
+        ch07_timeout::main,
+    ),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_taskgroup",
+        ch07_taskgroup::main,
+    ),
+    ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
-    ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "stage09",
+        stage09::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "ch09_future_callback",
@@ -210,6 +258,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     (
         "Chapter 10: Offloading blocking work",
+        "stage10",
+        stage10::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
         "ch10_step1",
         ch10_step1::main,
     ),
@@ -217,6 +270,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 10: Offloading blocking work",
         "ch10_stall",
         ch10_stall::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_fetch",
+        ch10_fetch::main,
     ),
     (
         "Chapter 10: Offloading blocking work",
@@ -235,6 +293,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     (
         "Chapter 11: Loops in other threads",
+        "stage11",
+        stage11::main,
+    ),
+    (
+        "Chapter 11: Loops in other threads",
         "ch11_threadsafe",
         ch11_threadsafe::main,
     ),
@@ -246,16 +309,17 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
     ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
     ("Chapter 12: Processes", "ch12_print", ch12_print::main),
+    ("Chapter 12: Processes", "ch12_ps", ch12_ps::main),
     ("Chapter 12: Processes", "ch12_count", ch12_count::main),
-    (
-        "Chapter 12: Processes",
-        "ch12_mapreduce",
-        ch12_mapreduce::main,
-    ),
     (
         "Chapter 13: MapReduce on the loop",
         "ch13_mapreduce",
         ch13_mapreduce::main,
+    ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_processes",
+        ch13_processes::main,
     ),
     (
         "Chapter 13: MapReduce on the loop",
@@ -281,6 +345,79 @@ pub const PICTURES: &[(&str, Draw)] = &[
     ("ch13_mapreduce.svg", ch13_simulated::picture),
 ];
 // ANCHOR_END: pictures
+
+// ANCHOR: steppers
+/// A traced program of the book, run on the loop it is given (a fresh one, on the virtual
+/// clock, with tracing on).
+pub type Program = fn(&EventLoop);
+
+/// Where the ticks are in a picture's panels (see `Timeline::tick_marks`).
+pub type Marks = fn() -> Vec<TickMarks>;
+
+/// A run the chapters let their readers step through.
+pub struct Stepper {
+    /// Its replay is `chapters/generated/replay/NAME.json`, which the chapter's step-through
+    /// viewer loads.
+    pub name: &'static str,
+    pub program: Program,
+    /// The picture of the run, if the chapter shows one: (its file in `chapters/generated/`,
+    /// where its ticks are, the run's panel). The viewer marks its tick on it.
+    pub picture: Option<(&'static str, Marks, usize)>,
+}
+
+pub const STEPPERS: &[Stepper] = &[
+    Stepper {
+        name: "ch03_ready_deque",
+        program: ch03_ready_deque::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch04_time",
+        program: ch04_time::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch06_say_after",
+        program: |lp| ch06_say_after::run(lp).expect("main() finishes"),
+        picture: Some(("ch06_say_after.svg", ch06_say_after::picture_marks, 0)),
+    },
+    Stepper {
+        name: "ch07_gather",
+        program: |lp| ch07_gather::run_gather(lp).expect("gather finishes"),
+        picture: None,
+    },
+    Stepper {
+        name: "ch10_step2_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, false)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 0)),
+    },
+    Stepper {
+        name: "ch10_step3_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, true)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 1)),
+    },
+];
+// ANCHOR_END: steppers
+
+impl Stepper {
+    /// The replay of the run.
+    pub fn replay(&self) -> Replay {
+        Replay::of(&traced(self.program)).unwrap_or_else(|error| panic!("{}: {error}", self.name))
+    }
+
+    /// The replay of the run as JSON, with the picture's tick marks if there is a picture.
+    pub fn json(&self) -> String {
+        let replay = self.replay();
+        match self.picture {
+            Some((file, marks, panel)) => {
+                let marks = &marks()[panel];
+                let file = format!("generated/{file}");
+                replay.to_json_with_picture(self.name, &file, marks)
+            }
+            None => replay.to_json(self.name),
+        }
+    }
+}
 
 /// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
 fn traced<R>(program: impl FnOnce(&EventLoop) -> R) -> Trace {
@@ -321,9 +458,21 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ),
         ("ch07_wait_for", traced(ch07_wait_for::run_wait_for)),
         ("ch07_shield", traced(ch07_wait_for::run_shield)),
+        ("ch07_timeout", traced(ch07_timeout::run_timeout)),
+        (
+            "ch07_timeout_and_cancel",
+            traced(ch07_timeout::run_cancel_at_the_deadline),
+        ),
+        ("ch07_taskgroup", traced(ch07_taskgroup::run)),
         ("ch10_step1", ch10_step1::run().take_trace()),
-        ("ch10_step2_simulated", ch10_simulated::stall(false).1),
-        ("ch10_step3_simulated", ch10_simulated::stall(true).1),
+        (
+            "ch10_step2_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, false)),
+        ),
+        (
+            "ch10_step3_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, true)),
+        ),
         ("ch10_blocks_simulated", ch10_simulated::blocks().1),
         ("ch11_threadsafe", ch11_threadsafe::run().take_trace()),
         ("ch13_mapreduce_simulated", ch13_simulated::run().2),
@@ -331,8 +480,8 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
 }
 
 // ANCHOR: write_out
-/// Writes every trace as text and as a timeline, and every picture of the book, into `dir`;
-/// returns the files written.
+/// Writes every trace as text, as a timeline and as a replay (JSON), and every picture of the
+/// book, into `dir`; returns the files written.
 pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
@@ -341,7 +490,16 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::write(&text, trace.to_string())?;
         let svg = dir.join(format!("{name}.svg"));
         std::fs::write(&svg, Timeline::new().panel(name, &trace).to_svg())?;
-        written.extend([text, svg]);
+        let json = dir.join(format!("{name}.json"));
+        // A run the book steps through: as the book has it, with its picture's tick marks.
+        let replay = match STEPPERS.iter().find(|stepper| stepper.name == name) {
+            Some(stepper) => stepper.json(),
+            None => Replay::of(&trace)
+                .map_err(std::io::Error::other)?
+                .to_json(name),
+        };
+        std::fs::write(&json, replay)?;
+        written.extend([text, svg, json]);
     }
     for (file, draw) in PICTURES {
         let path = dir.join(file);
@@ -359,8 +517,9 @@ fn main() {
         ch12_step1::JOBS,
         ch12_blocks::JOBS,
         ch12_count::JOBS,
-        ch12_mapreduce::JOBS,
         ch12_print::JOBS,
+        ch12_ps::JOBS,
+        ch13_processes::JOBS,
     ]
     .concat();
     steploop::process::worker_entry(&jobs);
@@ -385,14 +544,20 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo run --example tour [-- --out DIR]\n  without arguments: run every \
-                 example; with --out DIR: write every trace and timeline into DIR"
+                 example; with --out DIR: write every trace, timeline and replay into DIR"
             );
             std::process::exit(2);
         }
     }
     for (heading, name, run) in STOPS {
-        let rule = "=".repeat(heading.len().max(name.len() + 24));
-        println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");
+        // A stage is a package of the workspace; everything else is an example.
+        let command = if name.starts_with("stage") {
+            format!("cargo run -p {name}")
+        } else {
+            format!("cargo run --example {name}")
+        };
+        let rule = "=".repeat(heading.len().max(command.len() + 2));
+        println!("{rule}\n{heading}\n({command})\n{rule}\n");
         run();
         println!();
     }

@@ -33,6 +33,7 @@ use crate::exception_handler::{default_exception_handler, ExceptionContext, Exce
 use crate::executor::ThreadPoolExecutor;
 use crate::future::Notify;
 use crate::handle::{Callback, Handle, Label};
+use crate::inspect::TickObserver;
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::sleep::SleepTimer;
@@ -123,6 +124,8 @@ pub(crate) struct Inner {
     /// Whether events are being recorded; checked before building any event.
     pub(crate) tracing: Cell<bool>,
     pub(crate) trace: RefCell<Trace>,
+    /// Called at the start of each traced tick with the loop's queues (`set_tick_observer`).
+    pub(crate) tick_observer: RefCell<Option<Box<TickObserver>>>,
     pub(crate) exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
     /// Debug mode (`loop.set_debug(True)`): slow handles and polls are logged, and tasks and
     /// futures remember where they were created. Checked once per tick, never per handle.
@@ -198,12 +201,50 @@ pub fn get_running_loop() -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| running.borrow().clone())
 }
 
+/// The running loop, or the error every function that needs one gives when there is none
+/// (see [`Error`](crate::Error#no-running-loop)): `what` names the function.
+pub(crate) fn running_loop(what: &str) -> Result<EventLoop, Error> {
+    get_running_loop().ok_or_else(|| crate::error::no_running_loop(what))
+}
+
 /// The loop running on this thread if it is the loop numbered `id`.
 pub(crate) fn running_loop_with_id(id: u64) -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| {
         let running = running.borrow();
         running.as_ref().filter(|lp| lp.inner.id == id).cloned()
     })
+}
+
+thread_local! {
+    /// The loops created on this thread and not yet dropped, to find one by its number.
+    static LOOPS_OF_THIS_THREAD: RefCell<Vec<WeakLoop>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The loop numbered `id` if it belongs to this thread, running or not: what
+/// `call_soon_threadsafe` looks for to put a callback straight on the ready deque.
+pub(crate) fn loop_of_this_thread(id: u64) -> Option<EventLoop> {
+    if let Some(running) = running_loop_with_id(id) {
+        return Some(running);
+    }
+    LOOPS_OF_THIS_THREAD
+        .try_with(|loops| {
+            let loops = loops.borrow();
+            loops
+                .iter()
+                .filter_map(WeakLoop::upgrade)
+                .find(|lp| lp.inner.id == id)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Notes a new loop as belonging to this thread, forgetting loops dropped since.
+fn register_on_this_thread(event_loop: &EventLoop) {
+    let _ = LOOPS_OF_THIS_THREAD.try_with(|loops| {
+        let mut loops = loops.borrow_mut();
+        loops.retain(|lp| lp.0.strong_count() > 0);
+        loops.push(event_loop.downgrade());
+    });
 }
 
 impl EventLoop {
@@ -222,7 +263,7 @@ impl EventLoop {
     /// A new loop on the given clock.
     pub fn with_clock(kind: ClockKind) -> EventLoop {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        EventLoop {
+        let event_loop = EventLoop {
             inner: Rc::new(Inner {
                 id,
                 ready: RefCell::new(VecDeque::new()),
@@ -246,11 +287,14 @@ impl EventLoop {
                 io: Registrations::default(),
                 tracing: Cell::new(false),
                 trace: RefCell::new(Trace::default()),
+                tick_observer: RefCell::new(None),
                 exception_handler: RefCell::new(None),
                 debug: Cell::new(crate::debug::debug_from_env()),
                 slow_callback_duration: Cell::new(crate::debug::SLOW_CALLBACK_DURATION),
             }),
-        }
+        };
+        register_on_this_thread(&event_loop);
+        event_loop
     }
 
     /// Which clock this loop runs on.
@@ -383,42 +427,53 @@ impl EventLoop {
     /// assert_eq!(lp.time(), Duration::from_secs(3)); // and no real time passed
     /// ```
     pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
-        let when = self.deadline_after(Label::of_type::<F>, delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_callback(when, callback);
+        self.record_call_later(Label::of_type::<F>, delay, when, id);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
-        let when = self.deadline_after(|| label.clone(), delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_labelled(when, label.clone(), f);
+        self.record_call_later(|| label.clone(), delay, when, id);
         self.timer_handle(id, when, label)
     }
 
     /// `call_later` for a sleep, whose future is its own timer.
     pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
-        let when = self.deadline_after(SleepTimer::timer_label, delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
         TimerRef::new(id, when, Rc::downgrade(&self.inner))
     }
 
-    /// The deadline `delay` from now, recording the `call_later` in the trace.
-    fn deadline_after(&self, label: impl FnOnce() -> Label, delay: Duration) -> u64 {
+    /// The delay in nanoseconds and the deadline it makes, from now.
+    fn deadline_after(&self, delay: Duration) -> (u64, u64) {
         self.check_open("call_later");
         let delay = to_nanos(delay);
-        let when = self.inner.clock.now().saturating_add(delay);
+        (delay, self.inner.clock.now().saturating_add(delay))
+    }
+
+    /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
+    fn record_call_later(&self, label: impl FnOnce() -> Label, delay: u64, when: u64, id: TimerId) {
         if self.inner.tracing.get() {
-            let label = label();
-            self.record(Event::CallLater { label, delay, when });
+            let (label, seq) = (label(), id.seq());
+            self.record(Event::CallLater {
+                label,
+                delay,
+                when,
+                seq,
+            });
         }
-        when
     }
 
     /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
@@ -438,34 +493,39 @@ impl EventLoop {
     /// lp.run_forever().unwrap();
     /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
-        let when = self.deadline_at(Label::of_type::<F>, when);
+        let when = self.deadline_at(when);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_callback(when, callback);
+        self.record_call_at(Label::of_type::<F>, when, id);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_at_labelled(&self, label: Label, when: Duration, f: impl Callback) -> TimerHandle {
-        let when = self.deadline_at(|| label.clone(), when);
+        let when = self.deadline_at(when);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_labelled(when, label.clone(), f);
+        self.record_call_at(|| label.clone(), when, id);
         self.timer_handle(id, when, label)
     }
 
-    /// The deadline `when` in nanoseconds, recording the `call_at` in the trace.
-    fn deadline_at(&self, label: impl FnOnce() -> Label, when: Duration) -> u64 {
+    /// The deadline `when` in nanoseconds.
+    fn deadline_at(&self, when: Duration) -> u64 {
         self.check_open("call_at");
-        let when = to_nanos(when);
+        to_nanos(when)
+    }
+
+    /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
+    fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
         if self.inner.tracing.get() {
-            let label = label();
-            self.record(Event::CallAt { label, when });
+            let (label, seq) = (label(), id.seq());
+            self.record(Event::CallAt { label, when, seq });
         }
-        when
     }
 
     fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
@@ -784,6 +844,7 @@ impl EventLoop {
         inner.ticks.set(tick);
         if inner.tracing.get() {
             self.record_tick(tick, due);
+            self.observe_tick();
         }
         if inner.debug.get() {
             self.run_ready_timed(ntodo); // debug mode: each handle timed, slow ones logged
@@ -983,6 +1044,23 @@ impl EventLoop {
         }
     }
 
+    /// Puts a callback sent with `call_soon_threadsafe` from the loop's own thread straight on
+    /// the ready deque, as asyncio's `call_soon_threadsafe` appends to `_ready`: it keeps its
+    /// place among the `call_soon`s made before and after it.
+    pub(crate) fn call_soon_from_handle(&self, call: Box<dyn RemoteCall>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(call.label()));
+        }
+        self.inner
+            .ready
+            .borrow_mut()
+            .push_back(Runnable::Remote(call));
+        Ok(())
+    }
+
     /// Schedules a shared done-callback for the future at `index` (what `call_soon` of a
     /// done-callback is for the others), without a handle of its own.
     pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
@@ -1132,9 +1210,10 @@ impl Inner {
         drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
+            let seq = id.seq();
             self.trace
                 .borrow_mut()
-                .push(Event::CancelTimer { label, when });
+                .push(Event::CancelTimer { label, when, seq });
         }
     }
 }

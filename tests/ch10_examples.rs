@@ -5,12 +5,14 @@
 //!
 //! - `ch10_step1` runs on a virtual clock with one job in flight at a time and nothing else
 //!   ready meanwhile: its trace does not depend on when a worker finishes.
-//! - `ch10_stall` and `ch10_count` print, from the thread that runs `main`, only what does not
-//!   depend on timing: whether an answer came due while the loop's thread was crunching (an
-//!   order of events: a busy machine only makes a crunch end later), and orders fixed by the
-//!   pool's queue (two workers: the small counts run one after another on the same one). A `println!` macro that shadows std's appends each line to a
-//!   buffer of the calling thread, so each test reads back exactly its example's output while
-//!   the tests run in parallel. Timelines go to stderr, which is not pinned.
+//! - `ch10_stall`, `ch10_fetch` and `ch10_count` print, from the thread that runs `main`, only
+//!   what does not depend on timing: whether an answer came due while the loop's thread was
+//!   crunching (an order of events, not a measured wait: a crunch lasts 0.2 s from the moment
+//!   an earlier answer was taken in, so a busy machine only makes it end later), and orders
+//!   fixed by the pool's queue (two workers: the small counts run one after another on the
+//!   same one). A `println!` macro that shadows std's appends each line to a buffer of the
+//!   calling thread, so each test reads back exactly its example's output while the tests run
+//!   in parallel. Timelines, with the run's real times, go to stderr, which is not pinned.
 //! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
 //!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
 //!   job ran where only as "one thread each, three threads in all".
@@ -27,6 +29,8 @@ use capture::output_of;
 mod ch10_blocks;
 #[path = "../examples/ch10_count.rs"]
 mod ch10_count;
+#[path = "../examples/ch10_fetch.rs"]
+mod ch10_fetch;
 #[path = "../examples/ch10_simulated.rs"]
 mod ch10_simulated;
 #[path = "../examples/ch10_stall.rs"]
@@ -58,6 +62,14 @@ fn stall() {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     snapshot("ch10_stall", &output_of(ch10_stall::main));
+}
+
+#[test]
+fn fetch() {
+    let _alone = REAL_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    snapshot("ch10_fetch", &output_of(ch10_fetch::main));
 }
 
 /// The simulation behind chapter 10's pictures: exact times, so its output is pinned whole.
@@ -95,6 +107,28 @@ fn the_simulation_agrees_with_the_real_run() {
     }
     assert!(ch10_simulated::stall_picture().contains("crunch(1)"));
     assert!(ch10_simulated::blocks_picture().contains("blocks(5)"));
+}
+
+#[test]
+fn the_stall_pictures_tick_marks_are_on_its_two_panels() {
+    // The book's step-through viewers of steps 2 and 3 mark their ticks where these say.
+    let svg = ch10_simulated::stall_picture();
+    let marks = ch10_simulated::stall_marks();
+    assert_eq!(marks.len(), 2, "steps 2 and 3");
+    assert!(
+        marks[0].bottom < marks[1].top,
+        "step 3's panel is under step 2's"
+    );
+    for (panel, mark) in marks.iter().enumerate() {
+        for (tick, x) in &mark.ticks {
+            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top + 1.0);
+            assert!(
+                svg.lines()
+                    .any(|l| l.starts_with(&line) && l.contains(&format!(">tick {tick}<"))),
+                "panel {panel}: tick {tick} is drawn at x={x}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -207,6 +207,7 @@ pub(super) fn on_end(lp: &EventLoop, shared: &Arc<Shared>, number: usize) {
     };
     let mut worker = state.workers.remove(index);
     close_channel(lp, &mut worker);
+    let watcher = worker.watcher.take();
     match (&ending, &status) {
         (Ending::Killed, _) => {}
         (Ending::Retired, Ok(status)) if status.success() => {}
@@ -230,6 +231,10 @@ pub(super) fn on_end(lp: &EventLoop, shared: &Arc<Shared>, number: usize) {
     }
     drop(state);
     complete(completions);
+    // It has reported, and returns: a moment's wait, outside the lock.
+    if watcher.is_some_and(|watcher| watcher.join().is_err()) {
+        log::error!("the watcher of worker process {number} panicked");
+    }
 }
 // ANCHOR_END: on_end
 

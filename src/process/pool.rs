@@ -143,6 +143,8 @@ pub(super) struct Worker {
     pub(super) number: usize,
     /// The process, reaped only by the driver once its watcher has seen it end.
     pub(super) child: Child,
+    /// The watcher's thread, joined once it has reported the end.
+    pub(super) watcher: Option<JoinHandle<()>>,
     /// The parent's end of the channel: requests out, replies in. `None` once closed, which
     /// tells a live worker to exit.
     pub(super) channel: Option<UnixStream>,
@@ -485,12 +487,13 @@ fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error>
                 ),
             )))
         })?;
-    watcher.watch(&child);
+    let watcher = watcher.watch(&child);
     state.started = number;
     ours.set_nonblocking(true)?;
     state.workers.push(Worker {
         number,
         child,
+        watcher: Some(watcher),
         channel: Some(UnixStream::from_std(ours)),
         unsent: Vec::new(),
         reader: FrameReader::default(),

@@ -23,6 +23,7 @@ use rustix::process::{waitid, Pid, WaitId, WaitIdOptions};
 /// A watcher started before its process, waiting to be told which pid to watch.
 pub(super) struct Watcher {
     pid: mpsc::Sender<Pid>,
+    thread: thread::JoinHandle<()>,
 }
 
 impl Watcher {
@@ -31,7 +32,7 @@ impl Watcher {
     /// cannot start a thread fails before it has a child it could not watch.
     pub(super) fn start(number: usize, ended: impl FnOnce() + Send + 'static) -> io::Result<Self> {
         let (pid, watch) = mpsc::channel::<Pid>();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name(format!("steploop-process-watcher-{number}"))
             .stack_size(64 * 1024) // it only waits
             .spawn(move || {
@@ -41,13 +42,15 @@ impl Watcher {
                     ended();
                 }
             })?;
-        Ok(Watcher { pid })
+        Ok(Watcher { pid, thread })
     }
 
-    /// Watches `child`, a child of this process that has not been reaped.
-    pub(super) fn watch(self, child: &std::process::Child) {
+    /// Watches `child`, a child of this process that has not been reaped. The thread ends
+    /// right after it has called `ended`: join it then.
+    pub(super) fn watch(self, child: &std::process::Child) -> thread::JoinHandle<()> {
         // The thread lives until it is told: the send cannot fail.
         let _ = self.pid.send(Pid::from_child(child));
+        self.thread
     }
 }
 
