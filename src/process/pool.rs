@@ -467,6 +467,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, state: &mut State) -> Result<(), Er
 fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error> {
     let number = state.started + 1;
     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    ours.set_nonblocking(true)?;
     let on_end = shared.clone();
     let end_reported = shared.driver.clone();
     let watcher = Watcher::start(number, move || {
@@ -487,9 +488,9 @@ fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error>
                 ),
             )))
         })?;
+    // From here on nothing can fail: the child is watched, and listed until it is reaped.
     let watcher = watcher.watch(&child);
     state.started = number;
-    ours.set_nonblocking(true)?;
     state.workers.push(Worker {
         number,
         child,

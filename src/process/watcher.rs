@@ -34,7 +34,6 @@ impl Watcher {
         let (pid, watch) = mpsc::channel::<Pid>();
         let thread = thread::Builder::new()
             .name(format!("steploop-process-watcher-{number}"))
-            .stack_size(64 * 1024) // it only waits
             .spawn(move || {
                 // No pid: the process could not be started, and there is nothing to watch.
                 if let Ok(pid) = watch.recv() {
