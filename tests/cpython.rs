@@ -12,7 +12,8 @@
 //!   hundred in all, so that `cargo test` stays quick).
 //! - `STEPLOOP_CPYTHON_SEED=N` starts from another seed (default 0); programs are numbered
 //!   from it, so a seed in a report reproduces its program.
-//! - `STEPLOOP_CPYTHON_PENDING=1` also generates the constructs in [`PENDING`].
+//! - `STEPLOOP_CPYTHON_PENDING=all` also generates the constructs in [`PENDING`]; or name
+//!   some of them: `STEPLOOP_CPYTHON_PENDING=CancelRunningTask,WaitForDone`.
 //! - `STEPLOOP_PYTHON` names the interpreter (default `python3`; it must be CPython 3.11).
 //!
 //! On a difference, the test shrinks the program to the smallest one that still differs and
@@ -23,51 +24,148 @@ mod programs;
 
 use std::time::Instant;
 
+use programs::program::{Catch, Op, ReturnWhen};
 use programs::python::CPython;
 use programs::real_loop::RealLoop;
 use programs::{compare, generate, report, shrink, Construct, Features, Level, Program, Runner};
 
-/// Constructs on which steploop still differs from asyncio, left out until each is fixed.
-/// Remove a line when its fix lands: the test then covers the construct.
-const PENDING: &[(Construct, &str)] = &[
-    (
-        Construct::CancelRunningTask,
+/// A construct on which steploop still differs from asyncio, left out of the generated programs
+/// until it is fixed: why, and the smallest program that shows it.
+struct Pending {
+    construct: Construct,
+    reason: &'static str,
+    program: fn() -> Vec<Op>,
+    level: Level,
+}
+
+/// The constructs left out. When a fix lands, `pending_differences_still_differ` fails: delete
+/// the entry, and the generated programs cover the construct from then on.
+const PENDING: &[Pending] = &[
+    Pending {
+        construct: Construct::CancelRunningTask,
         // asyncio: cancel() of the running task only sets _must_cancel; __step cancels the
-        // future the task next suspends on, and awaiting a done future does not suspend.
-        // steploop raises Cancelled at the very next .await, done future or not.
-        "a cancel() that reaches the running task is delivered at its next await instead of \
-         its next suspension",
-    ),
-    (
-        Construct::CancelWokenTask,
-        // asyncio resumes the task with the awaited future's own CancelledError; steploop with
-        // the later cancel()'s message.
-        "a task cancelled again after its awaited future was cancelled, before it resumed, \
-         gets the later message",
-    ),
-    (
-        Construct::WaitDuplicates,
+        // future the task next suspends on, and the task resumes one iteration later.
+        reason: "a cancel() that reaches the running task is delivered at its next await, \
+                 not at its next suspension",
+        level: Level::Tasks,
+        program: || {
+            vec![
+                Op::Cancel {
+                    target: 0,
+                    msg: None,
+                },
+                Op::Sleep {
+                    delay: 0,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::CancelWokenTask,
+        // asyncio resumes the task with the awaited future's own CancelledError; steploop
+        // with the later cancel()'s message.
+        reason: "a task cancelled again after its awaited future was cancelled, before it \
+                 resumed, gets the later message",
+        level: Level::Tasks,
+        program: || {
+            vec![
+                Op::CreateFuture { id: 1 },
+                Op::CreateTask {
+                    id: 2,
+                    body: vec![Op::Await {
+                        target: 1,
+                        catch: Catch::Nothing,
+                    }],
+                },
+                Op::Sleep {
+                    delay: 0,
+                    catch: Catch::Nothing,
+                },
+                Op::Cancel {
+                    target: 2,
+                    msg: None,
+                },
+                Op::Cancel {
+                    target: 2,
+                    msg: Some(3),
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::WaitDuplicates,
         // asyncio.wait makes a set of its awaitables; steploop's done and pending are Vecs in
         // argument order and keep a repeat twice.
-        "wait counts an awaitable given twice twice",
-    ),
-    (
-        Construct::WaitForDone,
+        reason: "wait counts an awaitable given twice twice",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CreateTask {
+                    id: 1,
+                    body: vec![],
+                },
+                Op::Wait {
+                    items: vec![1, 1],
+                    timeout: None,
+                    return_when: ReturnWhen::FirstCompleted,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::WaitForDone,
         // asyncio 3.11 waits for the done future's callback (two more iterations); steploop
         // returns at once, as 3.12 does.
-        "wait_for of a future already done, with a timeout, returns at once",
-    ),
-    (
-        Construct::AwaitSelf,
-        // asyncio raises RuntimeError('Task cannot await on itself') at once.
-        "a task awaiting itself is not detected",
-    ),
-    (
-        Construct::CallSoonThreadsafe,
+        reason: "wait_for of a future already done, with a timeout, returns at once",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CreateFuture { id: 1 },
+                Op::SetResult {
+                    target: 1,
+                    value: 7,
+                },
+                Op::WaitFor {
+                    item: 1,
+                    timeout: 4,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::AwaitSelf,
+        // asyncio raises RuntimeError('Task cannot await on itself'), one iteration later.
+        reason: "a task awaiting itself is not detected",
+        level: Level::Tasks,
+        program: || {
+            vec![Op::Await {
+                target: 0,
+                catch: Catch::Nothing,
+            }]
+        },
+    },
+    Pending {
+        construct: Construct::CallSoonThreadsafe,
         // asyncio appends to the ready deque at call time; steploop takes thread-safe callbacks
         // in at the start of the next tick.
-        "call_soon_threadsafe is not FIFO with call_soon",
-    ),
+        reason: "call_soon_threadsafe is not FIFO with call_soon",
+        level: Level::Callbacks,
+        program: || {
+            vec![
+                Op::CallSoonThreadsafe {
+                    id: 1,
+                    body: vec![],
+                },
+                Op::CallSoon {
+                    id: 2,
+                    body: vec![Op::Stop],
+                },
+            ]
+        },
+    },
 ];
 
 /// Programs per test run in one python3.
@@ -82,11 +180,27 @@ fn env_number(name: &str, default: u64) -> u64 {
     }
 }
 
+/// Everything up to `level`, without the [`PENDING`] constructs that
+/// `STEPLOOP_CPYTHON_PENDING` does not name (`all`, or names such as `CancelRunningTask,AwaitSelf`).
 fn features(level: Level) -> Features {
+    let wanted = std::env::var("STEPLOOP_CPYTHON_PENDING").unwrap_or_default();
+    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+    let known: Vec<String> = PENDING
+        .iter()
+        .map(|p| format!("{:?}", p.construct))
+        .collect();
+    for name in &wanted {
+        assert!(
+            name.is_empty() || *name == "all" || known.iter().any(|k| k == name),
+            "STEPLOOP_CPYTHON_PENDING names {name}, which is not one of all, {}",
+            known.join(", ")
+        );
+    }
     let mut features = Features::up_to(level);
-    if std::env::var_os("STEPLOOP_CPYTHON_PENDING").is_none() {
-        for (construct, _) in PENDING {
-            features = features.without(*construct);
+    for pending in PENDING {
+        let name = format!("{:?}", pending.construct);
+        if !wanted.iter().any(|w| *w == "all" || *w == name) {
+            features = features.without(pending.construct);
         }
     }
     features
@@ -167,4 +281,31 @@ fn tasks_agree_with_cpython() {
 #[test]
 fn combinators_agree_with_cpython() {
     agree_with_cpython(Level::Combinators, 120);
+}
+
+/// Each construct left out still shows its difference: when one no longer does, its fix has
+/// landed, and its entry in `PENDING` must go, so that the generated programs cover it.
+#[test]
+fn pending_differences_still_differ() {
+    let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
+    let programs: Vec<Program> = PENDING
+        .iter()
+        .map(|p| Program {
+            seed: 0,
+            level: p.level,
+            main: (p.program)(),
+        })
+        .collect();
+    let everything = Features::up_to(Level::Combinators);
+    let comparison =
+        compare(&cpython, &RealLoop, &programs, &everything).unwrap_or_else(|e| panic!("{e}"));
+    for (pending, program) in PENDING.iter().zip(&programs) {
+        assert!(
+            comparison.differences.iter().any(|d| d.program == *program),
+            "steploop now agrees with asyncio on {:?} ({}): delete its entry from PENDING in \
+             tests/cpython.rs, so that generated programs cover it",
+            pending.construct,
+            pending.reason
+        );
+    }
 }

@@ -70,9 +70,9 @@ struct Known {
 pub fn generate(seed: u64, features: &Features) -> Program {
     let mut rng = Rng::new(seed);
     let budget = match features.level {
-        super::Level::Callbacks => rng.range(4, 14),
-        super::Level::Timers => rng.range(5, 18),
-        _ => rng.range(6, 28),
+        super::Level::Callbacks => rng.range(6, 18),
+        super::Level::Timers => rng.range(8, 22),
+        _ => rng.range(8, 32),
     };
     let mut gen = Gen {
         rng,
@@ -95,20 +95,21 @@ pub fn generate(seed: u64, features: &Features) -> Program {
     };
     let mut main = Vec::new();
     while gen.budget > 0 {
-        let before = gen.budget;
-        main.extend(gen.body(place, 6));
-        if gen.budget == before {
-            break;
-        }
+        gen.budget -= 1;
+        main.extend(gen.op(place));
     }
-    if !coroutine && !contains_stop(&main) && gen.rng.chance(7, 8) {
-        // Below the Futures level only `stop()` ends the program well: put one in some body.
-        match count_bodies(&main) {
-            0 => main.push(Op::Stop),
-            n => {
-                let mut index = gen.rng.range(0, n as u32 - 1) as usize;
-                push_stop(&mut main, &mut index);
-            }
+    if coroutine {
+        gen.finale(&mut main);
+    } else if !contains_stop(&main) && gen.rng.chance(7, 8) {
+        // Below the Futures level only `stop()` ends the program well: in a last timer, or in
+        // some callback.
+        if gen.has(Construct::CallLater) && gen.rng.chance(1, 2) {
+            let id = gen.id();
+            let delay = gen.rng.range(8, 24);
+            let body = vec![Op::Stop];
+            main.push(Op::CallLater { id, delay, body });
+        } else {
+            push_stop_deepest(&mut main);
         }
     }
     Program {
@@ -134,28 +135,25 @@ fn contains_stop(ops: &[Op]) -> bool {
         .any(|op| *op == Op::Stop || op.body().is_some_and(|b| contains_stop(b)))
 }
 
-fn count_bodies(ops: &[Op]) -> usize {
+/// How deep the deepest body in `ops` is (0: `ops` has none).
+fn depth(ops: &[Op]) -> usize {
     ops.iter()
         .filter_map(|op| op.body())
-        .map(|body| 1 + count_bodies(body))
-        .sum()
+        .map(|body| 1 + depth(body))
+        .max()
+        .unwrap_or(0)
 }
 
-/// Appends `stop()` to the `index`-th body in pre-order.
-fn push_stop(ops: &mut [Op], index: &mut usize) -> bool {
-    for op in ops {
-        if let Some(body) = op.body_mut() {
-            if *index == 0 {
-                body.push(Op::Stop);
-                return true;
-            }
-            *index -= 1;
-            if push_stop(body, index) {
-                return true;
-            }
-        }
+/// Appends `stop()` to the first of the deepest bodies: the callbacks most likely to run last.
+fn push_stop_deepest(ops: &mut Vec<Op>) {
+    let deepest = ops
+        .iter_mut()
+        .filter_map(|op| op.body_mut())
+        .max_by_key(|body| depth(body));
+    match deepest {
+        Some(body) => push_stop_deepest(body),
+        None => ops.push(Op::Stop),
     }
-    false
 }
 
 impl Gen<'_> {
@@ -167,6 +165,69 @@ impl Gen<'_> {
 
     fn has(&self, c: Construct) -> bool {
         self.features.has(c)
+    }
+
+    /// How main ends, as a program that wants to see its work done would: it sleeps a while,
+    /// so that timers fire and tasks run, then awaits what it started (catching everything, so
+    /// as to see it all), and now and then raises.
+    fn finale(&mut self, main: &mut Vec<Op>) {
+        if self.has(Construct::Sleep) && self.rng.chance(3, 4) {
+            let delay = self.rng.range(4, 24);
+            main.push(Op::Sleep {
+                delay,
+                catch: Catch::All,
+            });
+        }
+        let catch = if self.has(Construct::Catch) {
+            Catch::All
+        } else {
+            Catch::Nothing
+        };
+        let tasks = self.awaitable(&[Kind::Task], MAIN);
+        if !self.has(Construct::CreateTask) {
+            // Futures only: what main awaits is all there is to see. First a sleep made by
+            // hand, as asyncio.sleep is made: a future that a timer completes.
+            if self.rng.chance(3, 4) {
+                let future = self.id();
+                let timer = self.id();
+                let delay = self.rng.range(4, 24);
+                main.push(Op::CreateFuture { id: future });
+                let body = vec![Op::SetResult {
+                    target: future,
+                    value: 0,
+                }];
+                main.push(Op::CallLater {
+                    id: timer,
+                    delay,
+                    body,
+                });
+                main.push(Op::Await {
+                    target: future,
+                    catch,
+                });
+            }
+            if self.rng.chance(1, 3) {
+                for target in self.awaitable(&[Kind::Future], MAIN) {
+                    main.push(Op::Await { target, catch });
+                }
+            }
+        } else if self.has(Construct::Wait) && !tasks.is_empty() && self.rng.chance(1, 2) {
+            // With a timeout: a task that never finishes does not stall the program.
+            main.push(Op::Wait {
+                items: tasks,
+                timeout: Some(self.rng.range(8, 24)),
+                return_when: ReturnWhen::AllCompleted,
+                catch,
+            });
+        } else if self.rng.chance(1, 2) {
+            for target in tasks {
+                main.push(Op::Await { target, catch });
+            }
+        }
+        if self.has(Construct::Raise) && self.rng.chance(1, 10) {
+            let error = self.id();
+            main.push(Op::Raise { error });
+        }
     }
 
     /// A body of up to `max` ops.
@@ -182,7 +243,13 @@ impl Gen<'_> {
                 ops.push(op);
             }
         }
-        if place.task.is_some() && self.has(Construct::Raise) && self.rng.chance(1, 6) {
+        let raises = match place.task {
+            Some(_) => self.has(Construct::Raise) && self.rng.chance(1, 6),
+            // Main's plain code runs before the loop does: nobody would catch its error.
+            None if place.depth == 0 => false,
+            None => self.has(Construct::CallbackRaise) && self.rng.chance(1, 10),
+        };
+        if raises {
             let error = self.id();
             ops.push(Op::Raise { error });
         }
@@ -258,13 +325,20 @@ impl Gen<'_> {
         use Construct as C;
         let in_coroutine = place.task.is_some();
         let me = place.task.unwrap_or(Id::MAX);
-        let nest = place.depth < 3;
+        let nest = place.depth < 4;
         // (construct, weight, allowed here)
         let table = [
             (C::CallSoon, 4, nest),
             (C::CallSoonThreadsafe, 1, nest),
             (C::CancelHandle, 2, true),
-            (C::Stop, if in_coroutine { 1 } else { 2 }, true),
+            // Main's plain code runs before the loop: a stop() there ends the program at once.
+            // Where main is a coroutine, stop() interrupts run_until_complete: seldom, then.
+            (
+                C::Stop,
+                1,
+                place.depth > 0
+                    && !(self.features.level.main_is_coroutine() && self.rng.chance(2, 3)),
+            ),
             (C::CallLater, 4, nest),
             (C::CallAt, 2, nest),
             (C::CreateFuture, 3, true),
@@ -443,6 +517,7 @@ impl Gen<'_> {
             | C::CancelMessage
             | C::Catch
             | C::Raise
+            | C::CallbackRaise
             | C::CancelRunningTask
             | C::CancelWokenTask
             | C::WaitForDone

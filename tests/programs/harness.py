@@ -93,12 +93,19 @@ class E(Exception):
     """The programs' own error: E("e5") prints as e5."""
 
 
-def fmt(x):
-    """A value or an exception as both runners print it."""
+def fmt(x, messages=True):
+    """A value or an exception as both runners print it.
+
+    `messages=False` leaves out the message of a CancelledError, for one that comes from a task
+    or a gather. CPython 3.11 hands the CancelledError a task ended with (and its message) to
+    the first reader only; later readers get a new one without the message (Future
+    ._make_cancelled_error "should only be called once"). steploop gives every reader the
+    message. Messages are compared where they come from a plain future, which gives each
+    reader the message in both."""
     if isinstance(x, list):
-        return "[" + ", ".join(fmt(i) for i in x) + "]"
+        return "[" + ", ".join(fmt(i, messages) for i in x) + "]"
     if isinstance(x, asyncio.CancelledError):
-        return f"cancelled({x})"
+        return f"cancelled({x})" if messages else "cancelled"
     if isinstance(x, TimeoutError):
         return "timeout"
     if isinstance(x, asyncio.InvalidStateError):
@@ -127,7 +134,9 @@ def state(f):
         # gather.cancelled() stays False; steploop's ends cancelled. Awaiting it raises
         # CancelledError either way.
         return "cancelled"
-    return f"exception {fmt(e)}" if e is not None else f"result {fmt(f.result())}"
+    if e is not None:
+        return f"exception {fmt(e, messages=False)}"  # only a gather's can be a CancelledError
+    return f"result {fmt(f.result(), messages=False)}"
 
 
 class Program:

@@ -54,6 +54,8 @@ pub enum Construct {
     Stop,
     /// `loop.call_soon_threadsafe(cb)`, called on the loop's own thread.
     CallSoonThreadsafe,
+    /// A callback that raises: asyncio reports it to the loop's exception handler and goes on.
+    CallbackRaise,
     CallLater,
     CallAt,
     CreateFuture,
@@ -92,11 +94,12 @@ pub enum Construct {
 
 impl Construct {
     /// Every construct, with the level that introduces it.
-    pub const ALL: [(Construct, Level); 28] = [
+    pub const ALL: [(Construct, Level); 29] = [
         (Construct::CallSoon, Level::Callbacks),
         (Construct::CancelHandle, Level::Callbacks),
         (Construct::Stop, Level::Callbacks),
         (Construct::CallSoonThreadsafe, Level::Callbacks),
+        (Construct::CallbackRaise, Level::Callbacks),
         (Construct::CallLater, Level::Timers),
         (Construct::CallAt, Level::Timers),
         (Construct::CreateFuture, Level::Futures),
@@ -234,7 +237,8 @@ pub enum Op {
     Await { target: Id, catch: Catch },
     /// `await asyncio.sleep(delay / 8)`.
     Sleep { delay: u32, catch: Catch },
-    /// `raise E("e{error}")`: ends the coroutine.
+    /// `raise E("e{error}")`: ends the coroutine, or the callback (whose error goes to the
+    /// loop's exception handler, which prints `callback error: e{error}`).
     Raise { error: u32 },
     /// `S[id] = asyncio.gather(*items, return_exceptions=...)`.
     Gather {

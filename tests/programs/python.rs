@@ -271,8 +271,9 @@ impl Writer<'_> {
                     d + 1,
                     &format!("r = await S[{target}]"),
                     &format!("{who}: await {name} -> "),
-                    "fmt(r)",
+                    "r",
                     *catch,
+                    messages(slots.kind(*target)),
                 );
             }
             Op::Sleep { delay, catch } => {
@@ -283,6 +284,7 @@ impl Writer<'_> {
                     &format!("{who}: sleep {s} -> "),
                     "'done'",
                     *catch,
+                    true,
                 );
             }
             Op::Raise { error } => self.line(d, &format!("raise E(\"e{error}\")")),
@@ -317,8 +319,9 @@ impl Writer<'_> {
                     d + 1,
                     &format!("r = await wait_for(S[{item}], {s})"),
                     &format!("{who}: wait_for {name} {s} -> "),
-                    "fmt(r)",
+                    "r",
                     *catch,
+                    messages(slots.kind(*item)),
                 );
             }
             Op::Wait {
@@ -344,6 +347,7 @@ impl Writer<'_> {
                     &format!("{who}: wait {} {return_when} -> ", slots.names(items)),
                     "f'{len(done)} done, {len(pending)} pending'",
                     *catch,
+                    true,
                 );
             }
         }
@@ -362,12 +366,28 @@ impl Writer<'_> {
         );
     }
 
-    /// An await that prints what it got, and re-raises what `catch` does not catch.
-    fn attempt(&mut self, d: usize, statement: &str, text: &str, value: &str, catch: Catch) {
+    /// An await that prints what it got, and re-raises what `catch` does not catch;
+    /// `messages`: whether a CancelledError is printed with its message.
+    fn attempt(
+        &mut self,
+        d: usize,
+        statement: &str,
+        text: &str,
+        value: &str,
+        catch: Catch,
+        messages: bool,
+    ) {
+        let fmt = |x: &str| {
+            if messages {
+                format!("fmt({x})")
+            } else {
+                format!("fmt({x}, messages=False)")
+            }
+        };
         self.line(d, "try:");
         self.line(d + 1, statement);
         self.line(d, "except BaseException as e:");
-        self.line(d + 1, &format!("log(\"{text}\" + fmt(e))"));
+        self.line(d + 1, &format!("log(\"{text}\" + {})", fmt("e")));
         match catch {
             Catch::Nothing => self.line(d + 1, "raise"),
             Catch::Errors => self.line(
@@ -377,8 +397,19 @@ impl Writer<'_> {
             Catch::All => {}
         }
         self.line(d, "else:");
+        let value = if value == "r" {
+            fmt("r")
+        } else {
+            value.to_string()
+        };
         self.line(d + 1, &format!("log(\"{text}\" + {value})"));
     }
+}
+
+/// Whether a CancelledError from awaiting a slot of this kind is printed with its message:
+/// only from a plain future (see `fmt` in harness.py for why).
+pub fn messages(kind: Option<Kind>) -> bool {
+    kind == Some(Kind::Future)
 }
 
 /// `(3, 4)`, `(3,)`: a Python tuple of ids.

@@ -18,6 +18,7 @@ use steploop::{
 
 use super::observed::{time, Observed};
 use super::program::{body_name, seconds, Catch, Id, Op, Program, ReturnWhen, Slots, MAIN};
+use super::python::messages;
 use super::Runner;
 
 /// Runs programs on steploop's `EventLoop::with_virtual_clock()`.
@@ -58,6 +59,25 @@ thread_local! {
     /// The run in progress, for callbacks sent with `call_soon_threadsafe`, which must be
     /// `Send` and so cannot hold the run themselves.
     static RUN: RefCell<Option<Rc<Run>>> = const { RefCell::new(None) };
+    /// Set while a callback raises on purpose, so that the panic hook keeps quiet.
+    static RAISING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A callback "raises" by panicking: the loop reports the panic to its exception handler, as
+/// asyncio reports the exception. The panic is the program's, not a failure of the test, so
+/// it is not printed.
+fn raise_in_callback(error: u32) -> ! {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !RAISING.with(|r| r.replace(false)) {
+                previous(info);
+            }
+        }));
+    });
+    RAISING.with(|r| r.set(true));
+    std::panic::panic_any(format!("e{error}"))
 }
 
 /// Runs one program on steploop.
@@ -78,7 +98,7 @@ pub fn run(program: &Program) -> Observed {
         if let (Some(run), Some(_), Some(error)) =
             (weak.upgrade(), &context.handle, &context.exception)
         {
-            run.log(format!("callback error: {}", error_text(error)));
+            run.log(format!("callback error: {}", error_text(error, true)));
         }
     });
 
@@ -256,7 +276,7 @@ impl Run {
                 if let Some(f) = self.future(*target) {
                     if let Err(error) = f.set_result(*value) {
                         let name = self.kinds.name(*target);
-                        let error = error_text(&error);
+                        let error = error_text(&error, true);
                         self.log(format!("{who}: {name}.set_result({value}) -> {error}"));
                     }
                 }
@@ -265,7 +285,7 @@ impl Run {
                 if let Some(f) = self.future(*target) {
                     if let Err(failed) = f.set_exception(Error::msg(format!("e{error}"))) {
                         let name = self.kinds.name(*target);
-                        let failed = error_text(&failed);
+                        let failed = error_text(&failed, true);
                         self.log(format!("{who}: {name}.set_exception(e{error}) -> {failed}"));
                     }
                 }
@@ -304,11 +324,10 @@ impl Run {
                     self.insert(*id, Slot::Future(shield(f).expect("in a task")));
                 }
             }
-            Op::Await { .. }
-            | Op::Sleep { .. }
-            | Op::Raise { .. }
-            | Op::WaitFor { .. }
-            | Op::Wait { .. } => unreachable!("{op:?} is only generated in coroutines"),
+            Op::Raise { error } => raise_in_callback(*error),
+            Op::Await { .. } | Op::Sleep { .. } | Op::WaitFor { .. } | Op::Wait { .. } => {
+                unreachable!("{op:?} is only generated in coroutines")
+            }
         }
     }
 
@@ -328,21 +347,30 @@ impl Run {
 
     /// An op in a coroutine; `Err` is an exception the coroutine raises.
     async fn exec_async(self: &Rc<Self>, who: &str, op: &Op) -> Result<(), Error> {
-        let (text, outcome, catch) = match op {
+        // `messages`: whether a cancellation is printed with its message (see `fmt` in
+        // harness.py).
+        let (text, outcome, catch, messages) = match op {
             Op::Await { target, catch } => {
                 let outcome = match self.slot(*target) {
                     Some(Slot::Future(f)) => f.await.map(|v| v.text()),
                     Some(Slot::Gather(f)) => f.await.map(|v| v.text()),
+                    // Its items are tasks' and gathers' outcomes: no messages.
                     Some(Slot::GatherAll(f)) => f.await.map(|v| v.text()),
                     _ => return Ok(()),
                 };
                 let name = self.kinds.name(*target);
-                (format!("{who}: await {name} -> "), outcome, *catch)
+                let messages = messages(self.kinds.kind(*target));
+                (
+                    format!("{who}: await {name} -> "),
+                    outcome,
+                    *catch,
+                    messages,
+                )
             }
             Op::Sleep { delay, catch } => {
                 let outcome = sleep(eighths(*delay)).await.map(|()| "done".to_string());
                 let text = format!("{who}: sleep {} -> ", seconds(*delay));
-                (text, outcome, *catch)
+                (text, outcome, *catch, true)
             }
             Op::Raise { error } => return Err(Error::msg(format!("e{error}"))),
             Op::WaitFor {
@@ -356,7 +384,8 @@ impl Run {
                 let outcome = wait_for(f, eighths(*timeout)).await.map(|v| v.text());
                 let name = self.kinds.name(*item);
                 let text = format!("{who}: wait_for {name} {} -> ", seconds(*timeout));
-                (text, outcome, *catch)
+                let messages = messages(self.kinds.kind(*item));
+                (text, outcome, *catch, messages)
             }
             Op::Wait {
                 items,
@@ -381,7 +410,12 @@ impl Run {
                     |(done, pending)| format!("{} done, {} pending", done.len(), pending.len()),
                 );
                 let names = self.kinds.names(items);
-                (format!("{who}: wait {names} {shown} -> "), outcome, *catch)
+                (
+                    format!("{who}: wait {names} {shown} -> "),
+                    outcome,
+                    *catch,
+                    true,
+                )
             }
             _ => {
                 self.exec(who, op);
@@ -394,7 +428,7 @@ impl Run {
                 Ok(())
             }
             Err(error) => {
-                self.log(format!("{text}{}", error_text(&error)));
+                self.log(format!("{text}{}", error_text(&error, messages)));
                 let caught = match catch {
                     Catch::Nothing => false,
                     Catch::Errors => !error.is_cancelled(),
@@ -441,21 +475,24 @@ impl Value for Vec<Result<i64, Error>> {
             .iter()
             .map(|r| match r {
                 Ok(v) => v.to_string(),
-                Err(e) => error_text(e),
+                Err(e) => error_text(e, false),
             })
             .collect();
         format!("[{}]", items.join(", "))
     }
 }
 
-/// An exception as the harness's `fmt` prints it.
-fn error_text(error: &Error) -> String {
+/// An exception as the harness's `fmt` prints it; `messages`: whether with a cancellation's
+/// message.
+fn error_text(error: &Error, messages: bool) -> String {
     match error {
+        Error::Cancelled(_) if !messages => "cancelled".into(),
         Error::Cancelled(message) => format!("cancelled({})", message.as_deref().unwrap_or("")),
         Error::Timeout => "timeout".into(),
         Error::InvalidState(_) => "invalid state".into(),
         Error::Runtime(_) => "runtime error".into(),
         Error::Other(e) => e.to_string(),
+        Error::Panicked(message) => message.to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -469,7 +506,8 @@ fn state_text<T: Value>(f: &Future<T>) -> String {
     } else {
         match f.result() {
             Ok(value) => format!("result {}", value.text()),
-            Err(error) => format!("exception {}", error_text(&error)),
+            // Only a gather's exception can be a cancellation: no message (see `fmt`).
+            Err(error) => format!("exception {}", error_text(&error, false)),
         }
     }
 }
