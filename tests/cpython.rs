@@ -309,3 +309,67 @@ fn pending_differences_still_differ() {
         );
     }
 }
+
+/// steploop with a bug put in on purpose: `call_at(when)` taken as `call_later(when)`.
+struct CallAtAsCallLater;
+
+impl Runner for CallAtAsCallLater {
+    fn name(&self) -> &str {
+        "steploop with call_at broken"
+    }
+
+    fn run_all(&self, programs: &[&Program]) -> Result<Vec<programs::Observed>, String> {
+        fn break_call_at(ops: &mut [Op]) {
+            for op in ops.iter_mut() {
+                if let Op::CallAt { id, when, body } = op {
+                    let body = std::mem::take(body);
+                    *op = Op::CallLater {
+                        id: *id,
+                        delay: *when,
+                        body,
+                    };
+                }
+                if let Some(body) = op.body_mut() {
+                    break_call_at(body);
+                }
+            }
+        }
+        let broken: Vec<Program> = programs
+            .iter()
+            .map(|p| {
+                let mut p = (*p).clone();
+                break_call_at(&mut p.main);
+                p
+            })
+            .collect();
+        RealLoop.run_all(&broken.iter().collect::<Vec<_>>())
+    }
+}
+
+/// The comparison catches a loop with a bug, and shrinks the first program that shows it to
+/// the two ops that make it: a `call_at` made once the clock has moved, in a timer's callback.
+#[test]
+fn a_broken_loop_is_caught_and_its_program_shrunk() {
+    let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
+    let features = features(Level::Timers);
+    let programs: Vec<Program> = (0..100).map(|seed| generate(seed, &features)).collect();
+    let comparison = compare(&cpython, &CallAtAsCallLater, &programs, &features)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let difference = comparison
+        .differences
+        .into_iter()
+        .next()
+        .expect("some program calls call_at after time has moved");
+    let size = difference.program.size();
+    let smallest = shrink(&cpython, &CallAtAsCallLater, difference, &features)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(
+            smallest.program.main.as_slice(),
+            [Op::CallLater { body, .. }] | [Op::CallAt { body, .. }]
+                if matches!(body.as_slice(), [Op::CallAt { .. }])
+        ),
+        "shrunk from {size} ops to {}",
+        smallest.program
+    );
+}

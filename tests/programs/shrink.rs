@@ -3,9 +3,9 @@
 
 use super::program::{Catch, Op, Program};
 
-/// Each program that deletes one op (with its body), or makes one op plainer: a shorter delay,
-/// no catching, no message, one item fewer. Deletions come first, outermost first, so that big
-/// steps are tried before small ones.
+/// Each program that deletes one op (with its body), puts an op's body in its place, or makes
+/// one op plainer: a shorter delay, no catching, no message, one item fewer. Deletions come
+/// first, outermost first, so that big steps are tried before small ones.
 pub fn candidates(program: &Program) -> Vec<Program> {
     let mut paths = Vec::new();
     collect_paths(&program.main, &mut Vec::new(), &mut paths);
@@ -18,6 +18,17 @@ pub fn candidates(program: &Program) -> Vec<Program> {
     }
     for path in &paths {
         let (last, parent) = path.split_last().expect("a path is never empty");
+        let op = op_at(&program.main, path);
+        let Some(body) = op.body() else { continue };
+        if !fits(program, parent, op, body) {
+            continue;
+        }
+        let mut smaller = program.clone();
+        body_at(&mut smaller.main, parent).splice(*last..=*last, body.iter().cloned());
+        out.push(smaller);
+    }
+    for path in &paths {
+        let (last, parent) = path.split_last().expect("a path is never empty");
         for plainer in plainer(op_at(&program.main, path)) {
             let mut smaller = program.clone();
             body_at(&mut smaller.main, parent)[*last] = plainer;
@@ -25,6 +36,22 @@ pub fn candidates(program: &Program) -> Vec<Program> {
         }
     }
     out
+}
+
+/// Whether `op`'s body can take `op`'s place in the body at `parent`: a coroutine's ops only in
+/// a coroutine, and no `raise` in the plain code main runs before the loop. (Awaits and cancels
+/// keep the generator's rules: the parent task is older than the child.)
+fn fits(program: &Program, parent: &[usize], op: &Op, body: &[Op]) -> bool {
+    let parent_is_coroutine = match parent {
+        [] => program.level.main_is_coroutine(),
+        _ => matches!(op_at(&program.main, parent), Op::CreateTask { .. }),
+    };
+    let body_is_coroutine = matches!(op, Op::CreateTask { .. });
+    if body_is_coroutine && !parent_is_coroutine {
+        return false;
+    }
+    let before_the_loop = parent.is_empty() && !program.level.main_is_coroutine();
+    !(before_the_loop && body.iter().any(|o| matches!(o, Op::Raise { .. })))
 }
 
 /// The position of every op, as indices from main down through bodies, in pre-order.
