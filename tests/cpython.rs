@@ -260,27 +260,27 @@ fn write_reproduction(program: &Program, level: Level) -> std::path::PathBuf {
 
 #[test]
 fn callbacks_agree_with_cpython() {
-    agree_with_cpython(Level::Callbacks, 60);
+    agree_with_cpython(Level::Callbacks, 100);
 }
 
 #[test]
 fn timers_agree_with_cpython() {
-    agree_with_cpython(Level::Timers, 80);
+    agree_with_cpython(Level::Timers, 100);
 }
 
 #[test]
 fn futures_agree_with_cpython() {
-    agree_with_cpython(Level::Futures, 80);
+    agree_with_cpython(Level::Futures, 120);
 }
 
 #[test]
 fn tasks_agree_with_cpython() {
-    agree_with_cpython(Level::Tasks, 100);
+    agree_with_cpython(Level::Tasks, 150);
 }
 
 #[test]
 fn combinators_agree_with_cpython() {
-    agree_with_cpython(Level::Combinators, 120);
+    agree_with_cpython(Level::Combinators, 180);
 }
 
 /// Each construct left out still shows its difference: when one no longer does, its fix has
@@ -348,10 +348,14 @@ impl Runner for CallAtAsCallLater {
 
 /// The comparison catches a loop with a bug, and shrinks the first program that shows it to
 /// the two ops that make it: a `call_at` made once the clock has moved, in a timer's callback.
+/// The report is pinned: chapter 7 shows it. `-- --nocapture` prints it.
 #[test]
 fn a_broken_loop_is_caught_and_its_program_shrunk() {
     let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
-    let features = features(Level::Timers);
+    // A fixed set, whatever `PENDING` holds, so that the pinned report stays put.
+    let features = Features::up_to(Level::Timers)
+        .without(Construct::CallSoonThreadsafe)
+        .without(Construct::CallbackRaise);
     let programs: Vec<Program> = (0..100).map(|seed| generate(seed, &features)).collect();
     let comparison = compare(&cpython, &CallAtAsCallLater, &programs, &features)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -372,4 +376,9 @@ fn a_broken_loop_is_caught_and_its_program_shrunk() {
         "shrunk from {size} ops to {}",
         smallest.program
     );
+    let report = report(&smallest, cpython.name(), CallAtAsCallLater.name());
+    eprintln!("{report}");
+    insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("cpython_broken_call_at", report);
+    });
 }

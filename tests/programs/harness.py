@@ -36,6 +36,11 @@ from asyncio import events
 logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
 
 
+# ANCHOR: virtual_loop
+class Clock:
+    now = 0.0
+
+
 class Stalled(Exception):
     """Nothing is ready and no timer is pending: asyncio would wait for ever."""
 
@@ -50,10 +55,6 @@ class VirtualSelector(selectors.SelectSelector):
             raise Stalled()
         self.clock.now += timeout  # instead of sleeping
         return []
-
-
-class Clock:
-    now = 0.0
 
 
 class FifoTimerHandle(events.TimerHandle):
@@ -87,6 +88,7 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
+# ANCHOR_END: virtual_loop
 
 
 class E(Exception):

@@ -160,7 +160,6 @@ pub fn source(program: &Program, number: usize) -> String {
     } else {
         w.line(0, "");
         w.ops(1, "main", &program.main);
-        w.line(1, "pass");
     }
     w.out
 }
