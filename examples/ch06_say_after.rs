@@ -20,7 +20,8 @@
 
 use std::time::Duration;
 
-use steploop::timeline::Timeline;
+use steploop::timeline::{TickMarks, Timeline};
+use steploop::trace::Trace;
 use steploop::{get_running_loop, sleep, Error, EventLoop};
 
 /// `print` for coroutines: prints, and notes the line in the running loop's trace.
@@ -82,15 +83,28 @@ pub fn run_sequential(lp: &EventLoop) -> Result<(), Error> {
 // ANCHOR: picture
 /// The timeline of `run` on a virtual clock.
 pub fn picture() -> String {
+    timeline(&traced_run()).to_svg()
+}
+
+/// How the picture is drawn.
+fn timeline(trace: &Trace) -> Timeline<'_> {
+    Timeline::new()
+        .px_per_second(320.0)
+        .panel("say_after: main() awaits two tasks", trace)
+}
+// ANCHOR_END: picture
+
+/// Where the picture's ticks are, for the book's step-through viewer.
+pub fn picture_marks() -> Vec<TickMarks> {
+    timeline(&traced_run()).tick_marks()
+}
+
+fn traced_run() -> Trace {
     let lp = EventLoop::with_virtual_clock();
     lp.set_trace(true);
     run(&lp).expect("main() finishes");
-    Timeline::new()
-        .px_per_second(320.0)
-        .panel("say_after: main() awaits two tasks", &lp.take_trace())
-        .to_svg()
+    lp.take_trace()
 }
-// ANCHOR_END: picture
 
 pub fn main() {
     // ANCHOR: main

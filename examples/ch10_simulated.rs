@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use simulated::SimulatedPool;
-use steploop::timeline::Timeline;
+use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::{gather, get_running_loop, sleep, Error, EventLoop};
 
@@ -80,21 +80,28 @@ where
 /// Runs step 2 (`offload` false) or step 3 on a traced virtual-clock loop; returns how long
 /// each answer waited for the loop, and the trace.
 pub fn stall(offload: bool) -> (Vec<Duration>, Trace) {
-    let delays = server_delays();
     let lp = EventLoop::with_virtual_clock();
     lp.set_trace(true);
+    let waited = stall_on(&lp, offload);
+    (waited, lp.take_trace())
+}
+
+/// Runs step 2 (`offload` false) or step 3 on the given loop, which must have a virtual clock;
+/// returns how long each answer waited for the loop.
+pub fn stall_on(lp: &EventLoop, offload: bool) -> Vec<Duration> {
+    let delays = server_delays();
     let waited = if offload {
         let pool = Rc::new(SimulatedPool::new(4, "Thread"));
         let fetches: Vec<_> = (1..)
             .zip(delays)
             .map(|(page, delay)| fetch_offloaded(page, delay, pool.clone()))
             .collect();
-        steploop::run_with(&lp, fetch_all(fetches))
+        steploop::run_with(lp, fetch_all(fetches))
     } else {
         let fetches: Vec<_> = delays.into_iter().map(fetch_inline).collect();
-        steploop::run_with(&lp, fetch_all(fetches))
+        steploop::run_with(lp, fetch_all(fetches))
     };
-    (waited.expect("no fetch fails"), lp.take_trace())
+    waited.expect("no fetch fails")
 }
 
 // ANCHOR: blocks
@@ -124,15 +131,25 @@ pub fn blocks() -> (Vec<u64>, Trace) {
 pub fn stall_picture() -> String {
     let (_, step2) = stall(false);
     let (_, step3) = stall(true);
+    stall_timeline(&step2, &step3).to_svg()
+}
+
+/// Where the ticks of steps 2 and 3 are in their picture, for the book's step-through viewers.
+pub fn stall_marks() -> Vec<TickMarks> {
+    let (_, step2) = stall(false);
+    let (_, step3) = stall(true);
+    stall_timeline(&step2, &step3).tick_marks()
+}
+
+fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
     Timeline::new()
         .px_per_second(600.0)
         .slot_px(6.0)
-        .panel("step 2: crunching on the loop's thread (simulated)", &step2)
+        .panel("step 2: crunching on the loop's thread (simulated)", step2)
         .panel(
             "step 3: crunching in a pool of 4 threads (simulated)",
-            &step3,
+            step3,
         )
-        .to_svg()
 }
 
 /// The timeline of PyMOTW's six jobs on three threads.

@@ -5,8 +5,9 @@
 //! so that there is exactly one copy of each.
 //!
 //! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
-//! more with tracing on, and writes each one's trace (`NAME.txt`) and timeline (`NAME.svg`)
-//! into `DIR`, together with the pictures the chapters show.
+//! more with tracing on, and writes each one's trace (`NAME.txt`), timeline (`NAME.svg`) and
+//! replay for stepping through (`NAME.json`) into `DIR`, together with the pictures the
+//! chapters show.
 
 // The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
 // the MapReduce module: each is a program of its own, so each declares them.
@@ -97,7 +98,8 @@ mod ch14_debug;
 
 use std::path::{Path, PathBuf};
 
-use steploop::timeline::Timeline;
+use steploop::replay::Replay;
+use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::EventLoop;
 
@@ -279,6 +281,79 @@ pub const PICTURES: &[(&str, Draw)] = &[
 ];
 // ANCHOR_END: pictures
 
+// ANCHOR: steppers
+/// A traced program of the book, run on the loop it is given (a fresh one, on the virtual
+/// clock, with tracing on).
+pub type Program = fn(&EventLoop);
+
+/// Where the ticks are in a picture's panels (see `Timeline::tick_marks`).
+pub type Marks = fn() -> Vec<TickMarks>;
+
+/// A run the chapters let their readers step through.
+pub struct Stepper {
+    /// Its replay is `chapters/generated/replay/NAME.json`, which the chapter's step-through
+    /// viewer loads.
+    pub name: &'static str,
+    pub program: Program,
+    /// The picture of the run, if the chapter shows one: (its file in `chapters/generated/`,
+    /// where its ticks are, the run's panel). The viewer marks its tick on it.
+    pub picture: Option<(&'static str, Marks, usize)>,
+}
+
+pub const STEPPERS: &[Stepper] = &[
+    Stepper {
+        name: "ch03_ready_deque",
+        program: ch03_ready_deque::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch04_time",
+        program: ch04_time::run,
+        picture: None,
+    },
+    Stepper {
+        name: "ch06_say_after",
+        program: |lp| ch06_say_after::run(lp).expect("main() finishes"),
+        picture: Some(("ch06_say_after.svg", ch06_say_after::picture_marks, 0)),
+    },
+    Stepper {
+        name: "ch07_gather",
+        program: |lp| ch07_gather::run_gather(lp).expect("gather finishes"),
+        picture: None,
+    },
+    Stepper {
+        name: "ch10_step2_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, false)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 0)),
+    },
+    Stepper {
+        name: "ch10_step3_simulated",
+        program: |lp| drop(ch10_simulated::stall_on(lp, true)),
+        picture: Some(("ch10_stall.svg", ch10_simulated::stall_marks, 1)),
+    },
+];
+// ANCHOR_END: steppers
+
+impl Stepper {
+    /// The replay of the run.
+    pub fn replay(&self) -> Replay {
+        Replay::of(&traced(self.program)).unwrap_or_else(|error| panic!("{}: {error}", self.name))
+    }
+
+    /// The replay of the run as JSON, with the picture's tick marks if there is a picture.
+    pub fn json(&self) -> String {
+        let replay = self.replay();
+        match self.picture {
+            Some((file, marks, panel)) => {
+                let marks = &marks()[panel];
+                let file = format!("generated/{file}");
+                replay.to_json_with_picture(self.name, &file, marks)
+            }
+            None => replay.to_json(self.name),
+        }
+    }
+}
+
 /// Runs `program` on a fresh traced loop on the virtual clock and returns its trace.
 fn traced<R>(program: impl FnOnce(&EventLoop) -> R) -> Trace {
     let lp = EventLoop::with_virtual_clock();
@@ -319,8 +394,14 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ("ch07_wait_for", traced(ch07_wait_for::run_wait_for)),
         ("ch07_shield", traced(ch07_wait_for::run_shield)),
         ("ch10_step1", ch10_step1::run().take_trace()),
-        ("ch10_step2_simulated", ch10_simulated::stall(false).1),
-        ("ch10_step3_simulated", ch10_simulated::stall(true).1),
+        (
+            "ch10_step2_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, false)),
+        ),
+        (
+            "ch10_step3_simulated",
+            traced(|lp| ch10_simulated::stall_on(lp, true)),
+        ),
         ("ch10_blocks_simulated", ch10_simulated::blocks().1),
         ("ch11_threadsafe", ch11_threadsafe::run().take_trace()),
         ("ch13_mapreduce_simulated", ch13_simulated::run().2),
@@ -328,8 +409,8 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
 }
 
 // ANCHOR: write_out
-/// Writes every trace as text and as a timeline, and every picture of the book, into `dir`;
-/// returns the files written.
+/// Writes every trace as text, as a timeline and as a replay (JSON), and every picture of the
+/// book, into `dir`; returns the files written.
 pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
@@ -338,7 +419,16 @@ pub fn write_out(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::write(&text, trace.to_string())?;
         let svg = dir.join(format!("{name}.svg"));
         std::fs::write(&svg, Timeline::new().panel(name, &trace).to_svg())?;
-        written.extend([text, svg]);
+        let json = dir.join(format!("{name}.json"));
+        // A run the book steps through: as the book has it, with its picture's tick marks.
+        let replay = match STEPPERS.iter().find(|stepper| stepper.name == name) {
+            Some(stepper) => stepper.json(),
+            None => Replay::of(&trace)
+                .map_err(std::io::Error::other)?
+                .to_json(name),
+        };
+        std::fs::write(&json, replay)?;
+        written.extend([text, svg, json]);
     }
     for (file, draw) in PICTURES {
         let path = dir.join(file);
@@ -381,7 +471,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo run --example tour [-- --out DIR]\n  without arguments: run every \
-                 example; with --out DIR: write every trace and timeline into DIR"
+                 example; with --out DIR: write every trace, timeline and replay into DIR"
             );
             std::process::exit(2);
         }

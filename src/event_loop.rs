@@ -33,6 +33,7 @@ use crate::exception_handler::{default_exception_handler, ExceptionContext, Exce
 use crate::executor::ThreadPoolExecutor;
 use crate::future::Notify;
 use crate::handle::{Callback, Handle, Label};
+use crate::inspect::TickObserver;
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::sleep::SleepTimer;
@@ -123,6 +124,8 @@ pub(crate) struct Inner {
     /// Whether events are being recorded; checked before building any event.
     pub(crate) tracing: Cell<bool>,
     pub(crate) trace: RefCell<Trace>,
+    /// Called at the start of each traced tick with the loop's queues (`set_tick_observer`).
+    pub(crate) tick_observer: RefCell<Option<Box<TickObserver>>>,
     pub(crate) exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
     /// Debug mode (`loop.set_debug(True)`): slow handles and polls are logged, and tasks and
     /// futures remember where they were created. Checked once per tick, never per handle.
@@ -246,6 +249,7 @@ impl EventLoop {
                 io: Registrations::default(),
                 tracing: Cell::new(false),
                 trace: RefCell::new(Trace::default()),
+                tick_observer: RefCell::new(None),
                 exception_handler: RefCell::new(None),
                 debug: Cell::new(crate::debug::debug_from_env()),
                 slow_callback_duration: Cell::new(crate::debug::SLOW_CALLBACK_DURATION),
@@ -383,42 +387,53 @@ impl EventLoop {
     /// assert_eq!(lp.time(), Duration::from_secs(3)); // and no real time passed
     /// ```
     pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
-        let when = self.deadline_after(Label::of_type::<F>, delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_callback(when, callback);
+        self.record_call_later(Label::of_type::<F>, delay, when, id);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_later_labelled(&self, label: Label, delay: Duration, f: impl Callback) -> TimerHandle {
-        let when = self.deadline_after(|| label.clone(), delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_labelled(when, label.clone(), f);
+        self.record_call_later(|| label.clone(), delay, when, id);
         self.timer_handle(id, when, label)
     }
 
     /// `call_later` for a sleep, whose future is its own timer.
     pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
-        let when = self.deadline_after(SleepTimer::timer_label, delay);
+        let (delay, when) = self.deadline_after(delay);
         let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
         TimerRef::new(id, when, Rc::downgrade(&self.inner))
     }
 
-    /// The deadline `delay` from now, recording the `call_later` in the trace.
-    fn deadline_after(&self, label: impl FnOnce() -> Label, delay: Duration) -> u64 {
+    /// The delay in nanoseconds and the deadline it makes, from now.
+    fn deadline_after(&self, delay: Duration) -> (u64, u64) {
         self.check_open("call_later");
         let delay = to_nanos(delay);
-        let when = self.inner.clock.now().saturating_add(delay);
+        (delay, self.inner.clock.now().saturating_add(delay))
+    }
+
+    /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
+    fn record_call_later(&self, label: impl FnOnce() -> Label, delay: u64, when: u64, id: TimerId) {
         if self.inner.tracing.get() {
-            let label = label();
-            self.record(Event::CallLater { label, delay, when });
+            let (label, seq) = (label(), id.seq());
+            self.record(Event::CallLater {
+                label,
+                delay,
+                when,
+                seq,
+            });
         }
-        when
     }
 
     /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
@@ -438,34 +453,39 @@ impl EventLoop {
     /// lp.run_forever().unwrap();
     /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
-        let when = self.deadline_at(Label::of_type::<F>, when);
+        let when = self.deadline_at(when);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_callback(when, callback);
+        self.record_call_at(Label::of_type::<F>, when, id);
         self.timer_handle(id, when, Label::of_type::<F>())
     }
 
     fn call_at_labelled(&self, label: Label, when: Duration, f: impl Callback) -> TimerHandle {
-        let when = self.deadline_at(|| label.clone(), when);
+        let when = self.deadline_at(when);
         let id = self
             .inner
             .scheduled
             .borrow_mut()
             .push_labelled(when, label.clone(), f);
+        self.record_call_at(|| label.clone(), when, id);
         self.timer_handle(id, when, label)
     }
 
-    /// The deadline `when` in nanoseconds, recording the `call_at` in the trace.
-    fn deadline_at(&self, label: impl FnOnce() -> Label, when: Duration) -> u64 {
+    /// The deadline `when` in nanoseconds.
+    fn deadline_at(&self, when: Duration) -> u64 {
         self.check_open("call_at");
-        let when = to_nanos(when);
+        to_nanos(when)
+    }
+
+    /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
+    fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
         if self.inner.tracing.get() {
-            let label = label();
-            self.record(Event::CallAt { label, when });
+            let (label, seq) = (label(), id.seq());
+            self.record(Event::CallAt { label, when, seq });
         }
-        when
     }
 
     fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
@@ -783,6 +803,7 @@ impl EventLoop {
         inner.ticks.set(tick);
         if inner.tracing.get() {
             self.record_tick(tick, due);
+            self.observe_tick();
         }
         if inner.debug.get() {
             self.run_ready_timed(ntodo); // debug mode: each handle timed, slow ones logged
@@ -1131,9 +1152,10 @@ impl Inner {
         drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
+            let seq = id.seq();
             self.trace
                 .borrow_mut()
-                .push(Event::CancelTimer { label, when });
+                .push(Event::CancelTimer { label, when, seq });
         }
     }
 }

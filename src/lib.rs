@@ -37,8 +37,10 @@
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
+//! | [`inspect`] ([`EventLoop::queues`]) | `loop._ready`, `loop._scheduled`, looked at from outside | 3, 4; 14, Seeing the loop |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
 //! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback` | 14, Seeing the loop |
+//! | [`replay`] ([`replay::Replay`]) | (steploop's own: a trace replayed step by step, for the book's step-through viewer) | 3 onwards; 14, Seeing the loop |
 //! | [`timeline`] ([`timeline::Timeline`]) | (steploop's own: a trace drawn as SVG) | 14, Seeing the loop |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
 //! | [`process`] ([`ProcessPoolExecutor`], [`process::worker_entry`], [`EventLoop::run_in_process_pool`]) | `ProcessPoolExecutor`, `if __name__ == '__main__':` | 12, Processes |
@@ -55,10 +57,12 @@ mod event_loop;
 mod exception_handler;
 mod future;
 mod handle;
+pub mod inspect;
 pub mod net;
 pub mod process;
 mod reactor;
 mod remote;
+pub mod replay;
 mod run;
 mod sleep;
 mod task;

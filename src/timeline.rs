@@ -120,6 +120,29 @@ impl<'a> Timeline<'a> {
 
     /// The picture as an SVG document.
     pub fn to_svg(&self) -> String {
+        self.render().0
+    }
+
+    /// Where each panel's ticks are drawn, panel by panel: for a viewer that marks the tick
+    /// it shows on the picture (the book's step-through viewers do).
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::{timeline::Timeline, EventLoop};
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.set_trace(true);
+    /// lp.call_soon(|lp| lp.stop());
+    /// lp.run_forever().unwrap();
+    /// let trace = lp.take_trace();
+    /// let marks = Timeline::new().panel("stop", &trace).tick_marks();
+    /// assert_eq!(marks[0].ticks.len(), 1);
+    /// assert!(marks[0].top < marks[0].bottom && marks[0].bottom < marks[0].height);
+    /// ```
+    pub fn tick_marks(&self) -> Vec<TickMarks> {
+        self.render().1
+    }
+
+    fn render(&self) -> (String, Vec<TickMarks>) {
         let panels: Vec<(&str, Layout)> = self
             .panels
             .iter()
@@ -133,7 +156,16 @@ impl<'a> Timeline<'a> {
         let mut used = Legend::default();
         let mut body = String::new();
         let mut y = 0.0;
+        let mut marks = Vec::new();
         for (title, layout) in &panels {
+            let top = y + TITLE;
+            marks.push(TickMarks {
+                width,
+                height: 0.0, // known once the legend is drawn
+                top,
+                bottom: top + layout.lane_count() as f64 * LANE,
+                ticks: layout.ticks.iter().map(|&(n, x)| (n, LEFT + x)).collect(),
+            });
             y = layout.draw(&mut body, title, y, plot_width);
             used.add(layout);
         }
@@ -151,8 +183,27 @@ impl<'a> Timeline<'a> {
         );
         svg.push_str(&body);
         svg.push_str("</svg>\n");
-        svg
+        for mark in &mut marks {
+            mark.height = height;
+        }
+        (svg, marks)
     }
+}
+
+/// Where one panel's ticks are drawn in a [`Timeline`]'s picture, in the SVG's own pixels.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct TickMarks {
+    /// The width of the whole picture.
+    pub width: f64,
+    /// The height of the whole picture.
+    pub height: f64,
+    /// Where the panel's lanes begin, from the picture's top.
+    pub top: f64,
+    /// Where they end.
+    pub bottom: f64,
+    /// Each tick's number and the x at which it begins.
+    pub ticks: Vec<(u64, f64)>,
 }
 
 /// What a bar stands for.
@@ -869,7 +920,7 @@ impl Legend {
 }
 
 /// A coordinate with one decimal: the same text on every run and every machine.
-fn f(value: f64) -> String {
+pub(crate) fn f(value: f64) -> String {
     let tenths = (value * 10.0).round() as i64;
     let sign = if tenths < 0 { "-" } else { "" };
     let tenths = tenths.abs();

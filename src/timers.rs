@@ -254,6 +254,12 @@ impl TimerId {
     pub(crate) fn key(self) -> u32 {
         self.key
     }
+
+    /// The timer's sequence number: the order in which the loop's timers were scheduled, and
+    /// the timer's name in traces.
+    pub(crate) fn seq(self) -> u32 {
+        self.seq
+    }
 }
 
 /// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
@@ -400,6 +406,20 @@ impl TimerHeap {
         Some(Ok(entry.key))
     }
     // ANCHOR_END: pop_due
+
+    /// Every timer in the heap, soonest first: (deadline, sequence number, label, cancelled).
+    pub(crate) fn entries(&self) -> Vec<(u64, u32, Label, bool)> {
+        let mut entries: Vec<Entry> = self.heap.iter().copied().collect();
+        // The heap's order is reversed (it is a max-heap): the greatest entry is the soonest.
+        entries.sort_by(|a, b| b.cmp(a));
+        entries
+            .into_iter()
+            .map(|entry| {
+                let slot = &self.slots[entry.key as usize];
+                (entry.when, entry.seq, slot.job.label(), slot.cancelled)
+            })
+            .collect()
+    }
 
     /// The label of the timer in slot `key` (in the heap or on the ready deque).
     pub(crate) fn label(&self, key: u32) -> Label {

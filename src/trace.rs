@@ -63,6 +63,10 @@ pub enum Event {
         delay: u64,
         /// The deadline in loop time, in nanoseconds.
         when: u64,
+        /// The timer's sequence number in its loop (the order timers were scheduled in, which
+        /// breaks ties between equal deadlines). Not shown in the text; it tells apart timers
+        /// with the same label and deadline when one of them is cancelled.
+        seq: u32,
     },
     /// `call_at`: a timer was pushed onto the heap for an absolute loop time.
     CallAt {
@@ -70,6 +74,8 @@ pub enum Event {
         label: Label,
         /// The deadline in loop time, in nanoseconds.
         when: u64,
+        /// The timer's sequence number, as in [`Event::CallLater`].
+        seq: u32,
     },
     /// A timer still in the heap was cancelled.
     CancelTimer {
@@ -77,6 +83,8 @@ pub enum Event {
         label: Label,
         /// Its deadline, in nanoseconds.
         when: u64,
+        /// The timer's sequence number, as its `CallLater` or `CallAt` gave it.
+        seq: u32,
     },
     /// A cancelled timer reached the top of the heap and was dropped without running.
     DropCancelledTimer(Label),
@@ -163,7 +171,7 @@ pub enum Event {
 impl Event {
     /// True for what a callback (or the code outside the loop) does, as opposed to what the
     /// loop itself does between callbacks.
-    fn is_action(&self) -> bool {
+    pub(crate) fn is_action(&self) -> bool {
         matches!(
             self,
             Event::CallSoon(_)
@@ -245,6 +253,16 @@ impl Trace {
     }
 }
 
+/// A trace made of given events: for tests and tools that build or edit traces. A loop's own
+/// trace comes from `EventLoop::take_trace`.
+impl FromIterator<Event> for Trace {
+    fn from_iter<I: IntoIterator<Item = Event>>(events: I) -> Trace {
+        Trace {
+            events: events.into_iter().collect(),
+        }
+    }
+}
+
 /// Loop time as seconds with three decimals: `t=1.500`.
 pub(crate) struct Secs(pub(crate) u64);
 
@@ -268,17 +286,19 @@ fn list(labels: &[Label]) -> String {
     out
 }
 
-impl fmt::Display for Trace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Trace {
+    /// Each event with whether the text puts an "outside the loop" line before it.
+    fn headed(&self) -> impl Iterator<Item = (bool, &Event)> + '_ {
         // Three levels: loop-level lines at the margin, the handles a tick runs indented by
         // two, and what each handle did indented by four. Actions taken by the program itself,
         // before or after running the loop, go under an "outside the loop" line.
         let mut in_handle = false;
         let mut outside_shown = false;
-        for event in &self.events {
+        self.events.iter().map(move |event| {
+            let mut heading = false;
             if event.is_action() {
                 if !in_handle && !outside_shown {
-                    writeln!(f, "outside the loop")?;
+                    heading = true;
                     outside_shown = true;
                 }
             } else {
@@ -288,106 +308,138 @@ impl fmt::Display for Trace {
                 in_handle = matches!(event, Event::Run(_) | Event::Select(_) | Event::Received(_));
                 outside_shown = false;
             }
-            match event {
-                Event::Tick {
-                    tick,
-                    time,
-                    due,
-                    ready,
-                } => {
-                    write!(f, "tick {tick}  t={}  ready: {}", Secs(*time), list(ready))?;
-                    // Due timers are appended to the deque, so they are the last ones listed.
-                    match (due.len(), ready.len()) {
-                        (0, _) => writeln!(f)?,
-                        (1, 1) => writeln!(f, "  (it came due from the timer heap)")?,
-                        (d, r) if d == r => writeln!(f, "  (all came due from the timer heap)")?,
-                        (1, _) => writeln!(f, "  (the last came due from the timer heap)")?,
-                        (d, _) => writeln!(f, "  (the last {d} came due from the timer heap)")?,
-                    }
-                }
-                Event::Wait { from, until } => writeln!(
-                    f,
-                    "… wait {} s: nothing ready, the next timer is due at t={}",
-                    Secs(until - from),
-                    Secs(*until)
-                )?,
-                Event::DropCancelledTimer(label) => {
-                    writeln!(f, "… drop cancelled timer {label} from the heap")?
-                }
-                Event::CompactTimers { dropped, left } => writeln!(
-                    f,
-                    "… compact the timer heap: {dropped} cancelled timers dropped, {left} left"
-                )?,
-                Event::Select(ready) => {
-                    write!(f, "… select: ")?;
-                    for (i, io) in ready.iter().enumerate() {
-                        let sep = if i > 0 { ", " } else { "" };
-                        write!(f, "{sep}{io}")?;
-                    }
-                    writeln!(f)?
-                }
-                Event::Run(label) => writeln!(f, "  {label}")?,
-                Event::SkipCancelled(label) => writeln!(f, "  {label}  (cancelled: skipped)")?,
-                Event::CallSoon(label) => writeln!(f, "    call_soon {label}")?,
-                Event::CallLater { label, delay, when } => writeln!(
-                    f,
-                    "    call_later {} s → {label} at t={}",
-                    Secs(*delay),
-                    Secs(*when)
-                )?,
-                Event::CallAt { label, when } => {
-                    writeln!(f, "    call_at t={} → {label}", Secs(*when))?
-                }
-                Event::CancelTimer { label, when } => {
-                    writeln!(f, "    cancel timer {label} (was due at t={})", Secs(*when))?
-                }
-                Event::Print(line) => writeln!(f, "    print \"{line}\"")?,
-                Event::Panicked { label, message } => writeln!(
-                    f,
-                    "    panicked in {label}: \"{message}\" (reported to the exception handler)"
-                )?,
-                Event::Stop => writeln!(f, "    stop")?,
-                Event::CreateTask { task, coroutine } => {
-                    writeln!(f, "    create {task} {coroutine}")?
-                }
-                Event::Await { task, future } => writeln!(
-                    f,
-                    "    {task} awaits {future} → {future}.add_done_callback({task}.wakeup)"
-                )?,
-                Event::FutureDone { future, outcome } => {
-                    writeln!(f, "    {future} done: {outcome}")?
-                }
-                Event::Cancel(task) => writeln!(f, "    cancel {task}")?,
-                Event::Busy { from, until } => writeln!(
-                    f,
-                    "    busy {} s (simulated work): the clock moves to t={}",
-                    Secs(until - from),
-                    Secs(*until)
-                )?,
-                Event::Job {
-                    worker,
-                    job,
-                    started,
-                    finished,
-                } => writeln!(
-                    f,
-                    "    {job} ran on {worker} from t={} to t={}",
-                    Secs(*started),
-                    Secs(*finished)
-                )?,
-                Event::Received(label) => writeln!(f, "… from another thread: {label}")?,
-                Event::Running(method) => writeln!(f, "{method}")?,
-                Event::Returned {
-                    method,
-                    error: None,
-                } => writeln!(f, "{method} returns")?,
-                Event::Returned {
-                    method,
-                    error: Some(error),
-                } => writeln!(f, "{method} returns an error: {error}")?,
+            (heading, event)
+        })
+    }
+
+    /// The text of the trace line by line, each line with the index of the event it shows
+    /// (`None` for an "outside the loop" line): what [`Display`](fmt::Display) writes, for
+    /// tools that point from an event to its line.
+    pub(crate) fn lines(&self) -> Vec<(Option<usize>, String)> {
+        let mut lines = Vec::new();
+        let mut text = String::new();
+        for (index, (heading, event)) in self.headed().enumerate() {
+            if heading {
+                lines.push((None, OUTSIDE.to_string()));
             }
+            text.clear();
+            let _ = write_event(&mut text, event);
+            // One line per event, unless a printed line itself holds line breaks.
+            lines.extend(text.lines().map(|line| (Some(index), line.to_string())));
+        }
+        lines
+    }
+}
+
+const OUTSIDE: &str = "outside the loop";
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (heading, event) in self.headed() {
+            if heading {
+                writeln!(f, "{OUTSIDE}")?;
+            }
+            write_event(f, event)?;
         }
         Ok(())
+    }
+}
+
+/// Writes the line (or, for a multi-line print, the lines) that shows one event.
+fn write_event(f: &mut dyn fmt::Write, event: &Event) -> fmt::Result {
+    match event {
+        Event::Tick {
+            tick,
+            time,
+            due,
+            ready,
+        } => {
+            write!(f, "tick {tick}  t={}  ready: {}", Secs(*time), list(ready))?;
+            // Due timers are appended to the deque, so they are the last ones listed.
+            match (due.len(), ready.len()) {
+                (0, _) => writeln!(f),
+                (1, 1) => writeln!(f, "  (it came due from the timer heap)"),
+                (d, r) if d == r => writeln!(f, "  (all came due from the timer heap)"),
+                (1, _) => writeln!(f, "  (the last came due from the timer heap)"),
+                (d, _) => writeln!(f, "  (the last {d} came due from the timer heap)"),
+            }
+        }
+        Event::Wait { from, until } => writeln!(
+            f,
+            "… wait {} s: nothing ready, the next timer is due at t={}",
+            Secs(until - from),
+            Secs(*until)
+        ),
+        Event::DropCancelledTimer(label) => {
+            writeln!(f, "… drop cancelled timer {label} from the heap")
+        }
+        Event::CompactTimers { dropped, left } => writeln!(
+            f,
+            "… compact the timer heap: {dropped} cancelled timers dropped, {left} left"
+        ),
+        Event::Select(ready) => {
+            write!(f, "… select: ")?;
+            for (i, io) in ready.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                write!(f, "{sep}{io}")?;
+            }
+            writeln!(f)
+        }
+        Event::Run(label) => writeln!(f, "  {label}"),
+        Event::SkipCancelled(label) => writeln!(f, "  {label}  (cancelled: skipped)"),
+        Event::CallSoon(label) => writeln!(f, "    call_soon {label}"),
+        Event::CallLater {
+            label, delay, when, ..
+        } => writeln!(
+            f,
+            "    call_later {} s → {label} at t={}",
+            Secs(*delay),
+            Secs(*when)
+        ),
+        Event::CallAt { label, when, .. } => writeln!(f, "    call_at t={} → {label}", Secs(*when)),
+        Event::CancelTimer { label, when, .. } => {
+            writeln!(f, "    cancel timer {label} (was due at t={})", Secs(*when))
+        }
+        Event::Print(line) => writeln!(f, "    print \"{line}\""),
+        Event::Panicked { label, message } => writeln!(
+            f,
+            "    panicked in {label}: \"{message}\" (reported to the exception handler)"
+        ),
+        Event::Stop => writeln!(f, "    stop"),
+        Event::CreateTask { task, coroutine } => writeln!(f, "    create {task} {coroutine}"),
+        Event::Await { task, future } => writeln!(
+            f,
+            "    {task} awaits {future} → {future}.add_done_callback({task}.wakeup)"
+        ),
+        Event::FutureDone { future, outcome } => writeln!(f, "    {future} done: {outcome}"),
+        Event::Cancel(task) => writeln!(f, "    cancel {task}"),
+        Event::Busy { from, until } => writeln!(
+            f,
+            "    busy {} s (simulated work): the clock moves to t={}",
+            Secs(until - from),
+            Secs(*until)
+        ),
+        Event::Job {
+            worker,
+            job,
+            started,
+            finished,
+        } => writeln!(
+            f,
+            "    {job} ran on {worker} from t={} to t={}",
+            Secs(*started),
+            Secs(*finished)
+        ),
+        Event::Received(label) => writeln!(f, "… from another thread: {label}"),
+        Event::Running(method) => writeln!(f, "{method}"),
+        Event::Returned {
+            method,
+            error: None,
+        } => writeln!(f, "{method} returns"),
+        Event::Returned {
+            method,
+            error: Some(error),
+        } => writeln!(f, "{method} returns an error: {error}"),
     }
 }
 

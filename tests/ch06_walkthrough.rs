@@ -93,6 +93,23 @@ fn the_say_after_timeline_is_drawn_from_the_trace() {
 }
 
 #[test]
+fn the_pictures_tick_marks_are_where_its_ticks_are_drawn() {
+    // The book's step-through viewer marks a tick on the picture where these say it is.
+    let svg = say_after::picture();
+    let marks = say_after::picture_marks();
+    assert_eq!(marks.len(), 1, "one panel");
+    assert_eq!(marks[0].ticks.len(), 9, "nine ticks");
+    for (tick, x) in &marks[0].ticks {
+        let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", marks[0].top + 1.0);
+        let drawn = svg.lines().any(|l| {
+            l.starts_with(&line) && l.ends_with(&format!("<title>tick {tick}</title></line>"))
+        });
+        assert!(drawn, "tick {tick} is drawn at x={x}");
+    }
+    assert!(svg.contains(&format!(" height=\"{}\"", marks[0].height)));
+}
+
+#[test]
 fn the_example_programs_run() {
     nested::main();
     say_after::main();

@@ -98,6 +98,28 @@ fn the_simulation_agrees_with_the_real_run() {
 }
 
 #[test]
+fn the_stall_pictures_tick_marks_are_on_its_two_panels() {
+    // The book's step-through viewers of steps 2 and 3 mark their ticks where these say.
+    let svg = ch10_simulated::stall_picture();
+    let marks = ch10_simulated::stall_marks();
+    assert_eq!(marks.len(), 2, "steps 2 and 3");
+    assert!(
+        marks[0].bottom < marks[1].top,
+        "step 3's panel is under step 2's"
+    );
+    for (panel, mark) in marks.iter().enumerate() {
+        for (tick, x) in &mark.ticks {
+            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top + 1.0);
+            assert!(
+                svg.lines()
+                    .any(|l| l.starts_with(&line) && l.contains(&format!(">tick {tick}<"))),
+                "panel {panel}: tick {tick} is drawn at x={x}"
+            );
+        }
+    }
+}
+
+#[test]
 fn count() {
     let _alone = REAL_TIME
         .lock()

@@ -1,9 +1,12 @@
-//! The book's pictures: every timeline in `chapters/generated/` is well-formed SVG and exactly
-//! what the code draws now. A picture that no longer matches its program fails here; to draw
-//! them again, run `UPDATE_PICTURES=1 cargo test --test pictures` and look at the result.
+//! The book's pictures and replays: every timeline in `chapters/generated/` is well-formed SVG
+//! and exactly what the code draws now, and every replay in `chapters/generated/replay/` (what
+//! the chapters' step-through viewers load) is well-formed JSON and exactly what the loop's
+//! replay of the run writes now. A file that no longer matches its program fails here; to
+//! write them again, run `UPDATE_PICTURES=1 cargo test --test pictures` and look at the result.
 //!
-//! Every picture is drawn from a trace on the virtual clock (chapter 10's are simulations, see
-//! `examples/ch10_simulated.rs`), so it is the same on every run, byte for byte.
+//! Every picture and replay comes from a trace on the virtual clock (chapter 10's are
+//! simulations, see `examples/ch10_simulated.rs`), so it is the same on every run, byte for
+//! byte.
 
 // The tour's examples share some modules; see the tour.
 #![allow(clippy::duplicate_mod)]
@@ -14,13 +17,19 @@ use std::path::{Path, PathBuf};
 #[path = "../examples/tour.rs"]
 mod tour;
 
+mod json;
+
 fn generated() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("chapters/generated")
 }
 
+fn update_requested() -> bool {
+    std::env::var_os("UPDATE_PICTURES").is_some_and(|v| v == "1")
+}
+
 #[test]
 fn every_picture_is_well_formed_and_up_to_date() {
-    let update = std::env::var_os("UPDATE_PICTURES").is_some_and(|v| v == "1");
+    let update = update_requested();
     let mut stale = Vec::new();
     for (file, draw) in tour::PICTURES {
         let svg = draw();
@@ -42,6 +51,68 @@ fn every_picture_is_well_formed_and_up_to_date() {
     assert!(
         stale.is_empty(),
         "stale pictures in chapters/generated:\n  {}\nto draw them again: \
+         UPDATE_PICTURES=1 cargo test --test pictures (then look at them before committing)",
+        stale.join("\n  ")
+    );
+}
+
+#[test]
+fn every_replay_is_well_formed_and_up_to_date() {
+    let update = update_requested();
+    let dir = generated().join("replay");
+    let mut stale = Vec::new();
+    for stepper in tour::STEPPERS {
+        let name = stepper.name;
+        let text = stepper.json();
+        let value = json::parse(&text)
+            .unwrap_or_else(|problem| panic!("{name}.json as written now: {problem}"));
+        assert_eq!(value.get("name").as_str(), Some(name));
+        if let Some((file, _, _)) = stepper.picture {
+            let picture = value.get("picture");
+            assert_eq!(
+                picture.get("file").as_str(),
+                Some(format!("generated/{file}").as_str())
+            );
+            let svg = std::fs::read_to_string(generated().join(file)).unwrap();
+            let width = picture.get("width").as_f64().unwrap();
+            assert!(
+                svg.contains(&format!(" width=\"{width}\"")),
+                "{name}.json: the picture is {width} wide"
+            );
+        }
+        assert!(
+            !text.contains("</"),
+            "{name}.json could end the <script> element it is embedded in"
+        );
+        let path = dir.join(format!("{name}.json"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(committed) if committed == text => {}
+            Ok(_) => stale.push(format!(
+                "replay/{name}.json differs from the run's replay now"
+            )),
+            Err(error) => stale.push(format!("replay/{name}.json cannot be read: {error}")),
+        }
+    }
+    let listed: Vec<String> = tour::STEPPERS
+        .iter()
+        .map(|stepper| format!("{}.json", stepper.name))
+        .collect();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            listed.contains(&file),
+            "chapters/generated/replay/{file} is written by no entry of STEPPERS in \
+             examples/tour.rs: delete it, or list the run it replays"
+        );
+    }
+    assert!(
+        stale.is_empty(),
+        "stale replays in chapters/generated:\n  {}\nto write them again: \
          UPDATE_PICTURES=1 cargo test --test pictures (then look at them before committing)",
         stale.join("\n  ")
     );
@@ -85,13 +156,29 @@ fn the_tour_writes_every_trace_and_timeline() {
     let dir = std::env::temp_dir().join(format!("steploop-tour-out-{}", std::process::id()));
     let written = tour::write_out(&dir).expect("the folder is writable");
     let traces = tour::traces();
-    assert_eq!(written.len(), 2 * traces.len() + tour::PICTURES.len());
+    assert_eq!(written.len(), 3 * traces.len() + tour::PICTURES.len());
     for (name, trace) in &traces {
         let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
         assert_eq!(text, trace.to_string(), "{name}.txt");
         assert!(!text.is_empty(), "{name} recorded nothing");
         let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
         check_svg(&svg).unwrap_or_else(|problem| panic!("{name}.svg: {problem}"));
+        let replay = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
+        let value = json::parse(&replay).unwrap_or_else(|problem| panic!("{name}.json: {problem}"));
+        // The replay's text is the trace's, line by line.
+        let lines: Vec<&str> = value
+            .get("lines")
+            .as_array()
+            .iter()
+            .map(|line| line.as_str().unwrap())
+            .collect();
+        assert_eq!(lines, text.lines().collect::<Vec<_>>(), "{name}.json");
+    }
+    // The steppers' replays are the same runs as the tour's traces of the same name.
+    for stepper in tour::STEPPERS {
+        let file = format!("{}.json", stepper.name);
+        let written = std::fs::read_to_string(dir.join(&file)).unwrap();
+        assert_eq!(written, stepper.json(), "{file}");
     }
     for (file, draw) in tour::PICTURES {
         assert_eq!(std::fs::read_to_string(dir.join(file)).unwrap(), draw());

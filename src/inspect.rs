@@ -1,0 +1,142 @@
+//! Looking inside the loop: its ready deque and timer heap as the loop itself holds them.
+//!
+//! A trace says what the loop *did*; a reader of the trace works out what the loop *held* — the
+//! ready deque and the timer heap at each tick — and the book's step-through viewer shows
+//! exactly that reading ([`replay`](crate::replay)). This module lets a test check the reading
+//! against the truth: [`EventLoop::queues`] takes a snapshot of both queues, and a tick
+//! observer ([`EventLoop::set_tick_observer`]) is handed one at the start of every traced
+//! tick. asyncio's users look at `loop._ready` and `loop._scheduled` for the same purpose.
+//!
+//! # Implementation notes
+//! The observer is called only while tracing is on, from inside the branch that records the
+//! tick: a loop that does not trace pays nothing for it, not even a check.
+
+use crate::event_loop::EventLoop;
+use crate::handle::Label;
+
+/// The loop's two queues at one moment.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use steploop::EventLoop;
+///
+/// let lp = EventLoop::with_virtual_clock();
+/// lp.call_soon(|_| ());
+/// let timer = lp.with_label("later").call_later(Duration::from_secs(2), |_| ());
+/// timer.cancel();
+/// let queues = lp.queues();
+/// assert_eq!(queues.ready.len(), 1);
+/// assert_eq!(queues.timers[0].label.to_string(), "later");
+/// assert!(queues.timers[0].cancelled); // still in the heap, dropped lazily
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Queues {
+    /// Ticks run so far; a tick observer sees the number of the tick about to run its handles.
+    pub tick: u64,
+    /// Loop time, in nanoseconds.
+    pub time: u64,
+    /// The ready deque, front first: each handle's label, as traces show it.
+    pub ready: Vec<Label>,
+    /// The timer heap, soonest first (by deadline, then by sequence number), including
+    /// cancelled timers that have not been dropped yet.
+    pub timers: Vec<ScheduledTimer>,
+}
+
+/// One timer in the heap, as [`Queues`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScheduledTimer {
+    /// Its deadline in loop time, in nanoseconds.
+    pub when: u64,
+    /// Its sequence number: the order the loop's timers were scheduled in, as the trace's
+    /// `call_later` and `call_at` events give it.
+    pub seq: u32,
+    /// Its callback's label.
+    pub label: Label,
+    /// True once cancelled (it lingers until it reaches the top or the heap is compacted).
+    pub cancelled: bool,
+}
+
+/// What a tick observer is: a function handed the loop's queues.
+pub type TickObserver = dyn FnMut(&Queues);
+
+impl EventLoop {
+    /// A snapshot of the ready deque and the timer heap, as the loop holds them now.
+    ///
+    /// A due timer that has moved to the ready deque is listed there, not in `timers`.
+    pub fn queues(&self) -> Queues {
+        let inner = &*self.inner;
+        let ready = inner
+            .ready
+            .borrow()
+            .iter()
+            .map(|runnable| self.runnable_label(runnable))
+            .collect();
+        let timers = inner
+            .scheduled
+            .borrow()
+            .entries()
+            .into_iter()
+            .map(|(when, seq, label, cancelled)| ScheduledTimer {
+                when,
+                seq,
+                label,
+                cancelled,
+            })
+            .collect();
+        Queues {
+            tick: inner.ticks.get(),
+            time: inner.clock.now(),
+            ready,
+            timers,
+        }
+    }
+
+    /// Calls `observer` at the start of every tick while tracing is on, with the queues as the
+    /// tick found them: after the due timers moved to the ready deque, before any handle runs.
+    /// That is the moment the trace's `tick` line describes. Replaces any observer set before.
+    ///
+    /// It is meant for tests and tools that check a reading of the trace against the loop
+    /// itself; it sees the queues and cannot change them.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use steploop::EventLoop;
+    ///
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.set_trace(true);
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// lp.set_tick_observer(move |queues| log.borrow_mut().push(queues.ready.len()));
+    /// lp.call_soon(|lp| lp.stop());
+    /// lp.call_soon(|_| ());
+    /// lp.run_forever().unwrap();
+    /// assert_eq!(*seen.borrow(), [2]);
+    /// ```
+    pub fn set_tick_observer(&self, observer: impl FnMut(&Queues) + 'static) {
+        *self.inner.tick_observer.borrow_mut() = Some(Box::new(observer));
+    }
+
+    /// Removes the tick observer, if one is set.
+    pub fn clear_tick_observer(&self) {
+        drop(self.inner.tick_observer.borrow_mut().take());
+    }
+
+    /// Hands the queues to the tick observer, if there is one.
+    pub(crate) fn observe_tick(&self) {
+        // Taken out while it runs, so that a call back into the loop never finds it borrowed;
+        // an observer set meanwhile replaces it.
+        let Some(mut observer) = self.inner.tick_observer.borrow_mut().take() else {
+            return;
+        };
+        observer(&self.queues());
+        let mut slot = self.inner.tick_observer.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(observer);
+        }
+    }
+}
