@@ -24,7 +24,7 @@ const LATE: Duration = Duration::from_millis(70);
 
 // ANCHOR: delays
 /// The server's delay for each fetch, in the seed's whole seconds: a xorshift generator with a
-/// fixed seed, so that every run, and the book, see the same delays.
+/// fixed random seed, so that every run, and the book, see the same delays.
 fn server_delays() -> Vec<u64> {
     let mut state: u64 = 74;
     (0..FETCHES)

@@ -13,7 +13,7 @@ use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolEx
 use steploop::{as_completed, gather, get_running_loop, run, Error, ThreadPoolExecutor};
 
 // ANCHOR: count
-fn count(to: u64) -> u64 {
+pub fn count(to: u64) -> u64 {
     let mut counter = 0;
     while counter < to {
         counter = black_box(counter + 1);

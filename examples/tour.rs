@@ -9,7 +9,7 @@
 //! replay for stepping through (`NAME.json`) into `DIR`, together with the pictures the
 //! chapters show.
 
-// The simulated programs share the simulated pool with each other, and chapters 12 and 13 share
+// The simulated programs share the simulated pool with each other, and chapter 13's programs share
 // the MapReduce module: each is a program of its own, so each declares them.
 #![allow(clippy::duplicate_mod)]
 
@@ -85,12 +85,14 @@ mod ch11_threadsafe;
 mod ch12_blocks;
 #[path = "ch12_count.rs"]
 mod ch12_count;
-#[path = "ch12_mapreduce.rs"]
-mod ch12_mapreduce;
+#[path = "ch12_ps.rs"]
+mod ch12_ps;
 #[path = "ch12_step1.rs"]
 mod ch12_step1;
 #[path = "ch13_mapreduce.rs"]
 mod ch13_mapreduce;
+#[path = "ch13_processes.rs"]
+mod ch13_processes;
 #[path = "ch13_simulated.rs"]
 mod ch13_simulated;
 #[path = "ch14_debug.rs"]
@@ -245,16 +247,17 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
     ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
+    ("Chapter 12: Processes", "ch12_ps", ch12_ps::main),
     ("Chapter 12: Processes", "ch12_count", ch12_count::main),
-    (
-        "Chapter 12: Processes",
-        "ch12_mapreduce",
-        ch12_mapreduce::main,
-    ),
     (
         "Chapter 13: MapReduce on the loop",
         "ch13_mapreduce",
         ch13_mapreduce::main,
+    ),
+    (
+        "Chapter 13: MapReduce on the loop",
+        "ch13_processes",
+        ch13_processes::main,
     ),
     (
         "Chapter 13: MapReduce on the loop",
@@ -446,7 +449,8 @@ fn main() {
         ch12_step1::JOBS,
         ch12_blocks::JOBS,
         ch12_count::JOBS,
-        ch12_mapreduce::JOBS,
+        ch12_ps::JOBS,
+        ch13_processes::JOBS,
     ]
     .concat();
     steploop::process::worker_entry(&jobs);

@@ -1,7 +1,7 @@
 //! Chapter 1, "Why an event loop": the counting example's results and the downloads' traces.
 //!
 //! Counting is timed with the real clock, so no two runs print the same times: the test pins
-//! the table with the times replaced by `?` (the example's `render(.., false)`) and checks the
+//! the table with the times replaced by `?` (what `-- --pinned` makes the example print) and checks the
 //! numbers that must not vary, what each thread counted and what they counted altogether. The
 //! downloads run on the virtual clock, so their traces are exact and pinned as they are.
 
@@ -14,7 +14,7 @@ mod ch01_count;
 #[path = "../examples/ch01_downloads.rs"]
 mod ch01_downloads;
 
-use ch01_count::{count, count_on_threads, measure, render, split, thousands};
+use ch01_count::{count, count_on_threads, split, thousands};
 
 fn snapshot(name: &str, text: &str) {
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
@@ -60,17 +60,13 @@ fn numbers_are_written_with_thousands_separators() {
 
 #[test]
 fn count_table_has_the_shape_main_prints() {
-    // A hundredth of main's count, over 1, 2 and 3 threads: 3 shows how a total that does not
-    // divide evenly is split.
-    let runs: Vec<_> = [1, 2, 3]
-        .into_iter()
-        .map(|threads| measure(1_000_000, threads, 1))
-        .collect();
+    // What `cargo run --example ch01_count -- --pinned` prints.
+    let (runs, table) = ch01_count::pinned_table();
     for run in &runs {
         assert_eq!(run.counted, 1_000_000);
         assert!(run.wall > Duration::ZERO);
     }
-    snapshot("ch01_why__count_table", &render(&runs, false));
+    snapshot("ch01_why__count_table", &table);
 }
 
 #[test]

@@ -8,6 +8,10 @@
 //! what follows from the pool's rules (a worker per submit while none is idle, results in
 //! the order of the items for `map` and `gather`).
 
+// The solution to the chapter's first exercise is a program of its own that pulls in
+// `ch12_count`, which this test pulls in too.
+#![allow(clippy::duplicate_mod)]
+
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Command;
@@ -23,10 +27,16 @@ use capture::output_of;
 mod ch12_blocks;
 #[path = "../examples/ch12_count.rs"]
 mod ch12_count;
-#[path = "../examples/ch12_mapreduce.rs"]
-mod ch12_mapreduce;
+#[path = "../examples/ch12_ps.rs"]
+mod ch12_ps;
 #[path = "../examples/ch12_step1.rs"]
 mod ch12_step1;
+#[path = "../examples/ch13_processes.rs"]
+mod ch13_processes;
+// The solution to the chapter's first exercise starts a process pool: checked here.
+#[allow(dead_code)]
+#[path = "../examples/solutions/ch12_chunksize.rs"]
+mod ch12_chunksize;
 
 use steploop::process::{decode_u64, encode_u64, worker_entry, Job, ProcessPoolExecutor};
 use steploop::{gather, get_running_loop, run, Error};
@@ -105,7 +115,9 @@ fn main() {
         TEST_JOBS,
         ch12_blocks::JOBS,
         ch12_count::JOBS,
-        ch12_mapreduce::JOBS,
+        ch12_ps::JOBS,
+        ch13_processes::JOBS,
+        ch12_chunksize::JOBS,
         ch12_step1::JOBS,
     ]
     .concat();
@@ -132,8 +144,10 @@ fn main() {
         shutdown_reaps_every_worker,
         step1,
         blocks,
+        ps,
         count,
-        mapreduce,
+        mapreduce_on_processes,
+        chunksize_solution,
         // Last: every pool above is gone, broken or not.
         no_child_is_left_a_zombie,
     ];
@@ -459,14 +473,25 @@ fn step1() {
     snapshot("ch12_step1", &ch12_step1::run().take_trace().to_string());
 }
 
+/// Seed 000's `ps`: the processes of a process pool, the threads of a thread pool.
+fn ps() {
+    snapshot("ch12_ps", &output_of(ch12_ps::main));
+}
+
 fn blocks() {
     snapshot("ch12_blocks", &output_of(ch12_blocks::main));
 }
 
-fn mapreduce() {
+/// The chapter's first exercise: `map` with a `chunksize`, solved on the public API.
+fn chunksize_solution() {
+    ch12_chunksize::check();
+}
+
+/// Chapter 13's MapReduce on processes: it needs this program's `worker_entry` like the rest.
+fn mapreduce_on_processes() {
     snapshot(
-        "ch12_mapreduce",
-        &mask_times(&output_of(ch12_mapreduce::main)),
+        "ch13_processes",
+        &mask_times(&output_of(ch13_processes::main)),
     );
 }
 

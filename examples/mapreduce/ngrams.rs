@@ -18,8 +18,8 @@ const YEARS: Range<u32> = 1500..2009;
 /// "Aardvark" appeared since 1500? — has an answer in every file.
 const FIRST_WORDS: [&str; 4] = ["Aardvark", "Aardvarks", "aardvark", "aardvarks"];
 
-/// SplitMix64: a small, fast generator whose output depends only on the seed, so that the
-/// same seed gives the same file on every machine.
+/// SplitMix64: a small, fast generator whose output depends only on its random seed, so that
+/// the same random seed gives the same file on every machine.
 struct Rng(u64);
 
 impl Rng {
@@ -54,9 +54,9 @@ fn word(mut n: u64, out: &mut String) {
 }
 
 // ANCHOR: generate
-/// `lines` lines of 1-gram data, the same for the same `seed`.
-pub fn generate(lines: usize, seed: u64) -> String {
-    let mut rng = Rng(seed);
+/// `lines` lines of 1-gram data, the same for the same `random_seed`.
+pub fn generate(lines: usize, random_seed: u64) -> String {
+    let mut rng = Rng(random_seed);
     let mut text = String::with_capacity(lines * 24);
     let mut written = 0;
     let mut spelling = String::new();

@@ -1,8 +1,9 @@
-//! Chapter 12: seed 001's MapReduce word count, with the map steps in a process pool and,
-//! side by side, in a thread pool. Run it with `cargo run --release --example ch12_mapreduce`.
+//! Chapter 13: seed 001's MapReduce word count as the seed runs it, with the map steps in a
+//! process pool (chapter 12) and, side by side, in a thread pool. Run it with
+//! `cargo run --release --example ch13_processes`.
 //!
-//! The input, the map and the reduce are chapter 13's (`examples/mapreduce/`): a generated
-//! Google Books 1-gram file (`word\tyear\tcount\tbooks`) from a fixed seed, so that every run
+//! The input, the map and the reduce are the chapter's (`examples/mapreduce/`): a generated
+//! Google Books 1-gram file (`word\tyear\tcount\tbooks`) from a fixed random seed, so that every run
 //! counts the same words.
 
 #[path = "mapreduce/mod.rs"]
