@@ -206,6 +206,17 @@ pub enum ReturnWhen {
     AllCompleted,
 }
 
+impl ReturnWhen {
+    /// asyncio's name for it: `FIRST_COMPLETED`, ...
+    pub fn python_name(self) -> &'static str {
+        match self {
+            ReturnWhen::FirstCompleted => "FIRST_COMPLETED",
+            ReturnWhen::FirstException => "FIRST_EXCEPTION",
+            ReturnWhen::AllCompleted => "ALL_COMPLETED",
+        }
+    }
+}
+
 /// One statement of a body. Times are in eighths of a second, which binary floating point holds
 /// exactly, so that float rounding cannot reorder timers in CPython.
 #[derive(Clone, Debug, PartialEq, Eq)]

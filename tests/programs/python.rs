@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use super::observed::Observed;
-use super::program::{body_name, seconds, Catch, Kind, Op, Program, ReturnWhen, Slots};
+use super::program::{body_name, seconds, Catch, Kind, Op, Program, Slots};
 
 /// The harness every batch starts with.
 pub const HARNESS: &str = include_str!("harness.py");
@@ -330,11 +330,7 @@ impl Writer<'_> {
                 catch,
             } => {
                 let timeout = timeout.map_or("None".to_string(), seconds);
-                let return_when = match return_when {
-                    ReturnWhen::FirstCompleted => "FIRST_COMPLETED",
-                    ReturnWhen::FirstException => "FIRST_EXCEPTION",
-                    ReturnWhen::AllCompleted => "ALL_COMPLETED",
-                };
+                let return_when = return_when.python_name();
                 self.line(
                     d,
                     &format!("fs = [S[i] for i in {} if i in S]", tuple(items)),

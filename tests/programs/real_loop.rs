@@ -397,14 +397,11 @@ impl Run {
                 if futures.is_empty() {
                     return Ok(());
                 }
-                let (return_when, shown) = match return_when {
-                    ReturnWhen::FirstCompleted => {
-                        (StepReturnWhen::FirstCompleted, "FIRST_COMPLETED")
-                    }
-                    ReturnWhen::FirstException => {
-                        (StepReturnWhen::FirstException, "FIRST_EXCEPTION")
-                    }
-                    ReturnWhen::AllCompleted => (StepReturnWhen::AllCompleted, "ALL_COMPLETED"),
+                let shown = return_when.python_name();
+                let return_when = match return_when {
+                    ReturnWhen::FirstCompleted => StepReturnWhen::FirstCompleted,
+                    ReturnWhen::FirstException => StepReturnWhen::FirstException,
+                    ReturnWhen::AllCompleted => StepReturnWhen::AllCompleted,
                 };
                 let outcome = wait(futures, timeout.map(eighths), return_when).await.map(
                     |(done, pending)| format!("{} done, {} pending", done.len(), pending.len()),
