@@ -53,6 +53,8 @@ struct Gen<'a> {
     /// Whether it exists yet when the op runs is for the run to tell (a missing slot makes the
     /// op do nothing, on every loop alike).
     known: Vec<Known>,
+    /// Tasks whose body already awaits the task itself (see [`Gen::awaitable`]).
+    self_awaited: Vec<Id>,
 }
 
 /// A slot later ops may refer to.
@@ -80,6 +82,7 @@ pub fn generate(seed: u64, features: &Features) -> Program {
         next_id: 1,
         budget,
         known: Vec::new(),
+        self_awaited: Vec::new(),
     };
     let coroutine = features.level.main_is_coroutine();
     if coroutine {
@@ -183,7 +186,7 @@ impl Gen<'_> {
         } else {
             Catch::Nothing
         };
-        let tasks = self.awaitable(&[Kind::Task], MAIN);
+        let tasks = self.awaitable(&[Kind::Task], MAIN, false);
         if !self.has(Construct::CreateTask) {
             // Futures only: what main awaits is all there is to see. First a sleep made by
             // hand, as asyncio.sleep is made: a future that a timer completes.
@@ -207,7 +210,7 @@ impl Gen<'_> {
                 });
             }
             if self.rng.chance(1, 3) {
-                for target in self.awaitable(&[Kind::Future], MAIN) {
+                for target in self.awaitable(&[Kind::Future], MAIN, false) {
                     main.push(Op::Await { target, catch });
                 }
             }
@@ -276,8 +279,15 @@ impl Gen<'_> {
     /// What a coroutine of task `task` may await (or wait for, or gather): only what reaches
     /// tasks created after it. Awaits never form a cycle then, and cancelling never comes back
     /// to where it started (asyncio recurses until RecursionError there).
-    fn awaitable(&self, kinds: &[Kind], task: Id) -> Vec<Id> {
-        let self_await = self.has(Construct::AwaitSelf);
+    ///
+    /// With [`Construct::AwaitSelf`] and `itself`, also the task itself (a plain `await` of it,
+    /// never inside gather, shield or wait), once per body: asyncio's second
+    /// self-await in a task fails otherwise than the first (the first leaves the task's
+    /// `_asyncio_future_blocking` set, so the second raises "await wasn't used with future" at
+    /// once), a corner of a corner that no program relies on.
+    fn awaitable(&self, kinds: &[Kind], task: Id, itself: bool) -> Vec<Id> {
+        let self_await =
+            itself && self.has(Construct::AwaitSelf) && !self.self_awaited.contains(&task);
         self.known
             .iter()
             .filter(|k| kinds.contains(&k.kind))
@@ -286,8 +296,8 @@ impl Gen<'_> {
             .collect()
     }
 
-    fn pick_awaitable(&mut self, kinds: &[Kind], task: Id) -> Option<Id> {
-        let ids = self.awaitable(kinds, task);
+    fn pick_awaitable(&mut self, kinds: &[Kind], task: Id, itself: bool) -> Option<Id> {
+        let ids = self.awaitable(kinds, task, itself);
         (!ids.is_empty()).then(|| self.rng.pick(&ids))
     }
 
@@ -441,7 +451,11 @@ impl Gen<'_> {
                 Op::AddDoneCallback { id, target, body }
             }
             C::AwaitFuture => Op::Await {
-                target: self.pick_awaitable(&[Kind::Future, Kind::Shield, Kind::Gather], me)?,
+                target: self.pick_awaitable(
+                    &[Kind::Future, Kind::Shield, Kind::Gather],
+                    me,
+                    false,
+                )?,
                 catch: self.catch(),
             },
             C::CreateTask => {
@@ -454,10 +468,16 @@ impl Gen<'_> {
                 let body = self.body(task, 4);
                 Op::CreateTask { id, body }
             }
-            C::AwaitTask => Op::Await {
-                target: self.pick_awaitable(&[Kind::Task], me)?,
-                catch: self.catch(),
-            },
+            C::AwaitTask => {
+                let target = self.pick_awaitable(&[Kind::Task], me, true)?;
+                if target == me {
+                    self.self_awaited.push(me);
+                }
+                Op::Await {
+                    target,
+                    catch: self.catch(),
+                }
+            }
             C::Sleep => Op::Sleep {
                 delay: self.rng.pick(&[0, 0, 1, 2, 3, 4, 8]),
                 catch: self.catch(),
@@ -483,13 +503,13 @@ impl Gen<'_> {
                 }
             }
             C::Shield => {
-                let item = self.pick_awaitable(&awaitable, me)?;
+                let item = self.pick_awaitable(&awaitable, me, false)?;
                 let id = self.id();
                 self.add(id, Kind::Shield, Id::MAX);
                 Op::Shield { id, item }
             }
             C::WaitFor => Op::WaitFor {
-                item: self.pick_awaitable(&awaitable, me)?,
+                item: self.pick_awaitable(&awaitable, me, false)?,
                 timeout: self.rng.pick(&[0, 1, 2, 4]),
                 catch: self.catch(),
             },
@@ -531,7 +551,7 @@ impl Gen<'_> {
 
     /// One to three items for gather or wait (a repeat now and then, as programs do).
     fn items(&mut self, kinds: &[Kind], task: Id) -> Option<Vec<Id>> {
-        let known = self.awaitable(kinds, task);
+        let known = self.awaitable(kinds, task, false);
         if known.is_empty() {
             return None;
         }
