@@ -281,10 +281,10 @@ impl Gen<'_> {
     /// to where it started (asyncio recurses until RecursionError there).
     ///
     /// With [`Construct::AwaitSelf`] and `itself`, also the task itself (a plain `await` of it,
-    /// never inside gather, shield or wait), once per body: asyncio's second
-    /// self-await in a task fails otherwise than the first (the first leaves the task's
-    /// `_asyncio_future_blocking` set, so the second raises "await wasn't used with future" at
-    /// once), a corner of a corner that no program relies on.
+    /// never inside gather, shield or wait), once per body; and a task that awaits itself is
+    /// awaited by no one else. asyncio's self-await leaves the task's `_asyncio_future_blocking`
+    /// set, so any later `await` of that task, its own or another's, raises "await wasn't used
+    /// with future" at once: a corner of a corner that no program relies on.
     fn awaitable(&self, kinds: &[Kind], task: Id, itself: bool) -> Vec<Id> {
         let self_await =
             itself && self.has(Construct::AwaitSelf) && !self.self_awaited.contains(&task);
@@ -292,6 +292,7 @@ impl Gen<'_> {
             .iter()
             .filter(|k| kinds.contains(&k.kind))
             .filter(|k| k.reach > task || (self_await && k.id == task))
+            .filter(|k| k.id == task || !self.self_awaited.contains(&k.id))
             .map(|k| k.id)
             .collect()
     }
