@@ -115,6 +115,97 @@ const PENDING: &[Pending] = &[
         },
     },
     Pending {
+        construct: Construct::AsCompletedDuplicates,
+        // asyncio.as_completed makes a set of its awaitables; steploop's hands a repeat out
+        // twice (its documentation says so).
+        reason: "as_completed hands out an awaitable given twice twice",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CreateTask {
+                    id: 1,
+                    body: vec![],
+                },
+                Op::AsCompleted {
+                    items: vec![1, 1],
+                    timeout: None,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::AsCompletedAbandoned,
+        // asyncio leaves as_completed's done-callbacks and timeout timer in place when the loop
+        // over it is left early; steploop removes them when the AsCompleted is dropped. The
+        // timer that still fires costs asyncio a tick.
+        reason: "a loop over as_completed left early takes its timer with it",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CreateFuture { id: 1 },
+                Op::SetException {
+                    target: 1,
+                    error: 2,
+                },
+                Op::CreateFuture { id: 3 },
+                Op::CreateTask {
+                    id: 4,
+                    body: vec![Op::AsCompleted {
+                        items: vec![3, 1],
+                        timeout: Some(4),
+                        catch: Catch::Nothing,
+                    }],
+                },
+                Op::Sleep {
+                    delay: 8,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
+        construct: Construct::AsCompletedCancelled,
+        // asyncio: each result is awaited through a coroutine of its own, and a cancelled one
+        // uses up its turn, so the loop ends one result short; steploop's next() consumes
+        // nothing when cancelled and hands the result out later.
+        reason: "a cancelled await of as_completed's next result loses no result",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CreateFuture { id: 1 },
+                Op::CreateTask {
+                    id: 2,
+                    body: vec![Op::AsCompleted {
+                        items: vec![1],
+                        timeout: None,
+                        catch: Catch::All,
+                    }],
+                },
+                Op::Sleep {
+                    delay: 0,
+                    catch: Catch::Nothing,
+                },
+                Op::Cancel {
+                    target: 2,
+                    msg: None,
+                },
+                Op::SetResult {
+                    target: 1,
+                    value: 7,
+                },
+                Op::Sleep {
+                    delay: 0,
+                    catch: Catch::Nothing,
+                },
+                Op::Sleep {
+                    delay: 0,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Pending {
         construct: Construct::WaitForDone,
         // asyncio 3.11 waits for the done future's callback (two more iterations); steploop
         // returns at once, as 3.12 does.

@@ -366,6 +366,7 @@ impl Gen<'_> {
             (C::Shield, 1, in_coroutine),
             (C::WaitFor, 2, in_coroutine),
             (C::Wait, 2, in_coroutine),
+            (C::AsCompleted, 2, in_coroutine),
         ];
         let choices: Vec<(Construct, u32)> = table
             .iter()
@@ -514,6 +515,20 @@ impl Gen<'_> {
                 timeout: self.rng.pick(&[0, 1, 2, 4]),
                 catch: self.catch(),
             },
+            C::AsCompleted => Op::AsCompleted {
+                items: {
+                    let items = self.items(&awaitable, me)?;
+                    if self.has(C::AsCompletedDuplicates) {
+                        items
+                    } else {
+                        distinct(items)
+                    }
+                },
+                timeout: self
+                    .rng
+                    .pick(&[None, None, Some(0), Some(1), Some(2), Some(4)]),
+                catch: self.catch(),
+            },
             C::Wait => Op::Wait {
                 items: {
                     let items = self.items(&awaitable, me)?;
@@ -542,7 +557,11 @@ impl Gen<'_> {
             | C::CancelRunningTask
             | C::CancelWokenTask
             | C::WaitForDone
-            | C::WaitDuplicates => return None,
+            | C::WaitDuplicates
+            | C::AsCompletedDuplicates
+            | C::AsCompletedAbandoned
+            | C::AsCompletedCancelled
+            | C::AsCompletedDoneTogether => return None,
         })
     }
 

@@ -191,6 +191,36 @@ def wait(fs, timeout, return_when):
     return asyncio.wait(fs, timeout=timeout, return_when=return_when)
 
 
+def as_completed(fs, timeout):
+    """asyncio.as_completed, noting an awaitable given twice, a loop left before its end
+    (asyncio then leaves the callbacks and the timeout's timer in place), and a cancelled
+    await of one of its results."""
+    if len(set(fs)) < len(fs):
+        CURRENT.tag("as_completed_duplicates")
+    if sum(f.done() for f in set(fs)) > 1:
+        # asyncio adds its callbacks walking a set: in an order of addresses, which no program
+        # can rely on, and which steploop does not copy (it goes in argument order).
+        CURRENT.tag("as_completed_done_together")
+    left = len(set(fs))
+    try:
+        for c in asyncio.as_completed(fs, timeout=timeout):
+            yield noting_cancellation(c)
+            left -= 1
+    finally:
+        if left:
+            CURRENT.tag("as_completed_abandoned")
+
+
+async def noting_cancellation(c):
+    """Awaits one of as_completed's coroutines, noting a cancellation: asyncio's loop then has
+    one result fewer to hand out (the cancelled await used up its turn)."""
+    try:
+        return await c
+    except asyncio.CancelledError:
+        CURRENT.tag("as_completed_cancelled")
+        raise
+
+
 def run(number, program, coroutine):
     global CURRENT
     loop = VirtualLoop()

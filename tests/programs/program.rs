@@ -79,6 +79,8 @@ pub enum Construct {
     Shield,
     WaitFor,
     Wait,
+    /// `for f in asyncio.as_completed(items, timeout=...): await f`.
+    AsCompleted,
     /// Found while running: a `cancel()` reached the task that is running (it cancelled itself,
     /// or something that awaits it).
     CancelRunningTask,
@@ -90,11 +92,21 @@ pub enum Construct {
     /// The same awaitable twice in one `asyncio.wait`: generated, or found while running
     /// (`shield` of a done future is that future).
     WaitDuplicates,
+    /// The same awaitable twice in one `asyncio.as_completed`, likewise.
+    AsCompletedDuplicates,
+    /// Found while running: a loop over `as_completed` left before its end (an exception
+    /// propagated out of it).
+    AsCompletedAbandoned,
+    /// Found while running: the task awaiting one of `as_completed`'s results was cancelled.
+    AsCompletedCancelled,
+    /// Found while running: `as_completed` of several awaitables already done, which asyncio
+    /// hands out in the order of a set (of addresses): an order no loop can be compared on.
+    AsCompletedDoneTogether,
 }
 
 impl Construct {
     /// Every construct, with the level that introduces it.
-    pub const ALL: [(Construct, Level); 29] = [
+    pub const ALL: [(Construct, Level); 34] = [
         (Construct::CallSoon, Level::Callbacks),
         (Construct::CancelHandle, Level::Callbacks),
         (Construct::Stop, Level::Callbacks),
@@ -122,8 +134,13 @@ impl Construct {
         (Construct::Shield, Level::Combinators),
         (Construct::WaitFor, Level::Combinators),
         (Construct::Wait, Level::Combinators),
+        (Construct::AsCompleted, Level::Combinators),
         (Construct::WaitForDone, Level::Combinators),
         (Construct::WaitDuplicates, Level::Combinators),
+        (Construct::AsCompletedDuplicates, Level::Combinators),
+        (Construct::AsCompletedAbandoned, Level::Combinators),
+        (Construct::AsCompletedCancelled, Level::Combinators),
+        (Construct::AsCompletedDoneTogether, Level::Combinators),
     ];
 
     /// Constructs that no op names: whether a program uses them shows only when it runs, so
@@ -136,7 +153,17 @@ impl Construct {
                 | Construct::WaitForDone
                 | Construct::CancelWokenTask
                 | Construct::WaitDuplicates
+                | Construct::AsCompletedDuplicates
+                | Construct::AsCompletedAbandoned
+                | Construct::AsCompletedCancelled
+                | Construct::AsCompletedDoneTogether
         )
+    }
+
+    /// Constructs whose outcome asyncio leaves to chance (the order of a set): never compared,
+    /// so [`Features::up_to`] leaves them out.
+    pub fn is_undefined(self) -> bool {
+        self == Construct::AsCompletedDoneTogether
     }
 
     /// The name the CPython harness reports it by.
@@ -146,6 +173,10 @@ impl Construct {
             Construct::WaitForDone => "wait_for_done",
             Construct::CancelWokenTask => "cancel_woken_task",
             Construct::WaitDuplicates => "wait_duplicates",
+            Construct::AsCompletedDuplicates => "as_completed_duplicates",
+            Construct::AsCompletedAbandoned => "as_completed_abandoned",
+            Construct::AsCompletedCancelled => "as_completed_cancelled",
+            Construct::AsCompletedDoneTogether => "as_completed_done_together",
             _ => "",
         }
     }
@@ -166,11 +197,11 @@ pub struct Features {
 }
 
 impl Features {
-    /// Everything up to and including `level`'s chapter.
+    /// Everything up to and including `level`'s chapter (but what asyncio leaves to chance).
     pub fn up_to(level: Level) -> Features {
         let enabled = Construct::ALL
             .iter()
-            .filter(|(_, l)| *l <= level)
+            .filter(|(c, l)| *l <= level && !c.is_undefined())
             .map(|&(c, _)| c)
             .collect();
         Features { level, enabled }
@@ -270,6 +301,12 @@ pub enum Op {
         items: Vec<Id>,
         timeout: Option<u32>,
         return_when: ReturnWhen,
+        catch: Catch,
+    },
+    /// `for f in asyncio.as_completed(items, timeout=...): r = await f`, printing each.
+    AsCompleted {
+        items: Vec<Id>,
+        timeout: Option<u32>,
         catch: Catch,
     },
 }
@@ -473,6 +510,14 @@ fn write_ops(out: &mut String, ops: &[Op], depth: usize) -> fmt::Result {
             } => format!(
                 "Op::Gather {{ id: {id}, items: vec!{items:?}, return_exceptions: \
                  {return_exceptions} }},"
+            ),
+            Op::AsCompleted {
+                items,
+                timeout,
+                catch,
+            } => format!(
+                "Op::AsCompleted {{ items: vec!{items:?}, timeout: {timeout:?}, catch: \
+                 Catch::{catch:?} }},"
             ),
             Op::Wait {
                 items,

@@ -323,6 +323,11 @@ impl Writer<'_> {
                     messages(slots.kind(*item)),
                 );
             }
+            Op::AsCompleted {
+                items,
+                timeout,
+                catch,
+            } => self.as_completed(d, who, items, *timeout, *catch),
             Op::Wait {
                 items,
                 timeout,
@@ -346,6 +351,33 @@ impl Writer<'_> {
                 );
             }
         }
+    }
+
+    /// `for c in as_completed(...)`: one await per item, each printed.
+    fn as_completed(
+        &mut self,
+        d: usize,
+        who: &str,
+        items: &[u32],
+        timeout: Option<u32>,
+        catch: Catch,
+    ) {
+        let timeout = timeout.map_or("None".to_string(), seconds);
+        let names = self.slots.names(items);
+        let messages = items.iter().all(|&i| messages(self.slots.kind(i)));
+        self.line(
+            d,
+            &format!("fs = [S[i] for i in {} if i in S]", tuple(items)),
+        );
+        self.line(d, &format!("for c in as_completed(fs, {timeout}):"));
+        self.attempt(
+            d + 1,
+            "r = await c",
+            &format!("{who}: as_completed {names} -> "),
+            "r",
+            catch,
+            messages,
+        );
     }
 
     /// `S[target].call`, printing `invalid state` when the future is already done.

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use steploop::trace::Event as TraceEvent;
 use steploop::{
-    gather, gather_return_exceptions, shield, sleep, wait, wait_for, Error, EventLoop, Future,
-    Handle, ReturnWhen as StepReturnWhen, TimerHandle,
+    as_completed, gather, gather_return_exceptions, shield, sleep, wait, wait_for, Error,
+    EventLoop, Future, Handle, ReturnWhen as StepReturnWhen, TimerHandle,
 };
 
 use super::observed::{time, Observed};
@@ -325,7 +325,11 @@ impl Run {
                 }
             }
             Op::Raise { error } => raise_in_callback(*error),
-            Op::Await { .. } | Op::Sleep { .. } | Op::WaitFor { .. } | Op::Wait { .. } => {
+            Op::Await { .. }
+            | Op::Sleep { .. }
+            | Op::WaitFor { .. }
+            | Op::Wait { .. }
+            | Op::AsCompleted { .. } => {
                 unreachable!("{op:?} is only generated in coroutines")
             }
         }
@@ -373,6 +377,11 @@ impl Run {
                 (text, outcome, *catch, true)
             }
             Op::Raise { error } => return Err(Error::msg(format!("e{error}"))),
+            Op::AsCompleted {
+                items,
+                timeout,
+                catch,
+            } => return self.as_completed(who, items, *timeout, *catch).await,
             Op::WaitFor {
                 item,
                 timeout,
@@ -419,6 +428,17 @@ impl Run {
                 return Ok(());
             }
         };
+        self.outcome(text, outcome, catch, messages)
+    }
+
+    /// Prints what an await got, and gives back the error `catch` does not catch.
+    fn outcome(
+        &self,
+        text: String,
+        outcome: Result<String, Error>,
+        catch: Catch,
+        messages: bool,
+    ) -> Result<(), Error> {
         match outcome {
             Ok(value) => {
                 self.log(format!("{text}{value}"));
@@ -438,6 +458,27 @@ impl Run {
                 }
             }
         }
+    }
+}
+
+impl Run {
+    /// `for c in as_completed(items, timeout): r = await c`, each result printed.
+    async fn as_completed(
+        self: &Rc<Self>,
+        who: &str,
+        items: &[Id],
+        timeout: Option<u32>,
+        catch: Catch,
+    ) -> Result<(), Error> {
+        let futures = self.futures(items);
+        let names = self.kinds.names(items);
+        let messages = items.iter().all(|&i| messages(self.kinds.kind(i)));
+        let mut results = as_completed(futures, timeout.map(eighths)).expect("in a task");
+        while let Some(outcome) = results.next().await {
+            let text = format!("{who}: as_completed {names} -> ");
+            self.outcome(text, outcome.map(|v| v.text()), catch, messages)?;
+        }
+        Ok(())
     }
 }
 

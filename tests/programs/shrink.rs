@@ -160,6 +160,27 @@ fn plainer(op: &Op) -> Vec<Op> {
                 });
             }
         }
+        Op::AsCompleted { items, .. } => {
+            with(&|o| {
+                if let Op::AsCompleted { catch, .. } = o {
+                    *catch = Catch::Nothing;
+                }
+            });
+            with(&|o| {
+                if let Op::AsCompleted { timeout, .. } = o {
+                    *timeout = None;
+                }
+            });
+            for i in 0..items.len() {
+                with(&|o| {
+                    if let Op::AsCompleted { items, .. } = o {
+                        if items.len() > 1 {
+                            items.remove(i);
+                        }
+                    }
+                });
+            }
+        }
         Op::Gather { items, .. } => {
             with(&|o| {
                 if let Op::Gather {
