@@ -55,6 +55,8 @@ struct Gen<'a> {
     known: Vec<Known>,
     /// Tasks whose body already awaits the task itself (see [`Gen::awaitable`]).
     self_awaited: Vec<Id>,
+    /// Done-callbacks added so far: (callback, future).
+    done_callbacks: Vec<(Id, Id)>,
 }
 
 /// A slot later ops may refer to.
@@ -83,6 +85,7 @@ pub fn generate(seed: u64, features: &Features) -> Program {
         budget,
         known: Vec::new(),
         self_awaited: Vec::new(),
+        done_callbacks: Vec::new(),
     };
     let coroutine = features.level.main_is_coroutine();
     if coroutine {
@@ -357,6 +360,7 @@ impl Gen<'_> {
             (C::SetException, 2, true),
             (C::CancelFuture, 1, true),
             (C::AddDoneCallback, 2, nest),
+            (C::RemoveDoneCallback, 1, true),
             (C::AwaitFuture, 4, in_coroutine),
             (C::CreateTask, 4, nest),
             (C::AwaitTask, 3, in_coroutine),
@@ -449,8 +453,16 @@ impl Gen<'_> {
                 let kinds = [Kind::Future, Kind::Task, Kind::Shield, Kind::Gather];
                 let target = self.pick_known(&kinds)?;
                 let id = self.id();
+                self.done_callbacks.push((id, target));
                 let body = self.body(inner, 2);
                 Op::AddDoneCallback { id, target, body }
+            }
+            C::RemoveDoneCallback => {
+                if self.done_callbacks.is_empty() {
+                    return None;
+                }
+                let (callback, target) = self.rng.pick(&self.done_callbacks);
+                Op::RemoveDoneCallback { target, callback }
             }
             C::AwaitFuture => Op::Await {
                 target: self.pick_awaitable(

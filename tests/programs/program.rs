@@ -63,6 +63,7 @@ pub enum Construct {
     SetException,
     CancelFuture,
     AddDoneCallback,
+    RemoveDoneCallback,
     AwaitFuture,
     /// `except Exception` / `except BaseException` around an await.
     Catch,
@@ -106,7 +107,7 @@ pub enum Construct {
 
 impl Construct {
     /// Every construct, with the level that introduces it.
-    pub const ALL: [(Construct, Level); 34] = [
+    pub const ALL: [(Construct, Level); 35] = [
         (Construct::CallSoon, Level::Callbacks),
         (Construct::CancelHandle, Level::Callbacks),
         (Construct::Stop, Level::Callbacks),
@@ -119,6 +120,7 @@ impl Construct {
         (Construct::SetException, Level::Futures),
         (Construct::CancelFuture, Level::Futures),
         (Construct::AddDoneCallback, Level::Futures),
+        (Construct::RemoveDoneCallback, Level::Futures),
         (Construct::AwaitFuture, Level::Futures),
         (Construct::Catch, Level::Futures),
         (Construct::CreateTask, Level::Tasks),
@@ -273,6 +275,8 @@ pub enum Op {
     SetException { target: Id, error: u32 },
     /// `S[target].add_done_callback(dcb{id})`; the callback prints the future's state.
     AddDoneCallback { id: Id, target: Id, body: Vec<Op> },
+    /// `S[target].remove_done_callback(dcb{callback})`, printing how many it removed.
+    RemoveDoneCallback { target: Id, callback: Id },
     /// `S[id] = loop.create_task(task{id}())`; the coroutine returns `id` unless it raises.
     CreateTask { id: Id, body: Vec<Op> },
     /// `await S[target]` (a future, task, shield or gather), printing the outcome.
@@ -423,6 +427,18 @@ impl Program {
         }
         walk(&self.main, &mut kinds);
         Slots(kinds)
+    }
+
+    /// Whether the program has the op `AddDoneCallback { id, .. }` (shrinking may have taken it
+    /// away, and with it the callback's `def` in Python).
+    pub fn has_done_callback(&self, id: Id) -> bool {
+        fn find(ops: &[Op], id: Id) -> bool {
+            ops.iter().any(|op| {
+                matches!(op, Op::AddDoneCallback { id: i, .. } if *i == id)
+                    || op.body().is_some_and(|b| find(b, id))
+            })
+        }
+        find(&self.main, id)
     }
 
     /// How many ops the program has, counting nested ones.

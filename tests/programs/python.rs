@@ -145,6 +145,7 @@ pub fn source(program: &Program, number: usize) -> String {
     let mut w = Writer {
         out: String::new(),
         slots: &slots,
+        program,
     };
     w.line(0, &format!("def program_{number}(P):"));
     w.line(1, "L, S, log = P.loop, P.slots, P.log");
@@ -167,6 +168,7 @@ pub fn source(program: &Program, number: usize) -> String {
 struct Writer<'a> {
     out: String,
     slots: &'a Slots,
+    program: &'a Program,
 }
 
 impl Writer<'_> {
@@ -260,6 +262,19 @@ impl Writer<'_> {
                 d,
                 &format!("if {target} in S: S[{target}].add_done_callback(dcb{id})"),
             ),
+            Op::RemoveDoneCallback { target, callback } => {
+                if self.program.has_done_callback(*callback) {
+                    let name = slots.name(*target);
+                    self.line(d, &format!("if {target} in S:"));
+                    self.line(
+                        d + 1,
+                        &format!(
+                            "log(f\"{who}: {name}.remove_done_callback(dcb{callback}) -> \
+                             {{S[{target}].remove_done_callback(dcb{callback})}}\")"
+                        ),
+                    );
+                }
+            }
             Op::CreateTask { id, .. } => {
                 self.line(d, &format!("S[{id}] = L.create_task(task{id}())"))
             }

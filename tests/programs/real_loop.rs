@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use steploop::trace::Event as TraceEvent;
 use steploop::{
-    as_completed, gather, gather_return_exceptions, shield, sleep, wait, wait_for, Error,
-    EventLoop, Future, Handle, ReturnWhen as StepReturnWhen, TimerHandle,
+    as_completed, gather, gather_return_exceptions, shield, sleep, wait, wait_for, CallbackId,
+    Error, EventLoop, Future, Handle, ReturnWhen as StepReturnWhen, TimerHandle,
 };
 
 use super::observed::{time, Observed};
@@ -53,6 +53,8 @@ struct Run {
     slots: RefCell<BTreeMap<Id, Slot>>,
     observed: RefCell<Observed>,
     tick: Cell<u64>,
+    /// Each done-callback added so far, by its op's id.
+    done_callbacks: RefCell<BTreeMap<Id, CallbackId>>,
 }
 
 thread_local! {
@@ -90,6 +92,7 @@ pub fn run(program: &Program) -> Observed {
         slots: RefCell::new(BTreeMap::new()),
         observed: RefCell::new(Observed::default()),
         tick: Cell::new(0),
+        done_callbacks: RefCell::new(BTreeMap::new()),
     });
     RUN.with(|r| *r.borrow_mut() = Some(run.clone()));
     let weak = Rc::downgrade(&run);
@@ -290,16 +293,36 @@ impl Run {
                     }
                 }
             }
-            Op::AddDoneCallback { target, .. } => {
+            Op::RemoveDoneCallback { target, callback } => {
+                let Some(slot) = self.slot(*target) else {
+                    return;
+                };
+                // Never added (not yet, or shrinking took the op away): nothing to remove.
+                let id = self.done_callbacks.borrow().get(callback).copied();
+                let removed = match (id, slot) {
+                    (None, _) => false,
+                    (Some(id), Slot::Future(f)) => f.remove_done_callback(id),
+                    (Some(id), Slot::Gather(f)) => f.remove_done_callback(id),
+                    (Some(id), Slot::GatherAll(f)) => f.remove_done_callback(id),
+                    (Some(_), Slot::Handle(_) | Slot::Timer(_)) => return,
+                };
+                let name = self.kinds.name(*target);
+                self.log(format!(
+                    "{who}: {name}.remove_done_callback(dcb{callback}) -> {}",
+                    u8::from(removed)
+                ));
+            }
+            Op::AddDoneCallback { id, target, .. } => {
                 let name = body_name(op);
                 let target_name = self.kinds.name(*target);
                 let body = op.body().expect("a callback op has a body").clone();
-                match self.slot(*target) {
+                let added = match self.slot(*target) {
                     Some(Slot::Future(f)) => self.add_done_callback(&f, name, target_name, body),
                     Some(Slot::Gather(f)) => self.add_done_callback(&f, name, target_name, body),
                     Some(Slot::GatherAll(f)) => self.add_done_callback(&f, name, target_name, body),
-                    _ => {}
-                }
+                    _ => return,
+                };
+                self.done_callbacks.borrow_mut().insert(*id, added);
             }
             Op::CreateTask { id, body } => {
                 let who = body_name(op);
@@ -341,12 +364,12 @@ impl Run {
         name: String,
         target: String,
         body: Vec<Op>,
-    ) {
+    ) -> CallbackId {
         let run = self.clone();
         f.add_done_callback(move |fut| {
             run.log(format!("{name} {target}: {}", state_text(fut)));
             run.exec_all(&name, &body);
-        });
+        })
     }
 
     /// An op in a coroutine; `Err` is an exception the coroutine raises.
