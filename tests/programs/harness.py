@@ -36,6 +36,14 @@ from asyncio import events
 logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
 
 
+class Runaway(Exception):
+    """A program ran for MAX_TICKS ticks: generated programs are finite trees of ops and end
+    in a few dozen, so this is a loop gone wrong, reported instead of waited for."""
+
+
+MAX_TICKS = 100_000
+
+
 # ANCHOR: virtual_loop
 class Clock:
     now = 0.0
@@ -78,6 +86,8 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
     def _run_once(self):
         self.tick += 1
+        if self.tick > MAX_TICKS:
+            raise Runaway()
         super()._run_once()
 
     def call_at(self, when, callback, *args, context=None):
@@ -232,7 +242,7 @@ def run(number, program, coroutine):
             P.log(f"callback error: {fmt(context['exception'])}")
 
     loop.set_exception_handler(handler)
-    stalled = False
+    stalled = runaway = False
     main = None
     try:
         if coroutine:
@@ -243,9 +253,13 @@ def run(number, program, coroutine):
             loop.run_forever()
     except Stalled:
         stalled = True
+    except Runaway:
+        runaway = True
     except BaseException:
         pass  # main's own exception: its state says it
-    if main is not None and main.done():
+    if runaway:
+        outcome = f"still running after {MAX_TICKS} ticks"
+    elif main is not None and main.done():
         outcome = f"main {state(main)}"
     elif stalled:
         outcome = "stalled"
