@@ -14,6 +14,21 @@
 //!
 //! Runners: [`python::CPython`] (asyncio itself, on a virtual clock) and
 //! [`real_loop::RealLoop`] (steploop's `EventLoop`).
+//!
+//! # Another loop
+//! To check another loop (a teaching stage, say) against steploop or against CPython, write a
+//! [`Runner`] for it: an interpreter of [`Op`]s like `real_loop.rs`, printing the same texts
+//! (the harness's `fmt` and `state` say how values and states print) and reading the tick of
+//! each print from the loop. Then generate programs at the stage's [`Level`] and [`compare`]:
+//!
+//! ```ignore
+//! let features = Features::up_to(Level::Timers);
+//! let programs: Vec<Program> = (0..1000).map(|seed| generate(seed, &features)).collect();
+//! let comparison = compare(&RealLoop, &Stage4, &programs, &features)?;
+//! ```
+//!
+//! Tags (constructs found only while running) come from the reference runner, the CPython
+//! one; against another reference, no program is set aside.
 
 #![allow(dead_code)] // each test binary uses its own part of the module
 
@@ -29,7 +44,7 @@ use std::fmt::Write as _;
 
 pub use generate::generate;
 pub use observed::Observed;
-pub use program::{Construct, Features, Level, Program};
+pub use program::{Construct, Features, Level, Op, Program};
 
 /// A loop that can run programs.
 pub trait Runner {

@@ -18,12 +18,13 @@ pub enum Level {
     Callbacks,
     /// Chapter 4: `call_later`, `call_at`, cancelling timers, equal deadlines.
     Timers,
-    /// Chapter 5: futures, their done-callbacks, and a main coroutine that awaits them.
+    /// Chapter 5: futures, their done-callbacks (added and removed), and a main coroutine
+    /// that awaits them.
     Futures,
     /// Chapter 6: tasks awaiting each other, `sleep` (also `sleep(0)`), cancellation with and
     /// without a message, errors caught and not.
     Tasks,
-    /// Chapter 7: `gather`, `shield`, `wait_for`, `wait`.
+    /// Chapter 7: `gather`, `shield`, `wait_for`, `wait`, `as_completed`.
     Combinators,
 }
 
