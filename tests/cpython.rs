@@ -24,10 +24,12 @@ mod programs;
 
 use std::time::Instant;
 
-use programs::program::{Catch, Op, ReturnWhen};
+use programs::program::{Catch, ReturnWhen};
 use programs::python::CPython;
 use programs::real_loop::RealLoop;
-use programs::{compare, generate, report, shrink, Construct, Features, Level, Program, Runner};
+use programs::{
+    compare, generate, report, shrink, Construct, Features, Level, Op, Program, Runner,
+};
 
 /// A construct on which steploop still differs from asyncio, left out of the generated programs
 /// until it is fixed: why, and the smallest program that shows it.
