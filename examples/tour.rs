@@ -1,8 +1,10 @@
 //! The tour: every chapter's example, in the book's order, each under a heading.
 //!
-//! `cargo run --example tour` runs them all. Each example is also an ordinary program of its
-//! own (`cargo run --example ch03_ready_deque`); the tour pulls their source in with `#[path]`
-//! so that there is exactly one copy of each.
+//! `cargo run --example tour` runs them all, and before each core chapter's examples the
+//! program of the teaching stage that chapter builds. Each example is also an ordinary program
+//! of its own (`cargo run --example ch03_ready_deque`), and so is each stage's
+//! (`cargo run -p stage03`); the tour pulls their source in with `#[path]` so that there is
+//! exactly one copy of each.
 //!
 //! `cargo run --example tour -- --out DIR` runs instead every traced program of the book once
 //! more with tracing on, and writes each one's trace (`NAME.txt`), timeline (`NAME.svg`) and
@@ -97,6 +99,16 @@ mod ch13_processes;
 mod ch13_simulated;
 #[path = "ch14_debug.rs"]
 mod ch14_debug;
+#[path = "../stages/stage03/src/main.rs"]
+mod stage03;
+#[path = "../stages/stage04/src/main.rs"]
+mod stage04;
+#[path = "../stages/stage05/src/main.rs"]
+mod stage05;
+#[path = "../stages/stage06/src/main.rs"]
+mod stage06;
+#[path = "../stages/stage07/src/main.rs"]
+mod stage07;
 
 use std::path::{Path, PathBuf};
 
@@ -122,21 +134,26 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch02_coroutines",
         ch02_coroutines::main,
     ),
+    ("Chapter 3: The ready deque", "stage03", stage03::main),
     (
         "Chapter 3: The ready deque",
         "ch03_ready_deque",
         ch03_ready_deque::main,
     ),
+    ("Chapter 4: Time", "stage04", stage04::main),
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
+    ("Chapter 5: Futures", "stage05", stage05::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
     (
         "Chapter 5: Futures",
         "ch05_await_future",
         ch05_await_future::main,
     ),
+    ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
+    ("Chapter 7: Composing tasks", "stage07", stage07::main),
     (
         "Chapter 7: Composing tasks",
         "ch07_gather",
@@ -481,8 +498,14 @@ fn main() {
         }
     }
     for (heading, name, run) in STOPS {
-        let rule = "=".repeat(heading.len().max(name.len() + 24));
-        println!("{rule}\n{heading}\n(cargo run --example {name})\n{rule}\n");
+        // A stage is a package of the workspace; everything else is an example.
+        let command = if name.starts_with("stage") {
+            format!("cargo run -p {name}")
+        } else {
+            format!("cargo run --example {name}")
+        };
+        let rule = "=".repeat(heading.len().max(command.len() + 2));
+        println!("{rule}\n{heading}\n({command})\n{rule}\n");
         run();
         println!();
     }

@@ -55,10 +55,27 @@ fn real_book_has_no_broken_includes_or_links_and_builds() {
     build_book_into(&mut book, out.path()).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// The chapters build the teaching loop stage by stage, in listings included from the
+/// stages' files; together they must show every line of the last stage, so that a reader who
+/// types in what the book shows has the whole loop.
+#[test]
+fn every_line_of_the_last_stage_is_shown_in_the_book() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let book = load_book(root).unwrap_or_else(|e| panic!("{e}"));
+    let missing = lines_of_last_stage_not_shown(&book, &root.join("stages"));
+    assert!(
+        missing.is_empty(),
+        "{} line(s) of the last stage appear in no listing of the book (include them from \
+         the stage that adds them):\n  {}",
+        missing.len(),
+        missing.join("\n  ")
+    );
+}
+
 /// Listings shown in two chapters today. A reader should meet each listing once and be sent
-/// back to it by a link; these two wait for the rewrite of the chapters that show them. The
+/// back to it by a link; this one waits for the rewrite of the chapters that show it. The
 /// list may only shrink: the test fails when an entry here is shown once again.
-const SHOWN_TWICE_FOR_NOW: &[&str] = &["src/event_loop.rs:run_tick", "src/remote.rs:push"];
+const SHOWN_TWICE_FOR_NOW: &[&str] = &["src/remote.rs:push"];
 
 /// Every listing, output, generated page and picture appears in one place in the book; other
 /// chapters link to it.
@@ -389,6 +406,111 @@ fn check_selection(contents: &str, selection: &Selection, shown: &str) -> Option
 }
 
 // ---------------------------------------------------------------------------
+// The stages, shown in full
+// ---------------------------------------------------------------------------
+
+/// The non-blank lines of the last stage (`stages/stageNN` with the highest number) that no
+/// include of the book shows, as `file:line: text`. A line counts as shown when an include of
+/// the same file of *any* stage shows it: stage N repeats stage N-1, and the book shows
+/// each line once, in the chapter that adds it. Only Rust files count (a stage's
+/// `Cargo.toml` differs from the last by its name).
+fn lines_of_last_stage_not_shown(book: &MDBook, stages: &Path) -> Vec<String> {
+    let root = book.root.as_path();
+    let src_dir = normalize(&book.source_dir());
+    let stages = normalize(stages);
+    let Some(last) = fs::read_dir(&stages)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .max()
+    else {
+        return vec![format!("no stage in {}", stages.display())];
+    };
+
+    // What the book shows of each stage file, by its path inside its stage.
+    let mut shown: std::collections::HashMap<PathBuf, HashSet<String>> = Default::default();
+    for chapter in book.book.chapters() {
+        let Some(source_path) = &chapter.source_path else {
+            continue;
+        };
+        let dir = src_dir.join(source_path.parent().unwrap_or(Path::new("")));
+        for directive in find_directives(&chapter.content) {
+            let target = normalize(&dir.join(directive.path));
+            let Ok(in_stages) = target.strip_prefix(&stages) else {
+                continue;
+            };
+            let in_stage: PathBuf = in_stages.components().skip(1).collect();
+            let (Ok(contents), Some(selection)) =
+                (fs::read_to_string(&target), &directive.selection)
+            else {
+                continue;
+            };
+            let lines = selected_lines(&contents, selection);
+            shown
+                .entry(in_stage)
+                .or_default()
+                .extend(lines.into_iter().map(str::to_owned));
+        }
+    }
+
+    let mut missing = Vec::new();
+    let mut files = vec![last.join("src")];
+    let mut rust_files = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            rust_files.push(path);
+        }
+    }
+    rust_files.sort();
+    for file in rust_files {
+        let in_stage = file.strip_prefix(&last).unwrap_or(&file).to_path_buf();
+        let contents = fs::read_to_string(&file).unwrap_or_default();
+        let shown = shown.get(&in_stage);
+        for (number, line) in contents.lines().enumerate() {
+            let is_marker = anchor_marker(line, "ANCHOR:").is_some()
+                || anchor_marker(line, "ANCHOR_END:").is_some();
+            if line.trim().is_empty() || is_marker {
+                continue;
+            }
+            if !shown.is_some_and(|shown| shown.contains(line)) {
+                missing.push(format!(
+                    "{}:{}: {}",
+                    display_path(root, &file),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    missing
+}
+
+/// The lines an include shows of `contents`, as mdBook's `take_lines` and
+/// `take_anchored_lines` select them (anchor lines inside an anchored section are dropped;
+/// a whole-file or line-range include shows them as they are).
+fn selected_lines<'a>(contents: &'a str, selection: &Selection) -> Vec<&'a str> {
+    match selection {
+        Selection::Lines { start, end, .. } => contents
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i >= *start && end.is_none_or(|end| *i < end))
+            .map(|(_, line)| line)
+            .collect(),
+        Selection::Anchor { name, all_sections } => anchored_lines(contents, name, *all_sections).0,
+    }
+}
+
+// ---------------------------------------------------------------------------
 // `{{#include}}` directives, parsed the way mdBook 0.5 parses them
 // ---------------------------------------------------------------------------
 
@@ -547,11 +669,23 @@ struct AnchorScan {
 /// (`all_sections == false`) and `take_rustdoc_include_anchored_lines`
 /// (`true`). Lines holding other anchor markers are not part of the output.
 fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
-    let mut scan = AnchorScan {
-        opened: false,
-        closed: false,
-        non_blank: false,
-    };
+    let (lines, opened, closed) = anchored_lines(contents, name, all_sections);
+    AnchorScan {
+        opened,
+        closed,
+        non_blank: lines.iter().any(|line| !line.trim().is_empty()),
+    }
+}
+
+/// The lines of anchor `name` in `contents`, and whether an `ANCHOR: name` was found and
+/// every section it opened was closed.
+fn anchored_lines<'a>(
+    contents: &'a str,
+    name: &str,
+    all_sections: bool,
+) -> (Vec<&'a str>, bool, bool) {
+    let mut lines = Vec::new();
+    let mut opened = false;
     let mut inside = false;
     for line in contents.lines() {
         if inside {
@@ -564,15 +698,14 @@ fn scan_anchor(contents: &str, name: &str, all_sections: bool) -> AnchorScan {
                 }
                 Some(_) => {}
                 None if anchor_marker(line, "ANCHOR:").is_some() => {}
-                None => scan.non_blank |= !line.trim().is_empty(),
+                None => lines.push(line),
             }
         } else if anchor_marker(line, "ANCHOR:") == Some(name) {
             inside = true;
-            scan.opened = true;
+            opened = true;
         }
     }
-    scan.closed = scan.opened && !inside;
-    scan
+    (lines, opened, opened && !inside)
 }
 
 /// The name in the first `MARKER\s*name` of `line`, where a name is made of
@@ -1313,4 +1446,42 @@ fn directive_syntax_mirrors_mdbook() {
         Some("setup-1")
     );
     assert_eq!(anchor_marker("// ANCHOR_END: x", "ANCHOR:"), None);
+}
+
+#[test]
+fn a_line_of_the_last_stage_missing_from_the_book_is_reported() {
+    let book = fixture_book(
+        "# Chapter
+
+```rust
+{{#include ../stages/stage01/src/lib.rs:first}}
+```
+
+```rust
+{{#include ../stages/stage02/src/lib.rs:second}}
+```
+",
+    );
+    let files = [
+        (
+            "stages/stage01/src/lib.rs",
+            "// ANCHOR: first\npub fn one() {}\n// ANCHOR_END: first\n",
+        ),
+        (
+            "stages/stage02/src/lib.rs",
+            "// ANCHOR: first\npub fn one() {}\n// ANCHOR_END: first\n\
+             // ANCHOR: second\npub fn two() {}\n// ANCHOR_END: second\npub fn three() {}\n",
+        ),
+    ];
+    for (path, contents) in files {
+        let path = book.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, contents).unwrap();
+    }
+    let loaded = load_book(book.path()).unwrap();
+    // `one` is shown from stage 1, `two` from stage 2; `three` nowhere.
+    assert_eq!(
+        lines_of_last_stage_not_shown(&loaded, &book.path().join("stages")),
+        ["stages/stage02/src/lib.rs:7: pub fn three() {}"]
+    );
 }

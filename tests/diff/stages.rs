@@ -1,0 +1,207 @@
+//! The teaching stages as [`Loop`](super::runner::Loop)s. Each stage's module includes the
+//! runner pieces of its chapters (`stage_runner/`): a stage is the previous one plus one
+//! chapter, and so is its runner.
+
+pub mod stage03 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage03 as stage;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::new()
+    }
+
+    /// Chapter 3's loop has no clock: everything happens at t=0.
+    fn time(_: &stage::EventLoop) -> Duration {
+        Duration::ZERO
+    }
+
+    include!("stage_runner/callbacks.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+    }
+}
+
+pub mod stage04 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage04 as stage;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+    }
+}
+
+pub mod stage05 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage05 as stage;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+    }
+}
+
+pub mod stage06 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage06 as stage;
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    fn error(failure: Failure) -> stage::Error {
+        match failure {
+            Failure::Cancelled => stage::Error::Cancelled,
+            Failure::Exception(message) => stage::Error::Exception(message),
+            Failure::Timeout => unreachable!("stage 6 has no wait_for"),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+    include!("stage_runner/tasks.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+        fn tasks(&self) -> Option<&dyn Tasks> {
+            Some(self)
+        }
+    }
+}
+
+pub mod stage07 {
+    #![allow(unused_imports)]
+    use crate::diff::runner::*;
+    use ::stage07 as stage;
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    fn new_loop() -> stage::EventLoop {
+        stage::EventLoop::with_virtual_clock()
+    }
+
+    fn time(lp: &stage::EventLoop) -> Duration {
+        lp.time()
+    }
+
+    fn failure(error: stage::Error) -> Failure {
+        match error {
+            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Timeout => Failure::Timeout,
+            other => Failure::Exception(other.to_string()),
+        }
+    }
+
+    fn error(failure: Failure) -> stage::Error {
+        match failure {
+            Failure::Cancelled => stage::Error::Cancelled,
+            Failure::Timeout => stage::Error::Timeout,
+            Failure::Exception(message) => stage::Error::Exception(message),
+        }
+    }
+
+    include!("stage_runner/callbacks.rs");
+    include!("stage_runner/timers.rs");
+    include!("stage_runner/futures.rs");
+    include!("stage_runner/tasks.rs");
+    include!("stage_runner/combinators.rs");
+
+    impl Loop for Stage {
+        fn callbacks(&self) -> &dyn Callbacks {
+            self
+        }
+        fn timers(&self) -> Option<&dyn Timers> {
+            Some(self)
+        }
+        fn futures(&self) -> Option<&dyn Futures> {
+            Some(self)
+        }
+        fn tasks(&self) -> Option<&dyn Tasks> {
+            Some(self)
+        }
+        fn combinators(&self) -> Option<&dyn Combinators> {
+            Some(self)
+        }
+    }
+}
