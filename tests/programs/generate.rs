@@ -528,31 +528,13 @@ impl Gen<'_> {
                 catch: self.catch(),
             },
             C::AsCompleted => Op::AsCompleted {
-                items: {
-                    let items = self.items(&awaitable, me)?;
-                    if self.has(C::AsCompletedDuplicates) {
-                        items
-                    } else {
-                        distinct(items)
-                    }
-                },
-                timeout: self
-                    .rng
-                    .pick(&[None, None, Some(0), Some(1), Some(2), Some(4)]),
+                items: self.set_of_items(&awaitable, me, C::AsCompletedDuplicates)?,
+                timeout: self.optional_timeout(),
                 catch: self.catch(),
             },
             C::Wait => Op::Wait {
-                items: {
-                    let items = self.items(&awaitable, me)?;
-                    if self.has(C::WaitDuplicates) {
-                        items
-                    } else {
-                        distinct(items)
-                    }
-                },
-                timeout: self
-                    .rng
-                    .pick(&[None, None, Some(0), Some(1), Some(2), Some(4)]),
+                items: self.set_of_items(&awaitable, me, C::WaitDuplicates)?,
+                timeout: self.optional_timeout(),
                 return_when: self.rng.pick(&[
                     ReturnWhen::FirstCompleted,
                     ReturnWhen::FirstException,
@@ -579,6 +561,23 @@ impl Gen<'_> {
 
     fn message(&mut self) -> Option<u32> {
         (self.has(Construct::CancelMessage) && self.rng.chance(1, 2)).then(|| self.id())
+    }
+
+    /// Items for `wait` or `as_completed`, which asyncio makes a set of: repeats only with
+    /// `repeats`.
+    fn set_of_items(&mut self, kinds: &[Kind], task: Id, repeats: Construct) -> Option<Vec<Id>> {
+        let items = self.items(kinds, task)?;
+        Some(if self.has(repeats) {
+            items
+        } else {
+            distinct(items)
+        })
+    }
+
+    /// No timeout, or a short one (zero included).
+    fn optional_timeout(&mut self) -> Option<u32> {
+        self.rng
+            .pick(&[None, None, Some(0), Some(1), Some(2), Some(4)])
     }
 
     /// One to three items for gather or wait (a repeat now and then, as programs do).
