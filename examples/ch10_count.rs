@@ -57,7 +57,7 @@ async fn with_wrap_future(executor: Rc<ThreadPoolExecutor>) -> Result<(), Error>
     // Submitting gives a concurrent future: it cannot be awaited as it is.
     let future: ConcurrentFuture<u64> = executor.submit(|| count(100_000_000))?;
     // Wrapped, it becomes a loop future.
-    let future2: Future<u64> = wrap_future(future.clone());
+    let future2: Future<u64> = wrap_future(future.clone())?;
     println!("{}", future2.clone().await?);
     println!("{}", future2.result()?);
     println!("{}", future.result()?);

@@ -37,6 +37,10 @@ mod ch06_nested;
 mod ch06_say_after;
 #[path = "ch07_gather.rs"]
 mod ch07_gather;
+#[path = "ch07_taskgroup.rs"]
+mod ch07_taskgroup;
+#[path = "ch07_timeout.rs"]
+mod ch07_timeout;
 #[path = "ch07_wait.rs"]
 mod ch07_wait;
 #[path = "ch07_wait_for.rs"]
@@ -164,6 +168,16 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 7: Composing tasks",
         "ch07_wait_for",
         ch07_wait_for::main,
+    ),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_timeout",
+        ch07_timeout::main,
+    ),
+    (
+        "Chapter 7: Composing tasks",
+        "ch07_taskgroup",
+        ch07_taskgroup::main,
     ),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
     ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
@@ -413,6 +427,12 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ),
         ("ch07_wait_for", traced(ch07_wait_for::run_wait_for)),
         ("ch07_shield", traced(ch07_wait_for::run_shield)),
+        ("ch07_timeout", traced(ch07_timeout::run_timeout)),
+        (
+            "ch07_timeout_and_cancel",
+            traced(ch07_timeout::run_cancel_at_the_deadline),
+        ),
+        ("ch07_taskgroup", traced(ch07_taskgroup::run)),
         ("ch10_step1", ch10_step1::run().take_trace()),
         (
             "ch10_step2_simulated",

@@ -27,12 +27,13 @@ use std::sync::Arc;
 
 use slab::Slab;
 
+use crate::event_loop::running_loop;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureAccess, FutureCell};
 use crate::handle::Label;
 use crate::remote::Message;
 use crate::task::{Cancel, TaskKey};
-use crate::{get_running_loop, Error, EventLoop, Future, FutureState};
+use crate::{Error, EventLoop, Future, FutureState};
 
 /// A bridge's place in the loop's slab, with its number to tell it from a later occupant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,12 +253,16 @@ impl EventLoop {
     /// gives the job's value, or `Error::Panicked` if it panicked, or `Error::Cancelled`.
     ///
     /// # Notes
-    /// The default executor is a [`ThreadPoolExecutor`] with Python's default number of
-    /// workers, named `steploop-default-1`, ..., created on first use; replace it with
-    /// [`set_default_executor`](EventLoop::set_default_executor). An executor that was shut
-    /// down gives a future already failed with `Error::ExecutorShutdown` (asyncio raises at
-    /// once); so does `None` after
-    /// [`shutdown_default_executor`](EventLoop::shutdown_default_executor). Extra arguments, which asyncio passes after `func`, are captured by the closure.
+    /// - The default executor is a [`ThreadPoolExecutor`] with Python's default number of
+    ///   workers, named `steploop-default-1`, ..., created on first use; replace it with
+    ///   [`set_default_executor`](EventLoop::set_default_executor).
+    /// - Where asyncio raises at once, the future is already failed and nothing is
+    ///   submitted: `Error::Closed` on a closed loop (checked first: the job never runs, and
+    ///   no default executor is created); `Error::ExecutorShutdown` for an executor that was
+    ///   shut down, or for `None` after
+    ///   [`shutdown_default_executor`](EventLoop::shutdown_default_executor).
+    /// - Extra arguments, which asyncio passes after `func`, are captured by the closure. A
+    ///   job that returns a `Result` is [`run_in_executor_fallible`](Self::run_in_executor_fallible).
     ///
     /// # Implementation notes
     /// `submit` plus [`wrap_future`](EventLoop::wrap_future), except that the value is moved
@@ -278,21 +283,70 @@ impl EventLoop {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let submitted = match executor {
-            Some(executor) => executor.submit(job),
-            None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
-            None => self.default_executor().submit(job),
+        self.submit_and_chain(executor, |executor| executor.submit(job))
+    }
+    // ANCHOR_END: run_in_executor
+
+    /// [`run_in_executor`](Self::run_in_executor) for a job that can fail: its `Err` becomes
+    /// the future's error, so that awaiting gives one `Result`, not a `Result` of a `Result`
+    /// (as [`ThreadPoolExecutor::submit_fallible`] does for the pool).
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::{get_running_loop, run, Error};
+    ///
+    /// fn parse(text: &str) -> Result<u32, Error> {
+    ///     text.parse().map_err(Error::new)
+    /// }
+    /// let sum = run(async {
+    ///     let lp = get_running_loop().unwrap();
+    ///     let a = lp.run_in_executor_fallible(None, || parse("40")).await?;
+    ///     let b = lp.run_in_executor_fallible(None, || parse("2")).await?;
+    ///     Ok(a + b)
+    /// });
+    /// assert_eq!(sum.unwrap(), 42);
+    /// ```
+    pub fn run_in_executor_fallible<T, E, F>(
+        &self,
+        executor: Option<&ThreadPoolExecutor>,
+        job: F,
+    ) -> Future<T>
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+        E: Into<Error>,
+        T: Send + 'static,
+    {
+        self.submit_and_chain(executor, |executor| executor.submit_fallible(job))
+    }
+
+    /// The common part of `run_in_executor`: the checks asyncio makes before it submits,
+    /// then `submit`, then the loop future.
+    fn submit_and_chain<T: Send + 'static>(
+        &self,
+        executor: Option<&ThreadPoolExecutor>,
+        submit: impl FnOnce(&ThreadPoolExecutor) -> Result<ConcurrentFuture<T>, Error>,
+    ) -> Future<T> {
+        let submitted = if self.is_closed() {
+            Err(Error::Closed)
+        } else {
+            match executor {
+                Some(executor) => submit(executor),
+                None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
+                None => submit(&self.default_executor()),
+            }
         };
         match submitted {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),
-            Err(error) => {
-                let future = self.create_future();
-                let _ = future.set_exception(error);
-                future
-            }
+            Err(error) => self.failed_future(error),
         }
     }
-    // ANCHOR_END: run_in_executor
+
+    /// A loop future that already holds `error`: what asyncio raises at the call.
+    fn failed_future<T: 'static>(&self, error: Error) -> Future<T> {
+        let future = self.create_future();
+        let _ = future.set_exception(error);
+        future
+    }
 
     // ANCHOR: run_in_process_pool
     /// Runs the job registered as `job` in a worker process of `pool`, with `args`, and
@@ -319,13 +373,12 @@ impl EventLoop {
         job: &str,
         args: impl AsRef<[u8]>,
     ) -> Future<Vec<u8>> {
+        if self.is_closed() {
+            return self.failed_future(Error::Closed);
+        }
         match pool.submit(job, args) {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),
-            Err(error) => {
-                let future = self.create_future();
-                let _ = future.set_exception(error);
-                future
-            }
+            Err(error) => self.failed_future(error),
         }
     }
     // ANCHOR_END: run_in_process_pool
@@ -489,8 +542,9 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
 /// Wraps a [`ConcurrentFuture`] in a future of the running loop (`asyncio.wrap_future(future)`);
 /// see [`EventLoop::wrap_future`].
 ///
-/// # Panics
-/// If no loop is running on this thread: call [`EventLoop::wrap_future`] on the loop instead.
+/// # Errors
+/// [`Error::Runtime`] if no loop is running on this thread; `future` is left as it was. Call
+/// [`EventLoop::wrap_future`] on a loop that is not running.
 ///
 /// # Examples
 /// ```
@@ -498,12 +552,11 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
 ///
 /// let executor = ThreadPoolExecutor::new(2);
 /// let future = executor.submit(|| 100_000_000_u64 / 10).unwrap();
-/// let counted = run(async move { wrap_future(future).await });
+/// let counted = run(async move { wrap_future(future)?.await });
 /// assert_eq!(counted.unwrap(), 10_000_000);
 /// ```
-pub fn wrap_future<T: Clone + Send + 'static>(future: ConcurrentFuture<T>) -> Future<T> {
-    let lp = get_running_loop().expect(
-        "wrap_future() outside a running loop: call event_loop.wrap_future(future) instead",
-    );
-    lp.wrap_future(future)
+pub fn wrap_future<T: Clone + Send + 'static>(
+    future: ConcurrentFuture<T>,
+) -> Result<Future<T>, Error> {
+    Ok(running_loop("wrap_future")?.wrap_future(future))
 }

@@ -7,6 +7,21 @@
 //! `Error` is `Clone` (its payloads sit behind `Arc`) because one outcome may be handed to many
 //! receivers: every task awaiting the same future gets its own copy of the exception, as in
 //! asyncio. It is `Send + Sync` so that outcomes can cross from worker threads to the loop.
+//!
+//! # No running loop
+//! One rule for every function that needs a running loop on its thread and finds none: it
+//! returns [`Error::Runtime`] with asyncio's `RuntimeError: no running event loop`, naming
+//! itself and saying where to call it from; none panics. It does so when asyncio raises:
+//! - a plain function, which starts its work when called, at the call: [`gather`](crate::gather),
+//!   [`gather_return_exceptions`](crate::gather_return_exceptions), [`shield`](crate::shield),
+//!   [`as_completed`](crate::as_completed), [`ensure_future`](crate::ensure_future),
+//!   [`wrap_future`](crate::wrap_future), [`net::TcpListener::bind`](crate::net::TcpListener::bind);
+//! - an `async fn` or a future (asyncio's `async def` and `async with`), when first polled:
+//!   [`sleep`](crate::sleep), [`wait`](crate::wait), [`wait_for`](crate::wait_for),
+//!   [`timeout`](crate::timeout), [`task_group`](crate::task_group),
+//!   [`net::TcpStream::connect`](crate::net::TcpStream::connect).
+//!
+//! The methods of [`EventLoop`](crate::EventLoop) need no running loop: they are given one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,6 +59,10 @@ pub enum Error {
     BrokenProcessPool(Arc<str>),
     /// A callback, task or job panicked; the payload is the panic message.
     Panicked(Arc<str>),
+    /// `ExceptionGroup(message, errors)`: several errors reported at once, as a
+    /// [`task_group`](crate::task_group) reports every task that failed. The errors keep
+    /// their order; a member may be a group itself (a group nested in a group).
+    Group(Arc<ErrorGroup>),
     /// An operating-system error, as `OSError`.
     Io(Arc<std::io::Error>),
     /// Any other error raised by user code: `set_exception(ValueError(...))`.
@@ -64,6 +83,23 @@ impl Error {
     /// True for `Error::Cancelled`, whatever its message.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Cancelled(_))
+    }
+
+    /// The errors of an [`Error::Group`] (`ExceptionGroup.exceptions`); `None` for any
+    /// other error.
+    pub fn exceptions(&self) -> Option<&[Error]> {
+        match self {
+            Error::Group(group) => Some(group.errors()),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Group`] of `errors`.
+    pub(crate) fn group(message: &str, errors: Vec<Error>) -> Error {
+        Error::Group(Arc::new(ErrorGroup {
+            message: message.into(),
+            errors,
+        }))
     }
 
     /// Turns the payload of a caught panic into `Error::Panicked` with its message.
@@ -110,6 +146,7 @@ impl fmt::Display for Error {
             Error::Runtime(msg) => f.write_str(msg),
             Error::Stalled(msg) => write!(f, "the loop stalled: {msg}"),
             Error::Panicked(msg) => write!(f, "panicked: {msg}"),
+            Error::Group(group) => fmt::Display::fmt(group, f),
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Other(e) => fmt::Display::fmt(e, f),
         }
@@ -140,6 +177,57 @@ impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error::Io(Arc::new(e))
     }
+}
+
+/// The errors of an [`Error::Group`] and what they have in common (Python's
+/// `ExceptionGroup`).
+///
+/// # Implementation notes
+/// Behind one `Arc` in the error, so that a group costs `Error` no size: every
+/// `Result<T, Error>` the loop moves around stays three words long.
+#[derive(Debug)]
+pub struct ErrorGroup {
+    message: String,
+    errors: Vec<Error>,
+}
+
+impl ErrorGroup {
+    /// What the errors have in common: `unhandled errors in a TaskGroup`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The errors, in the order they happened (`ExceptionGroup.exceptions`).
+    pub fn errors(&self) -> &[Error] {
+        &self.errors
+    }
+}
+
+impl fmt::Display for ErrorGroup {
+    /// Python's `str(ExceptionGroup)`, then each member.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        let plural = if n == 1 { "" } else { "s" };
+        write!(f, "{} ({n} sub-exception{plural})", self.message)?;
+        for (i, error) in self.errors.iter().enumerate() {
+            let sep = if i == 0 { ": " } else { "; " };
+            write!(f, "{sep}{error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error of a function that needs a running loop and found none (see the module's
+/// "No running loop").
+pub(crate) fn no_running_loop(what: &str) -> Error {
+    Error::Runtime(
+        format!(
+            "{what}() needs a running event loop (asyncio: RuntimeError: no running event \
+             loop): call it from inside a task, for example in the coroutine given to \
+             run_until_complete or steploop::run"
+        )
+        .into(),
+    )
 }
 
 /// The payload of [`Error::msg`].
@@ -173,5 +261,14 @@ mod tests {
     fn error_crosses_threads() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn an_error_is_three_words_long() {
+        // Every Result<T, Error> the loop moves pays for the biggest variant.
+        assert_eq!(
+            std::mem::size_of::<Error>(),
+            3 * std::mem::size_of::<usize>()
+        );
     }
 }

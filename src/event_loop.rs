@@ -201,12 +201,50 @@ pub fn get_running_loop() -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| running.borrow().clone())
 }
 
+/// The running loop, or the error every function that needs one gives when there is none
+/// (see [`Error`](crate::Error#no-running-loop)): `what` names the function.
+pub(crate) fn running_loop(what: &str) -> Result<EventLoop, Error> {
+    get_running_loop().ok_or_else(|| crate::error::no_running_loop(what))
+}
+
 /// The loop running on this thread if it is the loop numbered `id`.
 pub(crate) fn running_loop_with_id(id: u64) -> Option<EventLoop> {
     RUNNING_LOOP.with(|running| {
         let running = running.borrow();
         running.as_ref().filter(|lp| lp.inner.id == id).cloned()
     })
+}
+
+thread_local! {
+    /// The loops created on this thread and not yet dropped, to find one by its number.
+    static LOOPS_OF_THIS_THREAD: RefCell<Vec<WeakLoop>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The loop numbered `id` if it belongs to this thread, running or not: what
+/// `call_soon_threadsafe` looks for to put a callback straight on the ready deque.
+pub(crate) fn loop_of_this_thread(id: u64) -> Option<EventLoop> {
+    if let Some(running) = running_loop_with_id(id) {
+        return Some(running);
+    }
+    LOOPS_OF_THIS_THREAD
+        .try_with(|loops| {
+            let loops = loops.borrow();
+            loops
+                .iter()
+                .filter_map(WeakLoop::upgrade)
+                .find(|lp| lp.inner.id == id)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Notes a new loop as belonging to this thread, forgetting loops dropped since.
+fn register_on_this_thread(event_loop: &EventLoop) {
+    let _ = LOOPS_OF_THIS_THREAD.try_with(|loops| {
+        let mut loops = loops.borrow_mut();
+        loops.retain(|lp| lp.0.strong_count() > 0);
+        loops.push(event_loop.downgrade());
+    });
 }
 
 impl EventLoop {
@@ -225,7 +263,7 @@ impl EventLoop {
     /// A new loop on the given clock.
     pub fn with_clock(kind: ClockKind) -> EventLoop {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        EventLoop {
+        let event_loop = EventLoop {
             inner: Rc::new(Inner {
                 id,
                 ready: RefCell::new(VecDeque::new()),
@@ -254,7 +292,9 @@ impl EventLoop {
                 debug: Cell::new(crate::debug::debug_from_env()),
                 slow_callback_duration: Cell::new(crate::debug::SLOW_CALLBACK_DURATION),
             }),
-        }
+        };
+        register_on_this_thread(&event_loop);
+        event_loop
     }
 
     /// Which clock this loop runs on.
@@ -1001,6 +1041,23 @@ impl EventLoop {
         if let Err((label, payload)) = timer.run(self) {
             self.report_panic(&label, payload, format!("<Handle {label}>"));
         }
+    }
+
+    /// Puts a callback sent with `call_soon_threadsafe` from the loop's own thread straight on
+    /// the ready deque, as asyncio's `call_soon_threadsafe` appends to `_ready`: it keeps its
+    /// place among the `call_soon`s made before and after it.
+    pub(crate) fn call_soon_from_handle(&self, call: Box<dyn RemoteCall>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        if self.inner.tracing.get() {
+            self.record(Event::CallSoon(call.label()));
+        }
+        self.inner
+            .ready
+            .borrow_mut()
+            .push_back(Runnable::Remote(call));
+        Ok(())
     }
 
     /// Schedules a shared done-callback for the future at `index` (what `call_soon` of a

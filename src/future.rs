@@ -274,6 +274,14 @@ impl<T: 'static> Future<T> {
         )
     }
 
+    /// True if the future belongs to `event_loop`.
+    pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
+        self.core()
+            .event_loop
+            .upgrade()
+            .is_some_and(|own| own.id() == event_loop.id())
+    }
+
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
         self.core().label()
@@ -391,18 +399,7 @@ impl<T: 'static> Future<T> {
     /// [`Error::Cancelled`] if the future was cancelled, [`Error::InvalidState`] if it is still
     /// pending.
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        let state = self.core().state.borrow();
-        match &*state {
-            FutureState::Pending => Err(invalid_state(
-                "exception() on a pending future: await it, or check done() first",
-            )),
-            FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
-            FutureState::Finished(Ok(_)) => Ok(None),
-            FutureState::Finished(Err(error)) => {
-                self.core().unretrieved.set(false);
-                Ok(Some(error.clone()))
-            }
-        }
+        self.core().exception()
     }
 
     /// The outcome if the future is done, marking an exception as retrieved.
@@ -550,11 +547,20 @@ impl<T: 'static> Future<T> {
         // Read the outcome first: like asyncio's `__wakeup`, which calls `future.result()`
         // before anything else, this retrieves an exception even when a cancellation wins.
         let outcome = self.outcome();
-        // A cancellation requested while the task was not waiting on anything is delivered at
-        // its next await, as asyncio throws CancelledError into the coroutine.
-        if let Some(cancelled) = task::take_pending_cancellation() {
-            return Poll::Ready(Err(cancelled));
+        // What the step throws into the coroutine (a cancellation, mostly) is raised here,
+        // at the await where the coroutine is suspended, whatever the future's outcome.
+        if let Some(thrown) = task::take_thrown() {
+            // asyncio's `__step(exc)` keeps an `exc` that already is a CancelledError: a
+            // future that ended cancelled gives its own cancellation, and its message.
+            return match outcome {
+                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
+                    Poll::Ready(Err(own))
+                }
+                _ => Poll::Ready(Err(thrown)),
+            };
         }
+        // A done future does not suspend: its outcome, at once (a cancellation requested
+        // meanwhile waits for the next suspension).
         if let Some(outcome) = outcome {
             return Poll::Ready(outcome);
         }
@@ -574,18 +580,24 @@ impl<T: 'static> Future<T> {
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
-            Awaiter::OtherLoop(task) => {
-                return Poll::Ready(Err(Error::Runtime(
-                    format!(
-                        "{task} got {} attached to a different loop: a future belongs to the \
-                         loop that created it and can be awaited only by that loop's tasks; \
-                         hand results between loops with run_coroutine_threadsafe or \
-                         call_soon_threadsafe",
-                        self.label()
-                    )
-                    .into(),
-                )))
-            }
+            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} got {} attached to a different loop: a future belongs to the loop \
+                     that created it and can be awaited only by that loop's tasks; hand \
+                     results between loops with run_coroutine_threadsafe or \
+                     call_soon_threadsafe",
+                    self.label()
+                )
+                .into(),
+            )),
+            Awaiter::Itself(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} cannot await on itself: a task's result is what its own \
+                     coroutine returns, which cannot happen while the coroutine waits for \
+                     it; await another task"
+                )
+                .into(),
+            )),
         }
         Poll::Pending
     }
@@ -685,6 +697,12 @@ impl<T> FutureCell<T> {
         !matches!(*self.state.borrow(), FutureState::Pending)
     }
 
+    /// Drops every done-callback without running it: the future will never be done.
+    pub(crate) fn drop_callbacks(&self) {
+        let callbacks = self.callbacks.take();
+        drop(callbacks); // outside the borrow: a callback's captures may run any destructor
+    }
+
     pub(crate) fn cancelled(&self) -> bool {
         matches!(*self.state.borrow(), FutureState::Cancelled(_))
     }
@@ -706,14 +724,18 @@ impl<T> FutureCell<T> {
         self.event_loop.upgrade()
     }
 
-    /// The exception the future finished with, if any, marking it retrieved.
-    pub(crate) fn take_exception(&self) -> Option<Error> {
+    /// `Future.exception()`: see [`Future::exception`].
+    pub(crate) fn exception(&self) -> Result<Option<Error>, Error> {
         match &*self.state.borrow() {
+            FutureState::Pending => Err(invalid_state(
+                "exception() on a pending future: await it, or check done() first",
+            )),
+            FutureState::Cancelled(message) => Err(Error::Cancelled(message.clone())),
+            FutureState::Finished(Ok(_)) => Ok(None),
             FutureState::Finished(Err(error)) => {
                 self.unretrieved.set(false);
-                Some(error.clone())
+                Ok(Some(error.clone()))
             }
-            _ => None,
         }
     }
 }
@@ -753,6 +775,29 @@ impl<T: 'static> fmt::Debug for Future<T> {
             write!(f, " created at {location}")?;
         }
         Ok(())
+    }
+}
+
+impl<T> PartialEq for Future<T> {
+    /// Identity, as asyncio compares futures: two handles are equal if they are the same
+    /// future. A task's future is its task (`Task` compares equal to it).
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(Rc::as_ptr(&self.cell), Rc::as_ptr(&other.cell))
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+impl<T> std::hash::Hash for Future<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Rc::as_ptr(&self.cell).cast::<()>(), state);
+    }
+}
+
+impl<T> Future<T> {
+    /// The address that identifies the future: its cell, or its task.
+    pub(crate) fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.cell).cast::<()>()
     }
 }
 

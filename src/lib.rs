@@ -2,7 +2,8 @@
 //!
 //! An event loop in the style of Python's asyncio, built from scratch to be read. Every piece
 //! carries the name it has in asyncio, so a reader who knows `loop.call_soon` or `Task.__step`
-//! finds its counterpart here by that name.
+//! finds its counterpart here by that name. Where asyncio's versions differ, steploop schedules
+//! as Python 3.11 does, tick for tick.
 //!
 //! ```
 //! use std::time::Duration;
@@ -31,6 +32,8 @@
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
 //! | [`combinators`] ([`gather()`], [`wait()`], [`as_completed()`], [`wait_for()`], [`shield()`]) | `asyncio.gather`, `wait`, `as_completed`, `wait_for`, `shield`, `ensure_future` | 7, Composing tasks |
+//! | `timeout` ([`timeout()`], [`timeout_at`], [`Timeout`]) | `asyncio.timeout`, `timeout_at`, `Timeout` (3.11) | 7, Composing tasks |
+//! | `task_group` ([`task_group()`], [`TaskGroup`]) | `asyncio.TaskGroup` (3.11) | 7, Composing tasks |
 //! | `remote` | the self-pipe: wakeups and callbacks from other threads | 6, Tasks; 11 |
 //! | `bridge` ([`wrap_future`], [`EventLoop::run_in_executor`]) | `wrap_future`, `_chain_future`, `run_in_executor`, the default executor | 10, Offloading blocking work |
 //! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
@@ -66,8 +69,10 @@ pub mod replay;
 mod run;
 mod sleep;
 mod task;
+mod task_group;
 mod threadsafe;
 pub mod timeline;
+mod timeout;
 mod timers;
 pub mod trace;
 
@@ -79,7 +84,7 @@ pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
     AsCompleted, ReturnWhen,
 };
-pub use error::Error;
+pub use error::{Error, ErrorGroup};
 pub use event_loop::{get_running_loop, EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
@@ -89,5 +94,7 @@ pub use process::ProcessPoolExecutor;
 pub use run::{run, run_debug, run_with, Awaitable};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
+pub use task_group::{task_group, TaskGroup};
 pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};
+pub use timeout::{timeout, timeout_at, Timeout};
 pub use timers::TimerHandle;

@@ -28,7 +28,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::event_loop::WeakLoop;
+use crate::event_loop::{running_loop, WeakLoop};
 use crate::handle::Label;
 use crate::reactor::{READ, WRITE};
 use crate::task::{self, Cancel};
@@ -147,8 +147,8 @@ impl std::future::Future for Readiness<'_> {
             }
             return polled;
         }
-        if let Some(cancelled) = task::take_pending_cancellation() {
-            return Poll::Ready(Err(cancelled));
+        if let Some(thrown) = task::take_thrown() {
+            return Poll::Ready(Err(thrown));
         }
         let future = Future::new(this.event_loop, this.label());
         let wait = this
@@ -181,11 +181,6 @@ impl Drop for Readiness<'_> {
     }
 }
 // ANCHOR_END: readiness
-
-/// The loop running on this thread, or an error naming the operation that needs it.
-fn running_loop(what: &str) -> Result<EventLoop, Error> {
-    crate::combinators::running_loop(what)
-}
 
 /// The first address `addr` resolves to.
 fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {

@@ -107,7 +107,7 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
         }
     }
     for task in &tasks {
-        if let Some(error) = task.exception() {
+        if let Ok(Some(error)) = task.exception() {
             let context =
                 ExceptionContext::new("unhandled exception during steploop::run() shutdown")
                     .with_exception(error)
@@ -124,15 +124,16 @@ impl EventLoop {
     ///
     /// # Errors
     /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
-    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first; and the
-    /// errors of [`run_forever`](EventLoop::run_forever).
+    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first, or if
+    /// the future or task belongs to another loop (asyncio's `ValueError`; the loop does not
+    /// run); and the errors of [`run_forever`](EventLoop::run_forever).
     #[track_caller]
     pub fn run_until_complete<T: Clone + 'static>(
         &self,
         awaitable: impl Awaitable<T>,
     ) -> Result<T, Error> {
         self.check_can_run()?;
-        let future = awaitable.into_future_on(self);
+        let future = ensure_future_on(self, awaitable)?;
         let stop = future
             .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
                 future.get_loop().stop()
@@ -163,6 +164,32 @@ impl EventLoop {
         }
     }
     // ANCHOR_END: run_until_complete
+}
+
+/// `ensure_future(awaitable, loop=event_loop)`: a coroutine becomes a task of `event_loop`;
+/// a future or task must already belong to it.
+///
+/// # Errors
+/// [`Error::Runtime`] for a future or task of another loop, where asyncio raises
+/// `ValueError`.
+#[track_caller]
+pub(crate) fn ensure_future_on<T: 'static>(
+    event_loop: &EventLoop,
+    awaitable: impl Awaitable<T>,
+) -> Result<Future<T>, Error> {
+    let future = awaitable.into_future_on(event_loop);
+    if !future.belongs_to(event_loop) {
+        return Err(Error::Runtime(
+            format!(
+                "{} belongs to a different loop than the one asked to run it (asyncio: \
+                 ValueError): a future completes only on its own loop; run that loop, or \
+                 hand the result over with run_coroutine_threadsafe or call_soon_threadsafe",
+                future.label()
+            )
+            .into(),
+        ));
+    }
+    Ok(future)
 }
 
 /// What `run_until_complete` accepts: a coroutine (wrapped in a task), a `Future` or a `Task`

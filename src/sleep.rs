@@ -13,11 +13,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::event_loop::running_loop;
 use crate::future::{Future, FutureAccess, FutureCell};
 use crate::handle::Label;
 use crate::task::{self, Cancel, TaskKey};
 use crate::timers::TimerRef;
-use crate::{get_running_loop, Error};
+use crate::Error;
 
 // ANCHOR: sleep
 /// Waits for `delay` of loop time (`asyncio.sleep(delay)`); `sleep(Duration::ZERO)` yields to
@@ -27,7 +28,7 @@ use crate::{get_running_loop, Error};
 ///
 /// # Errors
 /// `Error::Cancelled` if the task is cancelled while sleeping (the timer is then cancelled
-/// too); `Error::Runtime` if no loop is running.
+/// too); `Error::Runtime` when awaited with no loop running.
 ///
 /// # Examples
 /// ```
@@ -77,8 +78,10 @@ impl std::future::Future for Sleep {
             SleepState::Start => this.start(cx),
             SleepState::Yielded => {
                 this.state = SleepState::Done;
-                match task::take_pending_cancellation() {
-                    Some(cancelled) => Poll::Ready(Err(cancelled)),
+                // The step after a bare `yield`: what it throws (a cancellation requested
+                // meanwhile) is raised here.
+                match task::take_thrown() {
+                    Some(thrown) => Poll::Ready(Err(thrown)),
                     None => Poll::Ready(Ok(())),
                 }
             }
@@ -96,17 +99,16 @@ impl std::future::Future for Sleep {
 
 impl Sleep {
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if let Some(cancelled) = task::take_pending_cancellation() {
+        if let Some(thrown) = task::take_thrown() {
             self.state = SleepState::Done;
-            return Poll::Ready(Err(cancelled));
+            return Poll::Ready(Err(thrown));
         }
-        let Some(event_loop) = get_running_loop() else {
-            self.state = SleepState::Done;
-            return Poll::Ready(Err(Error::Runtime(
-                "sleep() needs a running event loop: await it inside a task (create_task, \
-                 run_until_complete or steploop::run)"
-                    .into(),
-            )));
+        let event_loop = match running_loop("sleep") {
+            Ok(event_loop) => event_loop,
+            Err(error) => {
+                self.state = SleepState::Done;
+                return Poll::Ready(Err(error));
+            }
         };
         if self.delay.is_zero() {
             // A bare `yield`: step again on the next tick, after everything ready now.

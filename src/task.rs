@@ -63,11 +63,25 @@ pub(crate) struct TaskHeader {
     started: Cell<bool>,
     /// The future the task waits on (asyncio's `_fut_waiter`): cancelling the task cancels it.
     fut_waiter: RefCell<Option<Rc<dyn Cancel>>>,
-    /// A cancellation to deliver at the next await (asyncio's `_must_cancel` and
-    /// `_cancel_message`), set when `cancel()` finds the task not waiting on a future.
-    must_cancel: RefCell<Option<Option<Arc<str>>>>,
+    /// A cancellation requested while the task was not waiting on a future (asyncio's
+    /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
+    /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
+    /// and then suspends on a future cancels that future instead.
+    must_cancel: Cell<Option<Option<Arc<str>>>>,
+    /// What the running step throws into the coroutine (asyncio's `exc` argument of
+    /// `__step`): the cancellation of `must_cancel`, or the error of an await the task was
+    /// refused. The first steploop await the coroutine polls takes it and returns it as its
+    /// error, as `coro.throw(exc)` raises at the `yield` where the coroutine is suspended.
+    /// Boxed: it is rarely set, and a box keeps every task eight bytes bigger instead of 24.
+    exc: Cell<Option<Box<Error>>>,
     /// True while the task waits on a waker that is not steploop's (a foreign future).
     waiting_foreign: Cell<bool>,
+    /// How many cancellations were requested and not withdrawn (asyncio's
+    /// `_num_cancels_requested`): `cancel()` adds one, `uncancel()` takes one away.
+    cancel_requests: Cell<u32>,
+    /// True while `cancel()` is passing the cancellation on to `fut_waiter`: a cancel that
+    /// comes back round a cycle of awaits finds it set and stops.
+    cancelling_now: Cell<bool>,
 }
 // ANCHOR_END: header
 
@@ -79,12 +93,14 @@ pub(crate) trait AnyTask {
     /// Polls the coroutine once (asyncio's `__step` / `__wakeup`).
     fn step(self: Rc<Self>, event_loop: &EventLoop);
     fn cancel(&self, message: Option<Arc<str>>) -> bool;
+    fn cancelling(&self) -> u32;
+    fn uncancel(&self) -> u32;
     fn done(&self) -> bool;
     fn cancelled(&self) -> bool;
     /// Drops the coroutine of a task that will never run again; true if it was still pending.
     fn destroy(&self) -> bool;
-    /// The error the task ended with, if any, marking it retrieved.
-    fn take_exception(&self) -> Option<Error>;
+    /// `Future.exception()` of the task's future.
+    fn exception(&self) -> Result<Option<Error>, Error>;
     /// Where the task was created, in debug mode.
     fn created_at(&self) -> Option<&'static Location<'static>>;
 }
@@ -156,8 +172,11 @@ impl EventLoop {
                     scheduled: Cell::new(false),
                     started: Cell::new(false),
                     fut_waiter: RefCell::new(None),
-                    must_cancel: RefCell::new(None),
+                    must_cancel: Cell::new(None),
+                    exc: Cell::new(None),
                     waiting_foreign: Cell::new(false),
+                    cancel_requests: Cell::new(0),
+                    cancelling_now: Cell::new(false),
                 },
                 coroutine: RefCell::new(Some(Box::pin(coroutine))),
                 waker: Waker::from(Arc::new(TaskWaker {
@@ -193,8 +212,15 @@ impl<T: 'static> Task<T> {
     /// `.await` returns `Err(Error::Cancelled)`. Returns false if the task is already done.
     ///
     /// # Notes
-    /// A coroutine may catch the error and go on; `?` propagates it and the task ends
-    /// cancelled. A task cancelled before its first step never runs its body.
+    /// - A coroutine may catch the error and go on; `?` propagates it and the task ends
+    ///   cancelled. A task cancelled before its first step never runs its body.
+    /// - A task that is not waiting on a future (it is running: it cancels itself, or
+    ///   something it called cancels it; or its step is scheduled) is only marked, as
+    ///   asyncio's `_must_cancel`: its next step throws the cancellation in at the await where
+    ///   it is suspended, and if it suspends on a future first, in the very step that
+    ///   requested it, that future is cancelled (bpo-34872). An await of a future that is
+    ///   already done does not suspend, and gives its result.
+    /// - Each call on a task not yet done adds one to [`cancelling`](Task::cancelling).
     pub fn cancel(&self) -> bool {
         self.cell.cancel(None)
     }
@@ -202,6 +228,51 @@ impl<T: 'static> Task<T> {
     /// Like [`cancel`](Task::cancel), with a message the awaiters see (`Task.cancel(msg)`).
     pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
         self.cell.cancel(Some(message.into()))
+    }
+
+    /// How many cancellations of this task were requested and not withdrawn with
+    /// [`uncancel`](Task::uncancel) (`Task.cancelling()`, Python 3.11).
+    ///
+    /// # Notes
+    /// Every `cancel()` of a task not yet done counts, whether or not it reached the awaited
+    /// future. [`timeout`](crate::timeout) and [`task_group`](crate::task_group) read it to
+    /// tell their own cancellation from one that came from outside: see
+    /// [`uncancel`](Task::uncancel).
+    pub fn cancelling(&self) -> u32 {
+        self.cell.cancelling()
+    }
+
+    /// Withdraws one cancellation request and returns how many are left (`Task.uncancel()`,
+    /// Python 3.11); never goes below zero.
+    ///
+    /// # Notes
+    /// Call it only to take back a `cancel()` you made yourself, once its `Error::Cancelled`
+    /// has been caught: a timeout that cancelled its own task calls it before turning the
+    /// error into `Error::Timeout`, and if the count is not back to what it was, someone else
+    /// also cancelled the task, and the cancellation goes on. As in 3.11, it does not
+    /// withdraw a cancellation that is still waiting to be delivered.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::{current_task, sleep, EventLoop};
+    ///
+    /// let lp = EventLoop::with_virtual_clock();
+    /// let task = lp.create_task(async {
+    ///     if let Err(e) = sleep(Duration::from_secs(10)).await {
+    ///         assert!(e.is_cancelled());
+    ///         assert_eq!(current_task().unwrap().uncancel(), 0); // handled: not cancelling
+    ///     }
+    ///     Ok("went on")
+    /// });
+    /// lp.run_once().unwrap();
+    /// task.cancel();
+    /// assert_eq!(task.cancelling(), 1);
+    /// assert_eq!(lp.run_until_complete(task.clone()).unwrap(), "went on");
+    /// assert_eq!(task.cancelling(), 0);
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        self.cell.uncancel()
     }
 
     /// True once the coroutine has finished, failed, or been cancelled.
@@ -314,14 +385,15 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if header.waiting_foreign.replace(false) {
             event_loop.foreign_wait_ended();
         }
-        if !header.started.replace(true) {
-            // Taken into a local first: `complete` borrows `must_cancel` again.
-            let cancelled_early = header.must_cancel.borrow_mut().take();
-            if let Some(message) = cancelled_early {
-                // Cancelled before its first step: the body never runs.
+        // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`.
+        if let Some(message) = header.must_cancel.take() {
+            if !header.started.get() {
+                // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
+            header.exc.set(Some(Box::new(Error::Cancelled(message))));
         }
+        header.started.set(true);
 
         let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
         let polled = catch_unwind(AssertUnwindSafe(|| {
@@ -334,9 +406,11 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 .poll(&mut Context::from_waker(&self.waker))
         }));
         CURRENT.with(|c| c.replace(previous));
+        self.keep_undelivered_cancellation();
 
         match polled {
             Ok(Poll::Pending) => {
+                self.cancel_waiter_if_requested();
                 if !header.scheduled.get() && header.fut_waiter.borrow().is_none() {
                     header.waiting_foreign.set(true);
                     event_loop.foreign_wait_started();
@@ -349,7 +423,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
     // ANCHOR_END: step
 
     fn cancel(&self, message: Option<Arc<str>>) -> bool {
-        if self.future.done() {
+        // A cancel that comes back to this task through what it waits on (it awaits a
+        // gather of itself, say) stops here, adding nothing: asyncio recurses until
+        // RecursionError.
+        if self.future.done() || self.header.cancelling_now.get() {
             return false;
         }
         let Some(event_loop) = self.future.event_loop() else {
@@ -358,16 +435,32 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if event_loop.is_tracing() {
             event_loop.record(Event::Cancel(self.future.label()));
         }
+        let requests = &self.header.cancel_requests;
+        requests.set(requests.get().saturating_add(1));
         let waiter = self.header.fut_waiter.borrow().clone();
         if let Some(waiter) = waiter {
-            if waiter.cancel_with_message(message.clone()) {
+            self.header.cancelling_now.set(true);
+            let cancelled = waiter.cancel_with_message(message.clone());
+            self.header.cancelling_now.set(false);
+            if cancelled {
                 return true;
             }
         }
-        // Not waiting on a future: the step is scheduled (or the task waits on a foreign
-        // waker); deliver the cancellation at the next await.
-        *self.header.must_cancel.borrow_mut() = Some(message);
+        // Not waiting on a future (the task is running, or its step is scheduled, or it
+        // waits on a foreign waker), or the future could not be cancelled: asyncio's
+        // `_must_cancel`, delivered by the next step (see `step`).
+        self.header.must_cancel.set(Some(message));
         true
+    }
+
+    fn cancelling(&self) -> u32 {
+        self.header.cancel_requests.get()
+    }
+
+    fn uncancel(&self) -> u32 {
+        let requests = &self.header.cancel_requests;
+        requests.set(requests.get().saturating_sub(1));
+        requests.get()
     }
 
     fn done(&self) -> bool {
@@ -378,8 +471,8 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         self.future.cancelled()
     }
 
-    fn take_exception(&self) -> Option<Error> {
-        self.future.take_exception()
+    fn exception(&self) -> Result<Option<Error>, Error> {
+        self.future.exception()
     }
 
     fn created_at(&self) -> Option<&'static Location<'static>> {
@@ -390,17 +483,61 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         let coroutine = self.coroutine.borrow_mut().take();
         let pending = coroutine.is_some() && !self.future.done();
         drop(coroutine);
+        // Its done-callbacks will never run either: dropping them breaks the cycles they
+        // may close (a task group's callback holds the group, which holds the task).
+        self.future.drop_callbacks();
         pending
     }
 }
 
 impl<T: 'static> TaskCell<T> {
+    /// A cancellation thrown into this step that no steploop await took (the coroutine
+    /// went on inside a future of another library) is requested again: the next await, or
+    /// the end of the coroutine, delivers it.
+    fn keep_undelivered_cancellation(&self) {
+        let header = &self.header;
+        let Some(thrown) = header.exc.take() else {
+            return;
+        };
+        match *thrown {
+            Error::Cancelled(message) => {
+                let requested = header.must_cancel.take();
+                header.must_cancel.set(Some(requested.unwrap_or(message)));
+            }
+            // An error for the next step (a refused await): it stays.
+            other => header.exc.set(Some(Box::new(other))),
+        }
+    }
+
+    // ANCHOR: cancel_waiter
+    /// asyncio's `__step` at a suspension: `if self._must_cancel: if
+    /// self._fut_waiter.cancel(msg): self._must_cancel = False`. A cancellation requested
+    /// while the step ran (the task cancelled itself, or was cancelled by something it
+    /// called) reaches the future the coroutine now waits on, which wakes the task on the
+    /// next tick with `Error::Cancelled` (bpo-34872). After a `sleep(0)`, which waits on no
+    /// future, the request stays, and the step it scheduled throws it.
+    fn cancel_waiter_if_requested(&self) {
+        let header = &self.header;
+        // Cells, taken and put back: a step pays no borrow flag for what is almost always
+        // empty.
+        let Some(message) = header.must_cancel.take() else {
+            return;
+        };
+        header.must_cancel.set(Some(message.clone()));
+        let waiter = header.fut_waiter.borrow().clone();
+        if let Some(waiter) = waiter {
+            if waiter.cancel_with_message(message) {
+                header.must_cancel.set(None);
+            }
+        }
+    }
+    // ANCHOR_END: cancel_waiter
+
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
     /// future, which schedules its done-callbacks, and free the task's slot.
     fn complete(self: &Rc<Self>, event_loop: &EventLoop, outcome: Result<T, Error>) {
         let header = &self.header;
-        let must_cancel = header.must_cancel.borrow_mut().take();
-        let result = match (outcome, must_cancel) {
+        let result = match (outcome, header.must_cancel.take()) {
             // Cancelled right before the coroutine finished: the task ends cancelled.
             (Ok(_), Some(message)) => Err(Error::Cancelled(message)),
             (outcome, _) => outcome,
@@ -569,6 +706,9 @@ pub(crate) enum Awaiter {
     /// Polled by a task of another steploop loop (named here): refused, as asyncio's
     /// "Task got Future attached to a different loop".
     OtherLoop(Label),
+    /// Polled by the very task whose future it is (named here): refused, as asyncio's
+    /// "Task cannot await on itself".
+    Itself(Label),
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
@@ -582,6 +722,9 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
         if header.loop_id != event_loop.id() {
             return Awaiter::OtherLoop(task.name());
         }
+        if std::ptr::addr_eq(Rc::as_ptr(task), Rc::as_ptr(target)) {
+            return Awaiter::Itself(task.name());
+        }
         let mut waiter = header.fut_waiter.borrow_mut();
         if waiter.as_ref().is_some_and(|w| Rc::ptr_eq(w, target)) {
             return Awaiter::AlreadyWaiting;
@@ -591,12 +734,30 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
     })
 }
 
-/// Takes the cancellation waiting to be delivered to the current task, if any.
-pub(crate) fn take_pending_cancellation() -> Option<Error> {
+/// Refuses an await of the current task: its next step, scheduled now, throws `error` into
+/// the coroutine (asyncio's `call_soon(self.__step, new_exc)`), so that the refused `.await`
+/// returns it one tick later.
+pub(crate) fn throw_at_next_step(error: Error) {
     CURRENT.with(|current| {
         let current = current.borrow();
-        let message = current.as_ref()?.header().must_cancel.borrow_mut().take()?;
-        Some(Error::Cancelled(message))
+        let Some(task) = current.as_ref() else {
+            return;
+        };
+        let header = task.header();
+        header.exc.set(Some(Box::new(error)));
+        if let Some(own_loop) = crate::event_loop::running_loop_with_id(header.loop_id) {
+            own_loop.schedule_step(header.key, false);
+        }
+    })
+}
+
+/// Takes what the running step throws into the coroutine (see `TaskHeader::exc`), if
+/// anything: every steploop await calls this before it looks at its own outcome.
+pub(crate) fn take_thrown() -> Option<Error> {
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let thrown = current.as_ref()?.header().exc.take()?;
+        Some(*thrown)
     })
 }
 
@@ -633,6 +794,21 @@ impl TaskRef {
         self.0.cancel(None)
     }
 
+    /// Like [`cancel`](TaskRef::cancel), with a message ([`Task::cancel_with`]).
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.0.cancel(Some(message.into()))
+    }
+
+    /// Cancellations requested and not withdrawn ([`Task::cancelling`]).
+    pub fn cancelling(&self) -> u32 {
+        self.0.cancelling()
+    }
+
+    /// Withdraws one cancellation request; returns how many are left ([`Task::uncancel`]).
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
+    }
+
     /// True once the task is done.
     pub fn done(&self) -> bool {
         self.0.done()
@@ -643,14 +819,91 @@ impl TaskRef {
         self.0.cancelled()
     }
 
-    /// The error the task ended with, if it failed; reading it counts as retrieving it.
-    pub fn exception(&self) -> Option<Error> {
-        self.0.take_exception()
+    /// The error the task ended with, if it failed ([`Task::exception`], the same shape):
+    /// `Ok(None)` for a result, `Ok(Some(error))` for an error, which counts as retrieving
+    /// it.
+    ///
+    /// # Errors
+    /// [`Error::Cancelled`] if the task was cancelled, [`Error::InvalidState`] if it is still
+    /// pending, as asyncio's `Task.exception()` raises.
+    pub fn exception(&self) -> Result<Option<Error>, Error> {
+        self.0.exception()
     }
 
     /// Where the task was created, if its loop was in debug mode then ([`Task::created_at`]).
     pub fn created_at(&self) -> Option<&'static Location<'static>> {
         self.0.created_at()
+    }
+}
+
+impl<T> Task<T> {
+    /// The address that identifies the task, and its future.
+    fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.cell).cast::<()>()
+    }
+}
+
+impl<T> PartialEq for Task<T> {
+    /// Identity, as asyncio compares tasks: equal if they are the same task.
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> Eq for Task<T> {}
+
+impl<T> std::hash::Hash for Task<T> {
+    /// Hashes as the task's [`Future`] does, since they are the same object.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.identity(), state);
+    }
+}
+
+impl<T> PartialEq<Future<T>> for Task<T> {
+    /// True for the task's own future: `done.contains(&task.future())` and
+    /// `done[0] == task` find a task among what `wait` returned.
+    fn eq(&self, other: &Future<T>) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> PartialEq<Task<T>> for Future<T> {
+    fn eq(&self, other: &Task<T>) -> bool {
+        other == self
+    }
+}
+
+impl TaskRef {
+    /// The address that identifies the task, and its future.
+    pub(crate) fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.0).cast::<()>()
+    }
+}
+
+impl PartialEq for TaskRef {
+    /// Identity: equal if they refer to the same task (`current_task() == task`).
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl std::hash::Hash for TaskRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.identity(), state);
+    }
+}
+
+impl<T> PartialEq<Task<T>> for TaskRef {
+    fn eq(&self, other: &Task<T>) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl<T> PartialEq<TaskRef> for Task<T> {
+    fn eq(&self, other: &TaskRef) -> bool {
+        self.identity() == other.identity()
     }
 }
 
@@ -663,7 +916,11 @@ impl fmt::Debug for TaskRef {
 impl<T: 'static> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if !self.done() {
-            "pending"
+            if self.cancelling() > 0 {
+                "pending cancelling"
+            } else {
+                "pending"
+            }
         } else if self.cancelled() {
             "cancelled"
         } else {

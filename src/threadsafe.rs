@@ -82,20 +82,24 @@ impl LoopHandle {
     /// Schedules `callback` to run on the loop's thread, on one of its next ticks, and wakes
     /// the loop if it is waiting (`loop.call_soon_threadsafe(callback)`).
     ///
-    /// Callbacks sent from one thread run in the order they were sent; callbacks from
-    /// several threads run in the order they reached the loop's queue.
+    /// Callbacks run in the order of the calls made from any one thread. On the loop's own
+    /// thread that order includes [`EventLoop::call_soon`]: as asyncio appends to the ready
+    /// deque at call time, `handle.call_soon_threadsafe(a)` then `lp.call_soon(b)` runs `a`
+    /// first. Callbacks from several threads run in the order they reached the loop's queue.
     ///
     /// # Errors
     /// [`Error::Closed`] if the loop was closed (or dropped): the callback is dropped unrun.
     ///
     /// # Notes
     /// A panic in the callback is reported to the loop's exception handler, like a panic in
-    /// any callback. The loop picks callbacks up at the start of a tick, so one sent while a
-    /// tick runs waits for the next.
+    /// any callback. The loop picks callbacks from other threads up at the start of a tick,
+    /// so one sent while a tick runs waits for the next, as one sent by `call_soon` does.
     ///
     /// # Implementation notes
-    /// One allocation (the callback and its label), one lock of the loop's queue, and an
-    /// `eventfd` write only when the loop sleeps in its poll and nobody has woken it yet.
+    /// One allocation (the callback and its label), then: on the loop's own thread, a look in
+    /// a thread-local list of its loops and a push onto the ready deque; from another thread,
+    /// one lock of the loop's queue, and an `eventfd` write only when the loop sleeps in its
+    /// poll and nobody has woken it yet.
     ///
     /// # Examples
     /// ```
@@ -136,6 +140,11 @@ where
     F: FnOnce(&EventLoop) + Send + 'static,
 {
     let call = Box::new(Call { label, callback });
+    // On the loop's own thread, the ready deque itself: the call keeps its place among the
+    // `call_soon`s around it. From any other thread, the queue, drained at the next tick.
+    if let Some(event_loop) = crate::event_loop::loop_of_this_thread(remote.loop_id()) {
+        return event_loop.call_soon_from_handle(call);
+    }
     remote.push(Message::Call(call)).map_err(|_| Error::Closed)
 }
 

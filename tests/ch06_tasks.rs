@@ -1182,6 +1182,49 @@ fn a_task_that_cancels_itself_and_returns_without_awaiting_ends_cancelled() {
 }
 
 #[test]
+fn task_and_task_ref_give_the_exception_in_one_shape() {
+    // asyncio's Task.exception(): InvalidStateError while pending, CancelledError once
+    // cancelled, else the exception or None; the same through a Task and a TaskRef.
+    let lp = EventLoop::with_virtual_clock();
+    let finished = lp.create_task(async { Ok::<u32, Error>(1) });
+    let failed = lp.create_task(async { Err::<u32, _>(Error::msg("failed")) });
+    let cancelled = lp.create_task(async { Ok::<u32, Error>(3) });
+    let pending = lp.create_task(async {
+        sleep(secs(1)).await?;
+        Ok::<u32, Error>(4)
+    });
+    cancelled.cancel();
+    for task in [&finished, &failed, &cancelled, &pending] {
+        assert!(matches!(task.exception(), Err(Error::InvalidState(_))));
+        assert!(matches!(
+            task.as_task_ref().exception(),
+            Err(Error::InvalidState(_))
+        ));
+    }
+    lp.run_once().unwrap();
+    let shapes = |task: &Task<u32>| {
+        let shape = |outcome: Result<Option<Error>, Error>| match outcome {
+            Ok(None) => "None".to_string(),
+            Ok(Some(error)) => format!("Some({error})"),
+            Err(error) => format!("Err({error})"),
+        };
+        (
+            shape(task.exception()),
+            shape(task.as_task_ref().exception()),
+        )
+    };
+    for (task, expected) in [
+        (&finished, "None"),
+        (&failed, "Some(failed)"),
+        (&cancelled, "Err(cancelled)"),
+    ] {
+        assert_eq!(shapes(task), (expected.to_string(), expected.to_string()));
+    }
+    pending.cancel();
+    lp.run_once().unwrap();
+}
+
+#[test]
 fn cancel_on_a_done_task_returns_false() {
     let lp = EventLoop::with_virtual_clock();
     let finished = lp.create_task(async { Ok::<u32, Error>(1) });
@@ -1279,6 +1322,34 @@ fn a_nested_run_until_complete_is_already_running_and_runs_nothing() {
         "no task was created for the nested coroutine"
     );
     assert!(!ran.get(), "the nested coroutine never runs, as in asyncio");
+}
+
+#[test]
+fn run_until_complete_refuses_a_future_or_task_of_another_loop() {
+    // asyncio's ensure_future(future, loop=self): ValueError, before the loop runs at all.
+    let lp = EventLoop::with_virtual_clock();
+    let other = EventLoop::with_virtual_clock();
+    let ran = Rc::new(Cell::new(false));
+    let r = ran.clone();
+    lp.call_soon(move |_| r.set(true));
+    let foreign_future = other.create_future::<u32>();
+    let foreign_task = other.create_task(async { Ok(5) });
+    for outcome in [
+        lp.run_until_complete(foreign_future.clone()),
+        lp.run_until_complete(foreign_task.clone()),
+    ] {
+        let Err(Error::Runtime(message)) = &outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(message.contains("different loop"), "{message}");
+    }
+    assert!(!ran.get(), "the loop did not run");
+    // Neither loop was left stopping: each still runs to its own futures.
+    assert_eq!(other.run_until_complete(foreign_task).unwrap(), 5);
+    foreign_future.set_result(1).unwrap();
+    assert_eq!(other.run_until_complete(foreign_future).unwrap(), 1);
+    assert!(lp.run_until_complete(async { Ok(()) }).is_ok());
+    assert!(ran.get());
 }
 
 #[test]

@@ -322,7 +322,7 @@ fn a_gather_nobody_holds_still_completes_and_runs_its_done_callbacks() {
 }
 
 #[test]
-fn combinators_called_with_no_running_loop_say_so() {
+fn every_function_that_needs_a_running_loop_says_so_the_same_way() {
     let no_loop = |error: Error| {
         assert!(matches!(error, Error::Runtime(_)), "{error:?}");
         assert!(message(&error).contains("needs a running event loop"));
@@ -333,7 +333,32 @@ fn combinators_called_with_no_running_loop_say_so() {
     let lp = lp();
     no_loop(shield(lp.create_future::<u64>()).unwrap_err());
     no_loop(ensure_future(lp.create_future::<u64>()).unwrap_err());
+    let job = steploop::executor::ConcurrentFuture::<u64>::new();
+    no_loop(steploop::wrap_future(job).unwrap_err());
     assert!(lp.all_tasks().is_empty(), "nothing was started");
+
+    // `async` ones (asyncio's `async def`) say so when awaited, the same way.
+    no_loop(poll_once(sleep(secs(1))).unwrap_err());
+    no_loop(poll_once(sleep(Duration::ZERO)).unwrap_err());
+    no_loop(
+        poll_once(wait(
+            [lp.create_future::<u64>()],
+            None,
+            ReturnWhen::AllCompleted,
+        ))
+        .unwrap_err(),
+    );
+    no_loop(poll_once(wait_for(lp.create_future::<u64>(), secs(1))).unwrap_err());
+}
+
+/// Polls a future once, outside any loop, and expects it to be ready.
+fn poll_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("pending outside a loop"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,6 +417,57 @@ fn wait_over_three(
         Ok((at, outcomes, pending.len()))
     })
     .unwrap()
+}
+
+#[test]
+fn what_wait_returns_is_matched_against_the_tasks_by_identity() {
+    // As in asyncio, where `task in done` compares the very objects: a task, its future and
+    // every clone of either are one and the same; two tasks are never equal.
+    let lp = lp();
+    lp.run_until_complete(async {
+        let tasks = vec![spawn(2), spawn(1), spawn(3)];
+        let (done, pending) = wait(tasks.clone(), None, ReturnWhen::FirstCompleted).await?;
+        assert!(done.contains(&tasks[1].future()));
+        assert!(done[0] == tasks[1], "a future equals its task");
+        assert!(tasks[1] == done[0], "and the other way round");
+        assert!(!done.contains(&tasks[0].future()));
+        assert_ne!(tasks[0], tasks[2]);
+        let still_running: std::collections::HashSet<Future<u64>> = pending.into_iter().collect();
+        assert!(still_running.contains(&tasks[0].future()));
+        assert!(still_running.contains(&tasks[2].future()));
+        let me = steploop::current_task().unwrap();
+        assert_eq!(me, me.clone());
+        assert!(tasks.iter().all(|task| me != task.as_task_ref()));
+        assert!(tasks[0].as_task_ref() == tasks[0]);
+        for task in &tasks {
+            task.cancel();
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn wait_counts_a_future_given_twice_once() {
+    // asyncio makes a set of what it is given.
+    let lp = lp();
+    let (done, pending) = lp
+        .run_until_complete(async {
+            let task = spawn(1);
+            let done_already = running().create_future::<u64>();
+            done_already.set_result(0)?;
+            // shield() of a done future is that future: a repeat without writing one.
+            let again = shield(done_already.clone())?;
+            let (done, pending) = wait(
+                [task.future(), task.future(), done_already, again],
+                None,
+                ReturnWhen::FirstCompleted,
+            )
+            .await?;
+            Ok((done.len(), pending.len()))
+        })
+        .unwrap();
+    assert_eq!((done, pending), (1, 1));
 }
 
 #[test]
@@ -605,24 +681,53 @@ fn as_completed_of_nothing_ends_at_once() {
 }
 
 #[test]
-fn cancelling_the_task_in_next_consumes_nothing_and_cancels_nothing() {
+fn a_cancelled_next_uses_up_its_turn_and_cancels_nothing() {
+    // asyncio's as_completed yields one `_wait_for_one()` per awaitable: a cancelled one has
+    // used its turn, and the result stays in the queue for a later turn, if any is left.
     let lp = lp();
     lp.run_until_complete(async {
         let awaiting = running().create_task(async {
-            let mut results = as_completed(vec![spawn(2)], None)?;
+            let mut results = as_completed(vec![spawn(2), spawn(3)], None)?;
             let first = results.next().await;
             let first_cancelled = matches!(&first, Some(Err(e)) if e.is_cancelled());
-            let second = results.next().await.expect("one result left")?;
-            Ok((first_cancelled, second, running().time()))
+            let second = results.next().await.expect("a second turn")?;
+            let at = running().time();
+            let third = results.next().await;
+            Ok((first_cancelled, second, at, third.is_none()))
         });
         sleep(secs(1)).await?;
         assert!(awaiting.cancel());
-        let (first_cancelled, second, at) = awaiting.await?;
+        let (first_cancelled, second, at, no_third) = awaiting.await?;
         assert!(first_cancelled, "the cancelled next() says so");
-        assert_eq!((second, at), (2, secs(2)), "and the result is still there");
+        assert_eq!(
+            (second, at),
+            (2, secs(2)),
+            "the first result comes in the second turn"
+        );
+        assert!(
+            no_third,
+            "two awaitables, two turns: the job of 3 s is never handed out"
+        );
         Ok(())
     })
     .unwrap();
+}
+
+#[test]
+fn as_completed_hands_out_a_future_given_twice_once() {
+    let lp = lp();
+    let handed = lp
+        .run_until_complete(async {
+            let task = spawn(1);
+            let mut results = as_completed([task.future(), task.future()], None)?;
+            let mut handed = Vec::new();
+            while let Some(result) = results.next().await {
+                handed.push(result?);
+            }
+            Ok(handed)
+        })
+        .unwrap();
+    assert_eq!(handed, [1], "asyncio makes a set of what it is given");
 }
 
 #[test]
@@ -714,6 +819,59 @@ fn wait_for_returns_the_value_of_an_inner_that_swallows_the_cancellation() {
         .unwrap();
     assert_eq!(value, 0, "the inner's own answer, as in asyncio");
     assert_eq!(lp.time(), millis(1500));
+}
+
+#[test]
+fn wait_for_schedules_as_python_3_11_does() {
+    // CPython 3.11, counted with a loop that numbers its `_run_once` calls: with a positive
+    // timeout even a future already done goes through the done-callback and the waiter (two
+    // more ticks); with a zero timeout it returns at once.
+    let lp = lp();
+    lp.set_trace(true);
+    lp.run_until_complete(async {
+        let done = running().create_future::<u64>();
+        done.set_result(5)?;
+        running().print("before");
+        let v = wait_for(done.clone(), secs(10)).await?;
+        running().print(format!("wait_for gave {v}"));
+        let v = wait_for(done, Duration::ZERO).await?;
+        running().print(format!("wait_for(0) gave {v}"));
+        let v = wait_for(async { Ok(7) }, secs(10)).await?;
+        running().print(format!("wait_for(coroutine) gave {v}"));
+        Ok(())
+    })
+    .unwrap();
+    let trace = lp.take_trace();
+    let mut tick = 0;
+    let mut printed = Vec::new();
+    for event in trace.events() {
+        match event {
+            Event::Tick { tick: n, .. } => tick = *n,
+            Event::Print(line) => printed.push(format!("tick {tick}: {line}")),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        printed,
+        [
+            "tick 1: before",
+            "tick 3: wait_for gave 5",
+            "tick 3: wait_for(0) gave 5",
+            "tick 6: wait_for(coroutine) gave 7",
+        ],
+        "{trace}"
+    );
+}
+
+#[test]
+fn wait_for_refuses_a_future_of_another_loop() {
+    let lp = lp();
+    let other = EventLoop::with_virtual_clock();
+    let foreign = other.create_future::<u64>();
+    let error = lp
+        .run_until_complete(async move { wait_for(foreign, secs(1)).await })
+        .unwrap_err();
+    assert!(message(&error).contains("different loop"), "{error:?}");
 }
 
 #[test]

@@ -10,6 +10,10 @@ use steploop::{Error, EventLoop, ReturnWhen};
 
 #[path = "../examples/ch07_gather.rs"]
 mod gather;
+#[path = "../examples/ch07_taskgroup.rs"]
+mod taskgroup;
+#[path = "../examples/ch07_timeout.rs"]
+mod timeout;
 #[path = "../examples/ch07_wait.rs"]
 mod wait;
 #[path = "../examples/ch07_wait_for.rs"]
@@ -136,8 +140,61 @@ fn shield_keeps_the_task_running_through_a_timeout() {
 }
 
 #[test]
+fn timeout_cancels_the_block_at_the_deadline() {
+    let (trace, time) = traced(timeout::run_timeout);
+    assert_eq!(time, Duration::from_secs(1));
+    assert_eq!(
+        printed(&trace),
+        [
+            r#""the first sleep is over at t=0.400""#,
+            r#""timeout returned at t=1.000: Err(timed out)""#,
+        ]
+    );
+    // CPython 3.11, with a loop counting its iterations: 6 ticks, the result in the 5th.
+    assert_eq!(trace.matches("\ntick ").count(), 6, "{trace}");
+    snapshot("ch07_timeout", &trace);
+}
+
+#[test]
+fn a_cancel_at_the_deadline_is_not_swallowed_by_the_timeout() {
+    let (trace, time) = traced(timeout::run_cancel_at_the_deadline);
+    assert_eq!(time, Duration::from_secs(1));
+    assert_eq!(
+        printed(&trace),
+        [
+            r#""cancel Task-2 -> true""#,
+            r#""worker: Err(cancelled), cancelling() = 1""#,
+            r#""the worker ended: Err(cancelled)""#,
+        ]
+    );
+    snapshot("ch07_timeout_and_cancel", &trace);
+}
+
+#[test]
+fn task_group_cancels_the_rest_at_the_first_failure() {
+    let (trace, time) = traced(taskgroup::run);
+    assert_eq!(
+        time,
+        Duration::from_secs(2),
+        "c was cancelled, not waited for"
+    );
+    assert_eq!(
+        printed(&trace),
+        [
+            r#""the group returned at t=2.000: Err(unhandled errors in a TaskGroup (1 sub-exception): b failed)""#,
+            r#""a: Ok("a"), b: Some("b failed"), c cancelled: true""#,
+        ]
+    );
+    // CPython 3.11: 12 ticks, the ExceptionGroup caught in the 11th.
+    assert_eq!(trace.matches("\ntick ").count(), 12, "{trace}");
+    snapshot("ch07_taskgroup", &trace);
+}
+
+#[test]
 fn the_example_programs_run() {
     gather::main();
     wait::main();
     wait_for::main();
+    timeout::main();
+    taskgroup::main();
 }

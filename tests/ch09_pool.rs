@@ -275,30 +275,65 @@ fn map_stops_at_the_first_error_and_cancels_what_has_not_started() {
 }
 
 #[test]
-fn dropping_the_map_iterator_cancels_what_has_not_started() {
+fn an_unread_map_result_runs_every_job() {
+    // Python's `map` submits every call at once and returns a generator that has not started:
+    // throwing it away cancels nothing, and `shutdown(wait=True)` waits for all ten calls.
+    let executor = ThreadPoolExecutor::new(1);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let gate = Gate::default();
+    let (busy_tx, busy) = mpsc::channel();
+    let g = gate.clone();
+    let blocker = executor
+        .submit(move || {
+            busy_tx.send(()).unwrap();
+            g.pass();
+        })
+        .unwrap();
+    busy.recv_timeout(GUARD).unwrap();
+    let c = calls.clone();
+    let results = executor
+        .map(
+            move |_: u8| {
+                c.fetch_add(1, Ordering::SeqCst);
+            },
+            0..10,
+        )
+        .unwrap();
+    drop(results); // never read
+    gate.open();
+    executor.shutdown(true, false);
+    blocker.result().unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn dropping_a_started_map_iterator_cancels_what_has_not_started() {
+    // Once the generator has run, closing it runs its `finally`, which cancels the rest.
     let executor = ThreadPoolExecutor::new(1);
     let calls = Arc::new(AtomicUsize::new(0));
     let (started_tx, started) = mpsc::channel();
     let started_tx = Mutex::new(started_tx);
     let gate = Gate::default();
     let (c, g) = (calls.clone(), gate.clone());
-    let results = executor
+    let mut results = executor
         .map(
             move |n: u8| {
                 c.fetch_add(1, Ordering::SeqCst);
-                if n == 0 {
+                if n == 1 {
                     started_tx.lock().unwrap().send(()).unwrap();
                     g.pass();
                 }
+                n
             },
             0..10,
         )
         .unwrap();
-    started.recv_timeout(GUARD).unwrap();
+    assert_eq!(results.next().unwrap().unwrap(), 0);
+    started.recv_timeout(GUARD).unwrap(); // item 1 runs; items 2..10 wait in the queue
     drop(results);
     gate.open();
     drop(executor);
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[test]

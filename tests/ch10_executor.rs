@@ -145,7 +145,7 @@ fn wrap_future_copies_the_value_and_leaves_it_readable() {
     let executor = ThreadPoolExecutor::new(2);
     let future = executor.submit(|| "some value".to_string()).unwrap();
     let kept = future.clone();
-    let value = run(async move { wrap_future(future).await }).unwrap();
+    let value = run(async move { wrap_future(future)?.await }).unwrap();
     assert_eq!(value, "some value");
     assert_eq!(kept.result().unwrap(), "some value");
 }
@@ -267,6 +267,41 @@ fn an_executor_that_was_shut_down_gives_a_failed_future() {
     let lp = EventLoop::new();
     let future = lp.run_in_executor(Some(&executor), || 1);
     assert!(matches!(future.result(), Err(Error::ExecutorShutdown)));
+}
+
+#[test]
+fn run_in_executor_fallible_gives_one_result_not_two() {
+    let lp = EventLoop::with_virtual_clock();
+    let outcome = lp.run_until_complete(async {
+        let lp = get_running_loop().unwrap();
+        let ok = lp
+            .run_in_executor_fallible(None, || Ok::<_, Error>(40))
+            .await?;
+        let failed = lp
+            .run_in_executor_fallible(None, || "x".parse::<u32>().map_err(Error::new))
+            .await;
+        Ok((ok, failed.unwrap_err().to_string()))
+    });
+    let (ok, failed) = outcome.unwrap();
+    assert_eq!(ok, 40);
+    assert_eq!(failed, "invalid digit found in string");
+}
+
+#[test]
+fn run_in_executor_on_a_closed_loop_submits_nothing() {
+    // asyncio checks `_check_closed()` before it submits: the job never runs.
+    let executor = ThreadPoolExecutor::new(1);
+    let lp = EventLoop::new();
+    lp.close().unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let refused = lp.run_in_executor(Some(&executor), move || r.fetch_add(1, Ordering::SeqCst));
+    assert!(matches!(refused.result(), Err(Error::Closed)));
+    let r = ran.clone();
+    let refused = lp.run_in_executor(None, move || r.fetch_add(1, Ordering::SeqCst));
+    assert!(matches!(refused.result(), Err(Error::Closed)));
+    executor.shutdown(true, false);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
 
 #[test]

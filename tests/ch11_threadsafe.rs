@@ -12,7 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -115,6 +115,30 @@ fn callbacks_sent_before_the_loop_runs_wait_in_order_for_its_first_tick() {
     let one = trace.find("print \"one\"").unwrap();
     let two = trace.find("print \"two\"").unwrap();
     assert!(one < two, "{trace}");
+}
+
+#[test]
+fn on_the_loops_own_thread_call_soon_threadsafe_keeps_its_place_among_call_soon() {
+    // asyncio appends a thread-safe callback to the same ready deque at call time: calls made
+    // one after the other on one thread run in the order they were made, before the loop
+    // runs and while it runs.
+    let lp = EventLoop::with_virtual_clock();
+    let handle = lp.handle();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let log = |name: &'static str| {
+        let order = order.clone();
+        move |_: &EventLoop| order.lock().unwrap().push(name)
+    };
+    handle.call_soon_threadsafe(log("a")).unwrap();
+    lp.call_soon(log("b"));
+    let (c, d, inner) = (log("c"), log("d"), handle.clone());
+    lp.call_soon(move |lp| {
+        inner.call_soon_threadsafe(c).unwrap();
+        lp.call_soon(d);
+        lp.call_soon(|lp| lp.stop());
+    });
+    lp.run_forever().unwrap();
+    assert_eq!(*order.lock().unwrap(), ["a", "b", "c", "d"]);
 }
 
 #[test]

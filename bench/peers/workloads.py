@@ -1,10 +1,14 @@
 """The benchmark workloads of ../shared/bench/WORKLOADS.md, for CPython's asyncio and for uvloop.
 
-    python workloads.py --loop asyncio|uvloop [--only NAME] [--ngrams PATH] [--chunk-lines K]
+    python workloads.py --loop asyncio|uvloop [--only NAME] [--repeat R] [--ngrams PATH] [--chunk-lines K]
 
 prints one JSON line per workload on standard output:
-{"workload": NAME, "impl": "asyncio"|"uvloop", "n": N, "seconds": S, "per_op_ns": X, ...}.
-Time is measured inside the process with time.perf_counter(), around the workload only.
+{"workload": NAME, "impl": "asyncio"|"uvloop", "n": N, "repeats": R, "seconds": S, "per_op_ns": X, ...}.
+
+As in steploop's bench, one measurement runs a workload R times in a row, each run with a loop
+of its own; R comes from bench/repeats.txt (shared by every implementation) or --repeat R.
+Time is measured inside the process with time.perf_counter(), around the workload only, and
+summed over the runs: "seconds" is the mean time of one run, "per_op_ns" the total over R x N.
 
 Each workload is written the way an asyncio programmer would write it, with the public API
 (call_soon, call_later, create_task, gather, sleep, create_future, run_in_executor, streams),
@@ -21,9 +25,24 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import reduce
+from pathlib import Path
 from typing import Dict, List
 
 CHECK_WORD = "Aardvark"
+
+REPEATS_FILE = Path(__file__).resolve().parent.parent / "repeats.txt"
+
+
+def repeats_of(workload: str) -> int:
+    """How many times `workload` runs for one measurement, from bench/repeats.txt."""
+    for line in REPEATS_FILE.read_text().splitlines():
+        fields = line.split()
+        if not fields or fields[0].startswith("#") or fields[0] != workload:
+            continue
+        if len(fields) < 2 or not fields[1].isdigit() or int(fields[1]) <= 0:
+            sys.exit(f"workloads.py: {REPEATS_FILE}: {line!r} should be a workload and a positive count")
+        return int(fields[1])
+    sys.exit(f"workloads.py: {REPEATS_FILE} has no line for {workload}")
 
 
 class Measured:
@@ -371,15 +390,21 @@ def merge_dict(first: Dict[str, int], second: Dict[str, int]) -> Dict[str, int]:
     return first
 
 
+_LINES: Dict[str, List[str]] = {}
+
+
 def read_ngrams(args) -> List[str]:
-    """Loading the input, not timed (the seed reads with readlines() before its timer too)."""
+    """Loading the input, not timed (the seed reads with readlines() before its timer too).
+    Read once, and kept for the repeated runs."""
     if args.ngrams is None:
         sys.exit("workloads.py: mapreduce needs its input file: pass --ngrams PATH")
-    try:
-        with open(args.ngrams, encoding="utf-8") as f:
-            return f.readlines()
-    except OSError as e:
-        sys.exit(f"workloads.py: cannot read the ngram file {args.ngrams!r}: {e}")
+    if args.ngrams not in _LINES:
+        try:
+            with open(args.ngrams, encoding="utf-8") as f:
+                _LINES[args.ngrams] = f.readlines()
+        except OSError as e:
+            sys.exit(f"workloads.py: cannot read the ngram file {args.ngrams!r}: {e}")
+    return _LINES[args.ngrams]
 
 
 def mapreduce(kind: str, args) -> Measured:
@@ -440,11 +465,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], required=True)
     parser.add_argument("--only", metavar="NAME", help="run one workload")
+    parser.add_argument("--repeat", metavar="R", type=int, help="runs per measurement, in place of bench/repeats.txt")
     parser.add_argument("--ngrams", metavar="PATH", help="the mapreduce input file")
     parser.add_argument("--chunk-lines", metavar="K", type=int, default=500_000)
     args = parser.parse_args()
     if args.chunk_lines <= 0:
         parser.error(f"--chunk-lines wants a positive number, not {args.chunk_lines}")
+    if args.repeat is not None and args.repeat <= 0:
+        parser.error(f"--repeat wants a positive number, not {args.repeat}")
     every = {**WORKLOADS, **EXTRA_WORKLOADS}
     if args.only is not None and args.only not in every:
         parser.error(f"no workload named {args.only!r}; the workloads are: {', '.join(every)}")
@@ -461,14 +489,19 @@ def main() -> None:
         if name == "mapreduce" and args.ngrams is None and args.only is None:
             print("workloads.py: skipping mapreduce (no --ngrams PATH given)", file=sys.stderr)
             continue
-        measured = run(args.loop, args)
+        repeats = args.repeat or repeats_of(name)
+        total = 0.0
+        for _ in range(repeats):
+            measured = run(args.loop, args)
+            total += measured.seconds
         impl = "python-serial" if name == "mapreduce_serial" else args.loop
         record = {
             "workload": name,
             "impl": impl,
             "n": measured.n,
-            "seconds": round(measured.seconds, 6),
-            "per_op_ns": round(measured.seconds * 1e9 / measured.n, 1),
+            "repeats": repeats,
+            "seconds": round(total / repeats, 6),
+            "per_op_ns": round(total * 1e9 / (measured.n * repeats), 1),
             **measured.extra,
         }
         print(json.dumps(record), flush=True)

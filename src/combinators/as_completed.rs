@@ -27,8 +27,13 @@ use crate::{Error, EventLoop, Future};
 ///
 /// # Notes
 /// - asyncio yields coroutines to await; here the object itself is awaited, one `next()` at a
-///   time, which reads the same in a `while let` loop.
-/// - An awaitable given twice is handed out twice.
+///   time, which reads the same in a `while let` loop. As asyncio yields exactly one
+///   coroutine per awaitable, `next()` has one turn per awaitable: a `next()` whose task was
+///   cancelled has used its turn (the result it waited for stays for a later turn, if any).
+/// - As in a set, a future (or task) given twice is handed out once.
+/// - Dropping the `AsCompleted` (leaving the loop early) removes its callbacks and cancels its
+///   timer, where asyncio leaves both in place until they fire: steploop's loop is not woken
+///   later for nothing.
 ///
 /// # Implementation notes
 /// asyncio's design: an `as_completed._on_completion` done-callback on each awaitable puts it
@@ -69,10 +74,14 @@ where
     A: Awaitable<T>,
 {
     let event_loop = running_loop("as_completed")?;
-    let futures: Vec<Future<T>> = awaitables
-        .into_iter()
-        .map(|awaitable| awaitable.into_future_on(&event_loop))
-        .collect();
+    // asyncio's `set(fs)`: a future given twice is waited for, and handed out, once.
+    let mut futures: Vec<Future<T>> = Vec::new();
+    for awaitable in awaitables {
+        let future = awaitable.into_future_on(&event_loop);
+        if !futures.contains(&future) {
+            futures.push(future);
+        }
+    }
     let total = futures.len();
     let queue = Rc::new(RefCell::new(Queue {
         todo: Vec::with_capacity(total),
@@ -117,7 +126,7 @@ where
 pub struct AsCompleted<T: 'static> {
     queue: Rc<RefCell<Queue<T>>>,
     event_loop: EventLoop,
-    /// Results still to hand out: `next()` gives `None` once this is zero.
+    /// Turns left, one per awaitable: `next()` gives `None` once this is zero.
     remaining: usize,
 }
 
@@ -182,17 +191,19 @@ impl<T: Clone + 'static> AsCompleted<T> {
     ///
     /// # Errors
     /// Inside the `Some`: the awaitable's own error, or `Error::Timeout` after the timeout.
-    /// `Some(Err(Error::Cancelled))` if the task awaiting `next()` is cancelled; no result
-    /// is consumed then.
+    /// `Some(Err(Error::Cancelled))` if the task awaiting `next()` is cancelled: that uses up
+    /// the turn, but no result, which stays for the next turn.
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
         if self.remaining == 0 {
             return None;
         }
+        // One turn per awaitable, whatever happens to it: asyncio's `for _ in
+        // range(len(todo)): yield _wait_for_one()`.
+        self.remaining -= 1;
         loop {
             let getter = {
                 let mut queue = self.queue.borrow_mut();
                 if let Some(item) = queue.done.pop_front() {
-                    self.remaining -= 1;
                     return Some(match item {
                         Some(future) => future.result(),
                         None => Err(Error::Timeout),

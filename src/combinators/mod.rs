@@ -20,10 +20,11 @@
 //! once, as in asyncio, so they need a running loop when called and return
 //! `Result<_, Error>` — the `RuntimeError: no running event loop` that asyncio raises at the
 //! call. [`wait()`] and [`wait_for()`] are `async fn`s, like asyncio's `async def`s: nothing
-//! happens until they are awaited.
+//! happens until they are awaited, and that is when they report a missing loop. (The rule,
+//! for the whole crate, is in [`Error`](crate::Error#no-running-loop).)
 
 use crate::run::Awaitable;
-use crate::{get_running_loop, Error, EventLoop, Future};
+use crate::{Error, Future};
 
 mod as_completed;
 mod gather;
@@ -62,16 +63,4 @@ pub fn ensure_future<T: 'static>(awaitable: impl Awaitable<T>) -> Result<Future<
 }
 // ANCHOR_END: ensure_future
 
-/// The running loop, or the error asyncio raises when there is none.
-pub(crate) fn running_loop(what: &str) -> Result<EventLoop, Error> {
-    get_running_loop().ok_or_else(|| {
-        Error::Runtime(
-            format!(
-                "{what}() needs a running event loop (asyncio: RuntimeError: no running event \
-                 loop): call it from inside a task, for example in the coroutine given to \
-                 run_until_complete or steploop::run"
-            )
-            .into(),
-        )
-    })
-}
+pub(crate) use crate::event_loop::running_loop;

@@ -36,7 +36,8 @@ pub use crate::executor::ReturnWhen;
 ///
 /// # Notes
 /// - `done` and `pending` keep the order the awaitables were given in, where asyncio returns
-///   two sets, so that what a program prints from them does not depend on hashing.
+///   two sets, so that what a program prints from them does not depend on hashing. As in a
+///   set, a future (or task) given twice appears once.
 /// - Coroutines are wrapped in tasks (asyncio 3.11 refuses them, because the caller could not
 ///   tell which task in `done` is which; here the futures come back in argument order).
 /// - As in asyncio, the check runs in done-callbacks, so even awaitables that are already
@@ -80,10 +81,14 @@ where
     A: Awaitable<T>,
 {
     let event_loop = running_loop("wait")?;
-    let futures: Vec<Future<T>> = awaitables
-        .into_iter()
-        .map(|awaitable| awaitable.into_future_on(&event_loop))
-        .collect();
+    // asyncio's `fs = set(fs)`: a future given twice is waited for, and returned, once.
+    let mut futures: Vec<Future<T>> = Vec::new();
+    for awaitable in awaitables {
+        let future = awaitable.into_future_on(&event_loop);
+        if !futures.contains(&future) {
+            futures.push(future);
+        }
+    }
     if futures.is_empty() {
         return Err(Error::Runtime(
             "wait() of no futures (asyncio: ValueError: Set of Tasks/Futures is empty): there \

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::running_loop;
 use super::wait::release_waiter;
 use crate::handle::Label;
-use crate::run::Awaitable;
+use crate::run::{ensure_future_on, Awaitable};
 use crate::timers::TimerHandle;
 use crate::{Error, EventLoop, Future};
 
@@ -17,7 +17,8 @@ use crate::{Error, EventLoop, Future};
 /// - Whatever the awaitable fails with, if it finishes in time.
 /// - `Error::Cancelled` if the task awaiting `wait_for` is cancelled: the awaitable is then
 ///   cancelled too, and waited for, before the error is returned.
-/// - [`Error::Runtime`] if no loop is running.
+/// - [`Error::Runtime`] if no loop is running, or if `awaitable` is a future or task of
+///   another loop (asyncio's `ValueError`).
 ///
 /// # Notes
 /// - Waiting for the cancellation to finish is the point (bpo-32751): when `wait_for`
@@ -25,8 +26,12 @@ use crate::{Error, EventLoop, Future};
 ///   cancellation to clean up delays `wait_for` by as long as the clean-up takes.
 /// - An inner task that catches the cancellation and returns a value anyway wins: `wait_for`
 ///   returns that value, not `Error::Timeout`, as asyncio does.
-/// - A zero timeout cancels at once anything not already done. asyncio's `timeout=None`
-///   (no deadline) is a plain `.await`.
+/// - A zero timeout returns the result of a future already done, and cancels at once
+///   anything else. asyncio's `timeout=None` (no deadline) is a plain `.await`.
+/// - It schedules as Python 3.11's `wait_for` does, tick for tick: with a positive timeout
+///   even a future already done is waited for through its done-callback, two ticks. (Python
+///   3.12 rebuilt `wait_for` on `timeout()`, which returns a done future's result at once;
+///   steploop follows 3.11, the version the book names.)
 ///
 /// # Implementation notes
 /// asyncio 3.11's `wait_for`: a waiter future, released either by a `_release_waiter`
@@ -57,15 +62,18 @@ where
     A: Awaitable<T>,
 {
     let event_loop = running_loop("wait_for")?;
-    let fut = awaitable.into_future_on(&event_loop);
-    if fut.done() {
-        return fut.result();
-    }
     if timeout.is_zero() {
+        let fut = ensure_future_on(&event_loop, awaitable)?;
+        if fut.done() {
+            return fut.result();
+        }
         cancel_and_wait(&event_loop, &fut).await?;
         return timeout_unless_finished(&fut);
     }
 
+    // Even a future that is already done goes through the waiter, as in 3.11: its
+    // done-callback releases the waiter on the next tick, and the task resumes on the one
+    // after.
     let waiter = Future::<()>::new(&event_loop, Label::new("waiter"));
     let timer = event_loop
         .with_label("_release_waiter")
@@ -74,6 +82,7 @@ where
             move |_| release_waiter(&waiter)
         });
     let _cancel_timer = CancelOnDrop(timer); // asyncio's `finally: timeout_handle.cancel()`
+    let fut = ensure_future_on(&event_loop, awaitable)?;
     let callback = fut.add_done_callback_labelled(Label::new("_release_waiter"), {
         let waiter = waiter.clone();
         move |_: &Future<T>| release_waiter(&waiter)

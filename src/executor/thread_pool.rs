@@ -355,9 +355,13 @@ impl ThreadPoolExecutor {
     /// To get every outcome, failed or not, use `submit` and the futures.
     ///
     /// # Notes
-    /// Dropping the iterator early cancels the jobs that have not started (Python's generator
-    /// does the same in its `finally`). Results move out of their futures, so `T` need not be
-    /// `Clone`. Returns `Error::ExecutorShutdown` after shutdown.
+    /// - The jobs run whether or not the iterator is ever read: dropping it unread cancels
+    ///   nothing, as Python's generator that never started has no `finally` to run. Dropping
+    ///   it after reading at least one result cancels the jobs that have not started, as
+    ///   closing a started generator runs its `finally`.
+    /// - Results move out of their futures, so `T` need not be `Clone`.
+    /// - Returns `Error::ExecutorShutdown` after shutdown. A submit that fails halfway leaves
+    ///   the jobs already submitted running, as Python's list of futures does.
     ///
     /// # Implementation notes
     /// `f` is shared by the jobs through one `Arc`; each item costs what a `submit` costs.
@@ -433,14 +437,13 @@ impl ThreadPoolExecutor {
         J: FnOnce() -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
-        let mut results = MapResults {
-            futures: VecDeque::new(),
-        };
+        let mut futures = VecDeque::new();
         for item in items {
-            // On failure `results` is dropped, which cancels what was already submitted.
-            results.futures.push_back(self.submit_job(make_job(item))?);
+            // On failure the futures are dropped: their jobs run on, as in Python, where the
+            // list comprehension raises and the futures already submitted are not cancelled.
+            futures.push_back(self.submit_job(make_job(item))?);
         }
-        Ok(results)
+        Ok(MapResults::new(futures))
     }
 
     // ANCHOR: shutdown
@@ -581,15 +584,26 @@ impl fmt::Debug for ThreadPoolExecutor {
 ///
 /// Each `next` blocks until the next item's job is done. It yields `Ok(value)`, or the job's
 /// error once, after which it is finished and the jobs that had not started are cancelled.
-/// Dropping it early cancels the jobs that have not started, too.
+///
+/// # Notes
+/// Python's `map` returns a generator, and this iterator follows its life: never read, it
+/// cancels nothing when dropped (every job runs); read at least once and then dropped, it
+/// cancels the jobs that have not started, as closing the generator runs its `finally`.
+#[must_use = "the jobs run anyway; read the results, or drop them knowingly with `drop`"]
 pub struct MapResults<T> {
     futures: VecDeque<ConcurrentFuture<T>>,
+    /// True once `next` was called: Python's generator has entered its `try`, so closing it
+    /// cancels what is left.
+    started: bool,
 }
 
 impl<T> MapResults<T> {
     /// Results of `futures`, in their order.
     pub(crate) fn new(futures: VecDeque<ConcurrentFuture<T>>) -> Self {
-        MapResults { futures }
+        MapResults {
+            futures,
+            started: false,
+        }
     }
 
     fn cancel_rest(&mut self) {
@@ -603,6 +617,7 @@ impl<T> Iterator for MapResults<T> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Result<T, Error>> {
+        self.started = true;
         let outcome = self.futures.pop_front()?.take_result();
         if outcome.is_err() {
             self.cancel_rest();
@@ -618,7 +633,9 @@ impl<T> Iterator for MapResults<T> {
 
 impl<T> Drop for MapResults<T> {
     fn drop(&mut self) {
-        self.cancel_rest();
+        if self.started {
+            self.cancel_rest();
+        }
     }
 }
 
@@ -626,6 +643,7 @@ impl<T> fmt::Debug for MapResults<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MapResults")
             .field("left", &self.futures.len())
+            .field("started", &self.started)
             .finish()
     }
 }

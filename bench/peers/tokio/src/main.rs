@@ -1,10 +1,14 @@
 //! The benchmark workloads of `../shared/bench/WORKLOADS.md`, for tokio: a `current_thread`
 //! runtime with a `LocalSet`, the tokio set-up closest to one asyncio event loop on one thread.
 //!
-//! `tokio-peer [--only NAME] [--ngrams PATH] [--chunk-lines K]` prints one JSON line per
-//! workload on standard output:
-//! `{"workload": NAME, "impl": "tokio", "n": N, "seconds": S, "per_op_ns": X, ...}`.
-//! Time is measured inside the process, around the workload only.
+//! `tokio-peer [--only NAME] [--repeat R] [--ngrams PATH] [--chunk-lines K]` prints one JSON
+//! line per workload on standard output:
+//! `{"workload": NAME, "impl": "tokio", "n": N, "repeats": R, "seconds": S, "per_op_ns": X, ...}`.
+//!
+//! As in steploop's bench, one measurement runs a workload R times in a row, each run with a
+//! runtime of its own; R comes from `bench/repeats.txt` (shared by every implementation) or
+//! `--repeat R`. Time is measured inside the process, around the workload only (`timed`), and
+//! summed over the runs: `seconds` is the mean time of one run, `per_op_ns` the total over R × N.
 //!
 //! tokio has no callback queue: its unit of scheduled work is a task, so where asyncio
 //! `call_soon`s a callback this program spawns a task whose body is that callback.
@@ -43,6 +47,8 @@ impl Measured {
 /// The command line: which workload to run and the mapreduce input.
 struct Options {
     only: Option<String>,
+    /// `--repeat R`, in place of `bench/repeats.txt`.
+    repeat: Option<usize>,
     ngrams: Option<String>,
     chunk_lines: usize,
 }
@@ -69,7 +75,9 @@ fn main() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("tokio-peer: {message}");
-            eprintln!("usage: tokio-peer [--only NAME] [--ngrams PATH] [--chunk-lines K]");
+            eprintln!(
+                "usage: tokio-peer [--only NAME] [--repeat R] [--ngrams PATH] [--chunk-lines K]"
+            );
             std::process::exit(2);
         }
     };
@@ -85,11 +93,25 @@ fn main() {
             eprintln!("tokio-peer: skipping mapreduce (no --ngrams PATH given)");
             continue;
         }
-        let Measured { n, elapsed, extra } = run(&options);
+        let repeats = match options.repeat {
+            Some(repeats) => repeats,
+            None => repeats_of(name).unwrap_or_else(|message| {
+                eprintln!("tokio-peer: {message}");
+                std::process::exit(2)
+            }),
+        };
+        let mut total = Duration::ZERO;
+        let mut last = None;
+        for _ in 0..repeats {
+            let measured = run(&options);
+            total += measured.elapsed;
+            last = Some(measured);
+        }
+        let Measured { n, extra, .. } = last.expect("at least one run");
         println!(
-            "{{\"workload\": \"{name}\", \"impl\": \"tokio\", \"n\": {n}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
-            elapsed.as_secs_f64(),
-            elapsed.as_nanos() as f64 / n as f64
+            "{{\"workload\": \"{name}\", \"impl\": \"tokio\", \"n\": {n}, \"repeats\": {repeats}, \"seconds\": {:.6}, \"per_op_ns\": {:.1}{extra}}}",
+            total.as_secs_f64() / repeats as f64,
+            total.as_nanos() as f64 / (n * repeats as u64) as f64
         );
     }
 }
@@ -97,6 +119,7 @@ fn main() {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         only: None,
+        repeat: None,
         ngrams: None,
         chunk_lines: 500_000,
     };
@@ -104,6 +127,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--only" => options.only = Some(value()?),
+            "--repeat" => {
+                let text = value()?;
+                options.repeat = match text.parse() {
+                    Ok(r) if r > 0 => Some(r),
+                    _ => return Err(format!("--repeat wants a positive number, not {text:?}")),
+                };
+            }
             "--ngrams" => options.ngrams = Some(value()?),
             "--chunk-lines" => {
                 let text = value()?;
@@ -133,6 +163,41 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
     Ok(options)
 }
 
+/// How many times each workload runs for one measurement, shared with the other implementations.
+const REPEATS: &str = include_str!("../../../repeats.txt");
+
+/// The repeat count of `workload` in `bench/repeats.txt`.
+fn repeats_of(workload: &str) -> Result<usize, String> {
+    for line in REPEATS.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        if fields.next() == Some(workload) {
+            return match fields.next().map(str::parse) {
+                Some(Ok(repeats)) if repeats > 0 => Ok(repeats),
+                _ => Err(format!(
+                    "bench/repeats.txt: {line:?} should be a workload and a positive count"
+                )),
+            };
+        }
+    }
+    Err(format!("bench/repeats.txt has no line for {workload}"))
+}
+
+/// Runs `work`, the part of a workload that is measured, and returns how long it took.
+///
+/// Never inlined, so that it is a function of its own in the binary: steploop's
+/// `bench/profile` counts the instructions of exactly this part under callgrind and picks the
+/// allocations made in it out of dhat's call stacks, as it does with steploop's `timed`.
+#[inline(never)]
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let result = work();
+    (result, start.elapsed())
+}
+
 /// One thread runs everything, as one asyncio loop does; blocking work goes to at most four
 /// threads, the size of the executor pools of the other implementations.
 fn runtime() -> Runtime {
@@ -153,11 +218,12 @@ fn callbacks_chain() -> Measured {
     }
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    local.spawn_local(async { link(N - 1) });
-    // A LocalSet awaited as a future runs until every task spawned on it has finished.
-    rt.block_on(local);
-    Measured::new(N, start.elapsed())
+    let ((), elapsed) = timed(|| {
+        local.spawn_local(async { link(N - 1) });
+        // A LocalSet awaited as a future runs until every task spawned on it has finished.
+        rt.block_on(local);
+    });
+    Measured::new(N, elapsed)
 }
 
 /// Spawn N one-shot tasks up front, then run until all have run.
@@ -166,13 +232,13 @@ fn callbacks_batch() -> Measured {
     let count = Rc::new(Cell::new(0u64));
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    for _ in 0..N {
-        let count = count.clone();
-        local.spawn_local(async move { count.set(count.get() + 1) });
-    }
-    rt.block_on(local);
-    let elapsed = start.elapsed();
+    let ((), elapsed) = timed(|| {
+        for _ in 0..N {
+            let count = count.clone();
+            local.spawn_local(async move { count.set(count.get() + 1) });
+        }
+        rt.block_on(local);
+    });
     assert_eq!(count.get(), N);
     Measured::new(N, elapsed)
 }
@@ -187,21 +253,22 @@ fn timers() -> Measured {
     shuffle(&mut delays, 0x5eed);
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    let fired = rt.block_on(local.run_until(async move {
-        let mut queue = DelayQueue::with_capacity(N as usize);
-        let keys: Vec<_> = delays.into_iter().map(|d| queue.insert((), d)).collect();
-        for key in keys.iter().step_by(2) {
-            queue.remove(key);
-        }
-        let mut fired = 0u64;
-        // `poll_expired` answers `None` once the queue is empty: the last live timer has fired.
-        while poll_fn(|cx| queue.poll_expired(cx)).await.is_some() {
-            fired += 1;
-        }
-        fired
-    }));
-    let elapsed = start.elapsed();
+    let (fired, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async move {
+            let mut queue = DelayQueue::with_capacity(N as usize);
+            let keys: Vec<_> = delays.into_iter().map(|d| queue.insert((), d)).collect();
+            for key in keys.iter().step_by(2) {
+                queue.remove(key);
+            }
+            let mut fired = 0u64;
+            // `poll_expired` answers `None` once the queue is empty: the last live timer has
+            // fired.
+            while poll_fn(|cx| queue.poll_expired(cx)).await.is_some() {
+                fired += 1;
+            }
+            fired
+        }))
+    });
     assert_eq!(fired, N / 2);
     Measured::new(N, elapsed)
 }
@@ -211,16 +278,16 @@ fn tasks_spawn() -> Measured {
     const N: u64 = 100_000;
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    let sum = rt.block_on(local.run_until(async {
-        let handles: Vec<_> = (0..N).map(|i| spawn_local(async move { i })).collect();
-        let mut sum = 0;
-        for handle in handles {
-            sum += handle.await.expect("a task that cannot fail");
-        }
-        sum
-    }));
-    let elapsed = start.elapsed();
+    let (sum, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async {
+            let handles: Vec<_> = (0..N).map(|i| spawn_local(async move { i })).collect();
+            let mut sum = 0;
+            for handle in handles {
+                sum += handle.await.expect("a task that cannot fail");
+            }
+            sum
+        }))
+    });
     assert_eq!(sum, N * (N - 1) / 2);
     Measured::new(N, elapsed)
 }
@@ -231,22 +298,23 @@ fn tasks_yield() -> Measured {
     const YIELDS: u64 = 1_000;
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    rt.block_on(local.run_until(async {
-        let handles: Vec<_> = (0..TASKS)
-            .map(|_| {
-                spawn_local(async {
-                    for _ in 0..YIELDS {
-                        yield_now().await;
-                    }
+    let ((), elapsed) = timed(|| {
+        rt.block_on(local.run_until(async {
+            let handles: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    spawn_local(async {
+                        for _ in 0..YIELDS {
+                            yield_now().await;
+                        }
+                    })
                 })
-            })
-            .collect();
-        for handle in handles {
-            handle.await.expect("a task that cannot fail");
-        }
-    }));
-    Measured::new(TASKS * YIELDS, start.elapsed())
+                .collect();
+            for handle in handles {
+                handle.await.expect("a task that cannot fail");
+            }
+        }));
+    });
+    Measured::new(TASKS * YIELDS, elapsed)
 }
 
 /// Two tasks pass a counter back and forth through fresh oneshot channels.
@@ -257,39 +325,40 @@ fn future_pingpong() -> Measured {
     let local = LocalSet::new();
     let a_inbox: Inbox = Rc::default();
     let b_inbox: Inbox = Rc::default();
-    let start = Instant::now();
-    let (a_in, b_in) = (a_inbox.clone(), b_inbox.clone());
-    // B is spawned first, and a LocalSet runs its tasks in order, so B's inbox exists when A sends.
-    let pong = local.spawn_local(async move {
-        loop {
-            let (sender, inbox) = oneshot::channel::<u64>();
-            *b_in.borrow_mut() = Some(sender);
-            let value = inbox.await.expect("A keeps playing");
-            let reply = a_in.borrow_mut().take().expect("A waits for the reply");
-            reply.send(value + 1).expect("A waits for the reply");
-            // A stops once the reply brings it to 2N: this was the last round trip.
-            if value + 2 >= 2 * N {
-                return;
+    let (value, elapsed) = timed(|| {
+        let (a_in, b_in) = (a_inbox.clone(), b_inbox.clone());
+        // B is spawned first, and a LocalSet runs its tasks in order, so B's inbox exists
+        // when A sends.
+        let pong = local.spawn_local(async move {
+            loop {
+                let (sender, inbox) = oneshot::channel::<u64>();
+                *b_in.borrow_mut() = Some(sender);
+                let value = inbox.await.expect("A keeps playing");
+                let reply = a_in.borrow_mut().take().expect("A waits for the reply");
+                reply.send(value + 1).expect("A waits for the reply");
+                // A stops once the reply brings it to 2N: this was the last round trip.
+                if value + 2 >= 2 * N {
+                    return;
+                }
             }
-        }
+        });
+        let ping = local.spawn_local(async move {
+            let mut value = 0;
+            while value < 2 * N {
+                let (sender, inbox) = oneshot::channel::<u64>();
+                *a_inbox.borrow_mut() = Some(sender);
+                let to_b = b_inbox.borrow_mut().take().expect("B waits for the ball");
+                to_b.send(value).expect("B waits for the ball");
+                value = inbox.await.expect("B answers") + 1;
+            }
+            value
+        });
+        rt.block_on(local.run_until(async move {
+            let value = ping.await.expect("ping finishes");
+            pong.await.expect("pong finishes");
+            value
+        }))
     });
-    let ping = local.spawn_local(async move {
-        let mut value = 0;
-        while value < 2 * N {
-            let (sender, inbox) = oneshot::channel::<u64>();
-            *a_inbox.borrow_mut() = Some(sender);
-            let to_b = b_inbox.borrow_mut().take().expect("B waits for the ball");
-            to_b.send(value).expect("B waits for the ball");
-            value = inbox.await.expect("B answers") + 1;
-        }
-        value
-    });
-    let value = rt.block_on(local.run_until(async move {
-        let value = ping.await.expect("ping finishes");
-        pong.await.expect("pong finishes");
-        value
-    }));
-    let elapsed = start.elapsed();
     assert!(value >= 2 * N);
     Measured::new(N, elapsed)
 }
@@ -300,16 +369,16 @@ fn executor_roundtrip() -> Measured {
     const N: u64 = 20_000;
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    let calls = rt.block_on(local.run_until(async {
-        let mut calls = 0;
-        for _ in 0..N {
-            spawn_blocking(|| ()).await.expect("a noop");
-            calls += 1;
-        }
-        calls
-    }));
-    let elapsed = start.elapsed();
+    let (calls, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async {
+            let mut calls = 0;
+            for _ in 0..N {
+                spawn_blocking(|| ()).await.expect("a noop");
+                calls += 1;
+            }
+            calls
+        }))
+    });
     assert_eq!(calls, N);
     Measured::new(N, elapsed)
 }
@@ -319,17 +388,17 @@ fn executor_fanout() -> Measured {
     const N: u64 = 100_000;
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    let done = rt.block_on(local.run_until(async {
-        let handles: Vec<_> = (0..N).map(|_| spawn_blocking(|| ())).collect();
-        let mut done = 0u64;
-        for handle in handles {
-            handle.await.expect("a noop");
-            done += 1;
-        }
-        done
-    }));
-    let elapsed = start.elapsed();
+    let (done, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async {
+            let handles: Vec<_> = (0..N).map(|_| spawn_blocking(|| ())).collect();
+            let mut done = 0u64;
+            for handle in handles {
+                handle.await.expect("a noop");
+                done += 1;
+            }
+            done
+        }))
+    });
     assert_eq!(done, N);
     Measured::new(N, elapsed)
 }
@@ -342,56 +411,56 @@ fn tcp_echo() -> Measured {
     const SIZE: usize = 64;
     let rt = runtime();
     let local = LocalSet::new();
-    let start = Instant::now();
-    let echoed = rt.block_on(local.run_until(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        let server = spawn_local(async move {
-            let mut handlers = Vec::new();
-            for _ in 0..CLIENTS {
-                let (mut stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("nodelay");
-                handlers.push(spawn_local(async move {
-                    // A server reads what has come, as much as a usual buffer holds.
-                    let mut buf = [0; 4096];
-                    loop {
-                        let n = stream.read(&mut buf).await.expect("read");
-                        if n == 0 {
-                            return;
-                        }
-                        stream.write_all(&buf[..n]).await.expect("write");
-                    }
-                }));
-            }
-            for handler in handlers {
-                handler.await.expect("a handler");
-            }
-        });
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|id| {
-                spawn_local(async move {
-                    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let (echoed, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("local address");
+            let server = spawn_local(async move {
+                let mut handlers = Vec::new();
+                for _ in 0..CLIENTS {
+                    let (mut stream, _) = listener.accept().await.expect("accept");
                     stream.set_nodelay(true).expect("nodelay");
-                    let message = [id as u8; SIZE];
-                    let mut reply = [0; SIZE];
-                    for _ in 0..ROUNDS {
-                        stream.write_all(&message).await.expect("write");
-                        stream.read_exact(&mut reply).await.expect("read");
-                    }
-                    assert_eq!(reply, message);
-                    stream.shutdown().await.expect("shutdown");
-                    ROUNDS as u64
+                    handlers.push(spawn_local(async move {
+                        // A server reads what has come, as much as a usual buffer holds.
+                        let mut buf = [0; 4096];
+                        loop {
+                            let n = stream.read(&mut buf).await.expect("read");
+                            if n == 0 {
+                                return;
+                            }
+                            stream.write_all(&buf[..n]).await.expect("write");
+                        }
+                    }));
+                }
+                for handler in handlers {
+                    handler.await.expect("a handler");
+                }
+            });
+            let clients: Vec<_> = (0..CLIENTS)
+                .map(|id| {
+                    spawn_local(async move {
+                        let mut stream = TcpStream::connect(addr).await.expect("connect");
+                        stream.set_nodelay(true).expect("nodelay");
+                        let message = [id as u8; SIZE];
+                        let mut reply = [0; SIZE];
+                        for _ in 0..ROUNDS {
+                            stream.write_all(&message).await.expect("write");
+                            stream.read_exact(&mut reply).await.expect("read");
+                        }
+                        assert_eq!(reply, message);
+                        stream.shutdown().await.expect("shutdown");
+                        ROUNDS as u64
+                    })
                 })
-            })
-            .collect();
-        let mut rounds = 0;
-        for client in clients {
-            rounds += client.await.expect("a client");
-        }
-        server.await.expect("the server");
-        rounds
-    }));
-    let elapsed = start.elapsed();
+                .collect();
+            let mut rounds = 0;
+            for client in clients {
+                rounds += client.await.expect("a client");
+            }
+            server.await.expect("the server");
+            rounds
+        }))
+    });
     assert_eq!(echoed, (CLIENTS * ROUNDS) as u64);
     Measured::new(echoed, elapsed)
 }
@@ -420,20 +489,20 @@ fn sleepers() -> Measured {
     let local = LocalSet::new();
     let during = Rc::new(Cell::new(0));
     let seen = during.clone();
-    let start = Instant::now();
-    rt.block_on(local.run_until(async move {
-        let handles: Vec<_> = (0..N)
-            .map(|_| spawn_local(tokio::time::sleep(Duration::from_secs(1))))
-            .collect();
-        spawn_local(async move {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            seen.set(rss_kib().0);
-        });
-        for handle in handles {
-            handle.await.expect("a sleeper");
-        }
-    }));
-    let elapsed = start.elapsed();
+    let ((), elapsed) = timed(|| {
+        rt.block_on(local.run_until(async move {
+            let handles: Vec<_> = (0..N)
+                .map(|_| spawn_local(tokio::time::sleep(Duration::from_secs(1))))
+                .collect();
+            spawn_local(async move {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                seen.set(rss_kib().0);
+            });
+            for handle in handles {
+                handle.await.expect("a sleeper");
+            }
+        }));
+    });
     let (_, peak) = rss_kib();
     let per_task = (during.get().saturating_sub(before)) * 1024 / N;
     let mut measured = Measured::new(N, elapsed);
@@ -472,29 +541,29 @@ fn mapreduce(options: &Options) -> Measured {
         .expect("a tokio runtime");
     let local = LocalSet::new();
     let chunk_lines = options.chunk_lines;
-    let start = Instant::now();
-    let totals = rt.block_on(local.run_until(async move {
-        let handles: Vec<_> = (0..lines)
-            .step_by(chunk_lines)
-            .map(|first| {
-                let range = line_starts[first]..line_starts[(first + chunk_lines).min(lines)];
-                let text = text.clone();
-                spawn_blocking(move || map_frequencies(&text[range]))
-            })
-            .collect();
-        // Gather, then reduce, as the workload says (and as the seed's asyncio.gather does):
-        // every chunk is mapped before the first merge.
-        let mut middle_results = Vec::with_capacity(handles.len());
-        for handle in handles {
-            middle_results.push(handle.await.expect("a map job"));
-        }
-        let mut totals: HashMap<String, u64> = HashMap::new();
-        for counts in middle_results {
-            totals = merge(totals, counts);
-        }
-        totals
-    }));
-    let elapsed = start.elapsed();
+    let (totals, elapsed) = timed(|| {
+        rt.block_on(local.run_until(async move {
+            let handles: Vec<_> = (0..lines)
+                .step_by(chunk_lines)
+                .map(|first| {
+                    let range = line_starts[first]..line_starts[(first + chunk_lines).min(lines)];
+                    let text = text.clone();
+                    spawn_blocking(move || map_frequencies(&text[range]))
+                })
+                .collect();
+            // Gather, then reduce, as the workload says (and as the seed's asyncio.gather does):
+            // every chunk is mapped before the first merge.
+            let mut middle_results = Vec::with_capacity(handles.len());
+            for handle in handles {
+                middle_results.push(handle.await.expect("a map job"));
+            }
+            let mut totals: HashMap<String, u64> = HashMap::new();
+            for counts in middle_results {
+                totals = merge(totals, counts);
+            }
+            totals
+        }))
+    });
     let check = totals.get(CHECK_WORD).copied().unwrap_or(0);
     let mut measured = Measured::new(lines as u64, elapsed);
     let chunks = lines.div_ceil(chunk_lines);
