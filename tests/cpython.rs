@@ -12,8 +12,8 @@
 //!   hundred in all, so that `cargo test` stays quick).
 //! - `STEPLOOP_CPYTHON_SEED=N` starts from another seed (default 0); programs are numbered
 //!   from it, so a seed in a report reproduces its program.
-//! - `STEPLOOP_CPYTHON_PENDING=all` also generates the constructs in [`PENDING`]; or name
-//!   some of them: `STEPLOOP_CPYTHON_PENDING=CancelRunningTask,WaitForDone`.
+//! - `STEPLOOP_CPYTHON_PENDING=all` also generates the constructs in [`PENDING`] (while there
+//!   are any); or name some of them: `STEPLOOP_CPYTHON_PENDING=AwaitSelf,WaitForDone`.
 //! - `STEPLOOP_PYTHON` names the interpreter (default `python3`; it must be CPython 3.11).
 //!
 //! On a difference, the test shrinks the program to the smallest one that still differs and
@@ -31,24 +31,28 @@ use programs::{
     compare, generate, report, shrink, Construct, Features, Level, Op, Program, Runner,
 };
 
-/// A construct on which steploop differs from asyncio, left out of the generated programs: why,
-/// and the smallest program that shows it.
-struct LeftOut {
+/// A construct on which steploop differs, or differed, from asyncio: how, and the smallest
+/// program that shows it.
+struct Found {
     construct: Construct,
     reason: &'static str,
     program: fn() -> Vec<Op>,
     level: Level,
 }
 
-/// The constructs left out until steploop is fixed. When a fix lands,
-/// `left_out_differences_still_differ` fails: delete the entry, and the generated programs
-/// cover the construct from then on.
-const PENDING: &[LeftOut] = &[
-    LeftOut {
+/// Constructs left out until steploop is fixed (none, today). When a fix lands,
+/// `left_out_differences_still_differ` fails: move the entry to [`FIXED`], and the generated
+/// programs cover the construct from then on.
+const PENDING: &[Found] = &[];
+
+/// Differences this comparison found, since fixed: their smallest programs must keep agreeing
+/// (the generated programs meet them only now and then).
+const FIXED: &[Found] = &[
+    Found {
         construct: Construct::CancelRunningTask,
         // asyncio: cancel() of the running task only sets _must_cancel; __step cancels the
         // future the task next suspends on, and the task resumes one iteration later.
-        reason: "a cancel() that reaches the running task is delivered at its next await, \
+        reason: "a cancel() that reached the running task was delivered at its next await, \
                  not at its next suspension",
         level: Level::Tasks,
         program: || {
@@ -64,12 +68,12 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::CancelWokenTask,
         // asyncio resumes the task with the awaited future's own CancelledError; steploop
         // with the later cancel()'s message.
         reason: "a task cancelled again after its awaited future was cancelled, before it \
-                 resumed, gets the later message",
+                 resumed, got the later message",
         level: Level::Tasks,
         program: || {
             vec![
@@ -96,11 +100,11 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::WaitDuplicates,
         // asyncio.wait makes a set of its awaitables; steploop's done and pending are Vecs in
         // argument order and keep a repeat twice.
-        reason: "wait counts an awaitable given twice twice",
+        reason: "wait counted an awaitable given twice twice",
         level: Level::Combinators,
         program: || {
             vec![
@@ -117,11 +121,11 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::AsCompletedDuplicates,
         // asyncio.as_completed makes a set of its awaitables; steploop's hands a repeat out
         // twice (its documentation says so).
-        reason: "as_completed hands out an awaitable given twice twice",
+        reason: "as_completed handed out an awaitable given twice twice",
         level: Level::Combinators,
         program: || {
             vec![
@@ -137,12 +141,12 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::AsCompletedCancelled,
         // asyncio: each result is awaited through a coroutine of its own, and a cancelled one
         // uses up its turn, so the loop ends one result short; steploop's next() consumes
         // nothing when cancelled and hands the result out later.
-        reason: "a cancelled await of as_completed's next result loses no result",
+        reason: "a cancelled await of as_completed's next result lost no result",
         level: Level::Combinators,
         program: || {
             vec![
@@ -178,11 +182,11 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::WaitForDone,
         // asyncio 3.11 waits for the done future's callback (two more iterations); steploop
         // returns at once, as 3.12 does.
-        reason: "wait_for of a future already done, with a timeout, returns at once",
+        reason: "wait_for of a future already done, with a timeout, returned at once",
         level: Level::Combinators,
         program: || {
             vec![
@@ -199,10 +203,10 @@ const PENDING: &[LeftOut] = &[
             ]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::AwaitSelf,
         // asyncio raises RuntimeError('Task cannot await on itself'), one iteration later.
-        reason: "a task awaiting itself is not detected",
+        reason: "a task awaiting itself was not detected",
         level: Level::Tasks,
         program: || {
             vec![Op::Await {
@@ -211,11 +215,11 @@ const PENDING: &[LeftOut] = &[
             }]
         },
     },
-    LeftOut {
+    Found {
         construct: Construct::CallSoonThreadsafe,
         // asyncio appends to the ready deque at call time; steploop takes thread-safe callbacks
         // in at the start of the next tick.
-        reason: "call_soon_threadsafe is not FIFO with call_soon",
+        reason: "call_soon_threadsafe was not FIFO with call_soon",
         level: Level::Callbacks,
         program: || {
             vec![
@@ -234,7 +238,7 @@ const PENDING: &[LeftOut] = &[
 
 /// Constructs on which steploop differs from asyncio on purpose, as its documentation says:
 /// never generated, and `left_out_differences_still_differ` keeps each entry honest.
-const DELIBERATE: &[LeftOut] = &[LeftOut {
+const DELIBERATE: &[Found] = &[Found {
     construct: Construct::AsCompletedAbandoned,
     // asyncio leaves as_completed's done-callbacks and timeout timer in place when the loop
     // over it is left early; steploop removes them when the AsCompleted is dropped (its
@@ -385,36 +389,71 @@ fn combinators_agree_with_cpython() {
 }
 
 /// Each construct left out still shows its difference. When a pending one no longer does, its
-/// fix has landed, and its entry in `PENDING` must go, so that the generated programs cover it;
-/// likewise for a deliberate one that steploop no longer makes.
+/// fix has landed: its entry moves from `PENDING` to `FIXED`, and the generated programs cover
+/// it. Likewise for a deliberate one that steploop no longer makes.
 #[test]
 fn left_out_differences_still_differ() {
-    let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
-    let left_out: Vec<(&LeftOut, &str)> = PENDING
+    let found: Vec<(&Found, &str)> = PENDING
         .iter()
         .map(|p| (p, "PENDING"))
         .chain(DELIBERATE.iter().map(|d| (d, "DELIBERATE")))
         .collect();
-    let programs: Vec<Program> = left_out
+    let agreeing = check_found(&found, false);
+    assert!(
+        agreeing.is_empty(),
+        "steploop now agrees with asyncio on these, left out in tests/cpython.rs: move their \
+         entries to FIXED, so that generated programs cover them:\n  {}",
+        agreeing.join("\n  ")
+    );
+}
+
+/// The smallest programs of the differences found and fixed still agree.
+#[test]
+fn fixed_differences_stay_fixed() {
+    let found: Vec<(&Found, &str)> = FIXED.iter().map(|f| (f, "FIXED")).collect();
+    let differing = check_found(&found, true);
+    assert!(
+        differing.is_empty(),
+        "steploop differs from asyncio again on these, in FIXED in tests/cpython.rs:\n  {}",
+        differing.join("\n  ")
+    );
+}
+
+/// Runs the programs of `found` on both loops, and lists those that agree (or, with
+/// `differing`, those that differ), each with what was found and the two runs.
+fn check_found(found: &[(&Found, &str)], differing: bool) -> Vec<String> {
+    let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
+    let programs: Vec<Program> = found
         .iter()
-        .map(|(l, _)| Program {
+        .map(|(f, _)| Program {
             seed: 0,
-            level: l.level,
-            main: (l.program)(),
+            level: f.level,
+            main: (f.program)(),
         })
         .collect();
     let everything = Features::up_to(Level::Combinators);
     let comparison =
         compare(&cpython, &RealLoop, &programs, &everything).unwrap_or_else(|e| panic!("{e}"));
-    for ((left_out, list), program) in left_out.iter().zip(&programs) {
-        assert!(
-            comparison.differences.iter().any(|d| d.program == *program),
-            "steploop now agrees with asyncio on {:?} ({}): delete its entry from {list} in \
-             tests/cpython.rs, so that generated programs cover it",
-            left_out.construct,
-            left_out.reason
-        );
-    }
+    found
+        .iter()
+        .zip(&programs)
+        .filter_map(|((found, list), program)| {
+            let difference = comparison
+                .differences
+                .iter()
+                .find(|d| d.program == *program);
+            match (difference, differing) {
+                (None, false) => Some(format!("{list}: {:?} ({})", found.construct, found.reason)),
+                (Some(d), true) => Some(format!(
+                    "{list}: {:?} ({})\n{}",
+                    found.construct,
+                    found.reason,
+                    report(d, cpython.name(), RealLoop.name())
+                )),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// steploop with a bug put in on purpose: `call_at(when)` taken as `call_later(when)`.
