@@ -47,8 +47,6 @@ mod ch07_wait;
 mod ch07_wait_for;
 #[path = "ch08_echo.rs"]
 mod ch08_echo;
-#[path = "ch08_fetch.rs"]
-mod ch08_fetch;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -77,6 +75,8 @@ mod ch09_wait;
 mod ch10_blocks;
 #[path = "ch10_count.rs"]
 mod ch10_count;
+#[path = "ch10_fetch.rs"]
+mod ch10_fetch;
 #[path = "ch10_simulated.rs"]
 mod ch10_simulated;
 #[path = "ch10_stall.rs"]
@@ -113,6 +113,14 @@ mod stage05;
 mod stage06;
 #[path = "../stages/stage07/src/main.rs"]
 mod stage07;
+#[path = "../stages/stage08/src/main.rs"]
+mod stage08;
+#[path = "../stages/stage09/src/main.rs"]
+mod stage09;
+#[path = "../stages/stage10/src/main.rs"]
+mod stage10;
+#[path = "../stages/stage11/src/main.rs"]
+mod stage11;
 
 use std::path::{Path, PathBuf};
 
@@ -179,8 +187,13 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch07_taskgroup",
         ch07_taskgroup::main,
     ),
+    ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
-    ("Chapter 8: The reactor", "ch08_fetch", ch08_fetch::main),
+    (
+        "Chapter 9: A thread pool from scratch",
+        "stage09",
+        stage09::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "ch09_future_callback",
@@ -243,6 +256,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     (
         "Chapter 10: Offloading blocking work",
+        "stage10",
+        stage10::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
         "ch10_step1",
         ch10_step1::main,
     ),
@@ -250,6 +268,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 10: Offloading blocking work",
         "ch10_stall",
         ch10_stall::main,
+    ),
+    (
+        "Chapter 10: Offloading blocking work",
+        "ch10_fetch",
+        ch10_fetch::main,
     ),
     (
         "Chapter 10: Offloading blocking work",
@@ -265,6 +288,11 @@ const STOPS: &[(&str, &str, fn())] = &[
         "Chapter 10: Offloading blocking work",
         "ch10_simulated",
         ch10_simulated::main,
+    ),
+    (
+        "Chapter 11: Loops in other threads",
+        "stage11",
+        stage11::main,
     ),
     (
         "Chapter 11: Loops in other threads",

@@ -72,11 +72,6 @@ fn every_line_of_the_last_stage_is_shown_in_the_book() {
     );
 }
 
-/// Listings shown in two chapters today. A reader should meet each listing once and be sent
-/// back to it by a link; this one waits for the rewrite of the chapters that show it. The
-/// list may only shrink: the test fails when an entry here is shown once again.
-const SHOWN_TWICE_FOR_NOW: &[&str] = &["src/remote.rs:push"];
-
 /// Every listing, output, generated page and picture appears in one place in the book; other
 /// chapters link to it.
 #[test]
@@ -118,24 +113,11 @@ fn every_listing_and_picture_is_shown_once() {
     }
     let mut problems = Vec::new();
     for (what, places) in &shown {
-        let allowed = SHOWN_TWICE_FOR_NOW.contains(&what.as_str());
-        if places.len() > 1 && !allowed {
+        if places.len() > 1 {
             problems.push(format!(
                 "{what} is shown {} times ({}): show it once and link to it",
                 places.len(),
                 places.join(", ")
-            ));
-        }
-        if places.len() == 1 && allowed {
-            problems.push(format!(
-                "{what} is shown once now: take it out of SHOWN_TWICE_FOR_NOW"
-            ));
-        }
-    }
-    for what in SHOWN_TWICE_FOR_NOW {
-        if !shown.contains_key(*what) {
-            problems.push(format!(
-                "{what} is not shown at all: take it out of SHOWN_TWICE_FOR_NOW"
             ));
         }
     }

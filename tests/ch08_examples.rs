@@ -6,9 +6,6 @@
 //! - `ch08_echo` prints only after every conversation is over, each client's lines in the
 //!   order that client sent them, and byte counts: nothing that depends on how the clients'
 //!   turns interleaved on the loop.
-//! - `ch08_fetch` prints verdicts whose threshold sits at least 0.05 s from the waits it
-//!   judges (the delays are seeded, the crunching takes a fixed 0.2 s), in the order of the
-//!   pages. Its timeline, with this run's real times, goes to stderr, which is not pinned.
 //!
 //! A `println!` macro that shadows std's appends each line to a buffer of the calling thread,
 //! so each test reads back exactly its example's output while the tests run in parallel.
@@ -20,8 +17,6 @@ use capture::output_of;
 
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
-#[path = "../examples/ch08_fetch.rs"]
-mod ch08_fetch;
 
 fn snapshot(name: &str, text: &str) {
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
@@ -32,9 +27,4 @@ fn snapshot(name: &str, text: &str) {
 #[test]
 fn echo() {
     snapshot("ch08_echo", &output_of(ch08_echo::main));
-}
-
-#[test]
-fn fetch() {
-    snapshot("ch08_fetch", &output_of(ch08_fetch::main));
 }

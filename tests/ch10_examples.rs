@@ -11,6 +11,9 @@
 //!   another on the same one). A `println!` macro that shadows std's appends each line to a
 //!   buffer of the calling thread, so each test reads back exactly its example's output while
 //!   the tests run in parallel. Timelines go to stderr, which is not pinned.
+//! - `ch10_fetch` prints verdicts whose threshold sits at least 0.05 s from the waits it
+//!   judges (the delays are seeded, the crunching takes a fixed 0.2 s), in the order of the
+//!   pages. Its timeline, with this run's real times, goes to stderr, which is not pinned.
 //! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
 //!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
 //!   job ran where only as "one thread each, three threads in all".
@@ -27,6 +30,8 @@ use capture::output_of;
 mod ch10_blocks;
 #[path = "../examples/ch10_count.rs"]
 mod ch10_count;
+#[path = "../examples/ch10_fetch.rs"]
+mod ch10_fetch;
 #[path = "../examples/ch10_simulated.rs"]
 mod ch10_simulated;
 #[path = "../examples/ch10_stall.rs"]
@@ -58,6 +63,14 @@ fn stall() {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     snapshot("ch10_stall", &output_of(ch10_stall::main));
+}
+
+#[test]
+fn fetch() {
+    let _alone = REAL_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    snapshot("ch10_fetch", &output_of(ch10_fetch::main));
 }
 
 /// The simulation behind chapter 10's pictures: exact times, so its output is pinned whole.

@@ -16,6 +16,17 @@ mod stage05_main;
 mod stage06_main;
 #[path = "../stages/stage07/src/main.rs"]
 mod stage07_main;
+#[path = "../stages/stage08/src/main.rs"]
+mod stage08_main;
+#[path = "../stages/stage09/src/main.rs"]
+mod stage09_main;
+#[path = "../stages/stage10/src/main.rs"]
+mod stage10_main;
+#[path = "../stages/stage11/src/main.rs"]
+mod stage11_main;
+
+#[path = "../examples/ch08_echo.rs"]
+mod ch08_echo;
 
 use diff::program::{Body, Kind, Level, Op, Program};
 use diff::{check_generated, compare, programs_per_stage, stages, steploop, Compared, MakeLoop};
@@ -429,4 +440,214 @@ fn stage07_runs_chapter_7_programs_as_steploop_does() {
 #[test]
 fn stage07_runs_generated_programs_as_steploop_does() {
     generated(Level::Combinators, STAGE07);
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 8: the reactor
+// ---------------------------------------------------------------------------------------
+
+const STAGE08: (&str, MakeLoop) = ("stage08", stages::stage08::make);
+
+#[test]
+fn stage08_prints_what_chapter_8_shows() {
+    insta::assert_snapshot!("stage08", capture::output_of(stage08_main::main));
+}
+
+/// The paragraphs of an output, split at blank lines.
+fn paragraphs(output: &str) -> Vec<String> {
+    output.split("\n\n").map(|p| p.trim().to_string()).collect()
+}
+
+/// The tick, the timers and what came before run on the new tick as they did: the chapters'
+/// programs of chapters 6 and 7, and generated programs.
+#[test]
+fn stage08_runs_the_earlier_chapters_programs_as_steploop_does() {
+    for program in [
+        say_after_program(),
+        cancel_program(),
+        gather_program(),
+        wait_for_program(),
+    ] {
+        same(&program, STAGE08);
+    }
+}
+
+#[test]
+fn stage08_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE08);
+}
+
+/// Readers, writers, timers and callbacks over socket pairs: the same events in the same
+/// ticks at the same loop times.
+#[test]
+fn stage08_runs_readers_and_writers_as_steploop_does() {
+    let stage = diff::reactor::run(stages::stage08::make());
+    let real = diff::reactor::run(steploop::make());
+    assert_eq!(stage, real, "stage08 and steploop differ");
+    // The scenario went all the way: the reader set again at t=3 found the bytes.
+    assert_eq!(
+        stage.last().map(String::as_str),
+        Some("tick 7  t=3.000  R1 removed: true"),
+        "{stage:#?}"
+    );
+}
+
+/// The echo exchange: the stage's server and clients, and steploop's (`ch08_echo`, on
+/// `steploop::net`), hear the same.
+#[test]
+fn stage08_echoes_as_steploop_does() {
+    let stage = paragraphs(&capture::output_of(stage08_main::main));
+    let real = capture::output_of(ch08_echo::main);
+    assert_eq!(stage[1], real.trim());
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 9: a thread pool
+// ---------------------------------------------------------------------------------------
+
+const STAGE09: (&str, MakeLoop) = ("stage09", stages::stage09::make);
+
+#[test]
+fn stage09_prints_what_chapter_9_shows() {
+    insta::assert_snapshot!("stage09", capture::output_of(stage09_main::main));
+}
+
+#[test]
+fn stage09_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE09);
+}
+
+/// The pool alone: one worker, jobs held back by a gate, a job cancelled in the queue, a
+/// job that panics, twenty jobs on four workers, `shutdown`.
+#[test]
+fn stage09_pool_runs_jobs_as_steploop_s_does() {
+    let stage = pool_script!(
+        stage09::ConcurrentFuture<i64>,
+        stage09::ThreadPoolExecutor::new,
+        |p: &stage09::ThreadPoolExecutor, wait| p.shutdown(wait)
+    );
+    let real = pool_script!(
+        ::steploop::ConcurrentFuture<i64>,
+        ::steploop::ThreadPoolExecutor::new,
+        |p: &::steploop::ThreadPoolExecutor, wait| p.shutdown(wait, false)
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage09_pool_script", stage.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 10: offloading blocking work
+// ---------------------------------------------------------------------------------------
+
+const STAGE10: (&str, MakeLoop) = ("stage10", stages::stage10::make);
+
+#[test]
+fn stage10_prints_what_chapter_10_shows() {
+    insta::assert_snapshot!("stage10", capture::output_of(stage10_main::main));
+}
+
+#[test]
+fn stage10_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE10);
+}
+
+/// `run_in_executor` on one worker: the order in which the loop hears of the jobs, their
+/// outcomes, a job cancelled from the loop while queued, and virtual time standing still
+/// while jobs are out.
+#[test]
+fn stage10_hears_of_jobs_as_steploop_does() {
+    let stage = executor_script!(
+        stage10::EventLoop::with_virtual_clock(),
+        stage10::ThreadPoolExecutor::new,
+        |lp: &stage10::EventLoop, pool, job| lp.run_in_executor(pool, job),
+        |lp: &stage10::EventLoop, coroutine| {
+            let task = lp.create_task("main", coroutine);
+            lp.run_until_complete(&task).unwrap()
+        },
+        stage10::sleep
+    );
+    let real = executor_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        ::steploop::ThreadPoolExecutor::new,
+        |lp: &::steploop::EventLoop, pool, job| lp.run_in_executor(Some(pool), job),
+        |lp: &::steploop::EventLoop, coroutine| lp
+            .run_until_complete(lp.create_task(coroutine))
+            .unwrap(),
+        ::steploop::sleep
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage10_executor_script", stage.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 11: loops in other threads
+// ---------------------------------------------------------------------------------------
+
+const STAGE11: (&str, MakeLoop) = ("stage11", stages::stage11::make);
+
+#[test]
+fn stage11_prints_what_chapter_11_shows() {
+    insta::assert_snapshot!("stage11", capture::output_of(stage11_main::main));
+}
+
+#[test]
+fn stage11_runs_generated_programs_as_steploop_does() {
+    generated(Level::Combinators, STAGE11);
+}
+
+/// The jobs of chapter 10 still reach the loop as they did.
+#[test]
+fn stage11_hears_of_jobs_as_steploop_does() {
+    let stage = executor_script!(
+        stage11::EventLoop::with_virtual_clock(),
+        stage11::ThreadPoolExecutor::new,
+        |lp: &stage11::EventLoop, pool, job| lp.run_in_executor(pool, job),
+        |lp: &stage11::EventLoop, coroutine| {
+            let task = lp.create_task("main", coroutine);
+            lp.run_until_complete(&task).unwrap()
+        },
+        stage11::sleep
+    );
+    let real = executor_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        ::steploop::ThreadPoolExecutor::new,
+        |lp: &::steploop::EventLoop, pool, job| lp.run_in_executor(Some(pool), job),
+        |lp: &::steploop::EventLoop, coroutine| lp
+            .run_until_complete(lp.create_task(coroutine))
+            .unwrap(),
+        ::steploop::sleep
+    );
+    assert_eq!(stage, real);
+}
+
+/// Callbacks from two threads, the stall once their handles are gone, and coroutines sent
+/// to a loop in another thread.
+#[test]
+fn stage11_serves_other_threads_as_steploop_does() {
+    let stage = threadsafe_script!(
+        stage11::EventLoop::with_virtual_clock(),
+        |handle: &stage11::LoopHandle, callback: Box<dyn FnOnce() + Send>| {
+            handle.call_soon_threadsafe(move |_: &stage11::EventLoop| callback())
+        },
+        |handle: &stage11::LoopHandle| handle.stop(),
+        stage11::run_coroutine_threadsafe,
+        stage11::sleep,
+        stage11::get_running_loop,
+        || stage11::Error::Exception("fails on purpose".into())
+    );
+    let real = threadsafe_script!(
+        ::steploop::EventLoop::with_virtual_clock(),
+        |handle: &::steploop::LoopHandle, callback: Box<dyn FnOnce() + Send>| {
+            handle
+                .call_soon_threadsafe(move |_: &::steploop::EventLoop| callback())
+                .unwrap()
+        },
+        |handle: &::steploop::LoopHandle| handle.stop().unwrap(),
+        ::steploop::run_coroutine_threadsafe,
+        ::steploop::sleep,
+        ::steploop::get_running_loop,
+        || ::steploop::Error::msg("fails on purpose")
+    );
+    assert_eq!(stage, real);
+    insta::assert_snapshot!("stage11_threadsafe_script", stage.join("\n"));
 }

@@ -12,7 +12,9 @@
 //! - `runner`: what a program needs of a loop, as traits;
 //! - `interpret`: runs a program on any loop and writes down what it observed;
 //! - `shrink`: the smallest failing variant of a program;
-//! - `runners/`: the loops: steploop, and each stage.
+//! - `runners/`: the loops: steploop, and each stage;
+//! - `reactor`: chapter 8's scripted run of readers and writers over socket pairs;
+//! - `threads`: chapters 9 to 11's scripts of pools and threads.
 //!
 //! Environment: `STEPLOOP_DIFF_PROGRAMS=N` runs N generated programs per stage (default
 //! 2000), `STEPLOOP_DIFF_SEED=S` starts from another seed (default 0).
@@ -22,10 +24,12 @@
 pub mod generate;
 pub mod interpret;
 pub mod program;
+pub mod reactor;
 pub mod runner;
 pub mod shrink;
 pub mod stages;
 pub mod steploop;
+pub mod threads;
 
 use std::fmt::Write as _;
 use std::rc::Rc;

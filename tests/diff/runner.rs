@@ -6,6 +6,7 @@
 //! its chapter: a stage of chapter 4 has callbacks and timers, and answers `None` to the rest.
 
 use std::any::Any;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
@@ -53,6 +54,9 @@ pub trait Loop {
         None
     }
     fn combinators(&self) -> Option<&dyn Combinators> {
+        None
+    }
+    fn io(&self) -> Option<&dyn Io> {
         None
     }
 }
@@ -120,4 +124,13 @@ pub trait Combinators {
     /// and returns its awaiting.
     fn gather(&self, tasks: &[Rc<dyn TaskObject>]) -> Coroutine<Result<Vec<i64>, Failure>>;
     fn wait_for(&self, task: &Rc<dyn TaskObject>, timeout: Duration) -> Coroutine;
+}
+
+/// Chapter 8: readers and writers, on file descriptors the test owns (asyncio's
+/// `add_reader(fd, callback)`). Errors from the operating system fail the test at once.
+pub trait Io {
+    fn add_reader(&self, fd: RawFd, callback: Box<dyn Fn()>);
+    fn remove_reader(&self, fd: RawFd) -> bool;
+    fn add_writer(&self, fd: RawFd, callback: Box<dyn Fn()>);
+    fn remove_writer(&self, fd: RawFd) -> bool;
 }

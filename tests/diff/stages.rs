@@ -205,3 +205,77 @@ pub mod stage07 {
         }
     }
 }
+
+/// A stage of chapter 8 or later: what chapters 3 to 7 built, unchanged in what the
+/// generated programs see, and the readers and writers of chapter 8. (Chapters 9 to 11 add
+/// threads, which the scripts of `threads.rs` compare, each on the stages' own types.)
+macro_rules! stage_with_io {
+    ($stage:ident) => {
+        pub mod $stage {
+            #![allow(unused_imports)]
+            use crate::diff::runner::*;
+            use ::$stage as stage;
+            use std::any::Any;
+            use std::cell::RefCell;
+            use std::rc::Rc;
+            use std::time::Duration;
+
+            fn new_loop() -> stage::EventLoop {
+                stage::EventLoop::with_virtual_clock()
+            }
+
+            fn time(lp: &stage::EventLoop) -> Duration {
+                lp.time()
+            }
+
+            fn failure(error: stage::Error) -> Failure {
+                match error {
+                    stage::Error::Cancelled => Failure::Cancelled,
+                    stage::Error::Timeout => Failure::Timeout,
+                    other => Failure::Exception(other.to_string()),
+                }
+            }
+
+            fn error(failure: Failure) -> stage::Error {
+                match failure {
+                    Failure::Cancelled => stage::Error::Cancelled,
+                    Failure::Timeout => stage::Error::Timeout,
+                    Failure::Exception(message) => stage::Error::Exception(message),
+                }
+            }
+
+            include!("stage_runner/callbacks.rs");
+            include!("stage_runner/timers.rs");
+            include!("stage_runner/futures.rs");
+            include!("stage_runner/tasks.rs");
+            include!("stage_runner/combinators.rs");
+            include!("stage_runner/io.rs");
+
+            impl Loop for Stage {
+                fn callbacks(&self) -> &dyn Callbacks {
+                    self
+                }
+                fn timers(&self) -> Option<&dyn Timers> {
+                    Some(self)
+                }
+                fn futures(&self) -> Option<&dyn Futures> {
+                    Some(self)
+                }
+                fn tasks(&self) -> Option<&dyn Tasks> {
+                    Some(self)
+                }
+                fn combinators(&self) -> Option<&dyn Combinators> {
+                    Some(self)
+                }
+                fn io(&self) -> Option<&dyn Io> {
+                    Some(self)
+                }
+            }
+        }
+    };
+}
+
+stage_with_io!(stage08);
+stage_with_io!(stage09);
+stage_with_io!(stage10);
+stage_with_io!(stage11);

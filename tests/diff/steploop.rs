@@ -3,13 +3,14 @@
 
 use std::any::Any;
 use std::cell::RefCell;
+use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
 use std::time::Duration;
 
 use steploop::{CallbackId, Error, EventLoop, Future, FutureState, Handle, Task, TimerHandle};
 
 use super::runner::{
-    Callbacks, Cancel, Combinators, Coroutine, Failure, Fut, Futures, Loop, Stalled, State,
+    Callbacks, Cancel, Combinators, Coroutine, Failure, Fut, Futures, Io, Loop, Stalled, State,
     TaskObject, Tasks, Timers,
 };
 
@@ -34,6 +35,9 @@ impl Loop for Steploop {
         Some(self)
     }
     fn combinators(&self) -> Option<&dyn Combinators> {
+        Some(self)
+    }
+    fn io(&self) -> Option<&dyn Io> {
         Some(self)
     }
 }
@@ -195,5 +199,57 @@ impl Combinators for Steploop {
     fn wait_for(&self, task: &Rc<dyn TaskObject>, timeout: Duration) -> Coroutine {
         let task = task_of(task);
         Box::pin(async move { steploop::wait_for(task, timeout).await.map_err(failure) })
+    }
+}
+
+/// A file descriptor the test owns, lent to steploop, which registers a `mio` source.
+struct Fd(RawFd);
+
+impl AsRawFd for Fd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+impl mio::event::Source for Fd {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        mio::unix::SourceFd(&self.0).register(registry, token, interests)
+    }
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        mio::unix::SourceFd(&self.0).reregister(registry, token, interests)
+    }
+    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        mio::unix::SourceFd(&self.0).deregister(registry)
+    }
+}
+
+impl Io for Steploop {
+    fn add_reader(&self, fd: RawFd, callback: Box<dyn Fn()>) {
+        let added = self
+            .0
+            .add_reader(&mut Fd(fd), move |_: &EventLoop| callback());
+        added.expect("add_reader");
+    }
+    fn remove_reader(&self, fd: RawFd) -> bool {
+        self.0.remove_reader(&mut Fd(fd)).expect("remove_reader")
+    }
+    fn add_writer(&self, fd: RawFd, callback: Box<dyn Fn()>) {
+        let added = self
+            .0
+            .add_writer(&mut Fd(fd), move |_: &EventLoop| callback());
+        added.expect("add_writer");
+    }
+    fn remove_writer(&self, fd: RawFd) -> bool {
+        self.0.remove_writer(&mut Fd(fd)).expect("remove_writer")
     }
 }

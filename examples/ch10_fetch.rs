@@ -1,11 +1,11 @@
-//! Chapter 8: seed 000's `step2` and `step3` with real sockets. A small HTTP-like server on
+//! Chapter 10: seed 000's `step2` and `step3` with real sockets (those of chapter 8). A small HTTP-like server on
 //! 127.0.0.1 answers each page after a seeded random delay (the seed's 0–30 s, scaled down
 //! fifty times); five coroutines fetch a page each, concurrently, and crunch the answer for
 //! 0.2 s of CPU time. In step 2 the crunching runs on the loop's thread, and answers that
 //! arrive meanwhile wait in their sockets; in step 3 it runs in a pool of 4 threads.
 //!
 //! The server runs a loop of its own on another thread, as a remote server would: it answers
-//! on time however busy the clients' loop is. Run it with `cargo run --example ch08_fetch`:
+//! on time however busy the clients' loop is. Run it with `cargo run --example ch10_fetch`:
 //! standard output says which answers waited; standard error draws the timeline.
 
 use std::hint::black_box;

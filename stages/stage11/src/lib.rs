@@ -1,0 +1,57 @@
+//! The loop of chapter 11, "Loops in other threads": chapter 10's loop, with a handle that
+//! other threads may hold to send it callbacks (`call_soon_threadsafe`) and coroutines
+//! (`run_coroutine_threadsafe`).
+//!
+//! | module | asyncio |
+//! |---|---|
+//! | `handle` ([`Handle`]) | `asyncio.Handle`, `asyncio.TimerHandle` |
+//! | `event_loop` ([`EventLoop`]) | `BaseEventLoop`: `_ready`, `call_soon`, `call_later`, `call_at`, `time`, `_run_once`, `run_forever`, `stop`; `get_running_loop()` |
+//! | `reactor` | `_selector`, `select(timeout)`, `_process_events`; `add_reader`, `add_writer`, `remove_reader`, `remove_writer` |
+//! | `sock` ([`sock_accept`], [`sock_connect`], [`sock_recv`], [`sock_sendall`]) | `loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall` |
+//! | `timers` | `_scheduled`, the heap of timers |
+//! | `clock` | `loop.time()`; a virtual clock for exact runs |
+//! | `future` ([`Future`]) | `asyncio.Future`: `set_result`, `add_done_callback`, `__await__`; `loop.create_future()` |
+//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, `TimeoutError`, `OSError`, exceptions |
+//! | `task` ([`Task`]) | `asyncio.Task`: `__step`, `__wakeup`, `cancel`; `loop.create_task()`, `run_until_complete` |
+//! | `sleep` ([`sleep`]) | `asyncio.sleep` |
+//! | `gather` ([`gather`], [`Gathering`]) | `asyncio.gather`, `_GatheringFuture` |
+//! | `wait_for` ([`wait_for`]) | `asyncio.wait_for`, `_cancel_and_wait` |
+//! | `concurrent` ([`ConcurrentFuture`]) | `concurrent.futures.Future`: `result`, `cancel`, `set_result`, `add_done_callback` |
+//! | `thread_pool` ([`ThreadPoolExecutor`]) | `concurrent.futures.ThreadPoolExecutor`: `submit`, `shutdown`; `_WorkItem`, `_worker` |
+//! | `remote` | the self-pipe: what other threads send the loop, and the waker |
+//! | `bridge` | `loop.run_in_executor`, `asyncio.wrap_future`, `_chain_future`, `_set_state` |
+//! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `loop.call_soon_threadsafe`, `asyncio.run_coroutine_threadsafe` |
+//!
+//! Run the chapter's program with `cargo run -p stage11`.
+#![forbid(unsafe_code)]
+
+mod bridge;
+mod clock;
+mod concurrent;
+mod error;
+mod event_loop;
+mod future;
+mod gather;
+mod handle;
+mod reactor;
+mod remote;
+mod sleep;
+mod sock;
+mod task;
+mod thread_pool;
+mod threadsafe;
+mod timers;
+mod wait_for;
+
+pub use concurrent::ConcurrentFuture;
+pub use error::Error;
+pub use event_loop::{get_running_loop, EventLoop, Stalled};
+pub use future::{CallbackId, Future, State};
+pub use gather::{gather, Gathering};
+pub use handle::Handle;
+pub use sleep::sleep;
+pub use sock::{sock_accept, sock_connect, sock_recv, sock_sendall};
+pub use task::Task;
+pub use thread_pool::ThreadPoolExecutor;
+pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};
+pub use wait_for::wait_for;
