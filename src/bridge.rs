@@ -463,9 +463,9 @@ impl EventLoop {
 
     /// Closes the loop's side of other threads: later messages are refused, completions
     /// already delivered reach their futures, and work still in flight is cancelled and
-    /// reported (part of `close`).
-    pub(crate) fn close_remote(&self) {
-        let mut dropped_calls = 0;
+    /// reported (part of `close`, which hands over what it took off the ready deque: the
+    /// completions delivered there and the count of `call_soon_threadsafe` callbacks).
+    pub(crate) fn close_remote(&self, delivered: Vec<BridgeKey>, mut dropped_calls: usize) {
         for message in self.inner.remote.close() {
             match message {
                 Message::Bridge(key) => self.run_bridge(key),
@@ -473,22 +473,8 @@ impl EventLoop {
                 Message::Wake(_) => {}
             }
         }
-        // Queued on the ready deque but not yet run: those were delivered too.
-        let queued: Vec<BridgeKey> = self
-            .inner
-            .ready
-            .borrow()
-            .iter()
-            .filter_map(|runnable| match runnable {
-                crate::event_loop::Runnable::Bridge(key) => Some(*key),
-                crate::event_loop::Runnable::Remote(_) => {
-                    dropped_calls += 1;
-                    None
-                }
-                _ => None,
-            })
-            .collect();
-        for key in queued {
+        // Taken off the ready deque, not yet run: those were delivered too.
+        for key in delivered {
             self.run_bridge(key);
         }
         let in_flight = self.inner.bridges.take_all();

@@ -25,15 +25,16 @@
 //! different loop").
 //!
 //! # Implementation notes
-//! With debug mode off, the loop pays one `Cell<bool>` check per tick (in `run_tick`) and one
+//! With debug mode off, the loop pays one `Cell<bool>` check per tick (in `run_ready`) and one
 //! per wait in the selector; `create_task` and `create_future` pay one more to decide whether
 //! to note their caller's location. In debug mode the location (a pointer to static data)
 //! goes into the future's label, in a small box: futures and tasks carry no field for it.
 
 use std::panic::Location;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::event_loop::EventLoop;
+use crate::label::Label;
 
 /// asyncio's default `slow_callback_duration`: 0.1 s.
 pub(crate) const SLOW_CALLBACK_DURATION: Duration = Duration::from_millis(100);
@@ -103,30 +104,17 @@ impl EventLoop {
             None
         }
     }
+}
 
-    // ANCHOR: run_ready_timed
-    /// The handles of one tick in debug mode: each one timed on the real clock, and logged
-    /// when it held the loop for `slow_callback_duration` or longer (asyncio's
-    /// `_run_once` with `_debug` set).
-    pub(crate) fn run_ready_timed(&self, ntodo: usize) {
-        for _ in 0..ntodo {
-            let Some(runnable) = self.inner.ready.borrow_mut().pop_front() else {
-                break;
-            };
-            // Named before it runs: a task that finishes in this step leaves the loop's slab.
-            let label = self.runnable_label(&runnable);
-            let started = Instant::now();
-            self.run_runnable(runnable);
-            let took = started.elapsed();
-            if took >= self.inner.slow_callback_duration.get() {
-                log::warn!(
-                    "Executing <Handle {label}> took {:.3} seconds",
-                    took.as_secs_f64()
-                );
-            }
-        }
+/// Logs a ready entry that held the loop for `threshold` or longer, in asyncio's words
+/// (`_run_once` in debug mode): `Executing <Handle Task-3.step> took 0.152 seconds`.
+pub(crate) fn log_if_slow(label: &Label, took: Duration, threshold: Duration) {
+    if took >= threshold {
+        log::warn!(
+            "Executing <Handle {label}> took {:.3} seconds",
+            took.as_secs_f64()
+        );
     }
-    // ANCHOR_END: run_ready_timed
 }
 
 /// Logs one wait in the selector, as asyncio's debug mode does: at `info` level when it took a

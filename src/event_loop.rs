@@ -17,7 +17,6 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
@@ -27,7 +26,7 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::bridge::{BridgeKey, Bridges};
+use crate::bridge::Bridges;
 use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 use crate::executor::ThreadPoolExecutor;
@@ -36,9 +35,10 @@ use crate::handle::{Callback, Handle};
 use crate::inspect::TickObserver;
 use crate::label::Label;
 use crate::reactor::{Registrations, Selector};
+use crate::ready::{ReadyQueue, Runnable};
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::sleep::SleepTimer;
-use crate::task::{AnyTask, TaskKey};
+use crate::task::AnyTask;
 use crate::timers::{TimerHandle, TimerHeap, TimerId, TimerRef};
 use crate::trace::{Event, Trace, Tracer};
 use crate::Error;
@@ -78,7 +78,7 @@ pub(crate) struct Inner {
     /// Identifies the loop to wakers, which must not hold an `Rc` to it.
     pub(crate) id: u64,
     /// Handles ready to run, in order (asyncio's `_ready`).
-    pub(crate) ready: RefCell<VecDeque<Runnable>>,
+    pub(crate) ready: ReadyQueue,
     /// Every task not yet done; the ready deque refers to them by key.
     pub(crate) tasks: RefCell<Slab<Rc<dyn AnyTask>>>,
     /// Tasks created so far: the next one is `Task-{tasks_created + 1}`.
@@ -134,37 +134,6 @@ pub(crate) struct Inner {
     /// (`loop.slow_callback_duration`).
     pub(crate) slow_callback_duration: Cell<Duration>,
 }
-
-// ANCHOR: runnable
-/// An entry of the ready deque: a callback's handle, a step of a task, or work that another
-/// thread handed to the loop.
-///
-/// # Implementation notes
-/// A task's step is its slab key, not a boxed closure: scheduling a step allocates nothing.
-/// A due timer, likewise, is the key of its slot in the timer heap.
-pub(crate) enum Runnable {
-    Callback(Handle),
-    /// A timer that came due: its key in the timer heap's slots, where its callback waits.
-    Timer(u32),
-    /// `wakeup` tells apart a first step or a yield (asyncio's `__step`) from a step because an
-    /// awaited future is done (`__wakeup`); both poll the coroutine once.
-    Step {
-        task: TaskKey,
-        wakeup: bool,
-    },
-    /// A done-callback shared by many futures (gather's), told which of them is done.
-    Notify(Rc<dyn Notify>, u32),
-    /// A callback another thread sent with `call_soon_threadsafe`.
-    Remote(Box<dyn RemoteCall>),
-    /// Work sent to another thread is done: copy its outcome into the loop future waiting for
-    /// it (asyncio's `_set_state`, which `_chain_future` schedules with `call_soon_threadsafe`).
-    Bridge(BridgeKey),
-}
-// ANCHOR_END: runnable
-
-// The ready deque is the hottest structure of the loop: the two variants for other threads
-// (a fat pointer, a key) must not make its entries any bigger than a task's step.
-const _: () = assert!(std::mem::size_of::<Runnable>() == 24);
 
 /// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
 #[derive(Clone)]
@@ -266,7 +235,7 @@ impl EventLoop {
         let event_loop = EventLoop {
             inner: Rc::new(Inner {
                 id,
-                ready: RefCell::new(VecDeque::new()),
+                ready: ReadyQueue::default(),
                 tasks: RefCell::new(Slab::new()),
                 tasks_created: Cell::new(0),
                 futures_created: Cell::new(0),
@@ -331,8 +300,7 @@ impl EventLoop {
         self.check_open("call_soon");
         let handle = Handle::new(label, callback);
         self.record(|| Event::CallSoon(handle.label().clone()));
-        let runnable = Runnable::Callback(handle.clone());
-        self.inner.ready.borrow_mut().push_back(runnable);
+        self.inner.ready.push(Runnable::Callback(handle.clone()));
         handle
     }
     // ANCHOR_END: call_soon
@@ -616,21 +584,19 @@ impl EventLoop {
             return Ok(());
         }
         // Other threads first, while the loop is still open: what they already delivered
-        // reaches its futures; what is still in flight is reported and cancelled.
-        self.close_remote();
+        // (sent, or on the ready deque) reaches its futures; what is still in flight is
+        // reported and cancelled.
+        let (delivered, dropped_calls) = self.inner.ready.close();
+        self.close_remote(delivered, dropped_calls);
         self.inner.closed.set(true);
         // Take everything out before dropping it: dropping a callback runs the destructors of
-        // whatever it captured, and those may touch the loop.
-        let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
+        // whatever it captured, and those may touch the loop. The futures completed just now
+        // may have scheduled callbacks: those are dropped too.
+        self.inner.ready.close();
         let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
         let tasks = std::mem::take(&mut *self.inner.tasks.borrow_mut());
         let selector = self.inner.selector.borrow_mut().take();
         let registrations = self.inner.io.clear();
-        for runnable in ready {
-            if let Runnable::Callback(handle) = runnable {
-                handle.cancel();
-            }
-        }
         // Dropped here, with nothing borrowed: closures may capture anything.
         drop(scheduled.clear());
         for (_, task) in tasks {
@@ -818,7 +784,7 @@ impl EventLoop {
         // makes no system call and reads no clock: that keeps a chain of callbacks cheap. With
         // I/O to watch, it looks (a poll with timeout 0), so that busy callbacks cannot keep
         // sockets waiting.
-        if inner.ready.borrow().is_empty() && !inner.stopping.get() {
+        if inner.ready.is_empty() && !inner.stopping.get() {
             self.wait_for_work()?;
         } else if inner.io.is_waiting() {
             self.poll(Some(Duration::ZERO))?;
@@ -827,39 +793,17 @@ impl EventLoop {
         let due = self.move_due_timers();
 
         // Handles scheduled from now on land behind this count and wait for the next tick.
-        let ntodo = inner.ready.borrow().len();
+        let ntodo = inner.ready.len();
         let tick = inner.ticks.get() + 1;
         inner.ticks.set(tick);
         if inner.tracer.is_on() {
             self.record_tick(tick, due);
             self.observe_tick();
         }
-        if inner.debug.get() {
-            self.run_ready_timed(ntodo); // debug mode: each handle timed, slow ones logged
-            return Ok(());
-        }
-        for _ in 0..ntodo {
-            let Some(runnable) = inner.ready.borrow_mut().pop_front() else {
-                break;
-            };
-            self.run_runnable(runnable);
-        }
+        self.run_ready(ntodo);
         Ok(())
     }
     // ANCHOR_END: run_tick
-
-    /// Runs one entry of the ready deque.
-    #[inline(always)]
-    pub(crate) fn run_runnable(&self, runnable: Runnable) {
-        match runnable {
-            Runnable::Callback(handle) => self.run_handle(&handle),
-            Runnable::Timer(key) => self.run_timer(key),
-            Runnable::Notify(target, index) => self.run_notify(target, index),
-            Runnable::Step { task, wakeup } => self.run_step(task, wakeup),
-            Runnable::Remote(call) => self.run_remote(call),
-            Runnable::Bridge(key) => self.run_bridge(key),
-        }
-    }
 
     // ANCHOR: wait_for_work
     /// Waits until a handle is ready or a timer is due, or reports a stall if nothing ever can
@@ -897,7 +841,7 @@ impl EventLoop {
             }
             self.take_remote_messages();
             let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
-            if due || !inner.ready.borrow().is_empty() || inner.stopping.get() {
+            if due || !inner.ready.is_empty() || inner.stopping.get() {
                 return Ok(());
             }
         }
@@ -916,7 +860,7 @@ impl EventLoop {
             (Clock::Real { .. }, Some(when)) => self.poll(Some(Duration::from_nanos(when - now))),
             (Clock::Virtual { .. }, Some(when)) => {
                 self.poll(Some(Duration::ZERO))?;
-                if inner.ready.borrow().is_empty() && !inner.remote.has_pending() {
+                if inner.ready.is_empty() && !inner.remote.has_pending() {
                     self.wait_until(when)?;
                 }
                 Ok(())
@@ -969,15 +913,14 @@ impl EventLoop {
                 Message::Call(call) => Runnable::Remote(call),
             };
             self.record(|| Event::Received(self.runnable_label(&runnable)));
-            inner.ready.borrow_mut().push_back(runnable);
+            inner.ready.push(runnable);
         }
         inner.inbox.set(inbox);
     }
 
     fn record_tick(&self, tick: u64, due: Vec<Label>) {
         let inner = &*self.inner;
-        let ready = inner.ready.borrow();
-        let ready = ready.iter().map(|r| self.runnable_label(r)).collect();
+        let ready = inner.ready.labels(|r| self.runnable_label(r));
         let time = inner.clock.now();
         self.record(|| Event::Tick {
             tick,
@@ -992,34 +935,6 @@ impl EventLoop {
         self.inner.id
     }
 
-    /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
-    fn run_handle(&self, handle: &Handle) {
-        if handle.cancelled() {
-            self.record(|| Event::SkipCancelled(handle.label().clone()));
-            return;
-        }
-        self.record(|| Event::Run(handle.label().clone()));
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle.run(self))) {
-            self.report_panic(handle.label(), payload, format!("{handle:?}"));
-        }
-    }
-
-    /// Runs a timer that came due, unless it was cancelled since it joined the ready deque;
-    /// contains a panic as `run_handle` does.
-    fn run_timer(&self, key: u32) {
-        let timer = self.inner.scheduled.borrow_mut().take(key);
-        if timer.cancelled {
-            self.record(|| Event::SkipCancelled(timer.label()));
-            return;
-        }
-        self.record(|| Event::Run(timer.label()));
-        // Taken out of the slot before it runs: it may schedule timers, or cancel its own
-        // handle (which does nothing then, as for a timer that already ran).
-        if let Err((label, payload)) = timer.run(self) {
-            self.report_panic(&label, payload, format!("<Handle {label}>"));
-        }
-    }
-
     /// Puts a callback sent with `call_soon_threadsafe` from the loop's own thread straight on
     /// the ready deque, as asyncio's `call_soon_threadsafe` appends to `_ready`: it keeps its
     /// place among the `call_soon`s made before and after it.
@@ -1028,10 +943,7 @@ impl EventLoop {
             return Err(Error::Closed);
         }
         self.record(|| Event::CallSoon(call.label()));
-        self.inner
-            .ready
-            .borrow_mut()
-            .push_back(Runnable::Remote(call));
+        self.inner.ready.push(Runnable::Remote(call));
         Ok(())
     }
 
@@ -1040,49 +952,7 @@ impl EventLoop {
     pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
         self.check_open("call_soon");
         self.record(|| Event::CallSoon(target.label()));
-        self.inner
-            .ready
-            .borrow_mut()
-            .push_back(Runnable::Notify(target, index));
-    }
-
-    /// Runs a shared done-callback, containing a panic as `run_handle` does.
-    fn run_notify(&self, target: Rc<dyn Notify>, index: u32) {
-        // The callback consumes `target`; a panic report needs the label afterwards.
-        let label = target.label();
-        self.record(|| Event::Run(label.clone()));
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| target.notify(index as usize))) {
-            self.report_panic(&label, payload, format!("<Handle {label}>"));
-        }
-    }
-
-    /// Runs a callback sent by another thread, containing a panic as `run_handle` does.
-    fn run_remote(&self, call: Box<dyn RemoteCall>) {
-        let label = self.is_tracing().then(|| call.label());
-        if let Some(label) = &label {
-            self.record(|| Event::Run(label.clone()));
-        }
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| call.call(self))) {
-            let label = label.unwrap_or_else(|| Label::new("a call_soon_threadsafe callback"));
-            let handle = format!("<Handle {label} (call_soon_threadsafe)>");
-            self.report_panic(&label, payload, handle);
-        }
-    }
-
-    /// Reports a panic in a callback to the trace and the exception handler.
-    fn report_panic(&self, label: &Label, payload: Box<dyn std::any::Any + Send>, handle: String) {
-        let error = Error::from_panic(payload);
-        self.record(|| Event::Panicked {
-            label: label.clone(),
-            message: match &error {
-                Error::Panicked(message) => message.to_string(),
-                other => other.to_string(),
-            },
-        });
-        let context = ExceptionContext::new(format!("Exception in callback {label}"))
-            .with_exception(error)
-            .with_handle(handle);
-        self.call_exception_handler(&context);
+        self.inner.ready.push(Runnable::Notify(target, index));
     }
 
     /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
@@ -1139,14 +1009,13 @@ impl EventLoop {
             return due;
         }
         let now = inner.clock.now();
-        let mut ready = inner.ready.borrow_mut();
         while let Some(popped) = scheduled.pop_due(now) {
             match popped {
                 Ok(key) => {
                     if inner.tracer.is_on() {
                         due.push(scheduled.label(key));
                     }
-                    ready.push_back(Runnable::Timer(key));
+                    inner.ready.push(Runnable::Timer(key));
                 }
                 Err(cancelled) => self.record(|| Event::DropCancelledTimer(cancelled.label())),
             }
@@ -1294,7 +1163,7 @@ impl fmt::Debug for EventLoop {
             .field("clock", &self.clock_kind())
             .field("running", &self.is_running())
             .field("closed", &self.is_closed())
-            .field("ready", &self.inner.ready.borrow().len())
+            .field("ready", &self.inner.ready.len())
             .field("scheduled", &self.inner.scheduled.borrow().len())
             .finish()
     }

@@ -68,12 +68,7 @@ impl EventLoop {
     /// A due timer that has moved to the ready deque is listed there, not in `timers`.
     pub fn queues(&self) -> Queues {
         let inner = &*self.inner;
-        let ready = inner
-            .ready
-            .borrow()
-            .iter()
-            .map(|runnable| self.runnable_label(runnable))
-            .collect();
+        let ready = inner.ready.labels(|runnable| self.runnable_label(runnable));
         let timers = inner
             .scheduled
             .borrow()

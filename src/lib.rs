@@ -65,6 +65,7 @@ mod label;
 pub mod net;
 pub mod process;
 mod reactor;
+mod ready;
 mod remote;
 pub mod replay;
 mod run;

@@ -29,9 +29,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::event_loop::Runnable;
 use crate::future::{CallbackId, Future, FutureCell, FutureHost, FutureState, Waiting};
 use crate::label::Label;
+use crate::ready::Runnable;
 pub(crate) use crate::task_state::{Awaited, TaskKey};
 use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
 use crate::trace::Event;
@@ -489,18 +489,7 @@ impl<T: 'static> TaskCell<T> {
 
 /// The loop's side of tasks: the slab that holds them and the steps on the ready deque.
 impl EventLoop {
-    pub(crate) fn runnable_label(&self, runnable: &Runnable) -> Label {
-        match runnable {
-            Runnable::Callback(handle) => handle.label().clone(),
-            Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
-            Runnable::Notify(target, _) => target.label(),
-            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
-            Runnable::Remote(call) => call.label(),
-            Runnable::Bridge(key) => self.bridge_label(*key),
-        }
-    }
-
-    fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
+    pub(crate) fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
         let what = if wakeup { "wakeup" } else { "step" };
         Label::new(format!("{}.{what}", self.task_label(task)))
     }
@@ -556,7 +545,7 @@ impl EventLoop {
     fn push_step(&self, key: TaskKey, wakeup: bool) {
         self.record(|| Event::CallSoon(self.step_label(key, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
-        self.inner.ready.borrow_mut().push_back(step);
+        self.inner.ready.push(step);
     }
     // ANCHOR_END: schedule_step
 

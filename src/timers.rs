@@ -13,7 +13,6 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -111,13 +110,10 @@ impl Job {
         }
     }
 
-    fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
+    fn run(self, event_loop: &EventLoop) {
         match self {
             Job::Callback(callback) => callback.run(event_loop),
-            Job::Sleep(sleep) => {
-                sleep.fire();
-                Ok(())
-            }
+            Job::Sleep(sleep) => sleep.fire(),
         }
     }
 
@@ -135,15 +131,11 @@ impl Job {
     }
 }
 
-/// A callback that panicked: its label, for the report, and the panic's payload.
-pub(crate) type Panicked = (Label, Box<dyn std::any::Any + Send>);
-
 /// A timer's callback with its label. The label of a plain closure is its type's name, which
 /// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
 pub(crate) trait TimerCallback {
-    /// Runs the callback, containing a panic: the label is consumed with the closure, so it
-    /// is handed back with the panic for the report.
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked>;
+    /// Runs the callback; the loop's runner contains a panic (see `ready.rs`).
+    fn run(self: Box<Self>, event_loop: &EventLoop);
     fn label(&self) -> Label;
     /// What replaces the callback once it is cancelled: the same label, nothing to run.
     fn placeholder(&mut self) -> Box<dyn TimerCallback>;
@@ -162,10 +154,9 @@ struct Labelled<F> {
 }
 
 impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
+    fn run(self: Box<Self>, event_loop: &EventLoop) {
         let Named(callback) = *self;
-        catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
-            .map_err(|payload| (Label::of_type::<F>(), payload))
+        callback(event_loop);
     }
 
     fn label(&self) -> Label {
@@ -178,9 +169,7 @@ impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
 }
 
 impl<F: 'static> TimerCallback for Dropped<F> {
-    fn run(self: Box<Self>, _: &EventLoop) -> Result<(), Panicked> {
-        Ok(())
-    }
+    fn run(self: Box<Self>, _: &EventLoop) {}
 
     fn label(&self) -> Label {
         Label::of_type::<F>()
@@ -192,12 +181,9 @@ impl<F: 'static> TimerCallback for Dropped<F> {
 }
 
 impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Labelled<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
-        let Labelled { label, callback } = *self;
-        match callback {
-            Some(callback) => catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
-                .map_err(|payload| (label, payload)),
-            None => Ok(()),
+    fn run(self: Box<Self>, event_loop: &EventLoop) {
+        if let Some(callback) = self.callback {
+            callback(event_loop);
         }
     }
 
@@ -226,9 +212,9 @@ impl Fired {
         self.job.label()
     }
 
-    /// Runs the timer's callback; a panic is caught and returned with the label.
-    pub(crate) fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
-        self.job.run(event_loop)
+    /// Runs the timer's callback (from the loop's runner, which contains a panic).
+    pub(crate) fn run(self, event_loop: &EventLoop) {
+        self.job.run(event_loop);
     }
 }
 
