@@ -17,7 +17,7 @@ use std::time::Instant;
 use crate::bridge::BridgeKey;
 use crate::exception_handler::ExceptionContext;
 use crate::future::Notify;
-use crate::handle::Handle;
+use crate::handle::{Callback, Handle};
 use crate::label::Label;
 use crate::remote::RemoteCall;
 use crate::task::TaskKey;
@@ -117,7 +117,7 @@ impl EventLoop {
     /// the real clock, and one that held the loop for `slow_callback_duration` or longer is
     /// logged (asyncio's `_run_once` with `_debug` set).
     pub(crate) fn run_ready(&self, ntodo: usize) {
-        let debug = self.inner.debug.get();
+        let debug = self.inner.diagnostics.debug();
         for _ in 0..ntodo {
             let Some(runnable) = self.inner.ready.pop() else {
                 break;
@@ -216,5 +216,33 @@ impl EventLoop {
             Runnable::Remote(call) => call.label(),
             Runnable::Bridge(key) => self.bridge_label(*key),
         }
+    }
+
+    pub(crate) fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
+        self.check_open("call_soon");
+        let handle = Handle::new(label, callback);
+        self.record(|| Event::CallSoon(handle.label().clone()));
+        self.inner.ready.push(Runnable::Callback(handle.clone()));
+        handle
+    }
+
+    /// Puts a callback sent with `call_soon_threadsafe` from the loop's own thread straight on
+    /// the ready deque, as asyncio's `call_soon_threadsafe` appends to `_ready`: it keeps its
+    /// place among the `call_soon`s made before and after it.
+    pub(crate) fn call_soon_from_handle(&self, call: Box<dyn RemoteCall>) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        self.record(|| Event::CallSoon(call.label()));
+        self.inner.ready.push(Runnable::Remote(call));
+        Ok(())
+    }
+
+    /// Schedules a shared done-callback for the future at `index` (what `call_soon` of a
+    /// done-callback is for the others), without a handle of its own.
+    pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
+        self.check_open("call_soon");
+        self.record(|| Event::CallSoon(target.label()));
+        self.inner.ready.push(Runnable::Notify(target, index));
     }
 }

@@ -18,9 +18,13 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::event_loop::Inner;
+use crate::clock::{to_nanos, Clock};
+use crate::handle::Callback;
 use crate::label::Label;
 use crate::sleep::SleepTimer;
+use crate::state::Inner;
+use crate::trace::Event;
+use crate::Error;
 use crate::EventLoop;
 
 /// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
@@ -536,6 +540,128 @@ impl fmt::Debug for TimerHandle {
             self.label()
         )
     }
+}
+
+/// The loop's side of timers: scheduling them in the heap, with their trace.
+impl EventLoop {
+    pub(crate) fn call_later_labelled(
+        &self,
+        label: Label,
+        delay: Duration,
+        f: impl Callback,
+    ) -> TimerHandle {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.record_call_later(|| label.clone(), delay, when, id);
+        self.timer_handle(id, when, label)
+    }
+
+    pub(crate) fn call_at_labelled(
+        &self,
+        label: Label,
+        when: Duration,
+        f: impl Callback,
+    ) -> TimerHandle {
+        let when = self.deadline_at(when);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.record_call_at(|| label.clone(), when, id);
+        self.timer_handle(id, when, label)
+    }
+
+    /// `call_later` for a sleep, whose future is its own timer.
+    pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    /// The delay in nanoseconds and the deadline it makes, from now.
+    pub(crate) fn deadline_after(&self, delay: Duration) -> (u64, u64) {
+        self.check_open("call_later");
+        let delay = to_nanos(delay);
+        (delay, self.inner.clock.now().saturating_add(delay))
+    }
+
+    /// The deadline `when` in nanoseconds.
+    pub(crate) fn deadline_at(&self, when: Duration) -> u64 {
+        self.check_open("call_at");
+        to_nanos(when)
+    }
+
+    /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
+    pub(crate) fn record_call_later(
+        &self,
+        label: impl FnOnce() -> Label,
+        delay: u64,
+        when: u64,
+        id: TimerId,
+    ) {
+        self.record(|| Event::CallLater {
+            label: label(),
+            delay,
+            when,
+            seq: id.seq(),
+        });
+    }
+
+    /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
+    pub(crate) fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
+        self.record(|| Event::CallAt {
+            label: label(),
+            when,
+            seq: id.seq(),
+        });
+    }
+
+    pub(crate) fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
+        TimerHandle::new(TimerRef::new(id, when, Rc::downgrade(&self.inner)), label)
+    }
+}
+
+impl Inner {
+    /// Cancels a timer (`TimerHandle.cancel()`): counted and traced if it is still in the
+    /// heap; skipped when its turn comes if it is on the ready deque; nothing if it already ran.
+    pub(crate) fn cancel_timer(&self, id: TimerId, when: u64) {
+        let mut scheduled = self.scheduled.borrow_mut();
+        let cancelled = scheduled.cancel(id);
+        // The label only when tracing: building one for nothing costs on every cancel.
+        let traced = (cancelled.counted && self.tracer.is_on()).then(|| scheduled.label(id.key()));
+        drop(scheduled);
+        drop(cancelled.closure); // here, with the heap no longer borrowed
+        if let Some(label) = traced {
+            self.tracer.record(|| Event::CancelTimer {
+                label,
+                when,
+                seq: id.seq(),
+            });
+        }
+    }
+}
+
+/// Moves a virtual clock forward ([`EventLoop::advance_time`]).
+pub(crate) fn advance_time(event_loop: &EventLoop, duration: Duration) -> Result<(), Error> {
+    let inner = &*event_loop.inner;
+    if !matches!(inner.clock, Clock::Virtual { .. }) {
+        return Err(Error::Runtime(
+            "advance_time on a real clock: only a virtual clock can be moved; create the \
+             loop with EventLoop::with_virtual_clock() to simulate work"
+                .into(),
+        ));
+    }
+    let from = inner.clock.now();
+    let until = from.saturating_add(to_nanos(duration));
+    inner.clock.advance_to(until);
+    event_loop.record(|| Event::Busy { from, until });
+    Ok(())
 }
 
 #[cfg(test)]
