@@ -214,14 +214,12 @@ impl EventLoop {
         executor: Option<&ThreadPoolExecutor>,
         submit: impl FnOnce(&ThreadPoolExecutor) -> Result<ConcurrentFuture<T>, Error>,
     ) -> Future<T> {
-        let submitted = if self.is_closed() {
-            Err(Error::Closed)
-        } else {
-            match executor {
-                Some(executor) => submit(executor),
-                None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
-                None => submit(&self.default_executor()),
-            }
+        // Checked first: on a closed loop the job never runs, and no default executor is made.
+        self.check_open("run_in_executor");
+        let submitted = match executor {
+            Some(executor) => submit(executor),
+            None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
+            None => submit(&self.default_executor()),
         };
         match submitted {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),

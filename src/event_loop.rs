@@ -42,7 +42,7 @@ use crate::bridge::dispose_executor;
 use crate::clock::{to_nanos, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
-use crate::handle::{Callback, Handle, Labelled};
+use crate::handle::{Callback, Handle};
 use crate::inspect::Queues;
 use crate::label::Label;
 use crate::reactor::{READ, WRITE};
@@ -116,12 +116,15 @@ impl EventLoop {
     /// Runs the loop until `stop()` is called (`loop.run_forever()`).
     ///
     /// # Errors
-    /// - [`Error::Closed`] if the loop was closed; [`Error::AlreadyRunning`] if this loop, or
-    ///   another, is already running on this thread.
+    /// - [`Error::AlreadyRunning`] if this loop, or another, is already running on this
+    ///   thread.
     /// - [`Error::Stalled`] if nothing is ready and nothing could ever become ready (no timers,
     ///   no I/O, no work from other threads) while `stop()` has not been called: asyncio would
     ///   block forever here. The loop is left as it was and can be run again.
     /// - [`Error::Io`] if the operating system's poll fails.
+    ///
+    /// # Panics
+    /// If the loop is closed.
     ///
     /// # Examples
     /// ```
@@ -131,6 +134,7 @@ impl EventLoop {
     /// lp.run_forever().unwrap();
     /// assert!(!lp.is_running());
     /// ```
+    #[track_caller]
     pub fn run_forever(&self) -> Result<(), Error> {
         self.run_ticks("run_forever", true)
     }
@@ -143,6 +147,9 @@ impl EventLoop {
     /// left that could complete it; [`Error::Runtime`] if `stop()` was called first, or if
     /// the future or task belongs to another loop (asyncio's `ValueError`; the loop does not
     /// run); and the errors of [`run_forever`](EventLoop::run_forever).
+    ///
+    /// # Panics
+    /// If the loop is closed.
     #[track_caller]
     pub fn run_until_complete<T: Clone + 'static>(
         &self,
@@ -156,6 +163,10 @@ impl EventLoop {
     ///
     /// # Errors
     /// As [`run_forever`](EventLoop::run_forever).
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    #[track_caller]
     pub fn run_once(&self) -> Result<(), Error> {
         self.run_ticks("run_once", false)
     }
@@ -448,12 +459,14 @@ impl EventLoop {
     ///   workers, named `steploop-default-1`, ..., created on first use; replace it with
     ///   [`set_default_executor`](EventLoop::set_default_executor).
     /// - Where asyncio raises at once, the future is already failed and nothing is
-    ///   submitted: `Error::Closed` on a closed loop (checked first: the job never runs, and
-    ///   no default executor is created); `Error::ExecutorShutdown` for an executor that was
-    ///   shut down, or for `None` after
-    ///   [`shutdown_default_executor`](EventLoop::shutdown_default_executor).
+    ///   submitted: `Error::ExecutorShutdown` for an executor that was shut down, or for
+    ///   `None` after [`shutdown_default_executor`](EventLoop::shutdown_default_executor).
     /// - Extra arguments, which asyncio passes after `func`, are captured by the closure. A
     ///   job that returns a `Result` is [`run_in_executor_fallible`](Self::run_in_executor_fallible).
+    ///
+    /// # Panics
+    /// If the loop is closed, as `call_soon` does: the job never runs, and no default executor
+    /// is created.
     ///
     /// # Implementation notes
     /// `submit` plus [`wrap_future`](EventLoop::wrap_future), except that the value is moved
@@ -480,6 +493,9 @@ impl EventLoop {
     /// [`run_in_executor`](Self::run_in_executor) for a job that can fail: its `Err` becomes
     /// the future's error, so that awaiting gives one `Result`, not a `Result` of a `Result`
     /// (as [`ThreadPoolExecutor::submit_fallible`] does for the pool).
+    ///
+    /// # Panics
+    /// If the loop is closed.
     ///
     /// # Examples
     /// ```
@@ -523,6 +539,9 @@ impl EventLoop {
     /// two take different jobs: a thread pool runs any closure, a process pool only a job
     /// registered by name with bytes for arguments (see [`crate::process`]).
     ///
+    /// # Panics
+    /// If the loop is closed.
+    ///
     /// # Implementation notes
     /// [`ProcessPoolExecutor::submit`](crate::process::ProcessPoolExecutor::submit) plus the
     /// same chaining as `run_in_executor`; the workers' channels are watched by the reactor of the
@@ -533,9 +552,7 @@ impl EventLoop {
         job: &str,
         args: impl AsRef<[u8]>,
     ) -> Future<Vec<u8>> {
-        if self.is_closed() {
-            return self.failed_future(Error::Closed);
-        }
+        self.check_open("run_in_process_pool");
         match pool.submit(job, args) {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),
             Err(error) => self.failed_future(error),
@@ -969,6 +986,31 @@ impl EventLoop {
     /// Removes the tick observer, if one is set.
     pub fn clear_tick_observer(&self) {
         self.inner.diagnostics.set_tick_observer(None);
+    }
+}
+
+/// A label waiting for the callback it names; made by [`EventLoop::with_label`].
+#[derive(Debug)]
+pub struct Labelled<'a> {
+    event_loop: &'a EventLoop,
+    label: Label,
+}
+
+impl Labelled<'_> {
+    /// [`EventLoop::call_soon`] under this label.
+    pub fn call_soon(self, callback: impl Callback) -> Handle {
+        self.event_loop.call_soon_labelled(self.label, callback)
+    }
+
+    /// [`EventLoop::call_later`] under this label.
+    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
+        self.event_loop
+            .call_later_labelled(self.label, delay, callback)
+    }
+
+    /// [`EventLoop::call_at`] under this label.
+    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
+        self.event_loop.call_at_labelled(self.label, when, callback)
     }
 }
 

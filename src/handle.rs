@@ -10,10 +10,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use std::time::Duration;
-
 use crate::label::Label;
-use crate::timers::TimerHandle;
 use crate::EventLoop;
 
 /// The callbacks the loop runs: a closure or function that receives the loop running it, so
@@ -131,31 +128,6 @@ impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.cancelled() { " cancelled" } else { "" };
         write!(f, "<Handle {}{state}>", self.label())
-    }
-}
-
-/// A label waiting for the callback it names; made by [`EventLoop::with_label`].
-#[derive(Debug)]
-pub struct Labelled<'a> {
-    pub(crate) event_loop: &'a EventLoop,
-    pub(crate) label: Label,
-}
-
-impl Labelled<'_> {
-    /// [`EventLoop::call_soon`] under this label.
-    pub fn call_soon(self, callback: impl Callback) -> Handle {
-        self.event_loop.call_soon_labelled(self.label, callback)
-    }
-
-    /// [`EventLoop::call_later`] under this label.
-    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
-        self.event_loop
-            .call_later_labelled(self.label, delay, callback)
-    }
-
-    /// [`EventLoop::call_at`] under this label.
-    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
-        self.event_loop.call_at_labelled(self.label, when, callback)
     }
 }
 

@@ -97,11 +97,11 @@ pub use combinators::{
     AsCompleted, ReturnWhen,
 };
 pub use error::{Error, ErrorGroup};
-pub use event_loop::EventLoop;
+pub use event_loop::{EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
-pub use handle::{Callback, Handle, Labelled};
+pub use handle::{Callback, Handle};
 pub use label::Label;
 pub use process::ProcessPoolExecutor;
 pub use run::{run, run_debug, run_with, Awaitable};

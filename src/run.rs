@@ -55,7 +55,10 @@ where
 /// mode on first. The loop is closed afterwards.
 ///
 /// # Errors
-/// As [`run`]; [`Error::Closed`] if the loop was already closed.
+/// As [`run`].
+///
+/// # Panics
+/// If the loop is closed.
 #[track_caller]
 pub fn run_with<T, F>(event_loop: &EventLoop, main: F) -> Result<T, Error>
 where

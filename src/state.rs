@@ -170,11 +170,15 @@ impl EventLoop {
         self.inner.tracer.is_on()
     }
 
+    /// Panics if the loop is closed: scheduling on a closed loop, or running it, is a
+    /// programmer's error (asyncio's `RuntimeError('Event loop is closed')`; see
+    /// [`Error`](crate::Error#what-panics-and-what-returns-err)). `what` names the call.
+    #[track_caller]
     pub(crate) fn check_open(&self, what: &str) {
         if self.is_closed() {
             panic!(
-                "{what} on a closed event loop: the callback would never run; \
-                 schedule it before close(), or create a new EventLoop"
+                "{what} on a closed event loop: a closed loop never runs anything again; \
+                 do the work before close(), or create a new EventLoop"
             );
         }
     }

@@ -15,6 +15,7 @@ use crate::{get_running_loop, Error, EventLoop};
 impl EventLoop {
     /// Runs ticks until `stop()` is called, or only one tick, with the loop marked running on
     /// this thread throughout (`run_forever`, `run_once`).
+    #[track_caller]
     pub(crate) fn run_ticks(&self, method: &'static str, until_stopped: bool) -> Result<(), Error> {
         let running = self.enter_running(method)?;
         if !until_stopped {
@@ -32,10 +33,13 @@ impl EventLoop {
     }
 
     /// The checks `run_forever` makes, made before anything is created or scheduled.
+    ///
+    /// # Panics
+    /// If the loop is closed: a programmer's error, never a state to handle (see
+    /// [`Error`](crate::Error#what-panics-and-what-returns-err)).
+    #[track_caller]
     pub(crate) fn check_can_run(&self) -> Result<(), Error> {
-        if self.is_closed() {
-            return Err(Error::Closed);
-        }
+        self.check_open("running");
         if self.is_running() || get_running_loop().is_some() {
             return Err(Error::AlreadyRunning);
         }
@@ -43,10 +47,9 @@ impl EventLoop {
     }
 
     /// Marks the loop running on this thread until the guard is dropped.
+    #[track_caller]
     fn enter_running(&self, method: &'static str) -> Result<RunningGuard<'_>, Error> {
-        if self.is_closed() {
-            return Err(Error::Closed);
-        }
+        self.check_open(method);
         crate::running::enter(self)?;
         self.inner.running.set(true);
         self.record(|| Event::Running(method));
