@@ -8,6 +8,9 @@
 //! on time however busy the clients' loop is. Run it with `cargo run --example ch10_fetch`:
 //! standard output says which answers waited; standard error draws the timeline.
 
+#[path = "stall/mod.rs"]
+mod stall;
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -15,43 +18,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use stall::{report, server_delays, Fetched, CRUNCH, FETCHES};
 use steploop::net::{TcpListener, TcpStream};
 use steploop::{gather, get_running_loop, run, sleep, Error, ThreadPoolExecutor};
-
-/// How many coroutines fetch.
-const FETCHES: u64 = 5;
-/// The seed's delays are 0–30 s; ours are as many fiftieths of a second.
-const SCALE: u32 = 50;
-/// How long crunching one answer keeps a thread busy.
-const CRUNCH: Duration = Duration::from_millis(200);
-/// An answer the loop takes in later than this after it arrived was kept waiting. The
-/// waits of step 2 are 0.04 s for the luckiest late answer and 0.14 s for the least unlucky
-/// one: this threshold sits 0.05 s from both, so the verdicts do not depend on the machine.
-const LATE: Duration = Duration::from_millis(90);
-
-/// The server's delay for each page, in the seed's whole seconds: a xorshift generator with a
-/// fixed seed, the same as chapter 10's, so every run and the book see the same delays.
-fn server_delays() -> Vec<u64> {
-    let mut state: u64 = 74;
-    (0..FETCHES)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % 31
-        })
-        .collect()
-}
-
-/// The delay, scaled down, that the server waits before answering a page.
-fn scaled(seconds: u64) -> Duration {
-    Duration::from_secs(seconds) / SCALE
-}
 
 // ANCHOR: server
 /// Answers one request: reads it up to the blank line, waits the page's delay, answers, and
 /// closes the connection (HTTP/1.0 style).
-async fn answer(stream: TcpStream, delays: Rc<Vec<u64>>) -> Result<(), Error> {
+async fn answer(stream: TcpStream, delays: Rc<Vec<Duration>>) -> Result<(), Error> {
     let mut request = Vec::new();
     let mut buf = [0; 256];
     while !request.ends_with(b"\r\n\r\n") {
@@ -70,8 +44,8 @@ async fn answer(stream: TcpStream, delays: Rc<Vec<u64>>) -> Result<(), Error> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
     let delay = delays[page - 1];
-    sleep(scaled(delay)).await?; // the slow part of the server: a timer, not a blocked thread
-    let body = format!("page {page}, answered after {delay} s\n");
+    sleep(delay).await?; // the slow part of the server: a timer, not a blocked thread
+    let body = format!("page {page}, answered after {:.3} s\n", delay.as_secs_f64());
     let response = format!(
         "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -114,24 +88,20 @@ fn crunch(page: u64) -> u64 {
     hash
 }
 
-/// What one fetch saw.
-#[derive(Clone)]
-struct Fetched {
-    page: u64,
-    delay: u64,
-    /// How long after the server answered the loop took the answer in.
-    waited: Duration,
-}
-
 // ANCHOR: fetch
 /// Sends `GET /page/N` and reads the whole answer (the server closes when done); returns
-/// the answer and how long it waited in the socket before the loop took it in.
-async fn fetch(server: SocketAddr, page: u64, delay: u64) -> Result<(String, Duration), Error> {
+/// the answer, when it was there (the request's time plus the server's delay), and when the
+/// loop took it in.
+async fn fetch(
+    server: SocketAddr,
+    page: u64,
+    delay: Duration,
+) -> Result<(String, Duration, Duration), Error> {
     let lp = get_running_loop().expect("runs on the loop");
     let stream = TcpStream::connect(server).await?;
     let request = format!("GET /page/{page} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
-    let answered_at = lp.time() + scaled(delay);
+    let answered_at = lp.time() + delay;
     let mut response = Vec::new();
     let mut buf = [0; 1024];
     loop {
@@ -141,8 +111,12 @@ async fn fetch(server: SocketAddr, page: u64, delay: u64) -> Result<(String, Dur
         }
         response.extend_from_slice(&buf[..n]);
     }
-    let waited = lp.time().saturating_sub(answered_at);
-    Ok((String::from_utf8_lossy(&response).into_owned(), waited))
+    let taken_in = lp.time();
+    Ok((
+        String::from_utf8_lossy(&response).into_owned(),
+        answered_at,
+        taken_in,
+    ))
 }
 // ANCHOR_END: fetch
 
@@ -153,9 +127,10 @@ fn timeline(start: Instant, what: String) {
 
 // ANCHOR: step2
 /// Step 2: the answer is crunched right here, on the loop's thread.
-async fn fetch_inline(server: SocketAddr, page: u64, delay: u64) -> Result<Fetched, Error> {
+async fn fetch_inline(server: SocketAddr, page: u64, delay: Duration) -> Result<Fetched, Error> {
+    let lp = get_running_loop().expect("runs on the loop");
     let start = Instant::now();
-    let (response, waited) = fetch(server, page, delay).await?;
+    let (response, answered_at, taken_in) = fetch(server, page, delay).await?;
     timeline(
         start,
         format!("fetch {page}: {} bytes in, crunching", response.len()),
@@ -164,7 +139,9 @@ async fn fetch_inline(server: SocketAddr, page: u64, delay: u64) -> Result<Fetch
     Ok(Fetched {
         page,
         delay,
-        waited,
+        answered_at,
+        taken_in,
+        crunched_on_loop: Some((taken_in, lp.time())),
     })
 }
 // ANCHOR_END: step2
@@ -174,12 +151,12 @@ async fn fetch_inline(server: SocketAddr, page: u64, delay: u64) -> Result<Fetch
 async fn fetch_offloaded(
     server: SocketAddr,
     page: u64,
-    delay: u64,
+    delay: Duration,
     executor: Rc<ThreadPoolExecutor>,
 ) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
     let start = Instant::now();
-    let (response, waited) = fetch(server, page, delay).await?;
+    let (response, answered_at, taken_in) = fetch(server, page, delay).await?;
     timeline(
         start,
         format!("fetch {page}: {} bytes in, crunching", response.len()),
@@ -189,27 +166,12 @@ async fn fetch_offloaded(
     Ok(Fetched {
         page,
         delay,
-        waited,
+        answered_at,
+        taken_in,
+        crunched_on_loop: None,
     })
 }
 // ANCHOR_END: step3
-
-fn report(fetched: &[Fetched]) {
-    let mut kept_waiting = 0;
-    for f in fetched {
-        let verdict = if f.waited > LATE {
-            kept_waiting += 1;
-            "late: the loop was busy crunching"
-        } else {
-            "on time"
-        };
-        println!(
-            "fetch {}: the server answered after {:>2} s; taken in {verdict}",
-            f.page, f.delay
-        );
-    }
-    println!("{kept_waiting} of {FETCHES} answers were kept waiting");
-}
 
 // ANCHOR: main
 pub fn main() {
@@ -222,7 +184,7 @@ pub fn main() {
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
     server_thread.join().expect("the server ends");
-    report(&fetched);
+    report(&fetched, false);
 
     println!("step 3: crunching in the executor, 4 worker threads");
     let executor = Rc::new(ThreadPoolExecutor::new(4));
@@ -232,6 +194,6 @@ pub fn main() {
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
     server_thread.join().expect("the server ends");
-    report(&fetched);
+    report(&fetched, false);
 }
 // ANCHOR_END: main

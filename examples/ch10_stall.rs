@@ -7,36 +7,15 @@
 //! Run it with `cargo run --example ch10_stall`: standard output says which answers had to
 //! wait for the loop; standard error draws the timeline, with the real times of this run.
 
+#[path = "stall/mod.rs"]
+mod stall;
+
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use stall::{report, server_delays, Fetched, CRUNCH, FETCHES};
 use steploop::{gather, get_running_loop, run, sleep, Error, ThreadPoolExecutor};
-
-/// How many coroutines fetch.
-const FETCHES: u64 = 5;
-/// The seed's delays are 0–30 s; ours are as many fiftieths of a second.
-const SCALE: u32 = 50;
-/// How long crunching one answer keeps a thread busy.
-const CRUNCH: Duration = Duration::from_millis(200);
-/// An answer the loop takes later than this after it arrived was kept waiting.
-const LATE: Duration = Duration::from_millis(70);
-
-// ANCHOR: delays
-/// The server's delay for each fetch, in the seed's whole seconds: a xorshift generator with a
-/// fixed random seed, so that every run, and the book, see the same delays.
-fn server_delays() -> Vec<u64> {
-    let mut state: u64 = 74;
-    (0..FETCHES)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % 31
-        })
-        .collect()
-}
-// ANCHOR_END: delays
 
 // ANCHOR: crunch
 /// CPU-heavy work: 0.2 s of hashing, the part of a callback that never waits for anything.
@@ -53,15 +32,6 @@ fn crunch(page: u64) -> u64 {
 }
 // ANCHOR_END: crunch
 
-/// What one fetch saw.
-#[derive(Clone)]
-struct Fetched {
-    page: u64,
-    delay: u64,
-    /// How long after the server answered the loop resumed the coroutine.
-    waited: Duration,
-}
-
 /// A timeline line on standard error: `  0.36 s  fetch 3: ...`.
 fn timeline(start: Instant, what: String) {
     eprintln!("{:>6.2} s  {what}", start.elapsed().as_secs_f64());
@@ -69,18 +39,20 @@ fn timeline(start: Instant, what: String) {
 
 // ANCHOR: step2
 /// Step 2: the answer is crunched right here, on the loop's thread.
-async fn fetch_inline(page: u64, delay: u64, start: Instant) -> Result<Fetched, Error> {
+async fn fetch_inline(page: u64, delay: Duration, start: Instant) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
-    let answered_at = lp.time() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?; // the request: the server answers
-    let waited = lp.time().saturating_sub(answered_at);
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?; // the request: the server answers
+    let taken_in = lp.time();
     timeline(start, format!("fetch {page}: answer taken in, crunching"));
     crunch(page);
     timeline(start, format!("fetch {page}: done"));
     Ok(Fetched {
         page,
         delay,
-        waited,
+        answered_at,
+        taken_in,
+        crunched_on_loop: Some((taken_in, lp.time())),
     })
 }
 // ANCHOR_END: step2
@@ -89,14 +61,14 @@ async fn fetch_inline(page: u64, delay: u64, start: Instant) -> Result<Fetched, 
 /// Step 3: the answer is crunched in the executor; the loop is free meanwhile.
 async fn fetch_offloaded(
     page: u64,
-    delay: u64,
+    delay: Duration,
     start: Instant,
     executor: Rc<ThreadPoolExecutor>,
 ) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
-    let answered_at = lp.time() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?;
-    let waited = lp.time().saturating_sub(answered_at);
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?;
+    let taken_in = lp.time();
     timeline(start, format!("fetch {page}: answer taken in, crunching"));
     lp.run_in_executor(Some(&executor), move || crunch(page))
         .await?;
@@ -104,27 +76,12 @@ async fn fetch_offloaded(
     Ok(Fetched {
         page,
         delay,
-        waited,
+        answered_at,
+        taken_in,
+        crunched_on_loop: None,
     })
 }
 // ANCHOR_END: step3
-
-fn report(fetched: &[Fetched]) {
-    let mut kept_waiting = 0;
-    for f in fetched {
-        let verdict = if f.waited > LATE {
-            kept_waiting += 1;
-            "late: the loop was busy crunching"
-        } else {
-            "on time"
-        };
-        println!(
-            "fetch {}: the server answered after {:>2} s; taken in {verdict}",
-            f.page, f.delay
-        );
-    }
-    println!("{kept_waiting} of {FETCHES} answers were kept waiting");
-}
 
 pub fn main() {
     let delays = server_delays();
@@ -136,7 +93,7 @@ pub fn main() {
         .map(|page| fetch_inline(page, delays[page as usize - 1], start))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
-    report(&fetched);
+    report(&fetched, false);
     // ANCHOR_END: run_step2
 
     // ANCHOR: run_step3
@@ -147,6 +104,6 @@ pub fn main() {
         .map(|page| fetch_offloaded(page, delays[page as usize - 1], start, executor.clone()))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
-    report(&fetched);
+    report(&fetched, false);
     // ANCHOR_END: run_step3
 }

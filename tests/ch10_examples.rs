@@ -6,17 +6,20 @@
 //! - `ch10_step1` runs on a virtual clock with one job in flight at a time and nothing else
 //!   ready meanwhile: its trace does not depend on when a worker finishes.
 //! - `ch10_stall` and `ch10_count` print, from the thread that runs `main`, only what does not
-//!   depend on timing: verdicts whose thresholds sit at least 0.07 s from the times they
-//!   judge, and orders fixed by the pool's queue (two workers: the small counts run one after
-//!   another on the same one). A `println!` macro that shadows std's appends each line to a
-//!   buffer of the calling thread, so each test reads back exactly its example's output while
-//!   the tests run in parallel. Timelines go to stderr, which is not pinned.
-//! - `ch10_fetch` prints verdicts whose threshold sits at least 0.05 s from the waits it
-//!   judges (the delays are seeded, the crunching takes a fixed 0.2 s), in the order of the
-//!   pages. Its timeline, with this run's real times, goes to stderr, which is not pinned.
+//!   depend on timing: verdicts by a rule that asks whether the loop's thread crunched while an
+//!   answer waited, not how long it waited (`examples/stall/mod.rs`), and orders fixed by the
+//!   pool's queue (two workers: the small counts run one after another on the same one). A
+//!   `println!` macro that shadows std's appends each line to a buffer of the calling thread, so
+//!   each test reads back exactly its example's output while the tests run in parallel.
+//!   Timelines go to stderr, which is not pinned.
+//! - `ch10_fetch` prints verdicts by the same rule, in the order of the pages. Its timeline,
+//!   with this run's real times, goes to stderr, which is not pinned.
 //! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
 //!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
 //!   job ran where only as "one thread each, three threads in all".
+
+// Three of the examples share `examples/stall/mod.rs`, each as a program of its own.
+#![allow(clippy::duplicate_mod)]
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, OnceLock};
@@ -36,6 +39,7 @@ mod ch10_fetch;
 mod ch10_simulated;
 #[path = "../examples/ch10_stall.rs"]
 mod ch10_stall;
+
 #[path = "../examples/ch10_step1.rs"]
 mod ch10_step1;
 
@@ -90,11 +94,16 @@ fn the_simulation_agrees_with_the_real_run() {
     );
     let real = std::fs::read_to_string(snapshot).expect("the real run's snapshot");
     for (offload, step) in [(false, "step 2"), (true, "step 3")] {
-        let (waited, _) = ch10_simulated::stall(offload);
-        let late: Vec<bool> = waited
+        let (fetched, _) = ch10_simulated::stall(offload);
+        let late: Vec<bool> = fetched
             .iter()
-            .map(|w| *w > std::time::Duration::from_millis(70))
+            .map(|f| ch10_simulated::stall::late(f, &fetched))
             .collect();
+        // On the virtual clock only a crunch moves time while an answer waits: the rule and
+        // the wait agree.
+        for (f, late) in fetched.iter().zip(&late) {
+            assert_eq!(*late, f.taken_in > f.answered_at, "{step}: {f:?}");
+        }
         let section = real
             .split("step ")
             .find(|s| s.starts_with(&step[5..]))
