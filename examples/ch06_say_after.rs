@@ -89,6 +89,7 @@ pub fn picture() -> String {
 /// How the picture is drawn.
 fn timeline(trace: &Trace) -> Timeline<'_> {
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(320.0)
         .panel("say_after: main() awaits two tasks", trace)
 }

@@ -144,6 +144,7 @@ pub fn stall_marks() -> Vec<TickMarks> {
 
 fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(600.0)
         .slot_px(6.0)
         .panel("step 2: crunching on the loop's thread (simulated)", step2)
@@ -157,6 +158,7 @@ fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
 pub fn blocks_picture() -> String {
     let (_, trace) = blocks();
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(1600.0)
         .panel(
             "PyMOTW: six blocks(n) on a pool of 3 threads (simulated)",

@@ -131,7 +131,7 @@ fn the_stall_pictures_tick_marks_are_on_its_two_panels() {
     );
     for (panel, mark) in marks.iter().enumerate() {
         for (tick, x) in &mark.ticks {
-            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top + 1.0);
+            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top);
             assert!(
                 svg.lines()
                     .any(|l| l.starts_with(&line) && l.contains(&format!(">tick {tick}<"))),

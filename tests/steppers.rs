@@ -491,8 +491,8 @@ fn a_doctored_data_file_is_caught() {
         ),
         (
             // The picture: tick 3 marked where tick 6 is.
-            "[3, 502]",
-            "[3, 822]",
+            "[3, 359]",
+            "[3, 594]",
             "step 4 of 11: the viewer shows the picture's marker",
         ),
         (
