@@ -474,11 +474,13 @@ fn page(name: &str) -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The time per operation of each workload, per loop, and the ratios (`performance.md`).
+/// The time per operation of each workload, per loop, and the ratios (`performance.md`, where
+/// they are two tables).
 fn results_table() -> Table {
-    Table::find(
+    Table::joined(
         &page("performance.md"),
-        &["workload", "N", "tokio ÷ steploop"],
+        &[&["workload", "N", "steploop"], &["workload", "tokio ÷ steploop"]],
+        "workload",
     )
 }
 
@@ -554,6 +556,25 @@ impl Table {
             return Table { rows };
         }
         panic!("no table with the columns {columns:?}");
+    }
+
+    /// The tables in `text` that have the columns of each of `tables`, joined on `key`: a
+    /// generated page splits a wide table in parts that fit the book's column.
+    fn joined(text: &str, tables: &[&[&str]], key: &str) -> Table {
+        let mut parts = tables.iter().map(|columns| Table::find(text, columns));
+        let mut whole = parts.next().expect("at least one table");
+        for part in parts {
+            assert_eq!(
+                part.rows.len(),
+                whole.rows.len(),
+                "the parts of a table have the same rows"
+            );
+            for (row, more) in whole.rows.iter_mut().zip(part.rows) {
+                assert_eq!(row.get(key), more.get(key), "the parts' rows are in one order");
+                row.0.extend(more.0);
+            }
+        }
+        whole
     }
 
     /// The row whose `column` is `value`.
