@@ -777,23 +777,3 @@ fn no_table_is_cut_off_at_desktop_width() {
         wide.join("\n  ")
     );
 }
-
-#[test]
-#[ignore = "scratch"]
-fn scratch_table_metrics() {
-    let html = build_book(&scratch().join("scratch-book"));
-    let browser = Browser::start().unwrap();
-    let page = browser.session(Viewport::DESKTOP).unwrap();
-    page.open(&file_url(&html.join("ch15-performance.html"))).unwrap();
-    let info = page.script(r#"
-const out = [];
-for (const table of document.querySelectorAll('main table')) {
-  const td = table.querySelector('td');
-  const cs = getComputedStyle(td);
-  const wrap = getComputedStyle(table.parentNode);
-  out.push([table.scrollWidth, cs.paddingLeft, cs.paddingRight, cs.fontSize, cs.whiteSpace, table.parentNode.className, wrap.overflowX, Array.from(table.querySelectorAll('tr:nth-child(2) td')).map(c => Math.round(c.getBoundingClientRect().width)).join(',')]);
-}
-return JSON.stringify(out);
-"#, &[]).unwrap();
-    println!("{}", info.as_str().unwrap());
-}
