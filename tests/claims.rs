@@ -479,7 +479,10 @@ fn page(name: &str) -> String {
 fn results_table() -> Table {
     Table::joined(
         &page("performance.md"),
-        &[&["workload", "N", "steploop"], &["workload", "tokio ÷ steploop"]],
+        &[
+            &["workload", "N", "steploop"],
+            &["workload", "tokio ÷ steploop"],
+        ],
         "workload",
     )
 }
@@ -570,7 +573,11 @@ impl Table {
                 "the parts of a table have the same rows"
             );
             for (row, more) in whole.rows.iter_mut().zip(part.rows) {
-                assert_eq!(row.get(key), more.get(key), "the parts' rows are in one order");
+                assert_eq!(
+                    row.get(key),
+                    more.get(key),
+                    "the parts' rows are in one order"
+                );
                 row.0.extend(more.0);
             }
         }

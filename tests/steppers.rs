@@ -681,7 +681,9 @@ fn the_timelines_are_legible_in_the_column() {
             Duration::from_secs(10),
         )
         .unwrap();
-        let pictures = page.script(READ_PICTURES, &[timelines.clone()]).unwrap();
+        let pictures = page
+            .script(READ_PICTURES, std::slice::from_ref(&timelines))
+            .unwrap();
         assert!(
             !pictures.as_array().is_empty(),
             "{chapter} shows no timeline"
