@@ -365,7 +365,7 @@ impl EventLoop {
     ///
     /// # Implementation notes
     /// [`ProcessPoolExecutor::submit`](crate::process::ProcessPoolExecutor::submit) plus the
-    /// same chaining as `run_in_executor`; the pool's pipes are watched by the reactor of the
+    /// same chaining as `run_in_executor`; the workers' channels are watched by the reactor of the
     /// pool's own loop, on its manager thread, which completes the concurrent future.
     pub fn run_in_process_pool(
         &self,

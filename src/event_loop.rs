@@ -607,7 +607,8 @@ impl EventLoop {
     /// still out (`run_in_executor`, `wrap_future`) is reported to the exception handler and
     /// its futures cancelled; callbacks sent with `call_soon_threadsafe` and not yet run are
     /// reported and dropped; from now on a `LoopHandle` gets [`Error::Closed`]. The default
-    /// executor is shut down without waiting, as in asyncio.
+    /// executor is shut down without waiting, as in asyncio. Dropping the last handle of a
+    /// loop that was not closed closes it, with the same reports (asyncio's `__del__`).
     ///
     /// # Errors
     /// [`Error::Runtime`] if the loop is running: stop it, and close it once `run_forever`
@@ -1291,6 +1292,24 @@ impl Labelled<'_> {
     /// [`EventLoop::call_at`] under this label.
     pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
         self.event_loop.call_at_labelled(self.label, when, callback)
+    }
+}
+
+impl Drop for EventLoop {
+    /// asyncio's `BaseEventLoop.__del__`: when the last handle of a loop that nobody closed
+    /// goes, the loop is closed, so that what [`close`](EventLoop::close) reports (callbacks
+    /// other threads sent that never ran, work still out on other threads, tasks still
+    /// pending) is reported here too, through the loop's exception handler.
+    ///
+    /// # Implementation notes
+    /// A drop while the thread unwinds from a panic does not close: a second panic in an
+    /// exception handler would abort the process. `Inner`'s drop still reports the tasks.
+    fn drop(&mut self) {
+        let last = Rc::strong_count(&self.inner) == 1;
+        if last && !self.inner.closed.get() && !self.is_running() && !std::thread::panicking() {
+            // Cannot fail: the loop is not running.
+            let _ = self.close();
+        }
     }
 }
 
