@@ -1,10 +1,10 @@
-//! The teaching stages as [`Loop`](super::runner::Loop)s. Each stage's module includes the
-//! runner pieces of its chapters (`stage_runner/`): a stage is the previous one plus one
-//! chapter, and so is its runner.
+//! The teaching stages as [`Loop`](super::Loop)s. Each stage's module includes the parts of
+//! its chapters (`stage/`): a stage is the previous one plus one chapter, and so is its
+//! `Loop`.
 
 pub mod stage03 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage03 as stage;
     use std::rc::Rc;
     use std::time::Duration;
@@ -18,7 +18,7 @@ pub mod stage03 {
         Duration::ZERO
     }
 
-    include!("stage_runner/callbacks.rs");
+    include!("stage/callbacks.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -29,7 +29,7 @@ pub mod stage03 {
 
 pub mod stage04 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage04 as stage;
     use std::rc::Rc;
     use std::time::Duration;
@@ -42,8 +42,8 @@ pub mod stage04 {
         lp.time()
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -57,8 +57,9 @@ pub mod stage04 {
 
 pub mod stage05 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage05 as stage;
+    use std::any::Any;
     use std::cell::RefCell;
     use std::rc::Rc;
     use std::time::Duration;
@@ -73,14 +74,15 @@ pub mod stage05 {
 
     fn failure(error: stage::Error) -> Failure {
         match error {
-            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Cancelled => Failure::Cancelled(None),
+            stage::Error::InvalidState(_) => Failure::InvalidState,
             other => Failure::Exception(other.to_string()),
         }
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
+    include!("stage/futures.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -97,7 +99,7 @@ pub mod stage05 {
 
 pub mod stage06 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage06 as stage;
     use std::any::Any;
     use std::cell::RefCell;
@@ -114,23 +116,24 @@ pub mod stage06 {
 
     fn failure(error: stage::Error) -> Failure {
         match error {
-            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Cancelled => Failure::Cancelled(None),
+            stage::Error::InvalidState(_) => Failure::InvalidState,
             other => Failure::Exception(other.to_string()),
         }
     }
 
     fn error(failure: Failure) -> stage::Error {
         match failure {
-            Failure::Cancelled => stage::Error::Cancelled,
-            Failure::Exception(message) => stage::Error::Exception(message),
+            Failure::Cancelled(_) => stage::Error::Cancelled,
             Failure::Timeout => unreachable!("stage 6 has no wait_for"),
+            other => stage::Error::Exception(other.to_string()),
         }
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
-    include!("stage_runner/tasks.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
+    include!("stage/futures.rs");
+    include!("stage/tasks.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -150,7 +153,7 @@ pub mod stage06 {
 
 pub mod stage07 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage07 as stage;
     use std::any::Any;
     use std::cell::RefCell;
@@ -167,25 +170,26 @@ pub mod stage07 {
 
     fn failure(error: stage::Error) -> Failure {
         match error {
-            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Cancelled => Failure::Cancelled(None),
             stage::Error::Timeout => Failure::Timeout,
+            stage::Error::InvalidState(_) => Failure::InvalidState,
             other => Failure::Exception(other.to_string()),
         }
     }
 
     fn error(failure: Failure) -> stage::Error {
         match failure {
-            Failure::Cancelled => stage::Error::Cancelled,
+            Failure::Cancelled(_) => stage::Error::Cancelled,
             Failure::Timeout => stage::Error::Timeout,
-            Failure::Exception(message) => stage::Error::Exception(message),
+            other => stage::Error::Exception(other.to_string()),
         }
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
-    include!("stage_runner/tasks.rs");
-    include!("stage_runner/combinators.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
+    include!("stage/futures.rs");
+    include!("stage/tasks.rs");
+    include!("stage/combinators.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -208,12 +212,13 @@ pub mod stage07 {
 
 /// A stage of chapter 8 or later: what chapters 3 to 7 built, unchanged in what the
 /// generated programs see, and the readers and writers of chapter 8. (Chapters 9 to 11 add
-/// threads, which the scripts of `threads.rs` compare, each on the stages' own types.)
+/// threads, which the scripts of `threads.rs` compare, each on the stages' own types; of
+/// chapter 11, programs see `call_soon_threadsafe` too.)
 macro_rules! stage_with_io {
-    ($stage:ident) => {
+    ($stage:ident $(, $threadsafe:literal)?) => {
         pub mod $stage {
             #![allow(unused_imports)]
-            use crate::diff::runner::*;
+            use crate::loops::*;
             use ::$stage as stage;
             use std::any::Any;
             use std::cell::RefCell;
@@ -230,26 +235,28 @@ macro_rules! stage_with_io {
 
             fn failure(error: stage::Error) -> Failure {
                 match error {
-                    stage::Error::Cancelled => Failure::Cancelled,
+                    stage::Error::Cancelled => Failure::Cancelled(None),
                     stage::Error::Timeout => Failure::Timeout,
+                    stage::Error::InvalidState(_) => Failure::InvalidState,
                     other => Failure::Exception(other.to_string()),
                 }
             }
 
             fn error(failure: Failure) -> stage::Error {
                 match failure {
-                    Failure::Cancelled => stage::Error::Cancelled,
+                    Failure::Cancelled(_) => stage::Error::Cancelled,
                     Failure::Timeout => stage::Error::Timeout,
-                    Failure::Exception(message) => stage::Error::Exception(message),
+                    other => stage::Error::Exception(other.to_string()),
                 }
             }
 
-            include!("stage_runner/callbacks.rs");
-            include!("stage_runner/timers.rs");
-            include!("stage_runner/futures.rs");
-            include!("stage_runner/tasks.rs");
-            include!("stage_runner/combinators.rs");
-            include!("stage_runner/io.rs");
+            include!("stage/callbacks.rs");
+            include!("stage/timers.rs");
+            include!("stage/futures.rs");
+            include!("stage/tasks.rs");
+            include!("stage/combinators.rs");
+            include!("stage/io.rs");
+            $(include!($threadsafe);)?
 
             impl Loop for Stage {
                 fn callbacks(&self) -> &dyn Callbacks {
@@ -270,6 +277,12 @@ macro_rules! stage_with_io {
                 fn io(&self) -> Option<&dyn Io> {
                     Some(self)
                 }
+                $(
+                    fn threadsafe(&self) -> Option<&dyn Threadsafe> {
+                        let _ = $threadsafe;
+                        Some(self)
+                    }
+                )?
             }
         }
     };
@@ -278,4 +291,4 @@ macro_rules! stage_with_io {
 stage_with_io!(stage08);
 stage_with_io!(stage09);
 stage_with_io!(stage10);
-stage_with_io!(stage11);
+stage_with_io!(stage11, "stage/threadsafe.rs");
