@@ -494,10 +494,51 @@ fn wait_for_program() -> Program {
     )
 }
 
+/// Three jobs of one, two and three seconds in a task group, the second failing, while the
+/// block sleeps five seconds.
+fn task_group_program() -> Program {
+    use Op::*;
+    let job = |id, seconds: u32, fails: bool| CreateGroupTask {
+        group: 1,
+        id,
+        body: [sleep(seconds * 8, Catch::Nothing)]
+            .into_iter()
+            .chain(fails.then_some(Raise { error: 5 }))
+            .collect(),
+    };
+    program(
+        Level::Combinators,
+        Entry::RunUntilComplete,
+        vec![TaskGroup {
+            id: 1,
+            block: vec![
+                job(2, 1, false),
+                job(3, 2, true),
+                job(4, 3, false),
+                sleep(40, Catch::All),
+            ],
+            catch: Catch::All,
+        }],
+    )
+}
+
 #[test]
 fn stage07_runs_chapter_7_programs_as_steploop_does() {
-    for program in [gather_program(), wait_for_program()] {
+    for program in [gather_program(), wait_for_program(), task_group_program()] {
         same(&program, 7, STAGE07);
+    }
+}
+
+/// The chapter's programs run on CPython 3.11 as on steploop, hence as on the stage.
+#[test]
+fn chapter_7_programs_run_on_cpython_as_on_steploop() {
+    let cpython = CPython::find().unwrap_or_else(|e| panic!("{e}"));
+    let programs = [gather_program(), wait_for_program(), task_group_program()];
+    let comparison = compare(&cpython, &STEPLOOP, &programs, &Features::stage(7))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(comparison.compared, programs.len(), "{comparison:?}");
+    if let Some(difference) = comparison.differences.first() {
+        panic!("{}", report(difference, "CPython", STEPLOOP.name));
     }
 }
 

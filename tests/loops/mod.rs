@@ -48,6 +48,12 @@ impl Failure {
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Failure::Cancelled(_))
     }
+
+    /// A task group's `ExceptionGroup` of `members`, as the programs print it.
+    pub fn group(members: impl Iterator<Item = Failure>) -> Failure {
+        let members: Vec<String> = members.map(|member| member.to_string()).collect();
+        Failure::Exception(format!("ExceptionGroup[{}]", members.join(", ")))
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -196,12 +202,15 @@ pub trait Tasks {
     fn sleep(&self, delay: Duration) -> Coroutine<Result<(), Failure>>;
 }
 
-/// Chapter 7, as far as the stage of chapter 7 goes: `gather` and `wait_for`, of tasks.
+/// Chapter 7, as far as the stage of chapter 7 goes: `gather` and `wait_for` of tasks, and
+/// task groups.
 pub trait Combinators {
     /// `gather(*items)`: called at once (it watches its items from then on, as in asyncio).
     fn gather(&self, items: &[Rc<dyn Awaitable>]) -> Rc<dyn Awaitable>;
     /// `await wait_for(item, timeout)`.
     fn wait_for(&self, item: &Rc<dyn Awaitable>, timeout: Duration) -> Coroutine;
+    /// `async with TaskGroup() as tg: block(tg)`.
+    fn task_group(&self, block: GroupBlock) -> Block;
 }
 
 /// Chapter 11: `call_soon_threadsafe`, called on the loop's own thread.
@@ -260,8 +269,6 @@ pub trait Asyncio {
     ) -> Block;
     /// `async with timeout(delay): block`, or `async with timeout_at(when): block`.
     fn timeout(&self, deadline: Deadline, block: Block) -> Block;
-    /// `async with TaskGroup() as tg: block(tg)`.
-    fn task_group(&self, block: GroupBlock) -> Block;
 }
 
 /// When a timeout expires.

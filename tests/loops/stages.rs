@@ -173,6 +173,8 @@ pub mod stage07 {
             stage::Error::Cancelled => Failure::Cancelled(None),
             stage::Error::Timeout => Failure::Timeout,
             stage::Error::InvalidState(_) => Failure::InvalidState,
+            stage::Error::Runtime(_) => Failure::Runtime,
+            stage::Error::Group(errors) => Failure::group(errors.into_iter().map(failure)),
             other => Failure::Exception(other.to_string()),
         }
     }
@@ -181,6 +183,7 @@ pub mod stage07 {
         match failure {
             Failure::Cancelled(_) => stage::Error::Cancelled,
             Failure::Timeout => stage::Error::Timeout,
+            Failure::Runtime => stage::Error::Runtime("runtime error"),
             other => stage::Error::Exception(other.to_string()),
         }
     }
@@ -238,6 +241,8 @@ macro_rules! stage_with_io {
                     stage::Error::Cancelled => Failure::Cancelled(None),
                     stage::Error::Timeout => Failure::Timeout,
                     stage::Error::InvalidState(_) => Failure::InvalidState,
+                    stage::Error::Runtime(_) => Failure::Runtime,
+                    stage::Error::Group(errors) => Failure::group(errors.into_iter().map(failure)),
                     other => Failure::Exception(other.to_string()),
                 }
             }
@@ -246,6 +251,7 @@ macro_rules! stage_with_io {
                 match failure {
                     Failure::Cancelled(_) => stage::Error::Cancelled,
                     Failure::Timeout => stage::Error::Timeout,
+                    Failure::Runtime => stage::Error::Runtime("runtime error"),
                     other => stage::Error::Exception(other.to_string()),
                 }
             }

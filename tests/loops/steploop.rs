@@ -69,14 +69,7 @@ fn failure(error: Error) -> Failure {
         Error::InvalidState(_) => Failure::InvalidState,
         Error::Runtime(_) => Failure::Runtime,
         Error::Panicked(message) => Failure::Exception(message.to_string()),
-        Error::Group(group) => {
-            let members: Vec<String> = group
-                .errors()
-                .iter()
-                .map(|e| failure(e.clone()).to_string())
-                .collect();
-            Failure::Exception(format!("ExceptionGroup[{}]", members.join(", ")))
-        }
+        Error::Group(group) => Failure::group(group.errors().iter().cloned().map(failure)),
         Error::Other(e) => Failure::Exception(e.to_string()),
         other => Failure::Exception(format!("{other:?}")),
     }
@@ -298,6 +291,16 @@ impl Combinators for Steploop {
                 .map_err(failure)
         })
     }
+    fn task_group(&self, block: GroupBlock) -> Block {
+        Box::pin(async move {
+            let ended = steploop::task_group(move |group: TaskGroup| {
+                let block = block(Rc::new(group));
+                async move { block.await.map_err(error) }
+            })
+            .await;
+            ended.map_err(failure)
+        })
+    }
 }
 
 impl Threadsafe for Steploop {
@@ -396,17 +399,6 @@ impl Asyncio for Steploop {
                 Deadline::After(delay) => steploop::timeout(delay, block).await,
                 Deadline::At(when) => steploop::timeout_at(when, block).await,
             };
-            ended.map_err(failure)
-        })
-    }
-
-    fn task_group(&self, block: GroupBlock) -> Block {
-        Box::pin(async move {
-            let ended = steploop::task_group(move |group: TaskGroup| {
-                let block = block(Rc::new(group));
-                async move { block.await.map_err(error) }
-            })
-            .await;
             ended.map_err(failure)
         })
     }

@@ -226,7 +226,7 @@ impl Features {
     /// and the ones before, without what the stages leave to steploop (`src/`): a callback
     /// that raises (the exception handler, chapter 14), `call_soon_threadsafe` (chapter 11's
     /// stage takes it in a tick late), cancel messages, a self-await, a main coroutine before
-    /// tasks exist, and of chapter 7 all but `gather` and `wait_for` of tasks.
+    /// tasks exist, and of chapter 7 all but `gather` and `wait_for` of tasks and task groups.
     pub fn stage(chapter: u32) -> Features {
         use Construct as C;
         let level = match chapter {
@@ -251,7 +251,6 @@ impl Features {
             C::AsCompleted,
             C::Timeout,
             C::TimeoutAt,
-            C::TaskGroup,
         ];
         if level < Level::Tasks {
             // Stage 5 has futures but no tasks to run a main coroutine in: its programs

@@ -361,8 +361,8 @@ async fn exec_async(weak: &Weak<Run>, who: &str, op: &Op) -> Result<(), Failure>
                 }
                 exec_block(block_run, block_who, block)
             });
-            let asyncio = lp.asyncio().expect("TaskGroup is steploop's");
-            let grouping = asyncio.task_group(body);
+            let combinators = lp.combinators().expect("TaskGroup is chapter 7's");
+            let grouping = combinators.task_group(body);
             (
                 Box::pin(async move { grouping.await.map(|()| "done".to_string()) }),
                 format!("{who}: task_group tg{id} -> "),

@@ -1,5 +1,5 @@
-// Chapter 7's part of a stage as a `Loop`: `gather` and `wait_for`, of tasks. Included after
-// `tasks.rs`.
+// Chapter 7's part of a stage as a `Loop`: `gather` and `wait_for`, of tasks, and task
+// groups. Included after `tasks.rs`.
 
 /// The stage's task behind an awaitable: the stage's combinators take tasks only.
 fn task_of(item: &Rc<dyn Awaitable>) -> stage::Task<i64> {
@@ -25,6 +25,27 @@ impl Combinators for Stage {
                 .map(Value::Int)
                 .map_err(failure)
         })
+    }
+    fn task_group(&self, block: GroupBlock) -> Block {
+        Box::pin(async move {
+            let ended = stage::task_group(move |group| {
+                let block = block(Rc::new(group));
+                async move { block.await.map_err(error) }
+            })
+            .await;
+            ended.map_err(failure)
+        })
+    }
+}
+
+impl Group for stage::TaskGroup {
+    fn create_task(&self, coroutine: Coroutine) -> Result<Rc<dyn Awaitable>, Failure> {
+        let coroutine = async move { coroutine.await.map(|value| value.int()).map_err(error) };
+        let task = stage::TaskGroup::create_task(self, "task", coroutine).map_err(failure)?;
+        Ok(Rc::new(StageTask {
+            task,
+            ids: RefCell::new(Vec::new()),
+        }))
     }
 }
 
