@@ -35,7 +35,7 @@ mod stage11_main;
 #[path = "../examples/ch08_echo.rs"]
 mod ch08_echo;
 
-use loops::{stages, steploop};
+use loops::{stages, steploop, Callbacks, Handle, Loop, Stalled};
 use programs::compare::check;
 use programs::python::CPython;
 use programs::{compare, report, Catch, Entry, Features, Level, OnLoop, Op, Program};
@@ -192,6 +192,72 @@ fn stage03_runs_chapter_3_program_as_steploop_does() {
 #[test]
 fn stage03_runs_generated_programs_as_steploop_does() {
     generated(3, STAGE03);
+}
+
+/// Stage 3 with a bug that would hang a test: when nothing is ready, its tick says nothing,
+/// and the loop goes on waiting for ever.
+struct NeverStalls(std::rc::Rc<dyn Loop>);
+
+impl Loop for NeverStalls {
+    fn callbacks(&self) -> &dyn Callbacks {
+        self
+    }
+}
+
+impl Callbacks for NeverStalls {
+    fn call_soon(&self, callback: Box<dyn FnOnce()>) -> Box<dyn Handle> {
+        self.0.callbacks().call_soon(callback)
+    }
+    fn stop(&self) {
+        self.0.callbacks().stop();
+    }
+    fn run_once(&self) -> Result<(), Stalled> {
+        let _ = self.0.callbacks().run_once();
+        Ok(())
+    }
+    fn time(&self) -> std::time::Duration {
+        self.0.callbacks().time()
+    }
+}
+
+const NEVER_STALLS: OnLoop = OnLoop {
+    name: "stage03 that never stalls",
+    make: || std::rc::Rc::new(NeverStalls(stages::stage03::make())),
+};
+
+/// A run that would never end is stopped after `MAX_TICKS` ticks and fails the test with a
+/// clear report, whether one loop runs for ever or both do.
+#[test]
+fn a_run_that_never_ends_is_stopped_and_reported() {
+    // No stop(): the loop has nothing left to do after tick 2.
+    let forever = program(
+        Level::Callbacks,
+        Entry::RunForever,
+        vec![Op::CallSoon {
+            id: 1,
+            body: nothing(),
+        }],
+    );
+    let features = Features::stage(3);
+    let programs = std::slice::from_ref(&forever);
+    let comparison = compare(&STAGE03, &NEVER_STALLS, programs, &features).unwrap();
+    let difference = comparison.differences.first().expect("the runs differ");
+    let text = report(difference, STAGE03.name, NEVER_STALLS.name);
+    assert!(
+        text.contains("outcome: stalled at t=0.000")
+            && text.contains("outcome: still running after 100000 ticks"),
+        "{text}"
+    );
+    let comparison = compare(&NEVER_STALLS, &NEVER_STALLS, programs, &features).unwrap();
+    let difference = comparison
+        .differences
+        .first()
+        .expect("running for ever fails");
+    let text = report(difference, NEVER_STALLS.name, NEVER_STALLS.name);
+    assert!(
+        text.starts_with("A program that runs for ever on both"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -507,7 +573,7 @@ fn task_group_program() -> Program {
             .collect(),
     };
     program(
-        Level::Combinators,
+        Level::Structured,
         Entry::RunUntilComplete,
         vec![TaskGroup {
             id: 1,

@@ -66,7 +66,8 @@ pub fn compare(
             continue;
         }
         comparison.compared += 1;
-        if reference != candidate {
+        // A run that never ends is no agreement, even when both never end.
+        if reference != candidate || reference.ran_away() {
             comparison.differences.push(Difference {
                 program: program.clone(),
                 reference,
@@ -174,9 +175,18 @@ pub fn report(difference: &Difference, reference: &str, candidate: &str) -> Stri
     let program = &difference.program;
     let slots = program.slots();
     let mut out = String::new();
+    let what = if difference.reference.ran_away() && difference.candidate.ran_away() {
+        format!(
+            "that runs for ever on both {reference} and {candidate} (stopped after {} ticks; \
+             generated programs end in a few dozen: a bug in the generator, or in both loops)",
+            super::interpret::MAX_TICKS
+        )
+    } else {
+        format!("on which {reference} and {candidate} differ")
+    };
     let _ = writeln!(
         out,
-        "A program on which {reference} and {candidate} differ ({} ops, seed {}, level {:?}):\n",
+        "A program {what} ({} ops, seed {}, level {:?}):\n",
         program.size(),
         program.seed,
         program.level

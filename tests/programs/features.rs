@@ -19,19 +19,22 @@ pub enum Level {
     /// Chapter 6: tasks awaiting each other, `sleep` (also `sleep(0)`), cancellation with and
     /// without a message, errors caught and not.
     Tasks,
-    /// Chapter 7: `gather`, `shield`, `wait_for`, `wait`, `as_completed`, `timeout`,
-    /// `timeout_at`, `TaskGroup`.
+    /// Chapter 7: `gather`, `shield`, `wait_for`, `wait`, `as_completed`.
     Combinators,
+    /// Chapter 7's Python 3.11 part, where tasks and deadlines are scoped to a block:
+    /// `TaskGroup`, `timeout`, `timeout_at`, drawn often, among everything before.
+    Structured,
 }
 
 impl Level {
     /// Every level, in chapter order.
-    pub const ALL: [Level; 5] = [
+    pub const ALL: [Level; 6] = [
         Level::Callbacks,
         Level::Timers,
         Level::Futures,
         Level::Tasks,
         Level::Combinators,
+        Level::Structured,
     ];
 }
 
@@ -147,9 +150,9 @@ impl Construct {
         (Construct::WaitFor, Level::Combinators),
         (Construct::Wait, Level::Combinators),
         (Construct::AsCompleted, Level::Combinators),
-        (Construct::Timeout, Level::Combinators),
-        (Construct::TimeoutAt, Level::Combinators),
-        (Construct::TaskGroup, Level::Combinators),
+        (Construct::Timeout, Level::Structured),
+        (Construct::TimeoutAt, Level::Structured),
+        (Construct::TaskGroup, Level::Structured),
         (Construct::WaitForDone, Level::Combinators),
         (Construct::WaitDuplicates, Level::Combinators),
         (Construct::AsCompletedDuplicates, Level::Combinators),
@@ -234,7 +237,7 @@ impl Features {
             4 => Level::Timers,
             5 => Level::Futures,
             6 => Level::Tasks,
-            7..=11 => Level::Combinators,
+            7..=11 => Level::Structured,
             _ => panic!("the teaching stages are those of chapters 3 to 11, not {chapter}"),
         };
         let mut features = Features::up_to(level);

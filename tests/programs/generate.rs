@@ -379,9 +379,10 @@ impl Gen<'_> {
             (C::WaitFor, 2, in_coroutine),
             (C::Wait, 2, in_coroutine),
             (C::AsCompleted, 2, in_coroutine),
-            (C::Timeout, 1, in_coroutine && nest),
-            (C::TimeoutAt, 1, in_coroutine && nest),
-            (C::TaskGroup, 1, in_coroutine && nest),
+            // Only the level of their own has these: often, then.
+            (C::Timeout, 3, in_coroutine && nest),
+            (C::TimeoutAt, 2, in_coroutine && nest),
+            (C::TaskGroup, 4, in_coroutine && nest),
         ];
         let choices: Vec<(Construct, u32)> = table
             .iter()

@@ -202,9 +202,10 @@ def wait(fs, timeout, return_when):
 
 
 def as_completed(fs, timeout):
-    """asyncio.as_completed, noting an awaitable given twice, a loop left before its end
-    (asyncio then leaves the callbacks and the timeout's timer in place), and a cancelled
-    await of one of its results."""
+    """asyncio.as_completed, noting an awaitable given twice, a loop that ends while
+    as_completed still watches awaitables not done (left early, or after a cancelled await of
+    one of its results, which used up a turn: asyncio then leaves the callbacks and the
+    timeout's timer in place), and a cancelled await of one of its results."""
     if len(set(fs)) < len(fs):
         CURRENT.tag("as_completed_duplicates")
     if sum(f.done() for f in set(fs)) > 1:
@@ -212,12 +213,17 @@ def as_completed(fs, timeout):
         # can rely on, and which steploop does not copy (it goes in argument order).
         CURRENT.tag("as_completed_done_together")
     left = len(set(fs))
+    todo = None
     try:
-        for c in asyncio.as_completed(fs, timeout=timeout):
+        results = asyncio.as_completed(fs, timeout=timeout)
+        for c in results:
+            # What as_completed still watches (its own set, which its callbacks and its
+            # timeout empty): callbacks and a timer stay behind while it is not empty.
+            todo = results.gi_frame.f_locals["todo"]
             yield noting_cancellation(c)
             left -= 1
     finally:
-        if left:
+        if left or todo:
             CURRENT.tag("as_completed_abandoned")
 
 
