@@ -4,15 +4,16 @@
 //!
 //! The programs come from `programs/` (the same generator drives the stages' tests in
 //! `stages.rs`, at each stage's reach): one test per level, from callbacks alone to gather,
-//! shield, wait_for, wait, as_completed, timeout and TaskGroup. asyncio runs in one python3
-//! per batch, with the harness `programs/harness.py`; see there for the virtual clock and for
-//! the one deliberate difference it neutralises (timers with equal deadlines run in FIFO
-//! order). steploop runs under the interpreter of `programs/interpret.rs`.
+//! shield, wait_for, wait, as_completed, and last TaskGroup, timeout and timeout_at. asyncio
+//! runs in one python3 per batch, with the harness `programs/harness.py`; see there for the
+//! virtual clock and for the orders it fixes where asyncio leaves them to chance (timers with
+//! equal deadlines run in FIFO order, an aborting TaskGroup cancels its tasks in the order they
+//! were created). steploop runs under the interpreter of `programs/interpret.rs`.
 //!
 //! # Running more programs
-//! - `STEPLOOP_CPYTHON_PROGRAMS=5000` runs that many programs per level (default: a few
-//!   hundred in all, so that `cargo test` stays quick; with the hundred of the stages' reach
-//!   that `stages.rs` runs on CPython, about 650).
+//! - `STEPLOOP_CPYTHON_PROGRAMS=5000` runs that many programs per level (default: 730 in all,
+//!   so that `cargo test` stays quick; with the hundred of the stages' reach and chapter 7's
+//!   three that `stages.rs` runs on CPython, 833).
 //! - `STEPLOOP_CPYTHON_SEED=N` starts from another seed (default 0); programs are numbered
 //!   from it, so a seed in a report reproduces its program.
 //! - `STEPLOOP_CPYTHON_PENDING=all` also generates the constructs in [`PENDING`] (while there

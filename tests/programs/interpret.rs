@@ -49,13 +49,26 @@ impl Runner for OnLoop {
         self.name
     }
 
+    /// Runs the programs on a thread of their own, [`PER_THREAD`] at a time: a stage keeps its
+    /// pending tasks in a thread-local table (asyncio's `_all_tasks`), and they keep their loop,
+    /// and its file descriptors, until the thread ends.
     fn run_all(&self, programs: &[&Program]) -> Result<Vec<Observed>, String> {
-        Ok(programs
-            .iter()
-            .map(|p| run_contained(p, self.make))
-            .collect())
+        let make = self.make;
+        let mut observed = Vec::with_capacity(programs.len());
+        for chunk in programs.chunks(PER_THREAD) {
+            let ran = std::thread::scope(|scope| {
+                let runs = scope.spawn(|| chunk.iter().map(|p| run_contained(p, make)).collect());
+                runs.join()
+            });
+            let ran: Vec<Observed> = ran.map_err(|_| format!("{}'s runner panicked", self.name))?;
+            observed.extend(ran);
+        }
+        Ok(observed)
     }
 }
+
+/// How many programs run on one thread (see [`OnLoop::run_all`]).
+const PER_THREAD: usize = 500;
 
 thread_local! {
     /// Set while a run's panics are caught and reported as its outcome: the panic hook keeps
