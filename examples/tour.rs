@@ -91,6 +91,8 @@ mod ch11_threadsafe;
 mod ch12_blocks;
 #[path = "ch12_count.rs"]
 mod ch12_count;
+#[path = "ch12_print.rs"]
+mod ch12_print;
 #[path = "ch12_ps.rs"]
 mod ch12_ps;
 #[path = "ch12_step1.rs"]
@@ -306,6 +308,7 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 12: Processes", "ch12_step1", ch12_step1::main),
     ("Chapter 12: Processes", "ch12_blocks", ch12_blocks::main),
+    ("Chapter 12: Processes", "ch12_print", ch12_print::main),
     ("Chapter 12: Processes", "ch12_ps", ch12_ps::main),
     ("Chapter 12: Processes", "ch12_count", ch12_count::main),
     (
@@ -514,6 +517,7 @@ fn main() {
         ch12_step1::JOBS,
         ch12_blocks::JOBS,
         ch12_count::JOBS,
+        ch12_print::JOBS,
         ch12_ps::JOBS,
         ch13_processes::JOBS,
     ]

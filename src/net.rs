@@ -29,9 +29,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::event_loop::{running_loop, WeakLoop};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::reactor::{READ, WRITE};
-use crate::task::{self, Cancel};
+use crate::task::{self, Awaited};
 use crate::{Error, EventLoop, Future};
 
 /// A source registered with a loop: the socket, its token, and its loop.
@@ -108,7 +108,7 @@ struct Readiness<'a> {
     direction: u8,
     /// The future the event completes, what a cancellation of the task cancels, and the
     /// wait's number in the registration.
-    waiting: Option<(Future<()>, Rc<dyn Cancel>, u64)>,
+    waiting: Option<(Future<()>, Rc<dyn Awaited>, u64)>,
 }
 
 impl<'a> Readiness<'a> {
@@ -231,6 +231,10 @@ impl TcpListener {
     /// [`Error::Io`] with the OS error, for instance `AddrInUse` ("address already in use")
     /// if another socket listens there; [`Error::Runtime`] if no loop is running.
     ///
+    /// The socket queues as many connections not yet accepted as the system allows (on
+    /// Linux, `net.core.somaxconn`, 4096 since Linux 5.4); see
+    /// [`bind_with_backlog`](TcpListener::bind_with_backlog) to choose.
+    ///
     /// # Implementation notes
     /// mio sets `SO_REUSEADDR`, so a port in `TIME_WAIT` can be bound again at once, as
     /// asyncio's `start_server` does by default on Unix. A host name is resolved with a
@@ -248,8 +252,42 @@ impl TcpListener {
     /// .unwrap();
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, Error> {
+        Self::bind_with_backlog(addr, u32::MAX)
+    }
+
+    /// As [`bind`](TcpListener::bind), queueing at most `backlog` connections that are not yet
+    /// accepted (`asyncio.start_server(..., backlog=100)`, `socket.listen(backlog)`). The
+    /// system lowers a larger value to its own maximum.
+    ///
+    /// A client that connects while the queue is full is not refused: its first packet is
+    /// dropped and it tries again a second later, then three, and so on. A server that
+    /// expects bursts of connections should let them wait in the queue rather than in
+    /// retries, which is why [`bind`](TcpListener::bind) asks for as many as the system
+    /// allows, where asyncio's default is 100 and std's and mio's is 128.
+    ///
+    /// # Errors
+    /// As [`bind`](TcpListener::bind).
+    ///
+    /// # Implementation notes
+    /// mio's `bind` listens with a backlog of 128, as std does; a second `listen` with ours
+    /// sets the queue's size (Linux and the BSDs let a listening socket's backlog change).
+    ///
+    /// # Examples
+    /// ```
+    /// use steploop::net::TcpListener;
+    /// let lp = steploop::EventLoop::new();
+    /// lp.run_until_complete(async {
+    ///     let listener = TcpListener::bind_with_backlog("127.0.0.1:0", 1000)?;
+    ///     assert!(listener.local_addr()?.port() != 0);
+    ///     Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn bind_with_backlog(addr: impl ToSocketAddrs, backlog: u32) -> Result<TcpListener, Error> {
         let event_loop = running_loop("TcpListener::bind")?;
         let listener = mio::net::TcpListener::bind(resolve(addr)?)?;
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+        rustix::net::listen(&listener, backlog).map_err(io::Error::from)?;
         Ok(TcpListener {
             io: Registered::new(&event_loop, listener)?,
         })

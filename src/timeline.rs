@@ -364,7 +364,7 @@ impl Reader {
                 self.layout.ticks.push((*tick, self.x));
                 self.x += TICK_GAP;
             }
-            Event::Wait { from, until } => {
+            Event::Wait { from, until, .. } => {
                 self.close_run();
                 let x0 = self.x;
                 self.advance_to(*until);
@@ -933,7 +933,7 @@ pub(crate) fn f(value: f64) -> String {
 
 /// Seconds with three decimals, as the text of traces shows them.
 fn secs(nanos: u64) -> String {
-    crate::trace::Secs(nanos).to_string()
+    crate::clock::Secs(nanos).to_string()
 }
 
 /// Seconds without trailing zeros: `0.5`, `1`, `0.25`.
@@ -1010,6 +1010,7 @@ mod tests {
         trace.push(Event::Wait {
             from: 0,
             until: 1_000_000_000,
+            deadline: 1_000_000_000,
         });
         trace.push(tick(2, 1_000_000_000));
         trace.push(Event::Run(crate::Label::new("c")));

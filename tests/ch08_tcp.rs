@@ -293,3 +293,58 @@ fn closing_the_loop_with_a_task_waiting_on_a_socket_frees_its_registration() {
     lp.close().unwrap();
     assert_eq!(lp.registered_sources(), 0);
 }
+
+/// The most connections the system lets a listening socket queue, or `None` where it does not
+/// say (`/proc/sys/net/core/somaxconn` is Linux's).
+fn system_max_backlog() -> Option<usize> {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Connects `clients` times to `addr` from another thread, without anybody accepting: each
+/// connection waits in the listening socket's queue. A connect that found the queue full
+/// would have its SYN dropped and retry for seconds: the 10 s limit turns that into a failure.
+fn burst_of_connects(addr: SocketAddr, clients: usize) -> Vec<std::net::TcpStream> {
+    std::thread::spawn(move || {
+        (0..clients)
+            .map(|i| {
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+                    .unwrap_or_else(|e| panic!("connect {i} of {clients} found no room: {e}"))
+            })
+            .collect()
+    })
+    .join()
+    .expect("every connect got a place in the queue")
+}
+
+/// asyncio's `start_server(backlog=...)`: the default queues as many connections as the system
+/// allows, so a burst of 200 that nobody accepts yet costs no retries (std's and mio's bind
+/// queue 128, and the 130th client's SYN is dropped and retried a second later).
+#[test]
+fn a_burst_of_connections_waits_in_the_backlog() {
+    const CLIENTS: usize = 200;
+    if system_max_backlog().is_some_and(|max| max < CLIENTS) {
+        eprintln!("skipped: net.core.somaxconn is below {CLIENTS} on this machine");
+        return;
+    }
+    let lp = EventLoop::new();
+    lp.run_until_complete(async {
+        for listener in [
+            TcpListener::bind("127.0.0.1:0")?,
+            TcpListener::bind_with_backlog("127.0.0.1:0", CLIENTS as u32)?,
+        ] {
+            let clients = burst_of_connects(listener.local_addr()?, CLIENTS);
+            for client in &clients {
+                let (server_side, peer) = listener.accept().await?;
+                assert_eq!(peer.port(), server_side.peer_addr()?.port());
+                assert!(client.local_addr().is_ok());
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    lp.close().unwrap();
+}

@@ -171,6 +171,24 @@ fn zero_workers_is_refused() {
     let _ = ThreadPoolExecutor::new(0);
 }
 
+/// A pool's size is a bound, not a reservation: a huge one costs nothing until work arrives,
+/// and starts only the threads its jobs need.
+#[test]
+fn any_positive_size_is_accepted_and_nothing_is_reserved() {
+    for max_workers in [1 << 40, usize::MAX] {
+        let executor = ThreadPoolExecutor::new(max_workers);
+        assert_eq!(executor.max_workers(), max_workers);
+        assert_eq!(executor.worker_count(), 0);
+        let squares: Vec<u64> = executor
+            .map(|n: u64| n * n, 0..10)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(squares, (0..10).map(|n| n * n).collect::<Vec<_>>());
+        assert!(executor.worker_count() <= 10);
+    }
+}
+
 #[test]
 fn the_default_size_is_pythons() {
     let cpus = thread::available_parallelism().unwrap().get();

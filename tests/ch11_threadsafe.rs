@@ -306,6 +306,29 @@ fn closing_the_loop_before_the_coroutine_finishes_tells_the_waiting_thread() {
     assert!(refused.result().is_err());
 }
 
+/// asyncio's `BaseEventLoop.__del__` closes a loop nobody closed: dropping the last handle of
+/// a loop reports what `close()` would have reported, through the same exception handler.
+#[test]
+fn dropping_a_loop_without_closing_it_reports_what_close_would() {
+    let lp = EventLoop::new();
+    let handle = lp.handle();
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let r = reports.clone();
+    lp.set_exception_handler(move |_, context| r.borrow_mut().push(context.message.clone()));
+    handle.call_soon_threadsafe(|_| ()).unwrap(); // accepted, never run
+    let never_started = run_coroutine_threadsafe(|| async { Ok(1) }, &handle);
+    drop(lp);
+    let reports = reports.borrow().clone();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(
+        reports[0].contains("2 call_soon_threadsafe callback(s) not yet run"),
+        "{reports:?}"
+    );
+    let error = never_started.result().unwrap_err().to_string();
+    assert!(error.contains("closed before the coroutine"), "{error}");
+    assert!(handle.call_soon_threadsafe(|_| ()).is_err());
+}
+
 #[test]
 fn a_coroutine_still_sleeping_when_the_loop_closes_gets_an_error_not_a_hang() {
     must_finish(|| {

@@ -13,10 +13,17 @@
 #![allow(clippy::duplicate_mod)]
 
 use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::process::Command;
-use std::sync::Arc;
+use std::process::{Command, Stdio};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+
+// Declared before `capture`, whose `println!` would keep the job's lines in the worker: this
+// example prints with std's, and its test reads the stdout of a run of it.
+#[path = "../examples/ch12_print.rs"]
+mod ch12_print;
 
 #[macro_use]
 mod capture;
@@ -78,7 +85,74 @@ fn echo(args: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 fn prints(_: &[u8]) -> Result<Vec<u8>, Error> {
-    std::println!("hello from a job"); // stdout is the reply pipe: this breaks the protocol
+    std::println!("hello from a job, on stdout");
+    std::eprintln!("hello from a job, on stderr");
+    Ok(encode_u64(7))
+}
+
+/// Reads stdin to its end: a worker's stdin is `/dev/null`, as in Python's workers.
+fn read_stdin(_: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input)?;
+    Ok(encode_u64(input.len() as u64))
+}
+
+/// A rustix result as the jobs' result.
+fn os<T>(result: rustix::io::Result<T>) -> Result<T, Error> {
+    result.map_err(|errno| std::io::Error::from(errno).into())
+}
+
+/// Points the worker's stdout at `/dev/null`, as a job or a library it calls may do.
+fn redirect_stdout(_: &[u8]) -> Result<Vec<u8>, Error> {
+    os(rustix::stdio::dup2_stdout(File::open("/dev/null")?))?;
+    Ok(encode_u64(1))
+}
+
+/// What a program the job starts inherits: `ls -l` of its descriptors.
+fn child_descriptors(_: &[u8]) -> Result<Vec<u8>, Error> {
+    let listing = Command::new("sh")
+        .args(["-c", "ls -l /proc/$$/fd"])
+        .stdin(Stdio::inherit()) // `output` would make it null
+        .stderr(Stdio::null())
+        .output()?;
+    Ok(listing.stdout)
+}
+
+/// Starts `sleep 3600`, which inherits the worker's stdin and stdout (where the pool once
+/// read its replies), writes its pid to the file named by `args`, and aborts.
+fn start_a_child_and_abort(args: &[u8]) -> Result<Vec<u8>, Error> {
+    let path = steploop::process::decode_str(args)?;
+    let child = Command::new("sleep")
+        .arg("3600")
+        .stderr(Stdio::null())
+        .spawn()?;
+    std::fs::write(path, child.id().to_string())?;
+    std::process::abort()
+}
+
+/// Shuts down every socket of the worker (its channel is the only one) and sleeps: the
+/// channel breaks while the worker lives, as if a job had closed a descriptor not its own.
+/// `pidfd_getfd` on itself gives the job a descriptor it can shut down without `unsafe`.
+fn shut_the_channel(_: &[u8]) -> Result<Vec<u8>, Error> {
+    use rustix::process::{getpid, pidfd_getfd, pidfd_open, PidfdFlags, PidfdGetfdFlags};
+    let me = os(pidfd_open(getpid(), PidfdFlags::empty()))?;
+    let mut shut = 0;
+    for entry in std::fs::read_dir("/proc/self/fd")? {
+        let entry = entry?;
+        let target = std::fs::read_link(entry.path()).unwrap_or_default();
+        let Ok(fd) = entry.file_name().to_string_lossy().parse() else {
+            continue;
+        };
+        if target.to_string_lossy().starts_with("socket:") {
+            let socket = os(pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()))?;
+            os(rustix::net::shutdown(&socket, rustix::net::Shutdown::Both))?;
+            shut += 1;
+        }
+    }
+    if shut == 0 {
+        return Err(Error::msg("no socket to shut down"));
+    }
+    std::thread::sleep(Duration::from_secs(3600));
     Ok(Vec::new())
 }
 // ANCHOR_END: test_jobs
@@ -91,6 +165,11 @@ const TEST_JOBS: &[Job] = &[
     Job::new("exit", exit),
     Job::new("sleep_ms", sleep_ms),
     Job::new("prints", prints),
+    Job::new("read_stdin", read_stdin),
+    Job::new("redirect_stdout", redirect_stdout),
+    Job::new("child_descriptors", child_descriptors),
+    Job::new("start_a_child_and_abort", start_a_child_and_abort),
+    Job::new("shut_the_channel", shut_the_channel),
     Job::new("echo", echo),
     Job::new("worker_env_is_set", worker_env_is_set),
 ];
@@ -98,6 +177,11 @@ const TEST_JOBS: &[Job] = &[
 /// Set by `a_worker_without_worker_entry_refuses_to_start_a_pool` for the copy of this program
 /// it starts: that copy behaves like a program that forgot `worker_entry`.
 const FORGET_ENTRY: &str = "CH12_FORGET_WORKER_ENTRY";
+/// Set by `print` for the copy of this program it starts, which runs `ch12_print::main`.
+const PRINT_EXAMPLE: &str = "CH12_PRINT_EXAMPLE";
+/// Set by `a_job_may_print_to_stdout_and_stderr` for the copy of this program it starts,
+/// whose stdout it reads: that copy runs a job that prints, and prints its result.
+const PRINTING_PROGRAM: &str = "CH12_PRINTING_PROGRAM";
 
 /// `(name, function)` for each test function named.
 macro_rules! tests {
@@ -119,12 +203,25 @@ fn main() {
         ch13_processes::JOBS,
         ch12_chunksize::JOBS,
         ch12_step1::JOBS,
+        ch12_print::JOBS,
     ]
     .concat();
     worker_entry(&jobs);
     // Quiet the workers' loggers (they inherit the environment): the test reads results,
     // not their stderr.
     std::env::set_var("RUST_LOG", "off");
+    if std::env::var_os(PRINT_EXAMPLE).is_some() {
+        ch12_print::main();
+        return;
+    }
+    if std::env::var_os(PRINTING_PROGRAM).is_some() {
+        let executor = pool(1);
+        let printed = executor.submit("prints", b"").unwrap().result();
+        std::println!("the job returned {}", value(printed));
+        let read = executor.submit("read_stdin", b"").unwrap().result();
+        std::println!("the job read {} bytes from stdin", value(read));
+        return;
+    }
 
     let tests: &[(&str, fn())] = tests![
         submit_result_and_map_without_a_loop,
@@ -135,7 +232,11 @@ fn main() {
         abort_breaks_the_pool,
         exit_breaks_the_pool,
         sigkill_breaks_the_pool_on_the_loop,
-        printing_to_stdout_is_reported,
+        a_job_may_print_to_stdout_and_stderr,
+        a_job_that_redirects_stdout_leaves_the_pool_working,
+        a_jobs_children_inherit_no_channel,
+        a_dead_worker_breaks_the_pool_whatever_its_children_do,
+        a_worker_whose_channel_breaks_is_killed_then_reaped,
         a_program_without_worker_entry_is_reported,
         a_missing_program_is_an_error,
         a_worker_without_worker_entry_refuses_to_start_a_pool,
@@ -144,10 +245,12 @@ fn main() {
         shutdown_reaps_every_worker,
         step1,
         blocks,
+        print,
         ps,
         count,
         mapreduce_on_processes,
         chunksize_solution,
+        no_descriptor_is_left_behind,
         // Last: every pool above is gone, broken or not.
         no_child_is_left_a_zombie,
     ];
@@ -375,15 +478,159 @@ fn sigkill_breaks_the_pool_on_the_loop() {
     assert_reaped(&[outcome.1]);
 }
 
-fn printing_to_stdout_is_reported() {
+/// Runs `body` in a thread and fails, instead of hanging, if it takes more than a minute.
+fn must_finish<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(catch_unwind(AssertUnwindSafe(body)));
+    });
+    match finished.recv_timeout(Duration::from_secs(60)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the test hung"),
+    }
+}
+
+/// A job's stdout and stderr are the parent's, as in Python; its stdin is `/dev/null`.
+fn a_job_may_print_to_stdout_and_stderr() {
+    let output = must_finish(|| {
+        Command::new(std::env::current_exe().unwrap())
+            .env(PRINTING_PROGRAM, "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout,
+        "hello from a job, on stdout\nthe job returned 7\nthe job read 0 bytes from stdin\n"
+    );
+    assert!(stderr.contains("hello from a job, on stderr"), "{stderr}");
+}
+
+/// A job that points the worker's stdout elsewhere takes nothing from the pool: the replies
+/// have a channel of their own. Meanwhile, other threads are never kept waiting.
+fn a_job_that_redirects_stdout_leaves_the_pool_working() {
+    must_finish(|| {
+        let executor = Arc::new(pool(1));
+        let pids = executor.worker_pids();
+        assert_eq!(
+            value(executor.submit("redirect_stdout", b"").unwrap().result()),
+            1
+        );
+        let pool = executor.clone();
+        let other_thread = std::thread::spawn(move || pool.worker_pids());
+        assert_eq!(
+            value(executor.submit("square", encode_u64(2)).unwrap().result()),
+            4
+        );
+        assert_eq!(other_thread.join().unwrap().len(), 1);
+        drop(executor);
+        assert_reaped(&pids);
+    });
+}
+
+/// Neither the channel nor the worker's role reaches a program a job starts: its stdin is
+/// `/dev/null`, and it has no socket.
+fn a_jobs_children_inherit_no_channel() {
     let executor = pool(1);
-    let error = executor
-        .submit("prints", b"")
+    let listing = executor
+        .submit("child_descriptors", b"")
         .unwrap()
         .result()
-        .unwrap_err();
-    let why = broken_message(&error);
-    assert!(why.contains("must not print to stdout"), "{why}");
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing);
+    let stdin = listing.lines().find(|line| line.contains(" 0 -> "));
+    assert!(
+        stdin.is_some_and(|line| line.ends_with("/dev/null")),
+        "{listing}"
+    );
+    assert!(!listing.contains("socket:"), "{listing}");
+}
+
+/// Kills, by the pid in `file`, the process a job started, when the test is over.
+struct KillOnDrop(std::path::PathBuf);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.0) {
+            let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        }
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A worker that dies breaks the pool at once, even though the process its job started lives
+/// on with every descriptor it inherited.
+fn a_dead_worker_breaks_the_pool_whatever_its_children_do() {
+    let file = std::env::temp_dir().join(format!("ch12-child-{}", std::process::id()));
+    let _child = KillOnDrop(file.clone());
+    must_finish(move || {
+        let executor = pool(1);
+        let args = steploop::process::encode_str(file.to_str().unwrap());
+        let pids = {
+            let dying = executor.submit("start_a_child_and_abort", args).unwrap();
+            let pids = executor.worker_pids();
+            let why = broken_message(&dying.exception().unwrap().unwrap());
+            assert!(why.contains("signal: 6 (SIGABRT)"), "{why}");
+            pids
+        };
+        assert_reaped(&pids);
+    });
+}
+
+/// A channel that breaks while its worker runs (a job shut it down, then slept) gets the
+/// worker killed, then reaped; the pool breaks, and says so.
+fn a_worker_whose_channel_breaks_is_killed_then_reaped() {
+    must_finish(|| {
+        let executor = Arc::new(pool(2));
+        let sleeper = executor.submit("sleep_ms", encode_u64(60_000)).unwrap();
+        let closing = executor.submit("shut_the_channel", b"").unwrap();
+        let pids = executor.worker_pids();
+        let why = broken_message(&closing.exception().unwrap().unwrap());
+        assert!(
+            why.contains("its channel to the pool ended while it was still running"),
+            "{why}"
+        );
+        assert!(
+            why.contains("so the pool killed it (signal: 9 (SIGKILL))"),
+            "{why}"
+        );
+        assert!(broken_message(&sleeper.exception().unwrap().unwrap()).contains(&why));
+        assert_reaped(&pids);
+        assert!(executor.worker_pids().is_empty());
+    });
+}
+
+/// The open descriptors of this process, by number.
+fn open_descriptors() -> BTreeSet<u32> {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// A pool that ran jobs and one that broke leave no socket, pipe or poll descriptor behind
+/// once dropped.
+fn no_descriptor_is_left_behind() {
+    let before = open_descriptors();
+    let executor = pool(2);
+    let squares: Vec<u64> = executor
+        .map("square", (1..=4).map(encode_u64))
+        .unwrap()
+        .map(value)
+        .collect();
+    assert_eq!(squares, [1, 4, 9, 16]);
+    drop(executor);
+    let broken = pool(2);
+    let _sleeper = broken.submit("sleep_ms", encode_u64(60_000)).unwrap();
+    let failed = broken.submit("abort", b"").unwrap();
+    assert!(failed.exception().unwrap().is_some());
+    drop(broken);
+    // This test's own listing of /proc/self/fd is closed by then.
+    assert_eq!(open_descriptors(), before);
 }
 
 fn a_program_without_worker_entry_is_reported() {
@@ -480,6 +727,19 @@ fn ps() {
 
 fn blocks() {
     snapshot("ch12_blocks", &output_of(ch12_blocks::main));
+}
+
+/// `cargo run --example ch12_print`, whose workers print: the test program started again as
+/// that example, and its stdout read whole.
+fn print() {
+    let output = must_finish(|| {
+        Command::new(std::env::current_exe().unwrap())
+            .env(PRINT_EXAMPLE, "1")
+            .output()
+            .unwrap()
+    });
+    assert!(output.status.success(), "{output:?}");
+    snapshot("ch12_print", &String::from_utf8_lossy(&output.stdout));
 }
 
 /// The chapter's first exercise: `map` with a `chunksize`, solved on the public API.

@@ -244,8 +244,24 @@ fn debug_mode_logs_each_wait_in_the_selector() {
     keep_logs();
     let lp = EventLoop::new();
     lp.set_debug(true);
-    let job = lp.run_in_executor(None, || std::thread::sleep(Duration::from_millis(50)));
-    lp.run_until_complete(job).unwrap();
+    // The job's end reaches the loop through a socket it watches, so the loop waits in its
+    // selector however soon the job is done: had it already sent its byte, the wait returns
+    // at once, with one event.
+    let (mut watched, job_end) = mio::net::UnixStream::pair().unwrap();
+    let heard = lp.create_future::<()>();
+    let hear = heard.clone();
+    lp.add_reader(&mut watched, move |_| drop(hear.set_result(())))
+        .unwrap();
+    let job = lp.run_in_executor(None, move || {
+        std::thread::sleep(Duration::from_millis(50));
+        std::io::Write::write_all(&mut &job_end, b"!").is_ok()
+    });
+    lp.run_until_complete(heard).unwrap();
+    lp.remove_reader(&mut watched).unwrap();
+    assert!(
+        lp.run_until_complete(job).unwrap(),
+        "the job wrote its byte"
+    );
     let polls: Vec<_> = logged()
         .into_iter()
         .filter(|(_, message)| message.starts_with("poll "))

@@ -41,7 +41,9 @@ use crate::Error;
 /// choices, each measured (`benches/pool.rs`), keep a job cheap:
 /// - Each idle worker parks on a `Condvar` of its own, and `submit` wakes the one that went
 ///   idle last, whose caches are warm, while the others sleep on. The bookkeeping is exact: a
-///   worker is popped from the idle stack by whoever wakes it, never woken twice.
+///   worker is popped from the idle stack by whoever wakes it, never woken twice. The
+///   condvars are made as workers start, so `max_workers` is only a bound: a pool of
+///   `usize::MAX` workers costs what a pool of one does until its jobs need more threads.
 /// - A worker that has just finished a job counts as on its way back to the queue: the thread
 ///   that was waiting for the result often submits the next job at once, and that job needs
 ///   no wake-up at all.
@@ -67,8 +69,6 @@ pub struct ThreadPoolExecutor {
 struct PoolShared {
     /// The queue and the bookkeeping, under the one lock.
     state: Mutex<PoolState>,
-    /// Worker `n` parks on `wake[n - 1]`; `submit` wakes one, `shutdown` wakes them all.
-    wake: Box<[Condvar]>,
     /// Held by `shutdown(wait = true)` while it joins the workers, so that a second caller
     /// waits for the first instead of returning while workers still run.
     joining: Mutex<()>,
@@ -84,6 +84,13 @@ struct PoolShared {
     queued: AtomicUsize,
 }
 
+/// Where a worker parks: its own condvar (shared with the worker, so that a waker can notify
+/// it after letting go of the lock) and whether it must sleep on.
+struct Parking {
+    wake: Arc<Condvar>,
+    parked: bool,
+}
+
 /// The fields of Python's `ThreadPoolExecutor` that change, behind one lock.
 struct PoolState {
     /// `_work_queue`: jobs not yet taken by a worker, oldest first.
@@ -92,9 +99,10 @@ struct PoolState {
     /// idle workers with `_idle_semaphore`). Whoever wakes a worker pops it first, so that two
     /// quick submits never rely on the same sleeper.
     idle: Vec<usize>,
-    /// `parked[i]`: worker `i + 1` is on `idle` and must sleep on. A wake-up that finds it still
-    /// set is spurious.
-    parked: Box<[bool]>,
+    /// One per started worker: worker `i + 1` parks on `workers[i].wake`, and while
+    /// `workers[i].parked` is set it is on `idle` and must sleep on (a wake-up that finds it
+    /// still set is spurious). Grows as workers start; `submit` wakes one, `shutdown` all.
+    workers: Vec<Parking>,
     /// Workers woken or started and not yet back at the queue: each will take a job.
     waking: usize,
     /// Workers started so far.
@@ -120,7 +128,8 @@ impl ThreadPoolExecutor {
     /// # Panics
     /// If `max_workers` is 0, with a message saying so (Python raises
     /// `ValueError("max_workers must be greater than 0")`): a pool without workers would
-    /// accept jobs and never run them.
+    /// accept jobs and never run them. Any other size is accepted: it is a bound, and nothing
+    /// is reserved for workers that have not started.
     ///
     /// # Examples
     /// ```
@@ -158,14 +167,13 @@ impl ThreadPoolExecutor {
             shared: Arc::new(PoolShared {
                 state: Mutex::new(PoolState {
                     queue: VecDeque::new(),
-                    idle: Vec::with_capacity(max_workers),
-                    parked: vec![false; max_workers].into(),
+                    idle: Vec::new(),
+                    workers: Vec::new(),
                     waking: 0,
                     started: 0,
                     threads: Vec::new(),
                     shutdown: false,
                 }),
-                wake: (0..max_workers).map(|_| Condvar::new()).collect(),
                 joining: Mutex::new(()),
                 max_workers,
                 thread_name_prefix: prefix.into(),
@@ -296,17 +304,18 @@ impl ThreadPoolExecutor {
         let coming = state.waking + self.shared.finishing.load(Ordering::Relaxed);
         let mut wake = None;
         if state.queue.len() > coming {
-            wake = state.idle.pop();
-            if let Some(index) = wake {
-                state.parked[index] = false;
+            if let Some(index) = state.idle.pop() {
+                let parking = &mut state.workers[index];
+                parking.parked = false;
+                wake = Some(Arc::clone(&parking.wake));
                 state.waking += 1;
             } else if state.started < self.shared.max_workers {
                 self.start_worker(&mut state)?;
             }
         }
         drop(state);
-        if let Some(index) = wake {
-            self.shared.wake[index].notify_one();
+        if let Some(wake) = wake {
+            wake.notify_one();
         }
         Ok(future)
     }
@@ -316,11 +325,17 @@ impl ThreadPoolExecutor {
     fn start_worker(&self, state: &mut PoolState) -> Result<(), Error> {
         let n = state.started + 1;
         let shared = Arc::clone(&self.shared);
+        let wake = Arc::new(Condvar::new());
+        let parks_on = Arc::clone(&wake);
         let spawned = thread::Builder::new()
             .name(format!("{}-{n}", self.shared.thread_name_prefix))
-            .spawn(move || worker(&shared, n - 1));
+            .spawn(move || worker(&shared, n - 1, &parks_on));
         match spawned {
             Ok(handle) => {
+                state.workers.push(Parking {
+                    wake,
+                    parked: false,
+                });
                 state.started = n;
                 state.waking += 1; // a new worker looks at the queue first thing
                 state.threads.push(handle);
@@ -479,11 +494,16 @@ impl ThreadPoolExecutor {
         let (cancelled, threads, parked) = {
             let mut state = lock(&self.shared.state);
             state.shutdown = true;
-            let parked: Vec<usize> = std::mem::take(&mut state.idle);
-            for &index in &parked {
-                state.parked[index] = false;
-                state.waking += 1;
-            }
+            let idle = std::mem::take(&mut state.idle);
+            state.waking += idle.len();
+            let parked: Vec<Arc<Condvar>> = idle
+                .into_iter()
+                .map(|index| {
+                    let parking = &mut state.workers[index];
+                    parking.parked = false;
+                    Arc::clone(&parking.wake)
+                })
+                .collect();
             let cancelled = if cancel_futures {
                 self.shared.queued.store(0, Ordering::Release);
                 std::mem::take(&mut state.queue)
@@ -498,8 +518,8 @@ impl ThreadPoolExecutor {
             (cancelled, threads, parked)
         };
         // Parked workers wake, find the queue empty and the pool shut down, and exit.
-        for index in parked {
-            self.shared.wake[index].notify_one();
+        for wake in parked {
+            wake.notify_one();
         }
         // Outside the lock: cancelling runs done-callbacks, which may use the pool.
         for job in cancelled {
@@ -522,7 +542,7 @@ impl PoolShared {
 // ANCHOR: worker
 /// Python's `_worker`: take the oldest job, run it, repeat; park when the queue is empty; exit
 /// once the pool is shut down and the queue is empty.
-fn worker(shared: &PoolShared, index: usize) {
+fn worker(shared: &PoolShared, index: usize, wake: &Condvar) {
     WORKER_OF.set(shared.address());
     let mut state = lock(&shared.state);
     state.waking -= 1; // `start_worker` counted this worker as on its way to the queue
@@ -542,11 +562,9 @@ fn worker(shared: &PoolShared, index: usize) {
             return;
         }
         state.idle.push(index);
-        state.parked[index] = true;
-        while state.parked[index] {
-            state = shared.wake[index]
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+        state.workers[index].parked = true;
+        while state.workers[index].parked {
+            state = wake.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
         state.waking -= 1; // whoever cleared `parked` counted this worker as waking
     }

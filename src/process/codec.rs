@@ -1,4 +1,4 @@
-//! Bytes in, bytes out: how a job's arguments and result cross the pipe.
+//! Bytes in, bytes out: how a job's arguments and result cross to a worker process and back.
 //!
 //! Python pickles a job's function and arguments; a Rust program cannot send a closure to
 //! another process, so a process-pool job is a function registered by name that takes bytes

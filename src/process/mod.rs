@@ -1,5 +1,5 @@
-//! `concurrent.futures.ProcessPoolExecutor`: jobs in worker processes, spoken to over pipes
-//! (chapter 12, "Processes").
+//! `concurrent.futures.ProcessPoolExecutor`: jobs in worker processes, spoken to over a
+//! private socket each (chapter 12, "Processes").
 //!
 //! A thread pool shares the program's memory; a process pool does not, and that is its point:
 //! a job that crashes, leaks or calls a library that is not thread-safe takes down only its
@@ -40,6 +40,7 @@
 //! | `pool` ([`ProcessPoolExecutor`]) | `ProcessPoolExecutor`, `submit`, `map`, `shutdown` |
 //! | `driver` | `_ExecutorManagerThread`: reads replies, reaps workers, `_terminate_broken` |
 //! | `worker` ([`worker_entry`], [`Job`]) | `_process_worker`; `if __name__ == '__main__':` |
+//! | `watcher` | each process's `sentinel`, waited on with the result pipes |
 //! | `protocol` | `multiprocessing.connection`'s length-prefixed messages |
 //! | `codec` ([`Encoder`], [`Decoder`]) | `pickle`, for integers, strings and lists |
 
@@ -47,6 +48,7 @@ mod codec;
 mod driver;
 mod pool;
 mod protocol;
+mod watcher;
 mod worker;
 
 pub use codec::{decode_str, decode_u64, encode_str, encode_u64, Decoder, Encoder};

@@ -8,22 +8,27 @@
 //!   is cancelled while queued, it fails with `BrokenProcessPool` when a worker dies, or (the
 //!   pool cannot start a single worker) it fails with the reason.
 //! - Workers are removed from `State::workers` only by the driver (the loop on the manager
-//!   thread), and only after their pipes are deregistered and the child is reaped: no worker
-//!   is forgotten while it could still become a zombie.
+//!   thread), and only once their watcher has said the process ended and the driver has
+//!   reaped it: no worker is forgotten while it could still become a zombie, and since only
+//!   that thread reaps, a worker's pid is never reused while the pool may still kill it.
+//! - Nothing under the lock waits for a child: a worker to be stopped is sent SIGKILL (or, at
+//!   shutdown, its channel is closed), and is reaped when its watcher reports its end.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Write};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle, ThreadId};
 
-use mio::unix::pipe;
+use mio::net::UnixStream;
 
 use super::driver;
 use super::protocol::{self, FrameReader};
+use super::watcher::Watcher;
 use super::worker::{is_worker_without_entry, WORKER_ENV};
 use crate::executor::{ConcurrentFuture, MapResults};
 use crate::{Error, EventLoop, LoopHandle};
@@ -47,18 +52,27 @@ use crate::{Error, EventLoop, LoopHandle};
 /// the pool, as in Python: its job, every queued job and every later `submit` fail with
 /// [`Error::BrokenProcessPool`], and the other workers are stopped and reaped.
 ///
+/// A job may print: a worker's stdout and stderr are the parent's, as in Python, and its
+/// stdin is `/dev/null`. It may also start processes of its own; they inherit neither the
+/// worker's channel nor its role, and a worker that dies breaks the pool at once, whatever
+/// its children go on doing.
+///
 /// Done-callbacks of the futures run on the pool's manager thread, which reads every
 /// worker's replies: keep them short, and never wait there for another job of the pool.
 ///
 /// # Implementation notes
-/// The parent talks to each worker over two pipes, the child's stdin (requests) and stdout
-/// (replies), both non-blocking and registered with an [`EventLoop`] that the pool runs on a
+/// The parent talks to each worker over a *channel* of its own: one end of a Unix socket
+/// pair, handed to the child as its stdin, which `worker_entry` moves to a descriptor that
+/// is closed on exec before it points stdin at `/dev/null`. The socket has no name, so no
+/// other process can connect to it, and a worker reads requests from nowhere else. The
+/// parent's end is non-blocking and registered with an [`EventLoop`] that the pool runs on a
 /// manager thread of its own (Python's `_ExecutorManagerThread`). That loop's reactor reads
-/// replies, completes futures and reaps workers; `submit`, on any thread, writes its request
-/// straight into the pipe and leaves what does not fit to the loop's writer callback. A job
-/// costs a request frame and a reply frame, two `write`s and a `read` or two, and a process
-/// switch each way, where a thread pool's job costs a queue push and a wake-up; the example
-/// `ch12_count` measures both.
+/// replies and completes futures; `submit`, on any thread, writes its request straight into
+/// the socket and leaves what does not fit to the loop's writer callback. A thread per worker
+/// waits for the process to end (the watcher), and the loop reaps it. A job costs a request
+/// frame and a reply frame, two `write`s and a `read` or two, and a process switch each way,
+/// where a thread pool's job costs a queue push and a wake-up; the example `ch12_count`
+/// measures both.
 ///
 /// [`Encoder`]: super::Encoder
 /// [`Decoder`]: super::Decoder
@@ -93,7 +107,7 @@ pub(super) struct Shared {
     program: PathBuf,
     /// The last job id given out (ids start at 1; 0 is the worker's greeting).
     last_id: AtomicU64,
-    /// The manager thread's loop, which owns the pipes' registrations.
+    /// The manager thread's loop, which owns the channels' registrations.
     driver: LoopHandle,
     /// The manager thread, joined by `shutdown(wait = true)`.
     manager: Mutex<Option<JoinHandle<()>>>,
@@ -123,17 +137,18 @@ pub(super) struct Pending {
 }
 
 // ANCHOR: worker
-/// One worker process and the parent's ends of its pipes.
+/// One worker process and the parent's end of its channel.
 pub(super) struct Worker {
     /// 1 for the first worker started, and so on.
     pub(super) number: usize,
+    /// The process, reaped only by the driver once its watcher has seen it end.
     pub(super) child: Child,
-    /// The request pipe (the child's stdin); `None` once closed, which tells the worker to
-    /// exit.
-    pub(super) stdin: Option<pipe::Sender>,
-    /// The reply pipe (the child's stdout).
-    pub(super) stdout: pipe::Receiver,
-    /// Request bytes the pipe had no room for yet.
+    /// The watcher's thread, joined once it has reported the end.
+    pub(super) watcher: Option<JoinHandle<()>>,
+    /// The parent's end of the channel: requests out, replies in. `None` once closed, which
+    /// tells a live worker to exit.
+    pub(super) channel: Option<UnixStream>,
+    /// Request bytes the socket had no room for yet.
     unsent: Vec<u8>,
     /// Reply bytes read and not yet cut into frames.
     pub(super) reader: FrameReader,
@@ -141,10 +156,38 @@ pub(super) struct Worker {
     pub(super) greeted: bool,
     /// The job in flight: its id and future.
     pub(super) job: Option<(u64, ConcurrentFuture<Vec<u8>>)>,
-    /// Its pipes are registered with the driver's loop.
+    /// Its channel is registered with the driver's loop.
     pub(super) registered: bool,
+    /// Set once the pool has let go of the worker: it takes no more work, and is removed
+    /// when its watcher reports that it ended.
+    pub(super) ending: Option<Ending>,
 }
 // ANCHOR_END: worker
+
+/// Why the pool let go of a worker that has not ended yet.
+#[derive(Debug)]
+pub(super) enum Ending {
+    /// The pool shut down: its channel was closed with nothing left to do, and it exits by
+    /// itself.
+    Retired,
+    /// The pool broke because of another worker: it was killed.
+    Killed,
+    /// Its channel broke while the pool still needed it, or it ended by itself: why, and
+    /// whether the pool killed it (it did not end by itself soon enough). Its end breaks the
+    /// pool.
+    ChannelBroke { why: Broken, killed: bool },
+}
+
+/// Why a worker's channel is of no more use.
+#[derive(Debug)]
+pub(super) enum Broken {
+    /// It ended between two replies.
+    Ended,
+    /// It ended in the middle of a reply.
+    EndedMidReply,
+    /// Reading failed, or the worker broke the protocol: what happened.
+    Failed(String),
+}
 
 impl ProcessPoolExecutor {
     /// `ProcessPoolExecutor(max_workers)`: a pool of at most `max_workers` processes, each
@@ -235,8 +278,9 @@ impl ProcessPoolExecutor {
         &self.shared.program
     }
 
-    /// The process ids of the live workers, in the order they were started (Python:
-    /// `executor._processes.keys()`).
+    /// The process ids of the workers started and not yet reaped, in the order they were
+    /// started (Python: `executor._processes.keys()`). A worker on its way out (killed, or
+    /// exiting after `shutdown`) is listed until the pool has reaped it.
     pub fn worker_pids(&self) -> Vec<u32> {
         let state = lock(&self.shared.state);
         state.workers.iter().map(|w| w.child.id()).collect()
@@ -313,7 +357,7 @@ impl ProcessPoolExecutor {
 
     // ANCHOR: shutdown
     /// `ProcessPoolExecutor.shutdown(wait, cancel_futures)`: accepts no more work; workers
-    /// exit once the queue is empty (their stdin is closed, and `worker_entry` returns at the
+    /// exit once the queue is empty (their channel is closed, and `worker_entry` exits at the
     /// end of its input); with `wait`, returns only when every worker has been reaped.
     ///
     /// With `cancel_futures`, jobs still queued are cancelled; jobs in flight run to the end.
@@ -391,10 +435,7 @@ impl fmt::Debug for ProcessPoolExecutor {
 /// `max_workers` run. Runs on the submitting thread and on the manager thread, under the lock.
 pub(super) fn dispatch(shared: &Arc<Shared>, state: &mut State) -> Result<(), Error> {
     while !state.queue.is_empty() {
-        let idle = state
-            .workers
-            .iter()
-            .position(|w| w.job.is_none() && w.stdin.is_some());
+        let idle = state.workers.iter().position(Worker::is_idle);
         let index = match idle {
             Some(index) => index,
             None if state.workers.len() < shared.max_workers && !state.shutdown => {
@@ -420,13 +461,23 @@ pub(super) fn dispatch(shared: &Arc<Shared>, state: &mut State) -> Result<(), Er
 }
 // ANCHOR_END: dispatch
 
-/// Starts one worker process and asks the driver to register its pipes; returns its index.
+// ANCHOR: start_worker
+/// Starts one worker process with its channel and its watcher, and asks the driver to
+/// register the channel; returns the worker's index.
 fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error> {
-    let mut child = Command::new(&shared.program)
+    let number = state.started + 1;
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    ours.set_nonblocking(true)?;
+    let on_end = shared.clone();
+    let end_reported = shared.driver.clone();
+    let watcher = Watcher::start(number, move || {
+        // Refused only once the manager loop has closed, after every worker was reaped.
+        let _ = end_reported.call_soon_threadsafe(move |lp| driver::on_end(lp, &on_end, number));
+    })?;
+    // The child's end becomes its stdin; ours is closed on exec, so no other child has it.
+    let child = Command::new(&shared.program)
         .env(WORKER_ENV, "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
         .spawn()
         .map_err(|error| {
             Error::Io(Arc::new(io::Error::new(
@@ -437,22 +488,20 @@ fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error>
                 ),
             )))
         })?;
-    let stdin = pipe::Sender::from(child.stdin.take().expect("piped"));
-    let stdout = pipe::Receiver::from(child.stdout.take().expect("piped"));
-    stdin.set_nonblocking(true)?;
-    stdout.set_nonblocking(true)?;
-    state.started += 1;
-    let number = state.started;
+    // From here on nothing can fail: the child is watched, and listed until it is reaped.
+    let watcher = watcher.watch(&child);
+    state.started = number;
     state.workers.push(Worker {
         number,
         child,
-        stdin: Some(stdin),
-        stdout,
+        watcher: Some(watcher),
+        channel: Some(UnixStream::from_std(ours)),
         unsent: Vec::new(),
         reader: FrameReader::default(),
         greeted: false,
         job: None,
         registered: false,
+        ending: None,
     });
     let shared_ = shared.clone();
     let sent = shared
@@ -460,20 +509,26 @@ fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error>
         .call_soon_threadsafe(move |lp| driver::register(lp, &shared_, number));
     if sent.is_err() {
         // The manager loop is gone (it cannot be while the executor lives): say so loudly.
-        log::error!("the process pool's manager loop is closed: worker {number} is not watched");
+        log::error!("the process pool's manager loop is closed: worker {number} is not served");
     }
     Ok(state.workers.len() - 1)
 }
+// ANCHOR_END: start_worker
 
 impl Worker {
-    /// Writes as much of `unsent` as the pipe takes now; the driver's writer callback writes
-    /// the rest when the pipe has room again. A write error means the worker is gone, which
-    /// its reply pipe reports (end of file), so it is only logged here.
+    /// True if it can take a job now.
+    fn is_idle(&self) -> bool {
+        self.job.is_none() && self.channel.is_some() && self.ending.is_none()
+    }
+
+    /// Writes as much of `unsent` as the socket takes now; the driver's writer callback
+    /// writes the rest when it has room again. A write error means the channel broke, which
+    /// the reader sees too (end of file, or the same error), so it is only logged here.
     pub(super) fn flush(&mut self) {
-        let Some(stdin) = &self.stdin else { return };
+        let Some(channel) = &self.channel else { return };
         let mut written = 0;
         while written < self.unsent.len() {
-            match (&*stdin).write(&self.unsent[written..]) {
+            match (&*channel).write(&self.unsent[written..]) {
                 Ok(n) => written += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,

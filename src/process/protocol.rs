@@ -1,14 +1,14 @@
-//! The messages between the pool and a worker, and how they are framed on the pipes.
+//! The messages between the pool and a worker, and how they are framed on its channel.
 //!
-//! A pipe carries bytes, not messages, so every message is a *frame*: 4 magic bytes, the
-//! body's length (4 bytes, little-endian), then the body. The magic catches the mistake that
-//! would otherwise hang the pool: a job that prints to stdout, which is the worker's reply
-//! pipe; its text is not a frame, and the pool reports that instead of waiting for a length
-//! read out of the letters.
+//! A stream socket carries bytes, not messages, so every message is a *frame*: 4 magic bytes,
+//! the body's length (4 bytes, little-endian), then the body. The magic catches a mistake
+//! that would otherwise hang the pool: a worker program that is not what the pool thinks
+//! (another version of it, or another program) and writes something else; its bytes are not
+//! a frame, and the pool reports that instead of waiting for a length read out of them.
 //!
 //! ```text
-//! parent → worker (stdin):   "SLP1" len | job id (u64) | name length (u16) | name | args
-//! worker → parent (stdout):  "SLP1" len | job id (u64) | status (u8) | payload
+//! parent → worker:   "SLP1" len | job id (u64) | name length (u16) | name | args
+//! worker → parent:   "SLP1" len | job id (u64) | status (u8) | payload
 //! ```
 //! A worker greets first, with job id 0 and status [`Status::Hello`], so that a program that
 //! does not call `worker_entry` is caught before it is sent a job. Replies carry the job's id
@@ -105,7 +105,7 @@ pub(crate) fn outcome(status: Status, payload: &[u8]) -> Result<Vec<u8>, Error> 
 fn frame(body: &[u8]) -> Vec<u8> {
     assert!(
         body.len() <= MAX_BODY,
-        "a job's arguments or result of {} bytes exceed the pipe protocol's 1 GiB frame: send \
+        "a job's arguments or result of {} bytes exceed the protocol's 1 GiB frame: send \
          the data in pieces, or pass a file name instead",
         body.len()
     );
@@ -126,9 +126,8 @@ pub(crate) fn fits(len: usize) -> bool {
 pub(crate) fn parse_header(header: &[u8; HEADER_LEN]) -> Result<usize, String> {
     if header[..4] != MAGIC {
         return Err(format!(
-            "it sent bytes that are not a steploop frame ({:?}...): a job must not print to \
-             stdout, which carries the replies (use eprintln! or log), and the program must \
-             call steploop::process::worker_entry() before printing anything",
+            "it sent bytes that are not a steploop frame ({:?}...): is the worker program \
+             built from the same steploop as the pool?",
             String::from_utf8_lossy(header)
         ));
     }
@@ -141,7 +140,7 @@ pub(crate) fn parse_header(header: &[u8; HEADER_LEN]) -> Result<usize, String> {
     Ok(len)
 }
 
-/// Cuts the bytes read from a pipe into frame bodies, however the reads split them.
+/// Cuts the bytes read from a channel into frame bodies, however the reads split them.
 #[derive(Debug, Default)]
 pub(crate) struct FrameReader {
     buffer: Vec<u8>,
@@ -210,10 +209,10 @@ mod tests {
     }
 
     #[test]
-    fn printed_text_is_not_a_frame() {
+    fn text_is_not_a_frame() {
         let mut reader = FrameReader::default();
         reader.extend(b"hello from a job\n");
         let error = reader.next_body().unwrap_err();
-        assert!(error.contains("must not print to stdout"), "{error}");
+        assert!(error.contains("not a steploop frame"), "{error}");
     }
 }

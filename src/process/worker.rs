@@ -5,11 +5,14 @@
 //! documentation asks for `if __name__ == '__main__':` around the code that starts the pool:
 //! without it, every worker would start a pool of its own. In Rust the program's `main` runs
 //! in the worker too, so its first line hands control to [`worker_entry`], which in a worker
-//! serves jobs until the pool closes its stdin and then exits, and in the parent returns at
+//! serves jobs until the pool closes its channel and then exits, and in the parent returns at
 //! once.
 
 use std::cell::Cell;
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,7 +29,7 @@ static ENTERED: AtomicBool = AtomicBool::new(false);
 /// A job a worker can run: a name and a function from argument bytes to result bytes.
 ///
 /// The function's `Err` becomes the job's exception in the parent (its message crosses the
-/// pipe); a panic is caught and becomes `Error::Panicked`, and the worker lives on.
+/// channel); a panic is caught and becomes `Error::Panicked`, and the worker lives on.
 ///
 /// # Examples
 /// ```
@@ -78,14 +81,15 @@ impl Job {
 /// }
 /// ```
 ///
-/// In a worker it reads requests from stdin, runs each job, and writes the reply to stdout;
-/// when stdin ends (the pool shut down, or the parent died) it exits with status 0.
+/// In a worker it takes the channel the pool handed it as stdin, reads requests from it,
+/// runs each job, and writes the reply back; when the channel ends (the pool shut down, or
+/// the parent died) it exits with status 0.
 ///
 /// # Notes
-/// A job must not print to stdout, which carries the replies: print with `eprintln!` or a
-/// logger (stderr is the parent's). The pool reports text on stdout as a broken protocol.
-/// Call this before anything else that prints or starts threads: everything `main` does
-/// before it, the worker does too.
+/// Jobs may print: the worker's stdout and stderr are the parent's, and its stdin is
+/// `/dev/null` once the channel is taken, as in Python's workers. Call this before anything
+/// else that reads stdin or starts threads: everything `main` does before it, the worker
+/// does too.
 pub fn worker_entry(jobs: &[Job]) {
     ENTERED.store(true, Ordering::Relaxed);
     if std::env::var_os(WORKER_ENV).is_none() {
@@ -102,7 +106,7 @@ pub fn worker_entry(jobs: &[Job]) {
             default_hook(info);
         }
     }));
-    let code = match serve(jobs) {
+    let code = match take_channel().and_then(|channel| serve(jobs, &channel)) {
         Ok(()) => 0,
         Err(error) => {
             eprintln!("steploop process worker {}: {error}", std::process::id());
@@ -118,21 +122,40 @@ pub(crate) fn is_worker_without_entry() -> bool {
     std::env::var_os(WORKER_ENV).is_some() && !ENTERED.load(Ordering::Relaxed)
 }
 
+// ANCHOR: take_channel
+/// The worker's end of its channel, a Unix socket the pool handed over as stdin. It moves to
+/// a descriptor of its own, closed on exec, so that no program a job starts inherits it; and
+/// stdin becomes `/dev/null`, as in Python's workers, so that a job that reads stdin reads
+/// nothing instead of the pool's requests.
+fn take_channel() -> io::Result<UnixStream> {
+    let channel = UnixStream::from(io::stdin().as_fd().try_clone_to_owned()?);
+    if let Err(error) = channel.local_addr() {
+        return Err(io::Error::new(
+            error.kind(),
+            format!(
+                "its stdin is not a process pool's channel ({error}): workers are started by \
+                 ProcessPoolExecutor, which sets {WORKER_ENV}"
+            ),
+        ));
+    }
+    rustix::stdio::dup2_stdin(File::open("/dev/null")?)?;
+    Ok(channel)
+}
+// ANCHOR_END: take_channel
+
 // ANCHOR: serve
-/// The worker's loop: greet, then read a request, run it, reply, until stdin ends.
-fn serve(jobs: &[Job]) -> io::Result<()> {
-    let mut stdin = io::stdin().lock();
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(&protocol::reply(0, Status::Hello, b""))?;
-    stdout.flush()?;
-    while let Some(body) = read_frame(&mut stdin)? {
+/// The worker's loop: greet, then read a request, run it, reply, until the channel ends.
+fn serve(jobs: &[Job], channel: &UnixStream) -> io::Result<()> {
+    let mut requests = BufReader::new(channel);
+    let mut replies = channel;
+    replies.write_all(&protocol::reply(0, Status::Hello, b""))?;
+    while let Some(body) = read_frame(&mut requests)? {
         let (id, name, args) = protocol::parse_request(&body).map_err(io::Error::other)?;
         let (status, payload) = match jobs.iter().find(|job| job.name == name) {
             None => (Status::Failed, unknown_job(name, jobs).into_bytes()),
             Some(job) => run_job(job, args),
         };
-        stdout.write_all(&protocol::reply(id, status, &payload))?;
-        stdout.flush()?;
+        replies.write_all(&protocol::reply(id, status, &payload))?;
     }
     Ok(())
 }
@@ -152,7 +175,7 @@ fn run_job(job: &Job, args: &[u8]) -> (Status, Vec<u8>) {
         Ok(Ok(result)) if !protocol::fits(result.len()) => (
             Status::Failed,
             format!(
-                "the job's result of {} bytes exceeds the pipe protocol's 1 GiB frame: return \
+                "the job's result of {} bytes exceeds the protocol's 1 GiB frame: return \
                  it in pieces, or write it to a file and return the file name",
                 result.len()
             )
