@@ -25,10 +25,12 @@ mod ch02_coroutines;
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
 mod ch04_time;
-#[path = "ch05_await_future.rs"]
-mod ch05_await_future;
 #[path = "ch05_callbacks.rs"]
 mod ch05_callbacks;
+#[path = "ch05_misuse.rs"]
+mod ch05_misuse;
+#[path = "ch06_await_future.rs"]
+mod ch06_await_future;
 #[path = "ch06_cancel.rs"]
 mod ch06_cancel;
 #[path = "ch06_nested.rs"]
@@ -47,6 +49,8 @@ mod ch07_wait;
 mod ch07_wait_for;
 #[path = "ch08_echo.rs"]
 mod ch08_echo;
+#[path = "ch08_readiness.rs"]
+mod ch08_readiness;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -158,14 +162,15 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
     ("Chapter 5: Futures", "stage05", stage05::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
-    (
-        "Chapter 5: Futures",
-        "ch05_await_future",
-        ch05_await_future::main,
-    ),
+    ("Chapter 5: Futures", "ch05_misuse", ch05_misuse::main),
     ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
+    (
+        "Chapter 6: Tasks",
+        "ch06_await_future",
+        ch06_await_future::main,
+    ),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
     ("Chapter 7: Composing tasks", "stage07", stage07::main),
     (
@@ -191,6 +196,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
+    (
+        "Chapter 8: The reactor",
+        "ch08_readiness",
+        ch08_readiness::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "stage09",
@@ -441,7 +451,6 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ("ch03_ready_deque", traced(ch03_ready_deque::run)),
         ("ch04_time", traced(ch04_time::run)),
         ("ch05_callbacks", traced(ch05_callbacks::run)),
-        ("ch05_await_future", traced(ch05_await_future::run)),
         ("ch06_hello_world", traced(ch06_nested::run_hello)),
         ("ch06_nested", traced(ch06_nested::run_nested)),
         ("ch06_say_after", traced(ch06_say_after::run)),
@@ -449,6 +458,7 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
             "ch06_say_after_sequential",
             traced(ch06_say_after::run_sequential),
         ),
+        ("ch06_await_future", traced(ch06_await_future::run)),
         ("ch06_cancel", traced(ch06_cancel::run)),
         ("ch07_gather", traced(ch07_gather::run_gather)),
         ("ch07_as_completed", traced(ch07_gather::run_as_completed)),
