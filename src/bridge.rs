@@ -17,7 +17,7 @@
 //! # Implementation notes
 //! The loop future is not `Send`, so the message cannot carry it: it carries the bridge's key
 //! in a slab the loop owns, a pair of numbers, and allocates nothing. A bridge is one `Rc`
-//! that is at the same time the loop future's state (it implements the crate's `FutureAccess`),
+//! that is at the same time the loop future's state (it implements the crate's `FutureHost`),
 //! so that cancelling the loop future reaches the concurrent one at once, without a
 //! done-callback and without an extra tick.
 
@@ -29,10 +29,10 @@ use slab::Slab;
 
 use crate::event_loop::running_loop;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
-use crate::future::{FutureAccess, FutureCell};
-use crate::handle::Label;
+use crate::future::{FutureCell, FutureHost};
+use crate::label::Label;
 use crate::remote::Message;
-use crate::task::{Cancel, TaskKey};
+use crate::task::{Awaited, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};
 
 /// A bridge's place in the loop's slab, with its number to tell it from a later occupant.
@@ -99,13 +99,13 @@ struct BridgeCell<T> {
 }
 // ANCHOR_END: bridge_cell
 
-impl<T: 'static> FutureAccess<T> for BridgeCell<T> {
-    fn core(&self) -> &FutureCell<T> {
+impl<T: 'static> FutureHost<T> for BridgeCell<T> {
+    fn cell(&self) -> &FutureCell<T> {
         &self.future
     }
 }
 
-impl<T: 'static> Cancel for BridgeCell<T> {
+impl<T: 'static> Awaited for BridgeCell<T> {
     /// Cancelling the loop future cancels the concurrent one too, which succeeds if its job
     /// has not started (asyncio's `_call_check_cancel`).
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
@@ -113,13 +113,13 @@ impl<T: 'static> Cancel for BridgeCell<T> {
             return false;
         }
         let source = self.source.clone();
-        Future::of_task(self).finish_task(FutureState::Cancelled(message));
+        Future::from_host(self).set_outcome(FutureState::Cancelled(message));
         source.cancel();
         true
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
-        Cancel::forget_wakeup(&self.future, key);
+        Awaited::forget_wakeup(&self.future, key);
     }
 }
 
@@ -142,12 +142,12 @@ impl<T: 'static> AnyBridge for BridgeCell<T> {
         } else {
             FutureState::Finished((self.read)(&self.source))
         };
-        Future::of_task(self).finish_task(state);
+        Future::from_host(self).set_outcome(state);
     }
     // ANCHOR_END: set_state
 
     fn abandon(self: Rc<Self>, message: Arc<str>) {
-        Cancel::cancel_with_message(self, Some(message));
+        Awaited::cancel_with_message(self, Some(message));
     }
 }
 
@@ -187,7 +187,7 @@ impl EventLoop {
         // loop, whose own thread copies the outcome. A closed loop refuses the message; it has
         // cancelled the loop future already.
         source.add_done_callback(move |_| drop(remote.push(Message::Bridge(key))));
-        Future::of_task(bridge)
+        Future::from_host(bridge)
     }
     // ANCHOR_END: chain
 
@@ -196,9 +196,7 @@ impl EventLoop {
         let Some(bridge) = self.inner.bridges.remove(key) else {
             return; // the loop was closed in between
         };
-        if self.is_tracing() {
-            self.record(crate::trace::Event::Run(set_state_label(&bridge.label())));
-        }
+        self.record(|| crate::trace::Event::Run(set_state_label(&bridge.label())));
         bridge.complete();
     }
 

@@ -7,6 +7,7 @@
 //! hour finishes in microseconds, and every run prints the same times.
 
 use std::cell::Cell;
+use std::fmt;
 use std::time::{Duration, Instant};
 
 /// Which clock a loop runs on.
@@ -68,9 +69,28 @@ pub(crate) fn to_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// Loop time as seconds with three decimals: `t=1.500`.
+pub(crate) struct Secs(pub(crate) u64);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Integer arithmetic, so that the text never depends on floating-point rounding.
+        let millis = (self.0 + 500_000) / 1_000_000;
+        write!(f, "{}.{:03}", millis / 1000, millis % 1000)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_rounded_to_milliseconds_without_floats() {
+        assert_eq!(Secs(0).to_string(), "0.000");
+        assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
+        assert_eq!(Secs(999_999).to_string(), "0.001");
+        assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
+    }
 
     #[test]
     fn virtual_clock_moves_only_forward_and_only_when_told() {

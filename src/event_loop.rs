@@ -32,14 +32,15 @@ use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 use crate::executor::ThreadPoolExecutor;
 use crate::future::Notify;
-use crate::handle::{Callback, Handle, Label};
+use crate::handle::{Callback, Handle};
 use crate::inspect::TickObserver;
+use crate::label::Label;
 use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::sleep::SleepTimer;
 use crate::task::{AnyTask, TaskKey};
 use crate::timers::{TimerHandle, TimerHeap, TimerId, TimerRef};
-use crate::trace::{Event, Trace};
+use crate::trace::{Event, Trace, Tracer};
 use crate::Error;
 
 /// An event loop: callbacks, timers and (in later chapters) futures, tasks and I/O, run one tick
@@ -122,8 +123,7 @@ pub(crate) struct Inner {
     /// (asyncio's selector map: `add_reader`, `add_writer`, and the sockets of `net`).
     pub(crate) io: Registrations,
     /// Whether events are being recorded; checked before building any event.
-    pub(crate) tracing: Cell<bool>,
-    pub(crate) trace: RefCell<Trace>,
+    pub(crate) tracer: Tracer,
     /// Called at the start of each traced tick with the loop's queues (`set_tick_observer`).
     pub(crate) tick_observer: RefCell<Option<Box<TickObserver>>>,
     pub(crate) exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
@@ -285,8 +285,7 @@ impl EventLoop {
                 ticks: Cell::new(0),
                 selector: RefCell::new(None),
                 io: Registrations::default(),
-                tracing: Cell::new(false),
-                trace: RefCell::new(Trace::default()),
+                tracer: Tracer::default(),
                 tick_observer: RefCell::new(None),
                 exception_handler: RefCell::new(None),
                 debug: Cell::new(crate::debug::debug_from_env()),
@@ -331,9 +330,7 @@ impl EventLoop {
     pub(crate) fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
         self.check_open("call_soon");
         let handle = Handle::new(label, callback);
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(handle.label().clone()));
-        }
+        self.record(|| Event::CallSoon(handle.label().clone()));
         let runnable = Runnable::Callback(handle.clone());
         self.inner.ready.borrow_mut().push_back(runnable);
         handle
@@ -398,9 +395,7 @@ impl EventLoop {
         let from = inner.clock.now();
         let until = from.saturating_add(to_nanos(duration));
         inner.clock.advance_to(until);
-        if inner.tracing.get() {
-            self.record(Event::Busy { from, until });
-        }
+        self.record(|| Event::Busy { from, until });
         Ok(())
     }
 
@@ -465,15 +460,12 @@ impl EventLoop {
 
     /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
     fn record_call_later(&self, label: impl FnOnce() -> Label, delay: u64, when: u64, id: TimerId) {
-        if self.inner.tracing.get() {
-            let (label, seq) = (label(), id.seq());
-            self.record(Event::CallLater {
-                label,
-                delay,
-                when,
-                seq,
-            });
-        }
+        self.record(|| Event::CallLater {
+            label: label(),
+            delay,
+            when,
+            seq: id.seq(),
+        });
     }
 
     /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
@@ -522,10 +514,11 @@ impl EventLoop {
 
     /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
     fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
-        if self.inner.tracing.get() {
-            let (label, seq) = (label(), id.seq());
-            self.record(Event::CallAt { label, when, seq });
-        }
+        self.record(|| Event::CallAt {
+            label: label(),
+            when,
+            seq: id.seq(),
+        });
     }
 
     fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
@@ -579,9 +572,7 @@ impl EventLoop {
     /// as in asyncio.
     pub fn stop(&self) {
         self.inner.stopping.set(true);
-        if self.inner.tracing.get() {
-            self.record(Event::Stop);
-        }
+        self.record(|| Event::Stop);
     }
 
     /// How many timers the heap holds, counting cancelled ones not dropped yet: at most about
@@ -654,12 +645,12 @@ impl EventLoop {
 
     /// Switches recording of the scheduling trace on or off for this loop.
     pub fn set_trace(&self, on: bool) {
-        self.inner.tracing.set(on);
+        self.inner.tracer.set(on);
     }
 
     /// Returns what was recorded so far and starts a fresh recording.
     pub fn take_trace(&self) -> Trace {
-        std::mem::take(&mut *self.inner.trace.borrow_mut())
+        self.inner.tracer.take()
     }
 
     /// Prints a line to standard output and, when tracing, records it in the trace, so that a
@@ -667,9 +658,7 @@ impl EventLoop {
     pub fn print(&self, line: impl fmt::Display) {
         let line = line.to_string();
         println!("{line}");
-        if self.inner.tracing.get() {
-            self.record(Event::Print(line));
-        }
+        self.record(|| Event::Print(line));
     }
 
     /// Records, when tracing, that `job` ran on the worker thread `worker` from loop time
@@ -685,14 +674,12 @@ impl EventLoop {
         started: Duration,
         finished: Duration,
     ) {
-        if self.inner.tracing.get() {
-            self.record(Event::Job {
-                worker: Label::new(worker),
-                job: Label::new(job),
-                started: to_nanos(started),
-                finished: to_nanos(finished),
-            });
-        }
+        self.record(|| Event::Job {
+            worker: Label::new(worker),
+            job: Label::new(job),
+            started: to_nanos(started),
+            finished: to_nanos(finished),
+        });
     }
 
     /// Sets the function that receives errors nobody else can receive, such as a panic in a
@@ -765,13 +752,16 @@ impl EventLoop {
         }
     }
 
-    pub(crate) fn record(&self, event: Event) {
-        self.inner.trace.borrow_mut().push(event);
+    /// Records the event that `event` builds, if tracing is on (see [`Tracer::record`]).
+    #[inline(always)]
+    pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
+        self.inner.tracer.record(event);
     }
 
     /// True when events are being recorded.
+    #[inline(always)]
     pub(crate) fn is_tracing(&self) -> bool {
-        self.inner.tracing.get()
+        self.inner.tracer.is_on()
     }
 
     pub(crate) fn downgrade(&self) -> WeakLoop {
@@ -807,9 +797,7 @@ impl EventLoop {
             Ok(())
         })?;
         self.inner.running.set(true);
-        if self.inner.tracing.get() {
-            self.record(Event::Running(method));
-        }
+        self.record(|| Event::Running(method));
         Ok(RunningGuard {
             event_loop: self,
             method,
@@ -842,7 +830,7 @@ impl EventLoop {
         let ntodo = inner.ready.borrow().len();
         let tick = inner.ticks.get() + 1;
         inner.ticks.set(tick);
-        if inner.tracing.get() {
+        if inner.tracer.is_on() {
             self.record_tick(tick, due);
             self.observe_tick();
         }
@@ -973,18 +961,14 @@ impl EventLoop {
         for message in inbox.drain(..) {
             let runnable = match message {
                 Message::Wake(key) => {
-                    if inner.tracing.get() {
-                        self.record(Event::Received(Label::new("wake")));
-                    }
+                    self.record(|| Event::Received(Label::new("wake")));
                     self.schedule_step(key, true);
                     continue;
                 }
                 Message::Bridge(key) => Runnable::Bridge(key),
                 Message::Call(call) => Runnable::Remote(call),
             };
-            if inner.tracing.get() {
-                self.record(Event::Received(self.runnable_label(&runnable)));
-            }
+            self.record(|| Event::Received(self.runnable_label(&runnable)));
             inner.ready.borrow_mut().push_back(runnable);
         }
         inner.inbox.set(inbox);
@@ -995,7 +979,7 @@ impl EventLoop {
         let ready = inner.ready.borrow();
         let ready = ready.iter().map(|r| self.runnable_label(r)).collect();
         let time = inner.clock.now();
-        self.record(Event::Tick {
+        self.record(|| Event::Tick {
             tick,
             time,
             due,
@@ -1011,14 +995,10 @@ impl EventLoop {
     /// Runs one handle, containing a panic so that one bad callback cannot stop the loop.
     fn run_handle(&self, handle: &Handle) {
         if handle.cancelled() {
-            if self.inner.tracing.get() {
-                self.record(Event::SkipCancelled(handle.label().clone()));
-            }
+            self.record(|| Event::SkipCancelled(handle.label().clone()));
             return;
         }
-        if self.inner.tracing.get() {
-            self.record(Event::Run(handle.label().clone()));
-        }
+        self.record(|| Event::Run(handle.label().clone()));
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handle.run(self))) {
             self.report_panic(handle.label(), payload, format!("{handle:?}"));
         }
@@ -1029,14 +1009,10 @@ impl EventLoop {
     fn run_timer(&self, key: u32) {
         let timer = self.inner.scheduled.borrow_mut().take(key);
         if timer.cancelled {
-            if self.inner.tracing.get() {
-                self.record(Event::SkipCancelled(timer.label()));
-            }
+            self.record(|| Event::SkipCancelled(timer.label()));
             return;
         }
-        if self.inner.tracing.get() {
-            self.record(Event::Run(timer.label()));
-        }
+        self.record(|| Event::Run(timer.label()));
         // Taken out of the slot before it runs: it may schedule timers, or cancel its own
         // handle (which does nothing then, as for a timer that already ran).
         if let Err((label, payload)) = timer.run(self) {
@@ -1051,9 +1027,7 @@ impl EventLoop {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(call.label()));
-        }
+        self.record(|| Event::CallSoon(call.label()));
         self.inner
             .ready
             .borrow_mut()
@@ -1065,9 +1039,7 @@ impl EventLoop {
     /// done-callback is for the others), without a handle of its own.
     pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
         self.check_open("call_soon");
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(target.label()));
-        }
+        self.record(|| Event::CallSoon(target.label()));
         self.inner
             .ready
             .borrow_mut()
@@ -1078,9 +1050,7 @@ impl EventLoop {
     fn run_notify(&self, target: Rc<dyn Notify>, index: u32) {
         // The callback consumes `target`; a panic report needs the label afterwards.
         let label = target.label();
-        if self.inner.tracing.get() {
-            self.record(Event::Run(label.clone()));
-        }
+        self.record(|| Event::Run(label.clone()));
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| target.notify(index as usize))) {
             self.report_panic(&label, payload, format!("<Handle {label}>"));
         }
@@ -1088,9 +1058,9 @@ impl EventLoop {
 
     /// Runs a callback sent by another thread, containing a panic as `run_handle` does.
     fn run_remote(&self, call: Box<dyn RemoteCall>) {
-        let label = self.inner.tracing.get().then(|| call.label());
+        let label = self.is_tracing().then(|| call.label());
         if let Some(label) = &label {
-            self.record(Event::Run(label.clone()));
+            self.record(|| Event::Run(label.clone()));
         }
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| call.call(self))) {
             let label = label.unwrap_or_else(|| Label::new("a call_soon_threadsafe callback"));
@@ -1102,16 +1072,13 @@ impl EventLoop {
     /// Reports a panic in a callback to the trace and the exception handler.
     fn report_panic(&self, label: &Label, payload: Box<dyn std::any::Any + Send>, handle: String) {
         let error = Error::from_panic(payload);
-        if self.inner.tracing.get() {
-            let message = match &error {
+        self.record(|| Event::Panicked {
+            label: label.clone(),
+            message: match &error {
                 Error::Panicked(message) => message.to_string(),
                 other => other.to_string(),
-            };
-            self.record(Event::Panicked {
-                label: label.clone(),
-                message,
-            });
-        }
+            },
+        });
         let context = ExceptionContext::new(format!("Exception in callback {label}"))
             .with_exception(error)
             .with_handle(handle);
@@ -1125,21 +1092,13 @@ impl EventLoop {
         let mut scheduled = inner.scheduled.borrow_mut();
         if scheduled.needs_compaction() {
             let dropped = scheduled.compact();
-            if inner.tracing.get() {
-                let left = scheduled.len();
-                drop(scheduled);
-                self.record(Event::CompactTimers { dropped, left });
-            }
+            let left = scheduled.len();
+            drop(scheduled);
+            self.record(|| Event::CompactTimers { dropped, left });
             return;
         }
         while let Some(timer) = scheduled.pop_cancelled() {
-            if inner.tracing.get() {
-                let label = timer.label();
-                inner
-                    .trace
-                    .borrow_mut()
-                    .push(Event::DropCancelledTimer(label));
-            }
+            self.record(|| Event::DropCancelledTimer(timer.label()));
         }
     }
 
@@ -1155,10 +1114,15 @@ impl EventLoop {
                 Clock::Real { .. } => self.poll(Some(Duration::from_nanos(when - from)))?,
             }
         }
-        if inner.tracing.get() {
+        // The clock is read again only for the trace.
+        if self.is_tracing() {
             let until = inner.clock.now();
             if until > from {
-                self.record(Event::Wait { from, until });
+                self.record(|| Event::Wait {
+                    from,
+                    until,
+                    deadline: when,
+                });
             }
         }
         Ok(())
@@ -1179,20 +1143,12 @@ impl EventLoop {
         while let Some(popped) = scheduled.pop_due(now) {
             match popped {
                 Ok(key) => {
-                    if inner.tracing.get() {
+                    if inner.tracer.is_on() {
                         due.push(scheduled.label(key));
                     }
                     ready.push_back(Runnable::Timer(key));
                 }
-                Err(cancelled) => {
-                    if inner.tracing.get() {
-                        let label = cancelled.label();
-                        inner
-                            .trace
-                            .borrow_mut()
-                            .push(Event::DropCancelledTimer(label));
-                    }
-                }
+                Err(cancelled) => self.record(|| Event::DropCancelledTimer(cancelled.label())),
             }
         }
         due
@@ -1206,14 +1162,15 @@ impl Inner {
         let mut scheduled = self.scheduled.borrow_mut();
         let cancelled = scheduled.cancel(id);
         // The label only when tracing: building one for nothing costs on every cancel.
-        let traced = (cancelled.counted && self.tracing.get()).then(|| scheduled.label(id.key()));
+        let traced = (cancelled.counted && self.tracer.is_on()).then(|| scheduled.label(id.key()));
         drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
-            let seq = id.seq();
-            self.trace
-                .borrow_mut()
-                .push(Event::CancelTimer { label, when, seq });
+            self.tracer.record(|| Event::CancelTimer {
+                label,
+                when,
+                seq: id.seq(),
+            });
         }
     }
 }
@@ -1261,12 +1218,8 @@ impl Drop for RunningGuard<'_> {
         inner.running.set(false);
         inner.stopping.set(false);
         RUNNING_LOOP.with(|running| running.borrow_mut().take());
-        if inner.tracing.get() {
-            event_loop.record(Event::Returned {
-                method: self.method,
-                error: self.error.take(),
-            });
-        }
+        let (method, error) = (self.method, self.error.take());
+        event_loop.record(|| Event::Returned { method, error });
     }
 }
 

@@ -24,8 +24,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::event_loop::WeakLoop;
-use crate::handle::Label;
-use crate::task::{self, Awaiter, Cancel, TaskKey};
+use crate::label::Label;
+use crate::task::{self, Awaited, Awaiter, TaskKey};
 use crate::trace::Event;
 use crate::{Error, EventLoop, ExceptionContext};
 
@@ -211,19 +211,21 @@ pub(crate) struct FutureCell<T> {
 /// assert_eq!(fut.result().unwrap(), 42);
 /// ```
 pub struct Future<T> {
-    /// A plain future's cell, or a task, which holds its future's cell inline: a task *is* a
-    /// future, as `asyncio.Task` subclasses `asyncio.Future`.
-    cell: Rc<dyn FutureAccess<T>>,
+    /// A plain future's cell, or the block that holds it inline: a task *is* a future, as
+    /// `asyncio.Task` subclasses `asyncio.Future`; so are a sleep, a bridge and a gather.
+    host: Rc<dyn FutureHost<T>>,
 }
 // ANCHOR_END: future
 
-/// Whatever holds a future's state: a `FutureCell` on its own, or a task.
-pub(crate) trait FutureAccess<T>: Cancel {
-    fn core(&self) -> &FutureCell<T>;
+/// Whatever holds a future's state: a `FutureCell` on its own, or a block that holds one
+/// inline (a task, a sleep, a bridge, a gather).
+pub(crate) trait FutureHost<T>: Awaited {
+    /// The future's state.
+    fn cell(&self) -> &FutureCell<T>;
 }
 
-impl<T: 'static> FutureAccess<T> for FutureCell<T> {
-    fn core(&self) -> &FutureCell<T> {
+impl<T: 'static> FutureHost<T> for FutureCell<T> {
+    fn cell(&self) -> &FutureCell<T> {
         self
     }
 }
@@ -231,7 +233,7 @@ impl<T: 'static> FutureAccess<T> for FutureCell<T> {
 impl<T> Clone for Future<T> {
     fn clone(&self) -> Self {
         Future {
-            cell: self.cell.clone(),
+            host: self.host.clone(),
         }
     }
 }
@@ -239,29 +241,29 @@ impl<T> Clone for Future<T> {
 impl<T: 'static> Future<T> {
     pub(crate) fn new(event_loop: &EventLoop, label: Label) -> Future<T> {
         Future {
-            cell: Rc::new(FutureCell::new(event_loop, label, false)),
+            host: Rc::new(FutureCell::new(event_loop, label, false)),
         }
     }
 
-    /// The future of a task, whose state lives inside the task — or of any other cell that,
-    /// like a task, overrides `cancel` through its `Cancel` impl (gather's `GatheringFuture`,
-    /// as asyncio's `_GatheringFuture` subclasses `Future` to override `cancel`).
-    pub(crate) fn of_task(task: Rc<dyn FutureAccess<T>>) -> Future<T> {
-        Future { cell: task }
+    /// The future whose state lives inline in a bigger block, its *host*: a task, a sleep, a
+    /// bridge, a gather. A host may override `cancel` through its `Awaited` impl, as asyncio's
+    /// `Task` and `_GatheringFuture` subclass `Future` to override `cancel`.
+    pub(crate) fn from_host(host: Rc<dyn FutureHost<T>>) -> Future<T> {
+        Future { host }
     }
 
-    fn core(&self) -> &FutureCell<T> {
-        self.cell.core()
+    fn cell(&self) -> &FutureCell<T> {
+        self.host.cell()
     }
 
     /// True once the future has a result, an exception, or was cancelled (`Future.done()`).
     pub fn done(&self) -> bool {
-        self.core().done()
+        self.cell().done()
     }
 
     /// True if the future was cancelled (`Future.cancelled()`).
     pub fn cancelled(&self) -> bool {
-        self.core().cancelled()
+        self.cell().cancelled()
     }
 
     /// The loop the future belongs to (`Future.get_loop()`).
@@ -269,14 +271,14 @@ impl<T: 'static> Future<T> {
     /// # Panics
     /// If the loop has been dropped.
     pub fn get_loop(&self) -> EventLoop {
-        self.core().event_loop.upgrade().expect(
+        self.cell().event_loop.upgrade().expect(
             "the future's event loop was dropped: keep the EventLoop alive while its futures are in use",
         )
     }
 
     /// True if the future belongs to `event_loop`.
     pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
-        self.core()
+        self.cell()
             .event_loop
             .upgrade()
             .is_some_and(|own| own.id() == event_loop.id())
@@ -284,17 +286,17 @@ impl<T: 'static> Future<T> {
 
     /// The future's name in traces and reports.
     pub fn label(&self) -> Label {
-        self.core().label()
+        self.cell().label()
     }
 
     /// Where `create_future` (or `create_task`) was called, if the loop was in debug mode
     /// then (asyncio's `Future._source_traceback`).
     pub fn created_at(&self) -> Option<&'static Location<'static>> {
-        self.core().created_at()
+        self.cell().created_at()
     }
 
     pub(crate) fn set_created_at(&self, location: Option<&'static Location<'static>>) {
-        self.core().set_created_at(location);
+        self.cell().set_created_at(location);
     }
 
     /// A snapshot of the state, cloning the result (`Future._state` with its payload).
@@ -304,9 +306,9 @@ impl<T: 'static> Future<T> {
     where
         T: Clone,
     {
-        let state = self.core().state.borrow().clone();
+        let state = self.cell().state.borrow().clone();
         if matches!(state, FutureState::Finished(Err(_))) {
-            self.core().unretrieved.set(false);
+            self.cell().unretrieved.set(false);
         }
         state
     }
@@ -333,7 +335,7 @@ impl<T: 'static> Future<T> {
     /// A task's outcome is what its coroutine returns (asyncio's Task raises RuntimeError for
     /// `set_result` and `set_exception`).
     fn check_not_task(&self, operation: &str) -> Result<(), Error> {
-        if self.core().is_task {
+        if self.cell().is_task {
             return Err(Error::Runtime(
                 format!(
                     "{operation} on the future of {}: a task's outcome is what its coroutine \
@@ -346,10 +348,12 @@ impl<T: 'static> Future<T> {
         Ok(())
     }
 
-    /// Sets the outcome of a task's future, from the task.
-    pub(crate) fn finish_task(&self, state: FutureState<T>) {
+    /// Sets the outcome on behalf of the future's host: a task whose coroutine returned, a
+    /// bridge whose job came back or was cancelled. Unlike `set_result`, it is not refused for
+    /// a task's future, and the host sets it only while it is pending.
+    pub(crate) fn set_outcome(&self, state: FutureState<T>) {
         let set = self.finish(state, "finish");
-        debug_assert!(set.is_ok(), "a task's future is set only by the task");
+        debug_assert!(set.is_ok(), "a host sets its future's outcome once");
     }
 
     /// Cancels the future and schedules its callbacks (`Future.cancel()`).
@@ -399,7 +403,7 @@ impl<T: 'static> Future<T> {
     /// [`Error::Cancelled`] if the future was cancelled, [`Error::InvalidState`] if it is still
     /// pending.
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        self.core().exception()
+        self.cell().exception()
     }
 
     /// The outcome if the future is done, marking an exception as retrieved.
@@ -407,12 +411,12 @@ impl<T: 'static> Future<T> {
     where
         T: Clone,
     {
-        let state = self.core().state.borrow();
+        let state = self.cell().state.borrow();
         match &*state {
             FutureState::Pending => None,
             FutureState::Cancelled(message) => Some(Err(Error::Cancelled(message.clone()))),
             FutureState::Finished(outcome) => {
-                self.core().unretrieved.set(false);
+                self.cell().unretrieved.set(false);
                 Some(outcome.clone())
             }
         }
@@ -445,7 +449,7 @@ impl<T: 'static> Future<T> {
         if self.done() {
             self.schedule(&self.get_loop(), entry);
         } else {
-            self.core().callbacks.borrow_mut().push(entry);
+            self.cell().callbacks.borrow_mut().push(entry);
         }
         id
     }
@@ -457,7 +461,7 @@ impl<T: 'static> Future<T> {
         if self.done() {
             self.schedule(&self.get_loop(), entry);
         } else {
-            self.core().callbacks.borrow_mut().push(entry);
+            self.cell().callbacks.borrow_mut().push(entry);
         }
     }
 
@@ -468,7 +472,7 @@ impl<T: 'static> Future<T> {
     /// false. asyncio removes callbacks by comparing functions; Rust closures cannot be
     /// compared, hence the [`CallbackId`] that `add_done_callback` returns.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        let mut callbacks = self.core().callbacks.borrow_mut();
+        let mut callbacks = self.cell().callbacks.borrow_mut();
         callbacks.remove_first(|c| matches!(c, DoneCallback::Function(f) if f.id() == id))
     }
 
@@ -477,7 +481,7 @@ impl<T: 'static> Future<T> {
     /// (asyncio's `__schedule_callbacks`).
     fn finish(&self, state: FutureState<T>, operation: &str) -> Result<(), Error> {
         {
-            let mut current = self.core().state.borrow_mut();
+            let mut current = self.cell().state.borrow_mut();
             if !matches!(*current, FutureState::Pending) {
                 return Err(invalid_state(format!(
                     "{operation} on {} which is already done: a future's outcome is set \
@@ -486,22 +490,20 @@ impl<T: 'static> Future<T> {
                 )));
             }
             if matches!(state, FutureState::Finished(Err(_))) {
-                self.core().unretrieved.set(true);
+                self.cell().unretrieved.set(true);
             }
             *current = state;
         }
-        let Some(event_loop) = self.core().event_loop.upgrade() else {
+        let Some(event_loop) = self.cell().event_loop.upgrade() else {
             // No loop, nobody to run the callbacks: drop them.
-            drop(self.core().callbacks.take());
+            drop(self.cell().callbacks.take());
             return Ok(());
         };
-        if event_loop.is_tracing() {
-            event_loop.record(Event::FutureDone {
-                future: self.label(),
-                outcome: self.outcome_word(),
-            });
-        }
-        let callbacks = self.core().callbacks.take();
+        event_loop.record(|| Event::FutureDone {
+            future: self.label(),
+            outcome: self.outcome_word(),
+        });
+        let callbacks = self.cell().callbacks.take();
         for callback in callbacks.into_iter() {
             self.schedule(&event_loop, callback);
         }
@@ -510,7 +512,7 @@ impl<T: 'static> Future<T> {
     // ANCHOR_END: finish
 
     fn outcome_word(&self) -> &'static str {
-        match &*self.core().state.borrow() {
+        match &*self.cell().state.borrow() {
             FutureState::Pending => "pending",
             FutureState::Finished(Ok(_)) => "result",
             FutureState::Finished(Err(_)) => "exception",
@@ -539,7 +541,7 @@ impl<T: 'static> Future<T> {
     pub(crate) fn poll_await(
         &self,
         cx: &mut Context<'_>,
-        target: &Rc<dyn Cancel>,
+        target: &Rc<dyn Awaited>,
     ) -> Poll<Result<T, Error>>
     where
         T: Clone,
@@ -567,16 +569,14 @@ impl<T: 'static> Future<T> {
         let event_loop = self.get_loop();
         match task::await_target(&event_loop, target) {
             Awaiter::Task(key) => {
-                self.core()
+                self.cell()
                     .callbacks
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
-                if event_loop.is_tracing() {
-                    event_loop.record(Event::Await {
-                        task: event_loop.task_label(key),
-                        future: self.label(),
-                    });
-                }
+                event_loop.record(|| Event::Await {
+                    task: event_loop.task_label(key),
+                    future: self.label(),
+                });
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
@@ -604,7 +604,7 @@ impl<T: 'static> Future<T> {
     // ANCHOR_END: poll_await
 
     fn register_waker(&self, waker: &Waker) {
-        let mut callbacks = self.core().callbacks.borrow_mut();
+        let mut callbacks = self.cell().callbacks.borrow_mut();
         let known = callbacks.any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
         if !known {
             callbacks.push(DoneCallback::Waker(waker.clone()));
@@ -612,14 +612,14 @@ impl<T: 'static> Future<T> {
     }
 
     /// What a task awaiting this future cancels when the task is cancelled: the future.
-    pub(crate) fn cancel_target(&self) -> Rc<dyn Cancel> {
-        self.cell.clone()
+    pub(crate) fn cancel_target(&self) -> Rc<dyn Awaited> {
+        self.host.clone()
     }
 }
 
-impl<T: 'static> Cancel for FutureCell<T> {
+impl<T: 'static> Awaited for FutureCell<T> {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
-        Future { cell: self }.cancel_future(message)
+        Future { host: self }.cancel_future(message)
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
@@ -635,17 +635,17 @@ pub struct Waiting<T> {
     future: Future<T>,
     /// What the awaiting task cancels when it is cancelled: the future itself, or, when
     /// awaiting a task, that task.
-    target: Rc<dyn Cancel>,
+    target: Rc<dyn Awaited>,
 }
 
 impl<T: 'static> fmt::Debug for Waiting<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Waiting({})", self.future.cell.core().label.borrow())
+        write!(f, "Waiting({})", self.future.cell().label.borrow())
     }
 }
 
 impl<T: Clone + 'static> Waiting<T> {
-    pub(crate) fn new(future: Future<T>, target: Rc<dyn Cancel>) -> Waiting<T> {
+    pub(crate) fn new(future: Future<T>, target: Rc<dyn Awaited>) -> Waiting<T> {
         Waiting { future, target }
     }
 }
@@ -764,13 +764,13 @@ impl<T> Drop for FutureCell<T> {
 
 impl<T: 'static> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &*self.core().state.borrow() {
+        let state = match &*self.cell().state.borrow() {
             FutureState::Pending => "pending",
             FutureState::Finished(Ok(_)) => "finished",
             FutureState::Finished(Err(_)) => "finished with an exception",
             FutureState::Cancelled(_) => "cancelled",
         };
-        write!(f, "<Future {} {state}>", self.core().label.borrow())?;
+        write!(f, "<Future {} {state}>", self.cell().label.borrow())?;
         if let Some(location) = self.created_at() {
             write!(f, " created at {location}")?;
         }
@@ -782,7 +782,7 @@ impl<T> PartialEq for Future<T> {
     /// Identity, as asyncio compares futures: two handles are equal if they are the same
     /// future. A task's future is its task (`Task` compares equal to it).
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::addr_eq(Rc::as_ptr(&self.cell), Rc::as_ptr(&other.cell))
+        std::ptr::addr_eq(Rc::as_ptr(&self.host), Rc::as_ptr(&other.host))
     }
 }
 
@@ -790,14 +790,14 @@ impl<T> Eq for Future<T> {}
 
 impl<T> std::hash::Hash for Future<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Rc::as_ptr(&self.cell).cast::<()>(), state);
+        std::ptr::hash(Rc::as_ptr(&self.host).cast::<()>(), state);
     }
 }
 
 impl<T> Future<T> {
     /// The address that identifies the future: its cell, or its task.
     pub(crate) fn identity(&self) -> *const () {
-        Rc::as_ptr(&self.cell).cast::<()>()
+        Rc::as_ptr(&self.host).cast::<()>()
     }
 }
 

@@ -12,7 +12,7 @@
 //! tick: a loop that does not trace pays nothing for it, not even a check.
 
 use crate::event_loop::EventLoop;
-use crate::handle::Label;
+use crate::label::Label;
 
 /// The loop's two queues at one moment.
 ///

@@ -29,9 +29,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::event_loop::{running_loop, WeakLoop};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::reactor::{READ, WRITE};
-use crate::task::{self, Cancel};
+use crate::task::{self, Awaited};
 use crate::{Error, EventLoop, Future};
 
 /// A source registered with a loop: the socket, its token, and its loop.
@@ -108,7 +108,7 @@ struct Readiness<'a> {
     direction: u8,
     /// The future the event completes, what a cancellation of the task cancels, and the
     /// wait's number in the registration.
-    waiting: Option<(Future<()>, Rc<dyn Cancel>, u64)>,
+    waiting: Option<(Future<()>, Rc<dyn Awaited>, u64)>,
 }
 
 impl<'a> Readiness<'a> {

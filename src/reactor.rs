@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::handle::Label;
+use crate::label::Label;
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop, Future};
 
@@ -641,18 +641,19 @@ impl EventLoop {
             return;
         }
         fired.sort_unstable();
-        if self.is_tracing() {
-            let events = fired
-                .iter()
-                .map(|&(token, ready)| IoReady {
-                    token,
-                    readable: ready & READ != 0,
-                    writable: ready & WRITE != 0,
-                    closed: ready & (READ_CLOSED | WRITE_CLOSED) != 0,
-                })
-                .collect();
-            self.record(Event::Select(events));
-        }
+        self.record(|| {
+            Event::Select(
+                fired
+                    .iter()
+                    .map(|&(token, ready)| IoReady {
+                        token,
+                        readable: ready & READ != 0,
+                        writable: ready & WRITE != 0,
+                        closed: ready & (READ_CLOSED | WRITE_CLOSED) != 0,
+                    })
+                    .collect(),
+            )
+        });
         for &(token, ready) in &fired {
             let waiters = {
                 let mut slab = self.inner.io.slab.borrow_mut();

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::bridge::BridgeKey;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::task::TaskKey;
 use crate::EventLoop;
 

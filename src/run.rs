@@ -3,7 +3,7 @@
 use std::future::Future as StdFuture;
 
 use crate::future::Future;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::task::Task;
 use crate::{Error, EventLoop, ExceptionContext};
 

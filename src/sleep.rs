@@ -14,9 +14,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::event_loop::running_loop;
-use crate::future::{Future, FutureAccess, FutureCell};
-use crate::handle::Label;
-use crate::task::{self, Cancel, TaskKey};
+use crate::future::{Future, FutureCell, FutureHost};
+use crate::label::Label;
+use crate::task::{self, Awaited, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;
 
@@ -174,22 +174,22 @@ impl SleepTimer {
 
     /// The future, as the task awaiting it sees it.
     fn future(self: &Rc<Self>) -> Future<()> {
-        Future::of_task(self.clone())
+        Future::from_host(self.clone())
     }
 
     fn await_in(self: &Rc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let target: Rc<dyn Cancel> = self.clone();
+        let target: Rc<dyn Awaited> = self.clone();
         self.future().poll_await(cx, &target)
     }
 }
 
-impl FutureAccess<()> for SleepTimer {
-    fn core(&self) -> &FutureCell<()> {
+impl FutureHost<()> for SleepTimer {
+    fn cell(&self) -> &FutureCell<()> {
         &self.future
     }
 }
 
-impl Cancel for SleepTimer {
+impl Awaited for SleepTimer {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
         self.future().cancel_future(message)
     }

@@ -8,16 +8,18 @@
 //! done-callbacks (asyncio's `Task.__wakeup`), and the task sleeps until the future is done.
 //!
 //! The invariant, as asyncio states it for `Task`: at any moment a task's step is scheduled, or
-//! it waits on exactly one future (`fut_waiter`), or it is done. (A coroutine that awaits a
-//! future of another library waits on that library's waker instead; steploop counts such tasks
-//! so that it does not mistake them for a stalled loop.)
+//! it waits on exactly one future (`fut_waiter`), or it is done. Here it is a type, the
+//! task's state ([`TaskState`](crate::task_state::TaskState)), whose transitions are drawn in
+//! `task_state.rs`. (A coroutine that awaits a future of another library waits on that
+//! library's waker instead; steploop counts such tasks so that it does not mistake them for a
+//! stalled loop.)
 //!
 //! # Implementation notes
 //! Tasks live in a `slab` owned by the loop. The ready deque refers to a task by its slab key
 //! and number, so scheduling a step allocates nothing, and a stale key (a task that finished
 //! while a wakeup for it was queued) is recognised and ignored.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future as StdFuture, IntoFuture};
 use std::panic::Location;
@@ -28,62 +30,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::event_loop::Runnable;
-use crate::future::{CallbackId, Future, FutureAccess, FutureCell, FutureState, Waiting};
-use crate::handle::Label;
+use crate::future::{CallbackId, Future, FutureCell, FutureHost, FutureState, Waiting};
+use crate::label::Label;
+pub(crate) use crate::task_state::{Awaited, TaskKey};
+use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
 use crate::trace::Event;
 use crate::{Error, EventLoop};
-
-/// A task's place in the loop's slab, with its number to tell it from a later occupant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TaskKey {
-    pub(crate) index: usize,
-    pub(crate) id: u64,
-}
-
-/// Something a waiting task can cancel: the future it awaits, or the task it awaits.
-pub(crate) trait Cancel {
-    /// Cancels; false if it was already done.
-    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool;
-    /// Forgets that task `key` waits for it (the task was woken another way).
-    fn forget_wakeup(&self, key: TaskKey);
-}
-
-// ANCHOR: header
-/// The part of a task that does not depend on its result type.
-pub(crate) struct TaskHeader {
-    pub(crate) key: TaskKey,
-    /// The number of the loop the task belongs to.
-    loop_id: u64,
-    /// The coroutine's type name, for `Debug` and traces: static memory, shortened when shown
-    /// (a `&'static str` rather than a `Label`, which would take twice the room in every task).
-    coroutine: &'static str,
-    /// True while a step of this task is in the ready deque.
-    pub(crate) scheduled: Cell<bool>,
-    /// True once the coroutine has been polled.
-    started: Cell<bool>,
-    /// The future the task waits on (asyncio's `_fut_waiter`): cancelling the task cancels it.
-    fut_waiter: RefCell<Option<Rc<dyn Cancel>>>,
-    /// A cancellation requested while the task was not waiting on a future (asyncio's
-    /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
-    /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
-    /// and then suspends on a future cancels that future instead.
-    must_cancel: Cell<Option<Option<Arc<str>>>>,
-    /// What the running step throws into the coroutine (asyncio's `exc` argument of
-    /// `__step`): the cancellation of `must_cancel`, or the error of an await the task was
-    /// refused. The first steploop await the coroutine polls takes it and returns it as its
-    /// error, as `coro.throw(exc)` raises at the `yield` where the coroutine is suspended.
-    /// Boxed: it is rarely set, and a box keeps every task eight bytes bigger instead of 24.
-    exc: Cell<Option<Box<Error>>>,
-    /// True while the task waits on a waker that is not steploop's (a foreign future).
-    waiting_foreign: Cell<bool>,
-    /// How many cancellations were requested and not withdrawn (asyncio's
-    /// `_num_cancels_requested`): `cancel()` adds one, `uncancel()` takes one away.
-    cancel_requests: Cell<u32>,
-    /// True while `cancel()` is passing the cancellation on to `fut_waiter`: a cancel that
-    /// comes back round a cycle of awaits finds it set and stops.
-    cancelling_now: Cell<bool>,
-}
-// ANCHOR_END: header
 
 /// What the loop needs of any task, whatever its result type.
 pub(crate) trait AnyTask {
@@ -165,19 +117,7 @@ impl EventLoop {
             let name = Label::task(key.id);
             Rc::new(TaskCell {
                 future: FutureCell::new(self, name.clone(), true),
-                header: TaskHeader {
-                    key,
-                    loop_id: self.id(),
-                    coroutine: coroutine_label,
-                    scheduled: Cell::new(false),
-                    started: Cell::new(false),
-                    fut_waiter: RefCell::new(None),
-                    must_cancel: Cell::new(None),
-                    exc: Cell::new(None),
-                    waiting_foreign: Cell::new(false),
-                    cancel_requests: Cell::new(0),
-                    cancelling_now: Cell::new(false),
-                },
+                header: TaskHeader::new(key, self.id(), coroutine_label),
                 coroutine: RefCell::new(Some(Box::pin(coroutine))),
                 waker: Waker::from(Arc::new(TaskWaker {
                     key,
@@ -186,13 +126,12 @@ impl EventLoop {
             })
         });
         task.future.set_created_at(created_at);
-        if self.is_tracing() {
-            self.record(Event::CreateTask {
-                task: task.future.label(),
-                coroutine: Label::coroutine(task.header.coroutine),
-            });
-        }
-        self.schedule_step(key, false);
+        self.record(|| Event::CreateTask {
+            task: task.future.label(),
+            coroutine: Label::coroutine(task.header.coroutine),
+        });
+        // Its first step, which its state (`New`) says is on the ready deque.
+        self.push_step(key, false);
         Task { cell: task }
     }
 }
@@ -313,7 +252,7 @@ impl<T: 'static> Task<T> {
 
     /// The future that receives the task's result.
     pub fn future(&self) -> Future<T> {
-        Future::of_task(self.cell.clone())
+        Future::from_host(self.cell.clone())
     }
 
     /// The loop the task runs on.
@@ -345,19 +284,19 @@ impl<T: Clone + 'static> IntoFuture for Task<T> {
     }
 }
 
-impl<T: 'static> FutureAccess<T> for TaskCell<T> {
-    fn core(&self) -> &FutureCell<T> {
+impl<T: 'static> FutureHost<T> for TaskCell<T> {
+    fn cell(&self) -> &FutureCell<T> {
         &self.future
     }
 }
 
-impl<T: 'static> Cancel for TaskCell<T> {
+impl<T: 'static> Awaited for TaskCell<T> {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
         AnyTask::cancel(&*self, message)
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
-        Cancel::forget_wakeup(&self.future, key);
+        Awaited::forget_wakeup(&self.future, key);
     }
 }
 
@@ -373,27 +312,26 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 
     fn step(self: Rc<Self>, event_loop: &EventLoop) {
         let header = &self.header;
-        header.scheduled.set(false);
-        if self.future.done() {
-            return;
-        }
-        // Whatever woke us, we no longer wait on the old future: drop our registration there
-        // (a no-op when that future is done, as it usually is).
-        if let Some(waiter) = header.fut_waiter.borrow_mut().take() {
-            waiter.forget_wakeup(header.key);
-        }
-        if header.waiting_foreign.replace(false) {
-            event_loop.foreign_wait_ended();
-        }
+        let first = match header.start_step() {
+            StepStart::First => true,
+            StepStart::Again(waiter) => {
+                // Whatever woke us, we no longer wait on the old future: drop our wakeup
+                // there (a no-op when that future is done, as it usually is).
+                if let Some(waiter) = waiter {
+                    waiter.forget_wakeup(header.key);
+                }
+                false
+            }
+            StepStart::Done => return,
+        };
         // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`.
         if let Some(message) = header.must_cancel.take() {
-            if !header.started.get() {
+            if first {
                 // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
             header.exc.set(Some(Box::new(Error::Cancelled(message))));
         }
-        header.started.set(true);
 
         let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
         let polled = catch_unwind(AssertUnwindSafe(|| {
@@ -411,8 +349,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         match polled {
             Ok(Poll::Pending) => {
                 self.cancel_waiter_if_requested();
-                if !header.scheduled.get() && header.fut_waiter.borrow().is_none() {
-                    header.waiting_foreign.set(true);
+                if header.suspend() == Suspended::Foreign {
                     event_loop.foreign_wait_started();
                 }
             }
@@ -432,13 +369,10 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         let Some(event_loop) = self.future.event_loop() else {
             return false;
         };
-        if event_loop.is_tracing() {
-            event_loop.record(Event::Cancel(self.future.label()));
-        }
+        event_loop.record(|| Event::Cancel(self.future.label()));
         let requests = &self.header.cancel_requests;
         requests.set(requests.get().saturating_add(1));
-        let waiter = self.header.fut_waiter.borrow().clone();
-        if let Some(waiter) = waiter {
+        if let Some(waiter) = self.header.waiter() {
             self.header.cancelling_now.set(true);
             let cancelled = waiter.cancel_with_message(message.clone());
             self.header.cancelling_now.set(false);
@@ -524,8 +458,7 @@ impl<T: 'static> TaskCell<T> {
             return;
         };
         header.must_cancel.set(Some(message.clone()));
-        let waiter = header.fut_waiter.borrow().clone();
-        if let Some(waiter) = waiter {
+        if let Some(waiter) = header.waiter() {
             if waiter.cancel_with_message(message) {
                 header.must_cancel.set(None);
             }
@@ -546,7 +479,8 @@ impl<T: 'static> TaskCell<T> {
             Err(Error::Cancelled(message)) => FutureState::Cancelled(message),
             outcome => FutureState::Finished(outcome),
         };
-        Future::of_task(self.clone()).finish_task(state);
+        header.finish();
+        Future::from_host(self.clone()).set_outcome(state);
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
         event_loop.remove_task(header.key);
@@ -591,9 +525,7 @@ impl EventLoop {
         let Some(task) = self.task(key) else {
             return;
         };
-        if self.inner.tracing.get() {
-            self.record(Event::Run(self.step_label(key, wakeup)));
-        }
+        self.record(|| Event::Run(self.step_label(key, wakeup)));
         task.step(self);
     }
 
@@ -601,19 +533,28 @@ impl EventLoop {
     /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
     /// either scheduled once, or waiting, never both.
     pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
-        {
+        let wake = {
             let tasks = self.inner.tasks.borrow();
             let Some(task) = tasks.get(key.index) else {
                 return; // finished, and its slot is empty
             };
             let header = task.header();
-            if header.key != key || header.scheduled.replace(true) {
-                return; // finished (the slot holds a newer task), or already scheduled
+            if header.key != key {
+                return; // finished, and the slot holds a newer task
             }
+            header.wake()
+        };
+        match wake {
+            Woken::Schedule => {}
+            Woken::ScheduleLeavingForeignWait => self.foreign_wait_ended(),
+            Woken::Nothing => return, // already scheduled, or done
         }
-        if self.inner.tracing.get() {
-            self.record(Event::CallSoon(self.step_label(key, wakeup)));
-        }
+        self.push_step(key, wakeup);
+    }
+
+    /// Appends a step of task `key` to the ready deque.
+    fn push_step(&self, key: TaskKey, wakeup: bool) {
+        self.record(|| Event::CallSoon(self.step_label(key, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
         self.inner.ready.borrow_mut().push_back(step);
     }
@@ -712,7 +653,7 @@ pub(crate) enum Awaiter {
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
-pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> Awaiter {
+pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Awaited>) -> Awaiter {
     CURRENT.with(|current| {
         let current = current.borrow();
         let Some(task) = current.as_ref() else {
@@ -725,11 +666,9 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Cancel>) -> A
         if std::ptr::addr_eq(Rc::as_ptr(task), Rc::as_ptr(target)) {
             return Awaiter::Itself(task.name());
         }
-        let mut waiter = header.fut_waiter.borrow_mut();
-        if waiter.as_ref().is_some_and(|w| Rc::ptr_eq(w, target)) {
+        if !header.wait_on(target) {
             return Awaiter::AlreadyWaiting;
         }
-        *waiter = Some(target.clone());
         Awaiter::Task(header.key)
     })
 }

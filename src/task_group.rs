@@ -17,7 +17,7 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use crate::event_loop::{running_loop, WeakLoop};
-use crate::handle::Label;
+use crate::label::Label;
 use crate::task::{current_task, TaskRef};
 use crate::{Error, EventLoop, ExceptionContext, Future, Task};
 

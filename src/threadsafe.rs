@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::executor::ConcurrentFuture;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::remote::{Message, Remote, RemoteCall};
 use crate::task::{current_key, AnyTask};
 use crate::{Error, EventLoop};

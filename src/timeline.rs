@@ -44,15 +44,21 @@ use crate::trace::{Event, Trace};
 
 /// The pixels each handle's slot adds to the x axis, unless set otherwise.
 const SLOT: f64 = 10.0;
+/// The narrowest slot [`Timeline::fit_width`] gives a handle.
+const MIN_SLOT: f64 = 3.0;
 /// The pixels a tick adds before its first handle, so that ticks stand apart.
 const TICK_GAP: f64 = 4.0;
-/// The width of the lane names' column.
-const LEFT: f64 = 182.0;
+/// The widest the lane names' column gets: names longer than this are cut.
+const MAX_LEFT: f64 = 182.0;
 const RIGHT: f64 = 70.0;
-const LANE: f64 = 20.0;
-const BAR: f64 = 12.0;
-const TITLE: f64 = 26.0;
+const LANE: f64 = 22.0;
+const BAR: f64 = 14.0;
+const TITLE: f64 = 22.0;
+/// The row above the lanes that holds the ticks' numbers.
+const NUMBERS: f64 = 14.0;
 const AXIS: f64 = 30.0;
+/// The size of every label, in pixels: the smallest text a reader should have to read.
+const FONT: f64 = 11.0;
 /// The width of a character of the 11 px monospace font, near enough to fit labels in bars.
 const CHAR: f64 = 6.7;
 
@@ -81,6 +87,7 @@ pub struct Timeline<'a> {
     panels: Vec<(String, &'a Trace)>,
     px_per_second: f64,
     slot_px: f64,
+    max_width: Option<f64>,
 }
 
 impl Default for Timeline<'_> {
@@ -96,7 +103,38 @@ impl<'a> Timeline<'a> {
             panels: Vec::new(),
             px_per_second: 400.0,
             slot_px: SLOT,
+            max_width: None,
         }
+    }
+
+    /// The width of the book's column, in CSS pixels: the book's pictures are drawn no wider,
+    /// so that a browser shows them at their own size, every label at 11 px.
+    pub const BOOK_COLUMN: f64 = 720.0;
+
+    /// Draws the picture no wider than `px`, so that it is shown at its own size where it is
+    /// that wide (its labels keep their 11 px): fewer pixels per second than asked for, if it
+    /// must, and then, if that is not enough, narrower slots (down to 3 pixels).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::{timeline::Timeline, EventLoop};
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.set_trace(true);
+    /// lp.call_later(Duration::from_secs(10), |lp| lp.stop());
+    /// lp.run_forever().unwrap();
+    /// let trace = lp.take_trace();
+    /// // At 400 pixels per second, ten seconds would be 4,000 pixels wide.
+    /// let svg = Timeline::new()
+    ///     .fit_width(Timeline::BOOK_COLUMN)
+    ///     .panel("ten seconds", &trace)
+    ///     .to_svg();
+    /// let width: f64 = svg.split(" width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    /// assert!(width <= Timeline::BOOK_COLUMN);
+    /// ```
+    pub fn fit_width(mut self, px: f64) -> Timeline<'a> {
+        self.max_width = Some(px);
+        self
     }
 
     /// Sets the width of the slot each handle takes (10 pixels unless set): narrower slots
@@ -142,31 +180,102 @@ impl<'a> Timeline<'a> {
         self.render().1
     }
 
-    fn render(&self) -> (String, Vec<TickMarks>) {
+    /// The panels laid out at `px_per_second` and `slot`, and the width of the plot.
+    fn layouts(&self, px_per_second: f64, slot: f64) -> (Vec<(&str, Layout)>, f64) {
         let panels: Vec<(&str, Layout)> = self
             .panels
             .iter()
             .map(|(title, trace)| {
-                let layout = Layout::of(trace, self.px_per_second, self.slot_px);
+                let layout = Layout::of(trace, px_per_second, slot);
                 (title.as_str(), layout)
             })
             .collect();
         let plot_width = panels.iter().map(|(_, l)| l.end).fold(100.0, f64::max);
-        let width = (LEFT + plot_width + RIGHT).ceil();
+        (panels, plot_width)
+    }
+
+    /// The width of the lane names' column: room for the longest name, up to `MAX_LEFT`.
+    fn left(panels: &[(&str, Layout)]) -> f64 {
+        let longest = panels
+            .iter()
+            .flat_map(|(_, layout)| {
+                let tasks = layout.lanes.iter().map(|lane| lane.name.chars().count());
+                tasks.chain(layout.workers.keys().map(|name| name.chars().count()))
+            })
+            .max()
+            .unwrap_or(0);
+        (16.0 + longest as f64 * CHAR).ceil().min(MAX_LEFT)
+    }
+
+    /// The scale and slot to draw at: as asked, or, with [`Timeline::fit_width`], the largest
+    /// that fit (found by halving the interval, a fixed number of times, so that the same
+    /// traces always give the same picture).
+    fn scale(&self) -> (f64, f64) {
+        let asked = (self.px_per_second, self.slot_px);
+        let Some(max) = self.max_width else {
+            return asked;
+        };
+        let width = |pps: f64, slot: f64| {
+            let (panels, plot) = self.layouts(pps, slot);
+            Self::left(&panels) + plot + RIGHT
+        };
+        if width(asked.0, asked.1) <= max {
+            return asked;
+        }
+        let fits_at = |slot: f64| {
+            let (mut low, mut high) = (0.0, asked.0);
+            for _ in 0..30 {
+                let middle = (low + high) / 2.0;
+                if width(middle, slot) <= max {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            low
+        };
+        let slot = asked.1.min(SLOT);
+        if width(0.0, slot) <= max {
+            return (fits_at(slot).floor().max(1.0), slot);
+        }
+        // Too many handles at one instant for their slots: narrow the slots, then the scale.
+        let (mut low, mut high) = (MIN_SLOT, slot);
+        for _ in 0..20 {
+            let middle = (low + high) / 2.0;
+            if width(asked.0 / 4.0, middle) <= max {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        let slot = (low * 10.0).floor() / 10.0;
+        (fits_at(slot).floor().max(1.0), slot)
+    }
+
+    fn render(&self) -> (String, Vec<TickMarks>) {
+        let (px_per_second, slot) = self.scale();
+        let (panels, plot_width) = self.layouts(px_per_second, slot);
+        let left = Self::left(&panels);
+        let width = (left + plot_width + RIGHT).ceil();
         let mut used = Legend::default();
         let mut body = String::new();
         let mut y = 0.0;
         let mut marks = Vec::new();
         for (title, layout) in &panels {
-            let top = y + TITLE;
+            let top = y + TITLE + NUMBERS;
             marks.push(TickMarks {
                 width,
                 height: 0.0, // known once the legend is drawn
                 top,
                 bottom: top + layout.lane_count() as f64 * LANE,
-                ticks: layout.ticks.iter().map(|&(n, x)| (n, LEFT + x)).collect(),
+                // As the picture writes them, to a tenth of a pixel.
+                ticks: layout
+                    .ticks
+                    .iter()
+                    .map(|&(n, x)| (n, ((left + x) * 10.0).round() / 10.0))
+                    .collect(),
             });
-            y = layout.draw(&mut body, title, y, plot_width);
+            y = layout.draw(&mut body, title, y, left, plot_width);
             used.add(layout);
         }
         let legend_height = used.draw(&mut body, y + 6.0, width);
@@ -175,7 +284,7 @@ impl<'a> Timeline<'a> {
         let _ = writeln!(
             svg,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-             viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\">"
+             viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"{FONT}\">"
         );
         let _ = writeln!(
             svg,
@@ -364,7 +473,7 @@ impl Reader {
                 self.layout.ticks.push((*tick, self.x));
                 self.x += TICK_GAP;
             }
-            Event::Wait { from, until } => {
+            Event::Wait { from, until, .. } => {
                 self.close_run();
                 let x0 = self.x;
                 self.advance_to(*until);
@@ -568,14 +677,14 @@ impl Layout {
     }
 
     /// Draws the panel with its top at `y`; returns the y below it.
-    fn draw(&self, out: &mut String, title: &str, y: f64, plot_width: f64) -> f64 {
+    fn draw(&self, out: &mut String, title: &str, y: f64, left: f64, plot_width: f64) -> f64 {
         let _ = writeln!(
             out,
             "<text x=\"8\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-            f(y + 17.0),
+            f(y + 16.0),
             escape(title)
         );
-        let top = y + TITLE;
+        let top = y + TITLE + NUMBERS;
         let bottom = top + self.lane_count() as f64 * LANE;
         // Every other lane on a shaded band, under everything else.
         for i in (1..self.lane_count()).step_by(2) {
@@ -583,21 +692,21 @@ impl Layout {
                 out,
                 "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{LANE}\" fill=\"#f4f6f8\"/>",
                 f(top + i as f64 * LANE),
-                f(LEFT + plot_width + RIGHT)
+                f(left + plot_width + RIGHT)
             );
         }
-        self.draw_axis(out, top, bottom, plot_width);
+        self.draw_axis(out, top, bottom, left, plot_width);
         for (i, lane) in self.lanes.iter().enumerate() {
             let lane_y = top + i as f64 * LANE;
-            draw_lane_name(out, &lane.name, lane_y);
+            draw_lane_name(out, &lane.name, lane_y, left);
             // Busy stretches are drawn over the steps they belong to.
             let (busy, bars): (Vec<&Bar>, Vec<&Bar>) =
                 lane.bars.iter().partition(|bar| bar.kind == Kind::Busy);
             for bar in bars.into_iter().chain(busy) {
-                draw_bar(out, bar, lane_y);
+                draw_bar(out, bar, lane_y, left);
             }
             for when in &lane.due {
-                let x = LEFT + self.x_of(*when);
+                let x = left + self.x_of(*when);
                 let (y0, y1) = (lane_y + 1.0, lane_y + 7.0);
                 let _ = writeln!(
                     out,
@@ -613,7 +722,7 @@ impl Layout {
                 );
             }
             if let Some((x, outcome)) = lane.done {
-                let x = LEFT + x;
+                let x = left + x;
                 let _ = writeln!(
                     out,
                     "<rect x=\"{}\" y=\"{}\" width=\"2\" height=\"{}\" fill=\"#222222\"><title>done: \
@@ -626,38 +735,38 @@ impl Layout {
                     out,
                     "<text x=\"{}\" y=\"{}\" fill=\"#444444\">{outcome}</text>",
                     f(x + 5.0),
-                    f(lane_y + 14.0)
+                    f(lane_y + 15.0)
                 );
             }
         }
-        for (i, (ticks, x)) in self.ticks.iter().enumerate() {
-            let x = LEFT + x;
+        // Each tick's number in the row above the lanes, unless it would run into the one
+        // before: where ticks crowd, the first of them is numbered (the tooltip of every
+        // tick's line says its number).
+        let mut numbered_to = f64::MIN;
+        for (ticks, x) in &self.ticks {
+            let x = left + x;
             let _ = writeln!(
                 out,
                 "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555555\" \
                  stroke-width=\"1\"><title>tick {ticks}</title></line>",
                 f(x),
-                f(top + 1.0),
+                f(top),
                 f(x),
                 f(top + LANE - 1.0)
             );
-            // Tick numbers, when they do not crowd each other.
-            let room = self
-                .ticks
-                .get(i + 1)
-                .map_or(f64::MAX, |next| next.1 - self.ticks[i].1);
-            if room >= 14.0 || self.ticks.len() <= 12 {
+            if x >= numbered_to + 4.0 {
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"8\" fill=\"#555555\">{ticks}</text>",
-                    f(x + 1.5),
-                    f(top + 7.0)
+                    "<text x=\"{}\" y=\"{}\" fill=\"#555555\">{ticks}</text>",
+                    f(x + 2.0),
+                    f(top - 3.0)
                 );
+                numbered_to = x + 2.0 + ticks.to_string().len() as f64 * CHAR;
             }
         }
         for (i, (worker, jobs)) in self.workers.iter().enumerate() {
             let lane_y = top + (self.lanes.len() + i) as f64 * LANE;
-            draw_lane_name(out, worker, lane_y);
+            draw_lane_name(out, worker, lane_y, left);
             for (job, started, finished) in jobs {
                 let bar = Bar {
                     x0: self.x_of(*started),
@@ -670,16 +779,16 @@ impl Layout {
                     ),
                     text: Some(job.clone()),
                 };
-                draw_bar(out, &bar, lane_y);
+                draw_bar(out, &bar, lane_y, left);
             }
         }
         bottom + AXIS
     }
 }
 
-fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
+fn draw_lane_name(out: &mut String, name: &str, lane_y: f64, left: f64) {
     {
-        let max_chars = ((LEFT - 12.0) / CHAR) as usize;
+        let max_chars = ((left - 12.0) / CHAR) as usize;
         let shown: String = if name.chars().count() > max_chars {
             let cut: String = name.chars().take(max_chars - 1).collect();
             format!("{cut}…")
@@ -689,7 +798,7 @@ fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
         let _ = writeln!(
             out,
             "<text x=\"8\" y=\"{}\"><title>{}</title>{}</text>",
-            f(lane_y + 14.0),
+            f(lane_y + 15.0),
             escape(name),
             escape(&shown)
         );
@@ -697,21 +806,22 @@ fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
 }
 
 impl Layout {
-    fn draw_axis(&self, out: &mut String, top: f64, bottom: f64, plot_width: f64) {
+    fn draw_axis(&self, out: &mut String, top: f64, bottom: f64, left: f64, plot_width: f64) {
         let t0 = self.points.first().map_or(0, |p| p.0);
         let t1 = self.points.last().map_or(0, |p| p.0);
         let step = nice_step(t1.saturating_sub(t0));
         let _ = writeln!(
             out,
-            "<line x1=\"{LEFT}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888888\"/>",
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888888\"/>",
+            f(left),
             f(bottom + 2.0),
-            f(LEFT + plot_width),
+            f(left + plot_width),
             f(bottom + 2.0)
         );
         let mut time = t0.div_ceil(step) * step;
         let mut last_label = f64::MIN;
         while time <= t1 {
-            let x = LEFT + self.x_of(time);
+            let x = left + self.x_of(time);
             // Where handles crowd, the axis is squeezed: skip labels that would overlap.
             if x - last_label < 48.0 {
                 time += step;
@@ -738,18 +848,20 @@ impl Layout {
     }
 }
 
-fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64) {
+fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64, left: f64) {
     // Each bar stops a pixel short, so that neighbours stay apart.
     let width = (bar.x1 - bar.x0 - 1.0).max(1.0);
-    let x = LEFT + bar.x0;
+    let x = left + bar.x0;
     let (colour, y, height, dash) = match bar.kind {
         Kind::Step => (STEP_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Callback => (CALLBACK_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Busy => (BUSY_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Job => (JOB_COLOUR, lane_y + 4.0, BAR, false),
-        Kind::Waiting => (WAIT_COLOUR, lane_y + 7.0, 6.0, false),
-        Kind::Ready => (STEP_COLOUR, lane_y + 9.5, 1.0, true),
-        Kind::Idle => ("#cccccc", lane_y + 9.5, 1.0, true),
+        // As tall as a step, in a pale colour, so that the name of what it waits on fits in.
+        Kind::Waiting => (WAIT_COLOUR, lane_y + 4.0, BAR, false),
+        Kind::Ready => (STEP_COLOUR, lane_y + 11.0, 1.0, true),
+        // Low in the loop's lane, under its label.
+        Kind::Idle => ("#bbbbbb", lane_y + 18.0, 1.0, true),
     };
     if dash {
         let _ = writeln!(
@@ -776,17 +888,16 @@ fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64) {
     if let Some(text) = &bar.text {
         let fits = text.chars().count() as f64 * CHAR + 6.0 <= width;
         if fits {
-            let (fill, text_y) = match bar.kind {
-                Kind::Job => ("#ffffff", lane_y + 14.0),
-                Kind::Waiting | Kind::Idle => ("#555555", lane_y + 6.0),
-                _ => ("#ffffff", lane_y + 14.0),
+            let fill = match bar.kind {
+                Kind::Waiting => "#1d3f6e",
+                Kind::Idle => "#555555",
+                _ => "#ffffff",
             };
             let _ = writeln!(
                 out,
-                "<text x=\"{}\" y=\"{}\" fill=\"{fill}\" font-size=\"{}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" fill=\"{fill}\">{}</text>",
                 f(x + 3.0),
-                f(text_y),
-                if matches!(bar.kind, Kind::Job) { 11 } else { 8 },
+                f(lane_y + 15.0),
                 escape(text)
             );
         }
@@ -857,7 +968,7 @@ impl Legend {
                     let colour = if kind == "ready" {
                         STEP_COLOUR
                     } else {
-                        "#cccccc"
+                        "#bbbbbb"
                     };
                     let _ = writeln!(
                         out,
@@ -894,7 +1005,7 @@ impl Legend {
                         "step" => (STEP_COLOUR, 2.0, BAR),
                         "callback" => (CALLBACK_COLOUR, 2.0, BAR),
                         "busy" => (BUSY_COLOUR, 2.0, BAR),
-                        "waiting" => (WAIT_COLOUR, 5.0, 6.0),
+                        "waiting" => (WAIT_COLOUR, 2.0, BAR),
                         _ => (JOB_COLOUR, 2.0, BAR),
                     };
                     let _ = writeln!(
@@ -933,7 +1044,7 @@ pub(crate) fn f(value: f64) -> String {
 
 /// Seconds with three decimals, as the text of traces shows them.
 fn secs(nanos: u64) -> String {
-    crate::trace::Secs(nanos).to_string()
+    crate::clock::Secs(nanos).to_string()
 }
 
 /// Seconds without trailing zeros: `0.5`, `1`, `0.25`.
@@ -1010,6 +1121,7 @@ mod tests {
         trace.push(Event::Wait {
             from: 0,
             until: 1_000_000_000,
+            deadline: 1_000_000_000,
         });
         trace.push(tick(2, 1_000_000_000));
         trace.push(Event::Run(crate::Label::new("c")));

@@ -20,7 +20,7 @@ use std::time::Duration;
 use slab::Slab;
 
 use crate::event_loop::Inner;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::sleep::SleepTimer;
 use crate::EventLoop;
 

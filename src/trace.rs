@@ -21,9 +21,11 @@
 //! Recording is switched per loop. When it is off, each place that could record checks one
 //! `Cell<bool>` and moves on: no event is built, no label cloned, nothing allocated.
 
+use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
 
-use crate::handle::Label;
+use crate::clock::Secs;
+use crate::label::Label;
 
 /// One thing the loop did. The events are typed, not text, so that the same record can be
 /// rendered as text here and drawn as a timeline elsewhere.
@@ -46,8 +48,11 @@ pub enum Event {
     Wait {
         /// Loop time when the wait began, in nanoseconds.
         from: u64,
-        /// Loop time when it ended.
+        /// Loop time when it ended: the deadline on a virtual clock; on a real clock a little
+        /// after it, as the operating system wakes the loop.
         until: u64,
+        /// The deadline of the timer the loop waited for.
+        deadline: u64,
     },
     /// A handle ran.
     Run(Label),
@@ -253,6 +258,49 @@ impl Trace {
     }
 }
 
+/// A loop's recording: one switch and one sink. Every place in the loop that records calls
+/// [`record`](Tracer::record) with a closure that builds the event, so that a loop that does
+/// not trace builds nothing and pays one predictable branch.
+#[derive(Default)]
+pub(crate) struct Tracer {
+    on: Cell<bool>,
+    trace: RefCell<Trace>,
+}
+
+impl Tracer {
+    /// Records the event `event` builds, if tracing is on.
+    #[inline(always)]
+    pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
+        if self.on.get() {
+            self.push(event());
+        }
+    }
+
+    // Out of line and cold: the hot paths keep only the branch.
+    #[cold]
+    #[inline(never)]
+    fn push(&self, event: Event) {
+        self.trace.borrow_mut().push(event);
+    }
+
+    /// True while events are recorded: for what is worth building only then (a tick's list
+    /// of labels, the tick observer's snapshot).
+    #[inline(always)]
+    pub(crate) fn is_on(&self) -> bool {
+        self.on.get()
+    }
+
+    /// Switches recording on or off.
+    pub(crate) fn set(&self, on: bool) {
+        self.on.set(on);
+    }
+
+    /// What was recorded so far; the recording starts afresh.
+    pub(crate) fn take(&self) -> Trace {
+        self.trace.take()
+    }
+}
+
 /// A trace made of given events: for tests and tools that build or edit traces. A loop's own
 /// trace comes from `EventLoop::take_trace`.
 impl FromIterator<Event> for Trace {
@@ -260,17 +308,6 @@ impl FromIterator<Event> for Trace {
         Trace {
             events: events.into_iter().collect(),
         }
-    }
-}
-
-/// Loop time as seconds with three decimals: `t=1.500`.
-pub(crate) struct Secs(pub(crate) u64);
-
-impl fmt::Display for Secs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Integer arithmetic, so that the text never depends on floating-point rounding.
-        let millis = (self.0 + 500_000) / 1_000_000;
-        write!(f, "{}.{:03}", millis / 1000, millis % 1000)
     }
 }
 
@@ -364,11 +401,15 @@ fn write_event(f: &mut dyn fmt::Write, event: &Event) -> fmt::Result {
                 (d, _) => writeln!(f, "  (the last {d} came due from the timer heap)"),
             }
         }
-        Event::Wait { from, until } => writeln!(
+        Event::Wait {
+            from,
+            until,
+            deadline,
+        } => writeln!(
             f,
             "… wait {} s: nothing ready, the next timer is due at t={}",
             Secs(until - from),
-            Secs(*until)
+            Secs(*deadline)
         ),
         Event::DropCancelledTimer(label) => {
             writeln!(f, "… drop cancelled timer {label} from the heap")
@@ -448,14 +489,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seconds_are_rounded_to_milliseconds_without_floats() {
-        assert_eq!(Secs(0).to_string(), "0.000");
-        assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
-        assert_eq!(Secs(999_999).to_string(), "0.001");
-        assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
-    }
-
-    #[test]
     fn simulated_work_and_jobs_read_as_actions() {
         let mut trace = Trace::default();
         trace.push(Event::Run(Label::new("Task-1.step")));
@@ -491,6 +524,7 @@ mod tests {
         trace.push(Event::Wait {
             from: 0,
             until: 2_000_000_000,
+            deadline: 2_000_000_000,
         });
         assert_eq!(
             trace.to_string(),

@@ -401,3 +401,39 @@ fn a_panicking_timer_is_reported_by_its_label_and_the_loop_goes_on() {
         ]
     );
 }
+
+#[test]
+fn on_the_real_clock_a_wait_names_the_timer_s_deadline_not_when_it_ended() {
+    // The operating system wakes the loop a little after the deadline: the line says how long
+    // the loop waited, and when the timer was due.
+    let lp = EventLoop::new();
+    lp.set_trace(true);
+    let timer = lp.call_later(secs(0.02), |lp| lp.stop());
+    lp.run_forever().unwrap();
+    let due = timer.when().as_nanos() as u64;
+    let trace = lp.take_trace();
+    let waits: Vec<_> = trace
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Wait {
+                until, deadline, ..
+            } => Some((*until, *deadline)),
+            _ => None,
+        })
+        .collect();
+    assert!(!waits.is_empty(), "{trace}");
+    for (until, deadline) in waits {
+        assert_eq!(
+            deadline, due,
+            "the wait names the timer's deadline, not {until}"
+        );
+    }
+    let millis = (due + 500_000) / 1_000_000;
+    let line = format!(
+        "the next timer is due at t={}.{:03}",
+        millis / 1000,
+        millis % 1000
+    );
+    assert!(trace.to_string().contains(&line), "{trace}");
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::running_loop;
 use crate::future::CallbackId;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::run::Awaitable;
 use crate::timers::TimerHandle;
 use crate::{Error, EventLoop, Future};

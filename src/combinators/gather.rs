@@ -6,10 +6,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::running_loop;
-use crate::future::{FutureAccess, FutureCell, Notify};
-use crate::handle::Label;
+use crate::future::{FutureCell, FutureHost, Notify};
+use crate::label::Label;
 use crate::run::Awaitable;
-use crate::task::{Cancel, TaskKey};
+use crate::task::{Awaited, TaskKey};
 use crate::{Error, Future};
 
 /// Runs the awaitables concurrently (并发) and gives a future of all their results, in the
@@ -165,7 +165,7 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
             return_exceptions,
             collect,
         });
-        let outer = Future::of_task(gathering.clone());
+        let outer = Future::from_host(gathering.clone());
         if gathering.children.is_empty() {
             outer
                 .set_result(Vec::new())
@@ -184,7 +184,7 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
     }
 
     fn outer(self: &Rc<Self>) -> Future<Vec<O>> {
-        Future::of_task(self.clone())
+        Future::from_host(self.clone())
     }
 
     // ANCHOR: done_callback
@@ -244,7 +244,7 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
             _ => None,
         };
         // The plain future's own cancel, not ours (which would cancel the children again).
-        Cancel::cancel_with_message(self.outer.clone(), message);
+        Awaited::cancel_with_message(self.outer.clone(), message);
     }
 }
 
@@ -259,8 +259,8 @@ impl<T: Clone + 'static, O: 'static> Notify for GatheringFuture<T, O> {
     }
 }
 
-impl<T: 'static, O: 'static> FutureAccess<Vec<O>> for GatheringFuture<T, O> {
-    fn core(&self) -> &FutureCell<Vec<O>> {
+impl<T: 'static, O: 'static> FutureHost<Vec<O>> for GatheringFuture<T, O> {
+    fn cell(&self) -> &FutureCell<Vec<O>> {
         &self.outer
     }
 }
@@ -268,7 +268,7 @@ impl<T: 'static, O: 'static> FutureAccess<Vec<O>> for GatheringFuture<T, O> {
 // ANCHOR: cancel
 /// `_GatheringFuture.cancel()`: cancel every child; true if at least one was cancelled. The
 /// gather itself ends once the cancelled children report back through their callbacks.
-impl<T: 'static, O: 'static> Cancel for GatheringFuture<T, O> {
+impl<T: 'static, O: 'static> Awaited for GatheringFuture<T, O> {
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
         if self.outer.done() {
             return false;
@@ -286,7 +286,7 @@ impl<T: 'static, O: 'static> Cancel for GatheringFuture<T, O> {
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
-        Cancel::forget_wakeup(&*self.outer, key);
+        Awaited::forget_wakeup(&*self.outer, key);
     }
 }
 // ANCHOR_END: cancel

@@ -1,7 +1,7 @@
 //! `shield`: protect an awaitable from the cancellation of whoever awaits it (asyncio's
 //! `asyncio.shield`).
 
-use crate::handle::Label;
+use crate::label::Label;
 use crate::run::Awaitable;
 use crate::{Error, Future};
 

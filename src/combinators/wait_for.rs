@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::running_loop;
 use super::wait::release_waiter;
-use crate::handle::Label;
+use crate::label::Label;
 use crate::run::{ensure_future_on, Awaitable};
 use crate::timers::TimerHandle;
 use crate::{Error, EventLoop, Future};

@@ -31,11 +31,11 @@
 use std::fmt::Write as _;
 
 use super::{Queued, Replay, Step, StepKind, TaskState, Timer, Turn};
-use crate::handle::Label;
+use crate::label::Label;
 // Coordinates are written as the picture writes them, so that a tick's x is the same text in
 // both.
+use crate::clock::Secs;
 use crate::timeline::{f as number, TickMarks};
-use crate::trace::Secs;
 
 pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMarks)>) -> String {
     let mut out = String::new();

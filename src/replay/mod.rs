@@ -41,8 +41,8 @@ mod json;
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::handle::Label;
 use crate::inspect::{Queues, ScheduledTimer};
+use crate::label::Label;
 use crate::timeline::TickMarks;
 use crate::trace::{Event, Trace};
 
@@ -406,7 +406,7 @@ impl Reader {
                 let skipped = matches!(event, Event::SkipCancelled(_));
                 self.run(label, skipped, first, last)?;
             }
-            Event::Wait { from, until } => {
+            Event::Wait { from, until, .. } => {
                 self.loop_line(first, last);
                 self.waited_from.get_or_insert(*from);
                 self.time = *until;

@@ -1,0 +1,386 @@
+//! Where a task is in its life: [`TaskState`], one enum, and the header every task carries.
+//!
+//! asyncio states the task's invariant in a comment: "either `_fut_waiter` is None and
+//! `__step` is scheduled, or the task waits on a future". Here it is a type. A task is in
+//! exactly one of these states, and moves only along these arrows:
+//!
+//! ```text
+//!  create_task                      a wake: the awaited future is done, the task's
+//!      │                            waker was woken, or it must take a thrown error
+//!      ▼        ┌──────────────────────────────────────────────────────┐
+//!     New       │                                                      │
+//!      │ step   ▼                                                      │
+//!      │   Scheduled ── step ──▶ Running ── suspends on a steploop ──▶ Waiting
+//!      │        ▲                 │ │ │     future (its wakeup is      │
+//!      └────────┼──── step ───────┘ │ │     that future's callback)    │
+//!               │                   │ │                                │
+//!               ├─ suspends, with ──┘ └─ suspends on another ──▶ WaitingForeign
+//!               │  a step scheduled      library's waker              │
+//!               │  meanwhile (sleep(0))                               │
+//!               └─────────────────────────── a wake ──────────────────┘
+//!
+//!   Running ── the coroutine returns, fails or panics (or New is cancelled) ──▶ Done
+//! ```
+//!
+//! Beside the state, a task carries what may be asked of it at any time: a cancellation to
+//! deliver at its next step (asyncio's `_must_cancel`), the error its running step throws into
+//! the coroutine, and how many cancellations were requested (asyncio's
+//! `_num_cancels_requested`). Those are in [`TaskHeader`] too, each in its own cell.
+//!
+//! # Implementation notes
+//! The state sits in a `Cell`, taken and put back: a step pays no borrow flag for it, and no
+//! code runs while it is out of its cell (cancelling what a task waits on completes futures,
+//! which may schedule this very task: the waiter is cloned out first).
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::error::Error;
+
+/// A task's place in the loop's slab, with its number to tell it from a later occupant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TaskKey {
+    pub(crate) index: usize,
+    /// The task's number in its loop, from 1: `Task-N`.
+    pub(crate) id: u64,
+}
+
+/// What a task waits on (asyncio's `_fut_waiter`): a future, or a task, whose `cancel` is then
+/// the task's own.
+pub(crate) trait Awaited {
+    /// Cancels what the task waits on, as cancelling the task does; false if it was already
+    /// done.
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool;
+    /// Forgets the wakeup of task `key` among the done-callbacks: the task no longer waits
+    /// here (it was woken another way).
+    fn forget_wakeup(&self, key: TaskKey);
+}
+
+/// The future a task waits on.
+pub(crate) type Waiter = Rc<dyn Awaited>;
+
+// ANCHOR: state
+/// Where a task is in its life (see the module's diagram).
+#[derive(Default)]
+pub(crate) enum TaskState {
+    /// Created: its first step is on the ready deque, and its coroutine was never polled.
+    /// Entered by `create_task`; left when that step runs (to `Running`), or, if the task was
+    /// cancelled meanwhile, straight to `Done`, its coroutine never run.
+    New,
+    /// A step is on the ready deque: after a `sleep(0)`, a wakeup, or a refused await.
+    /// `waiter` is the future the task waited on, until that step drops its wakeup there
+    /// (asyncio clears `_fut_waiter` at the start of `__step`): a task woken some other way
+    /// no longer waits for it, and cancelling the task meanwhile still cancels it. Left when
+    /// the step runs (to `Running`).
+    Scheduled {
+        /// The future the task waited on, if any.
+        waiter: Option<Waiter>,
+    },
+    /// Its step polls the coroutine. `waiter` is the steploop future the coroutine awaits
+    /// from this step on (asyncio's `result.add_done_callback(self.__wakeup)`); `rescheduled`
+    /// is true once a next step is on the ready deque (a `sleep(0)`, a refused await, its own
+    /// waker woken). Left when the poll returns: to `Done` if the coroutine is finished,
+    /// otherwise to `Scheduled` if rescheduled, to `Waiting` if it awaits a steploop future,
+    /// to `WaitingForeign` if neither.
+    Running {
+        /// The future awaited from this step on, if any.
+        waiter: Option<Waiter>,
+        /// True once the next step is scheduled.
+        rescheduled: bool,
+    },
+    /// Suspended on one steploop future, whose done-callback is the task's wakeup. Left by a
+    /// wake (to `Scheduled`).
+    Waiting(Waiter),
+    /// Suspended on a waker that is not steploop's (a future of another library), which
+    /// another thread may wake at any time: while any task is here, an idle loop waits for it
+    /// instead of reporting a stall. Left by a wake (to `Scheduled`).
+    WaitingForeign,
+    /// Finished: its future holds the outcome, and its slot is free. Never left.
+    #[default]
+    Done,
+}
+// ANCHOR_END: state
+
+/// What [`TaskHeader::wake`] asks of the loop.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// Put a step on the ready deque.
+    Schedule,
+    /// Put a step on the ready deque; the task no longer waits on a foreign waker.
+    ScheduleLeavingForeignWait,
+    /// Nothing: a step is on the ready deque already, or the task is done.
+    Nothing,
+}
+
+/// What a step finds as it begins.
+pub(crate) enum StepStart {
+    /// The task's first step.
+    First,
+    /// A later step; the future the task waited on, whose wakeup the step drops.
+    Again(Option<Waiter>),
+    /// The task is done: the step has nothing to do.
+    Done,
+}
+
+/// Where a step leaves a task whose coroutine is still pending.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Suspended {
+    /// On a steploop future, or with its next step scheduled.
+    OnTheLoop,
+    /// On a foreign waker.
+    Foreign,
+}
+
+// ANCHOR: header
+/// The part of a task that does not depend on its result type.
+pub(crate) struct TaskHeader {
+    pub(crate) key: TaskKey,
+    /// The number of the loop the task belongs to.
+    pub(crate) loop_id: u64,
+    /// The coroutine's type name, for `Debug` and traces: static memory, shortened when shown
+    /// (a `&'static str` rather than a `Label`, which would take twice the room in every task).
+    pub(crate) coroutine: &'static str,
+    /// Where the task is in its life.
+    state: Cell<TaskState>,
+    /// A cancellation requested while the task was not waiting on a future (asyncio's
+    /// `_must_cancel` and `_cancel_message`): set by `cancel()` when the task is running or
+    /// its step is scheduled. The next step throws it into the coroutine; a step that sets it
+    /// and then suspends on a future cancels that future instead.
+    pub(crate) must_cancel: Cell<Option<Option<Arc<str>>>>,
+    /// What the running step throws into the coroutine (asyncio's `exc` argument of
+    /// `__step`): the cancellation of `must_cancel`, or the error of an await the task was
+    /// refused. The first steploop await the coroutine polls takes it and returns it as its
+    /// error, as `coro.throw(exc)` raises at the `yield` where the coroutine is suspended.
+    /// Boxed: it is rarely set, and a box keeps every task eight bytes bigger instead of 24.
+    pub(crate) exc: Cell<Option<Box<Error>>>,
+    /// How many cancellations were requested and not withdrawn (asyncio's
+    /// `_num_cancels_requested`): `cancel()` adds one, `uncancel()` takes one away.
+    pub(crate) cancel_requests: Cell<u32>,
+    /// True while `cancel()` is passing the cancellation on to what the task waits on: a
+    /// cancel that comes back round a cycle of awaits finds it set and stops.
+    pub(crate) cancelling_now: Cell<bool>,
+}
+// ANCHOR_END: header
+
+impl TaskHeader {
+    /// The header of a new task, whose first step is about to be scheduled.
+    pub(crate) fn new(key: TaskKey, loop_id: u64, coroutine: &'static str) -> TaskHeader {
+        TaskHeader {
+            key,
+            loop_id,
+            coroutine,
+            state: Cell::new(TaskState::New),
+            must_cancel: Cell::new(None),
+            exc: Cell::new(None),
+            cancel_requests: Cell::new(0),
+            cancelling_now: Cell::new(false),
+        }
+    }
+
+    // ANCHOR: wake
+    /// A step is wanted (asyncio's `call_soon(self.__step)` or `__wakeup`): says whether the
+    /// loop must put one on the ready deque. A task is scheduled once, or waits, never both.
+    #[inline]
+    pub(crate) fn wake(&self) -> Woken {
+        let (state, wake) = match self.state.take() {
+            TaskState::Waiting(waiter) => (
+                TaskState::Scheduled {
+                    waiter: Some(waiter),
+                },
+                Woken::Schedule,
+            ),
+            TaskState::WaitingForeign => (
+                TaskState::Scheduled { waiter: None },
+                Woken::ScheduleLeavingForeignWait,
+            ),
+            TaskState::Running {
+                waiter,
+                rescheduled: false,
+            } => (
+                TaskState::Running {
+                    waiter,
+                    rescheduled: true,
+                },
+                Woken::Schedule,
+            ),
+            already @ (TaskState::New
+            | TaskState::Scheduled { .. }
+            | TaskState::Running { .. }
+            | TaskState::Done) => (already, Woken::Nothing),
+        };
+        self.state.set(state);
+        wake
+    }
+    // ANCHOR_END: wake
+
+    /// The step begins (asyncio's `__step`): the task is running from now on.
+    #[inline]
+    pub(crate) fn start_step(&self) -> StepStart {
+        let running = TaskState::Running {
+            waiter: None,
+            rescheduled: false,
+        };
+        match self.state.replace(running) {
+            TaskState::New => StepStart::First,
+            TaskState::Scheduled { waiter } => StepStart::Again(waiter),
+            TaskState::Done => {
+                self.state.set(TaskState::Done);
+                StepStart::Done
+            }
+            // A step runs only when scheduled.
+            TaskState::Running { .. } | TaskState::Waiting(_) | TaskState::WaitingForeign => {
+                debug_assert!(false, "a step ran for a task that was not scheduled");
+                StepStart::Again(None)
+            }
+        }
+    }
+
+    /// The running coroutine awaits `target`: the task's wakeup is to be added to its
+    /// done-callbacks. False if it already awaits this very future in this step (a repeated
+    /// poll), which keeps a single registration.
+    pub(crate) fn wait_on(&self, target: &Waiter) -> bool {
+        match self.state.take() {
+            TaskState::Running {
+                waiter: Some(waiter),
+                rescheduled,
+            } if Rc::ptr_eq(&waiter, target) => {
+                self.state.set(TaskState::Running {
+                    waiter: Some(waiter),
+                    rescheduled,
+                });
+                false
+            }
+            TaskState::Running { rescheduled, .. } => {
+                self.state.set(TaskState::Running {
+                    waiter: Some(target.clone()),
+                    rescheduled,
+                });
+                true
+            }
+            other => {
+                debug_assert!(false, "only a running task awaits");
+                self.state.set(other);
+                false
+            }
+        }
+    }
+
+    /// The poll returned pending: the task waits, on the loop or on a foreign waker.
+    #[inline]
+    pub(crate) fn suspend(&self) -> Suspended {
+        let (state, suspended) = match self.state.take() {
+            TaskState::Running {
+                waiter,
+                rescheduled: true,
+            } => (TaskState::Scheduled { waiter }, Suspended::OnTheLoop),
+            TaskState::Running {
+                waiter: Some(waiter),
+                rescheduled: false,
+            } => (TaskState::Waiting(waiter), Suspended::OnTheLoop),
+            TaskState::Running {
+                waiter: None,
+                rescheduled: false,
+            } => (TaskState::WaitingForeign, Suspended::Foreign),
+            other => {
+                debug_assert!(false, "only a running task suspends");
+                (other, Suspended::OnTheLoop)
+            }
+        };
+        self.state.set(state);
+        suspended
+    }
+
+    /// The task is finished; nothing will schedule it again.
+    pub(crate) fn finish(&self) {
+        self.state.set(TaskState::Done);
+    }
+
+    /// The future the task waits on, if any: what cancelling the task cancels.
+    pub(crate) fn waiter(&self) -> Option<Waiter> {
+        let state = self.state.take();
+        let waiter = match &state {
+            TaskState::Waiting(waiter)
+            | TaskState::Scheduled {
+                waiter: Some(waiter),
+            }
+            | TaskState::Running {
+                waiter: Some(waiter),
+                ..
+            } => Some(waiter.clone()),
+            _ => None,
+        };
+        self.state.set(state);
+        waiter
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Target;
+
+    impl Awaited for Target {
+        fn cancel_with_message(self: Rc<Self>, _: Option<Arc<str>>) -> bool {
+            true
+        }
+
+        fn forget_wakeup(&self, _: TaskKey) {}
+    }
+
+    fn header() -> TaskHeader {
+        TaskHeader::new(TaskKey { index: 0, id: 1 }, 1, "coroutine")
+    }
+
+    #[test]
+    fn a_new_task_is_scheduled_once() {
+        let task = header();
+        assert_eq!(
+            task.wake(),
+            Woken::Nothing,
+            "its first step is on the deque"
+        );
+        assert!(matches!(task.start_step(), StepStart::First));
+        assert_eq!(task.suspend(), Suspended::Foreign);
+        assert_eq!(task.wake(), Woken::ScheduleLeavingForeignWait);
+        assert_eq!(task.wake(), Woken::Nothing);
+    }
+
+    #[test]
+    fn a_task_waits_on_one_future_until_a_wake_and_forgets_it_at_its_next_step() {
+        let task = header();
+        task.start_step();
+        let target: Waiter = Rc::new(Target);
+        assert!(task.wait_on(&target));
+        assert!(!task.wait_on(&target), "a repeated poll registers once");
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert!(task.waiter().is_some_and(|w| Rc::ptr_eq(&w, &target)));
+        assert_eq!(task.wake(), Woken::Schedule);
+        assert!(
+            task.waiter().is_some(),
+            "cancelling before the step still reaches it"
+        );
+        assert!(matches!(task.start_step(), StepStart::Again(Some(_))));
+        assert!(task.waiter().is_none());
+    }
+
+    #[test]
+    fn a_step_scheduled_while_running_is_scheduled_once() {
+        let task = header();
+        task.start_step();
+        assert_eq!(task.wake(), Woken::Schedule);
+        assert_eq!(task.wake(), Woken::Nothing);
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert!(matches!(task.start_step(), StepStart::Again(None)));
+    }
+
+    #[test]
+    fn a_done_task_is_never_scheduled_again() {
+        let task = header();
+        task.start_step();
+        task.finish();
+        assert_eq!(task.wake(), Woken::Nothing);
+        assert!(matches!(task.start_step(), StepStart::Done));
+    }
+}
