@@ -66,8 +66,9 @@ fn run() -> Result<(), Error> {
     let fs = wait(&futures, None, ReturnWhen::FirstCompleted);
     println!("done: {:?}", fs.done);
     println!("not done: {:?}", fs.not_done);
-    gate.wait(); // let them go on
-                 // ANCHOR_END: first_completed
+    // Now the held jobs may go on.
+    gate.wait();
+    // ANCHOR_END: first_completed
 
     // ANCHOR: first_exception
     let gate = Arc::new(Barrier::new(2)); // the slow job and main
@@ -84,7 +85,8 @@ fn run() -> Result<(), Error> {
     let fs = wait([&slow, &failing], None, ReturnWhen::FirstException);
     println!("done: {:?}", fs.done);
     println!("not done: {:?}", fs.not_done);
-    gate.wait(); // let it go on
-                 // ANCHOR_END: first_exception
+    // Now the slow job may go on.
+    gate.wait();
+    // ANCHOR_END: first_exception
     Ok(())
 }
