@@ -22,10 +22,12 @@ fn hello(lp: &EventLoop) {
 fn tick_tock(lp: &EventLoop) {
     lp.print("tick");
     // On the loop's own thread, plain call_soon.
-    lp.call_soon(|lp: &EventLoop| {
-        lp.print("tock");
-        lp.stop();
-    });
+    lp.call_soon(tock);
+}
+
+fn tock(lp: &EventLoop) {
+    lp.print("tock");
+    lp.stop();
 }
 // ANCHOR_END: callbacks
 

@@ -25,12 +25,12 @@ mod ch02_coroutines;
 mod ch03_ready_deque;
 #[path = "ch04_time.rs"]
 mod ch04_time;
-#[path = "ch05_await_future.rs"]
-mod ch05_await_future;
 #[path = "ch05_callbacks.rs"]
 mod ch05_callbacks;
 #[path = "ch05_misuse.rs"]
 mod ch05_misuse;
+#[path = "ch06_await_future.rs"]
+mod ch06_await_future;
 #[path = "ch06_cancel.rs"]
 mod ch06_cancel;
 #[path = "ch06_nested.rs"]
@@ -162,15 +162,15 @@ const STOPS: &[(&str, &str, fn())] = &[
     ("Chapter 4: Time", "ch04_time", ch04_time::main),
     ("Chapter 5: Futures", "stage05", stage05::main),
     ("Chapter 5: Futures", "ch05_callbacks", ch05_callbacks::main),
-    (
-        "Chapter 5: Futures",
-        "ch05_await_future",
-        ch05_await_future::main,
-    ),
     ("Chapter 5: Futures", "ch05_misuse", ch05_misuse::main),
     ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
+    (
+        "Chapter 6: Tasks",
+        "ch06_await_future",
+        ch06_await_future::main,
+    ),
     ("Chapter 6: Tasks", "ch06_cancel", ch06_cancel::main),
     ("Chapter 7: Composing tasks", "stage07", stage07::main),
     (
@@ -451,7 +451,6 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
         ("ch03_ready_deque", traced(ch03_ready_deque::run)),
         ("ch04_time", traced(ch04_time::run)),
         ("ch05_callbacks", traced(ch05_callbacks::run)),
-        ("ch05_await_future", traced(ch05_await_future::run)),
         ("ch06_hello_world", traced(ch06_nested::run_hello)),
         ("ch06_nested", traced(ch06_nested::run_nested)),
         ("ch06_say_after", traced(ch06_say_after::run)),
@@ -459,6 +458,7 @@ pub fn traces() -> Vec<(&'static str, Trace)> {
             "ch06_say_after_sequential",
             traced(ch06_say_after::run_sequential),
         ),
+        ("ch06_await_future", traced(ch06_await_future::run)),
         ("ch06_cancel", traced(ch06_cancel::run)),
         ("ch07_gather", traced(ch07_gather::run_gather)),
         ("ch07_as_completed", traced(ch07_gather::run_as_completed)),

@@ -5,8 +5,11 @@
 
 use std::time::Duration;
 
+use steploop::trace::Event;
 use steploop::EventLoop;
 
+#[path = "../examples/ch06_await_future.rs"]
+mod await_future;
 #[path = "../examples/ch06_cancel.rs"]
 mod cancel;
 #[path = "../examples/ch06_nested.rs"]
@@ -76,6 +79,54 @@ fn cancelling_every_task() {
     snapshot("ch06_cancel", &trace);
 }
 
+/// How many times the trace shows a handle or step with this label running.
+fn runs(events: &[Event], label: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, Event::Run(l) if l.to_string() == label))
+        .count()
+}
+
+#[test]
+fn two_tasks_await_one_future_and_each_wakes_once() {
+    let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
+    assert_eq!(await_future::run(&lp).unwrap(), 42);
+    let trace = lp.take_trace();
+    let events = trace.events();
+    let awaits: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Await { task, future } => Some((task.to_string(), future.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        awaits,
+        [
+            ("Task-1".to_string(), "Future-1".to_string()),
+            ("Task-2".to_string(), "Future-1".to_string()),
+        ]
+    );
+    for task in ["Task-1", "Task-2"] {
+        assert_eq!(
+            runs(events, &format!("{task}.step")),
+            1,
+            "{task} steps once"
+        );
+        assert_eq!(
+            runs(events, &format!("{task}.wakeup")),
+            1,
+            "{task} wakes once"
+        );
+    }
+    assert!(
+        lp.all_tasks().is_empty(),
+        "both tasks finished in the tick that stopped the loop"
+    );
+    snapshot("ch06_await_future", &trace.to_string());
+}
+
 #[test]
 fn the_say_after_timeline_is_drawn_from_the_trace() {
     let svg = say_after::picture();
@@ -111,6 +162,7 @@ fn the_pictures_tick_marks_are_where_its_ticks_are_drawn() {
 
 #[test]
 fn the_example_programs_run() {
+    await_future::main();
     nested::main();
     say_after::main();
     cancel::main();

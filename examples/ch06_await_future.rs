@@ -1,10 +1,10 @@
-//! Chapter 5, "Futures": two tasks await the same future.
+//! Chapter 6, "Tasks": two tasks await the same future.
 //!
-//! Each `fut.await` registers its task's wakeup as a done-callback of the future (asyncio's
+//! Each `fut.await` leaves its task's wakeup among the future's done-callbacks (asyncio's
 //! `_asyncio_future_blocking` protocol). A timer sets the result after one second; the future
 //! schedules every callback it holds, and each task wakes up with its own copy of the value.
 //! `run_until_complete(fut)` waits on the future itself, so it is a third receiver of the
-//! value. Run it with `cargo run --example ch05_await_future`.
+//! value. Run it with `cargo run --example ch06_await_future`.
 
 use std::time::Duration;
 
