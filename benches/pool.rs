@@ -1,10 +1,15 @@
 //! The thread pool against a thread per job.
 //!
 //! `cargo bench --bench pool` runs every measurement; `cargo bench --bench pool -- --only NAME`
-//! runs one workload (`pool_roundtrip` or `pool_fanout`), both implementations, and
-//! `--impl steploop` (or `std_thread`) one implementation, which is handy under a profiler. Each measurement
-//! prints one JSON line on standard output, as `../shared/bench/WORKLOADS.md` asks:
-//! `{"workload": ..., "impl": "steploop" | "std_thread", "n": N, "seconds": S, "per_op_ns": X}`.
+//! runs one workload (`pool_roundtrip` or `pool_fanout`), every implementation, and
+//! `--impl steploop` (or `stage09`, `std_thread`) one implementation, which is handy under a
+//! profiler. Each measurement prints one JSON line on standard output, as
+//! `../shared/bench/WORKLOADS.md` asks: `{"workload": ..., "impl": "steploop" | "stage09" |
+//! "std_thread", "n": N, "seconds": S, "per_op_ns": X}`.
+//!
+//! `stage09` is the pool chapter 9 builds: one queue behind one lock, idle workers asleep on
+//! one condition variable. It was the first design of steploop's pool too; chapter 15 tells
+//! what made steploop's faster.
 //!
 //! - `pool_roundtrip`: one no-op job at a time, `submit(noop).result()`, N times; against
 //!   `std::thread::spawn(noop).join()`, N times.
@@ -57,6 +62,39 @@ fn roundtrip_pool(n: usize) -> Duration {
     let start = Instant::now();
     for _ in 0..n {
         let future = executor.submit(noop).expect("the pool is running");
+        future.result().expect("a no-op job cannot fail");
+    }
+    start.elapsed()
+}
+
+fn warmed_up_stage_pool() -> stage09::ThreadPoolExecutor {
+    let executor = stage09::ThreadPoolExecutor::new(WORKERS);
+    let warm_up: Vec<_> = (0..10_000)
+        .map(|_| executor.submit(noop).expect("the pool is running"))
+        .collect();
+    for future in warm_up {
+        future.result().expect("a no-op job cannot fail");
+    }
+    executor
+}
+
+fn roundtrip_stage_pool(n: usize) -> Duration {
+    let executor = warmed_up_stage_pool();
+    let start = Instant::now();
+    for _ in 0..n {
+        let future = executor.submit(noop).expect("the pool is running");
+        future.result().expect("a no-op job cannot fail");
+    }
+    start.elapsed()
+}
+
+fn fanout_stage_pool(n: usize) -> Duration {
+    let executor = warmed_up_stage_pool();
+    let start = Instant::now();
+    let futures: Vec<_> = (0..n)
+        .map(|_| executor.submit(noop).expect("the pool is running"))
+        .collect();
+    for future in futures {
         future.result().expect("a no-op job cannot fail");
     }
     start.elapsed()
@@ -116,12 +154,24 @@ fn main() {
         let n = N_ROUNDTRIP;
         report("pool_roundtrip", "steploop", n, roundtrip_pool(n));
     }
+    if runs("pool_roundtrip", "stage09") {
+        let n = N_ROUNDTRIP;
+        report("pool_roundtrip", "stage09", n, roundtrip_stage_pool(n));
+    }
     if runs("pool_roundtrip", "std_thread") {
         let n = N_ROUNDTRIP;
         report("pool_roundtrip", "std_thread", n, roundtrip_threads(n));
     }
     if runs("pool_fanout", "steploop") {
         report("pool_fanout", "steploop", N_FANOUT, fanout_pool(N_FANOUT));
+    }
+    if runs("pool_fanout", "stage09") {
+        report(
+            "pool_fanout",
+            "stage09",
+            N_FANOUT,
+            fanout_stage_pool(N_FANOUT),
+        );
     }
     if runs("pool_fanout", "std_thread") {
         report(

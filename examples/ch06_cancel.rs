@@ -2,10 +2,11 @@
 //! `for task in asyncio.Task.all_tasks(): print(task.cancel())`).
 //!
 //! Three workers sleep for 1, 2 and 3 seconds. At t=1.5 the main task cancels every task
-//! still pending: the sleeps they await are cancelled, their `.await` returns
-//! `Err(Error::Cancelled)`, and `?` ends them cancelled — except the worker that catches the
-//! cancellation to clean up and returns normally.
-//! Run it with `cargo run --example ch06_cancel`.
+//! still pending (`all_tasks()`, like asyncio's, lists only those): the sleeps they await are
+//! cancelled, their `.await` returns `Err(Error::Cancelled)`, and `?` ends them cancelled —
+//! except the worker that catches the cancellation to clean up and returns normally. The
+//! worker of one second, done at t=1, is not among them; cancelling it by hand returns false.
+//! Run it with `cargo run --example ch06_cancel`: the lines the tasks print, then the trace.
 
 use std::time::Duration;
 
@@ -50,7 +51,8 @@ async fn main_coro() -> Result<(), Error> {
             say(format!("cancel {} -> {}", task.name(), task.cancel()));
         }
     }
-    say(format!("cancel {} again -> {}", one.name(), one.cancel()));
+    // Done at t=1, so not in all_tasks(): cancelling a task that is done does nothing.
+    say(format!("cancel {} (done) -> {}", one.name(), one.cancel()));
 
     say(format!("{}: {:?}", one.name(), one.await));
     say(format!("{}: {:?}", two.name(), two.clone().await));

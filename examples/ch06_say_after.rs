@@ -89,6 +89,7 @@ pub fn picture() -> String {
 /// How the picture is drawn.
 fn timeline(trace: &Trace) -> Timeline<'_> {
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(320.0)
         .panel("say_after: main() awaits two tasks", trace)
 }
@@ -116,9 +117,11 @@ pub fn main() {
 
     println!("Awaiting the coroutines directly, one after the other:\n");
     let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
     run_sequential(&lp).expect("main() finishes");
     println!(
-        "(finished at t={:.3}, not t=2.000)",
-        lp.time().as_secs_f64()
+        "\nWhat the loop did (finished at t={:.3}, not t=2.000):\n\n{}",
+        lp.time().as_secs_f64(),
+        lp.take_trace()
     );
 }

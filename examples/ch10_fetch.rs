@@ -7,12 +7,10 @@
 //! The server runs a loop of its own on another thread, as a remote server would: it answers
 //! on time however busy the clients' loop is. Run it with `cargo run --example ch10_fetch`:
 //! standard output says which answers waited; standard error draws the timeline.
-//!
-//! An answer "waited" if it came due while the loop's thread was crunching, that is, before
-//! the loop came out of the crunch that held it: an order of events, not a measured delay
-//! that a busy machine would stretch, so the verdicts are the same on every run.
 
-use std::cell::Cell;
+#[path = "stall/mod.rs"]
+mod stall;
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -20,39 +18,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use stall::{report, server_delays, Fetched, CRUNCH, FETCHES};
 use steploop::net::{TcpListener, TcpStream};
 use steploop::{gather, get_running_loop, run, sleep, Error, ThreadPoolExecutor};
-
-/// How many coroutines fetch.
-const FETCHES: u64 = 5;
-/// The seed's delays are 0–30 s; ours are as many fiftieths of a second.
-const SCALE: u32 = 50;
-/// How long crunching one answer keeps a thread busy.
-const CRUNCH: Duration = Duration::from_millis(200);
-
-/// The server's delay for each page, in the seed's whole seconds: a xorshift generator with a
-/// fixed seed, the same as chapter 10's, so every run and the book see the same delays.
-fn server_delays() -> Vec<u64> {
-    let mut state: u64 = 74;
-    (0..FETCHES)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % 31
-        })
-        .collect()
-}
-
-/// The delay, scaled down, that the server waits before answering a page.
-fn scaled(seconds: u64) -> Duration {
-    Duration::from_secs(seconds) / SCALE
-}
 
 // ANCHOR: server
 /// Answers one request: reads it up to the blank line, waits the page's delay, answers, and
 /// closes the connection (HTTP/1.0 style).
-async fn answer(stream: TcpStream, delays: Rc<Vec<u64>>) -> Result<(), Error> {
+async fn answer(stream: TcpStream, delays: Rc<Vec<Duration>>) -> Result<(), Error> {
     let mut request = Vec::new();
     let mut buf = [0; 256];
     while !request.ends_with(b"\r\n\r\n") {
@@ -71,8 +44,8 @@ async fn answer(stream: TcpStream, delays: Rc<Vec<u64>>) -> Result<(), Error> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
     let delay = delays[page - 1];
-    sleep(scaled(delay)).await?; // the slow part of the server: a timer, not a blocked thread
-    let body = format!("page {page}, answered after {delay} s\n");
+    sleep(delay).await?; // the slow part of the server: a timer, not a blocked thread
+    let body = format!("page {page}, answered after {:.3} s\n", delay.as_secs_f64());
     let response = format!(
         "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -115,44 +88,20 @@ fn crunch(page: u64) -> u64 {
     hash
 }
 
-/// When the loop's thread last came out of a crunch: an answer due before then came while
-/// the loop was crunching, and waited in its socket.
-#[derive(Default)]
-struct LoopBusy {
-    until: Cell<Option<Instant>>,
-}
-
-impl LoopBusy {
-    /// Crunches `page` right here, on the loop's thread, and notes when it was done.
-    fn crunch_here(&self, page: u64) -> u64 {
-        let hash = crunch(page);
-        self.until.set(Some(Instant::now()));
-        hash
-    }
-
-    /// True if an answer due at `due` came while the loop was crunching.
-    fn kept_waiting(&self, due: Instant) -> bool {
-        self.until.get().is_some_and(|until| until > due)
-    }
-}
-
-/// What one fetch saw.
-#[derive(Clone)]
-struct Fetched {
-    page: u64,
-    delay: u64,
-    /// The answer came while the loop's thread was crunching, and waited for it.
-    kept_waiting: bool,
-}
-
 // ANCHOR: fetch
 /// Sends `GET /page/N` and reads the whole answer (the server closes when done); returns
-/// the answer and when it was due: the server answers `delay` after the request.
-async fn fetch(server: SocketAddr, page: u64, delay: u64) -> Result<(String, Instant), Error> {
+/// the answer, when it was there (the request's time plus the server's delay), and when the
+/// loop took it in.
+async fn fetch(
+    server: SocketAddr,
+    page: u64,
+    delay: Duration,
+) -> Result<(String, Duration, Duration), Error> {
+    let lp = get_running_loop().expect("runs on the loop");
     let stream = TcpStream::connect(server).await?;
     let request = format!("GET /page/{page} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
-    let due = Instant::now() + scaled(delay);
+    let answered_at = lp.time() + delay;
     let mut response = Vec::new();
     let mut buf = [0; 1024];
     loop {
@@ -162,7 +111,12 @@ async fn fetch(server: SocketAddr, page: u64, delay: u64) -> Result<(String, Ins
         }
         response.extend_from_slice(&buf[..n]);
     }
-    Ok((String::from_utf8_lossy(&response).into_owned(), due))
+    let taken_in = lp.time();
+    Ok((
+        String::from_utf8_lossy(&response).into_owned(),
+        answered_at,
+        taken_in,
+    ))
 }
 // ANCHOR_END: fetch
 
@@ -173,24 +127,21 @@ fn timeline(start: Instant, what: String) {
 
 // ANCHOR: step2
 /// Step 2: the answer is crunched right here, on the loop's thread.
-async fn fetch_inline(
-    server: SocketAddr,
-    page: u64,
-    delay: u64,
-    busy: Rc<LoopBusy>,
-) -> Result<Fetched, Error> {
+async fn fetch_inline(server: SocketAddr, page: u64, delay: Duration) -> Result<Fetched, Error> {
+    let lp = get_running_loop().expect("runs on the loop");
     let start = Instant::now();
-    let (response, due) = fetch(server, page, delay).await?;
-    let kept_waiting = busy.kept_waiting(due);
+    let (response, answered_at, taken_in) = fetch(server, page, delay).await?;
     timeline(
         start,
         format!("fetch {page}: {} bytes in, crunching", response.len()),
     );
-    busy.crunch_here(page);
+    crunch(page);
     Ok(Fetched {
         page,
         delay,
-        kept_waiting,
+        answered_at,
+        taken_in,
+        crunched_on_loop: Some((taken_in, lp.time())),
     })
 }
 // ANCHOR_END: step2
@@ -200,14 +151,12 @@ async fn fetch_inline(
 async fn fetch_offloaded(
     server: SocketAddr,
     page: u64,
-    delay: u64,
-    busy: Rc<LoopBusy>,
+    delay: Duration,
     executor: Rc<ThreadPoolExecutor>,
 ) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
     let start = Instant::now();
-    let (response, due) = fetch(server, page, delay).await?;
-    let kept_waiting = busy.kept_waiting(due); // the loop's thread never crunches now
+    let (response, answered_at, taken_in) = fetch(server, page, delay).await?;
     timeline(
         start,
         format!("fetch {page}: {} bytes in, crunching", response.len()),
@@ -217,27 +166,12 @@ async fn fetch_offloaded(
     Ok(Fetched {
         page,
         delay,
-        kept_waiting,
+        answered_at,
+        taken_in,
+        crunched_on_loop: None,
     })
 }
 // ANCHOR_END: step3
-
-fn report(fetched: &[Fetched]) {
-    let mut kept_waiting = 0;
-    for f in fetched {
-        let verdict = if f.kept_waiting {
-            kept_waiting += 1;
-            "late: the loop was busy crunching"
-        } else {
-            "on time"
-        };
-        println!(
-            "fetch {}: the server answered after {:>2} s; taken in {verdict}",
-            f.page, f.delay
-        );
-    }
-    println!("{kept_waiting} of {FETCHES} answers were kept waiting");
-}
 
 // ANCHOR: main
 pub fn main() {
@@ -245,26 +179,21 @@ pub fn main() {
 
     println!("step 2: crunching inside the coroutines, on the loop's thread");
     let (server, server_thread) = start_server(FETCHES);
-    let busy = Rc::new(LoopBusy::default());
     let fetches: Vec<_> = (1..=FETCHES)
-        .map(|page| fetch_inline(server, page, delays[page as usize - 1], busy.clone()))
+        .map(|page| fetch_inline(server, page, delays[page as usize - 1]))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
     server_thread.join().expect("the server ends");
-    report(&fetched);
+    report(&fetched, false);
 
     println!("step 3: crunching in the executor, 4 worker threads");
     let executor = Rc::new(ThreadPoolExecutor::new(4));
     let (server, server_thread) = start_server(FETCHES);
-    let busy = Rc::new(LoopBusy::default());
     let fetches: Vec<_> = (1..=FETCHES)
-        .map(|page| {
-            let delay = delays[page as usize - 1];
-            fetch_offloaded(server, page, delay, busy.clone(), executor.clone())
-        })
+        .map(|page| fetch_offloaded(server, page, delays[page as usize - 1], executor.clone()))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
     server_thread.join().expect("the server ends");
-    report(&fetched);
+    report(&fetched, false);
 }
 // ANCHOR_END: main

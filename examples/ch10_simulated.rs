@@ -12,85 +12,83 @@
 
 #[path = "simulated/mod.rs"]
 mod simulated;
+#[path = "stall/mod.rs"]
+pub mod stall;
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use simulated::SimulatedPool;
+use stall::{report, server_delays, Fetched, CRUNCH};
 use steploop::timeline::{TickMarks, Timeline};
 use steploop::trace::Trace;
 use steploop::{gather, get_running_loop, sleep, Error, EventLoop};
 
-/// How many coroutines fetch, the seed's delays, and their scale: as in `ch10_stall`.
-const FETCHES: u64 = 5;
-const SCALE: u32 = 50;
-const CRUNCH: Duration = Duration::from_millis(200);
 /// How long PyMOTW's `blocks(n)` sleeps.
 const BLOCKS: Duration = Duration::from_millis(100);
 
-/// The server's delays, the same generator as `ch10_stall`'s.
-fn server_delays() -> Vec<u64> {
-    let mut state: u64 = 74;
-    (0..FETCHES)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % 31
-        })
-        .collect()
-}
-
 // ANCHOR: fetches
 /// Step 2: the answer is crunched on the loop's thread, which is busy meanwhile.
-async fn fetch_inline(delay: u64) -> Result<Duration, Error> {
+async fn fetch_inline(page: u64, delay: Duration) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
-    let answered_at = lp.time() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?;
-    let waited = lp.time() - answered_at;
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?;
+    let taken_in = lp.time();
     lp.advance_time(CRUNCH)?; // crunch(page), simulated
-    Ok(waited)
+    Ok(Fetched {
+        page,
+        delay,
+        answered_at,
+        taken_in,
+        crunched_on_loop: Some((taken_in, lp.time())),
+    })
 }
 
 /// Step 3: the answer is crunched in the pool; the loop is free meanwhile.
 async fn fetch_offloaded(
     page: u64,
-    delay: u64,
+    delay: Duration,
     pool: Rc<SimulatedPool>,
-) -> Result<Duration, Error> {
+) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
-    let answered_at = lp.time() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?;
-    let waited = lp.time() - answered_at;
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?;
+    let taken_in = lp.time();
     let crunch = format!("crunch({page})");
     pool.run_in_executor(&lp, crunch, CRUNCH, move || page)
         .await?;
-    Ok(waited)
+    Ok(Fetched {
+        page,
+        delay,
+        answered_at,
+        taken_in,
+        crunched_on_loop: None,
+    })
 }
 // ANCHOR_END: fetches
 
 /// `main()`: the fetches, gathered.
-async fn fetch_all<F>(fetches: Vec<F>) -> Result<Vec<Duration>, Error>
+async fn fetch_all<F>(fetches: Vec<F>) -> Result<Vec<Fetched>, Error>
 where
-    F: std::future::Future<Output = Result<Duration, Error>> + 'static,
+    F: std::future::Future<Output = Result<Fetched, Error>> + 'static,
 {
     gather(fetches)?.await
 }
 
-/// Runs step 2 (`offload` false) or step 3 on a traced virtual-clock loop; returns how long
-/// each answer waited for the loop, and the trace.
-pub fn stall(offload: bool) -> (Vec<Duration>, Trace) {
+/// Runs step 2 (`offload` false) or step 3 on a traced virtual-clock loop; returns what each
+/// fetch saw, and the trace.
+pub fn stall(offload: bool) -> (Vec<Fetched>, Trace) {
     let lp = EventLoop::with_virtual_clock();
     lp.set_trace(true);
-    let waited = stall_on(&lp, offload);
-    (waited, lp.take_trace())
+    let fetched = stall_on(&lp, offload);
+    (fetched, lp.take_trace())
 }
 
 /// Runs step 2 (`offload` false) or step 3 on the given loop, which must have a virtual clock;
-/// returns how long each answer waited for the loop.
-pub fn stall_on(lp: &EventLoop, offload: bool) -> Vec<Duration> {
+/// returns what each fetch saw.
+pub fn stall_on(lp: &EventLoop, offload: bool) -> Vec<Fetched> {
     let delays = server_delays();
-    let waited = if offload {
+    let fetched = if offload {
         let pool = Rc::new(SimulatedPool::new(4, "Thread"));
         let fetches: Vec<_> = (1..)
             .zip(delays)
@@ -98,10 +96,13 @@ pub fn stall_on(lp: &EventLoop, offload: bool) -> Vec<Duration> {
             .collect();
         steploop::run_with(lp, fetch_all(fetches))
     } else {
-        let fetches: Vec<_> = delays.into_iter().map(fetch_inline).collect();
+        let fetches: Vec<_> = (1..)
+            .zip(delays)
+            .map(|(page, delay)| fetch_inline(page, delay))
+            .collect();
         steploop::run_with(lp, fetch_all(fetches))
     };
-    waited.expect("no fetch fails")
+    fetched.expect("no fetch fails")
 }
 
 // ANCHOR: blocks
@@ -143,6 +144,7 @@ pub fn stall_marks() -> Vec<TickMarks> {
 
 fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(600.0)
         .slot_px(6.0)
         .panel("step 2: crunching on the loop's thread (simulated)", step2)
@@ -156,6 +158,7 @@ fn stall_timeline<'a>(step2: &'a Trace, step3: &'a Trace) -> Timeline<'a> {
 pub fn blocks_picture() -> String {
     let (_, trace) = blocks();
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(1600.0)
         .panel(
             "PyMOTW: six blocks(n) on a pool of 3 threads (simulated)",
@@ -165,16 +168,10 @@ pub fn blocks_picture() -> String {
 }
 
 pub fn main() {
-    let delays = server_delays();
     for (step, offload) in [("step 2", false), ("step 3", true)] {
         println!("{step}, simulated:");
-        let (waited, _) = stall(offload);
-        for (page, (delay, waited)) in (1..).zip(delays.iter().zip(waited)) {
-            println!(
-                "fetch {page}: the server answered after {delay:>2} s; taken in {:.3} s later",
-                waited.as_secs_f64()
-            );
-        }
+        let (fetched, _) = stall(offload);
+        report(&fetched, true);
     }
     let (results, trace) = blocks();
     println!("PyMOTW, simulated: results {results:?}");

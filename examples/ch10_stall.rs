@@ -6,42 +6,16 @@
 //!
 //! Run it with `cargo run --example ch10_stall`: standard output says which answers had to
 //! wait for the loop; standard error draws the timeline, with the real times of this run.
-//!
-//! "Had to wait" is not a measured delay, which a busy machine would stretch: an answer was
-//! kept waiting if it came due before the loop's thread came out of a crunch, that is, while
-//! the loop was crunching. A crunch lasts 0.2 s from the moment an earlier answer was taken
-//! in, so a slower machine only makes crunches end later, and the verdicts are the same on
-//! every run.
 
-use std::cell::Cell;
+#[path = "stall/mod.rs"]
+mod stall;
+
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use stall::{report, server_delays, Fetched, CRUNCH, FETCHES};
 use steploop::{gather, get_running_loop, run, sleep, Error, ThreadPoolExecutor};
-
-/// How many coroutines fetch.
-const FETCHES: u64 = 5;
-/// The seed's delays are 0–30 s; ours are as many fiftieths of a second.
-const SCALE: u32 = 50;
-/// How long crunching one answer keeps a thread busy.
-const CRUNCH: Duration = Duration::from_millis(200);
-
-// ANCHOR: delays
-/// The server's delay for each fetch, in the seed's whole seconds: a xorshift generator with a
-/// fixed random seed, so that every run, and the book, see the same delays.
-fn server_delays() -> Vec<u64> {
-    let mut state: u64 = 74;
-    (0..FETCHES)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % 31
-        })
-        .collect()
-}
-// ANCHOR_END: delays
 
 // ANCHOR: crunch
 /// CPU-heavy work: 0.2 s of hashing, the part of a callback that never waits for anything.
@@ -58,38 +32,6 @@ fn crunch(page: u64) -> u64 {
 }
 // ANCHOR_END: crunch
 
-// ANCHOR: loop_busy
-/// When the loop's thread last came out of a crunch. An answer due before that moment came
-/// while the loop was crunching, and had to wait for it.
-#[derive(Default)]
-struct LoopBusy {
-    until: Cell<Option<Instant>>,
-}
-
-impl LoopBusy {
-    /// Crunches `page` right here, on the loop's thread, and notes when it was done.
-    fn crunch_here(&self, page: u64) -> u64 {
-        let hash = crunch(page);
-        self.until.set(Some(Instant::now()));
-        hash
-    }
-
-    /// True if an answer due at `due` came while the loop was crunching.
-    fn kept_waiting(&self, due: Instant) -> bool {
-        self.until.get().is_some_and(|until| until > due)
-    }
-}
-// ANCHOR_END: loop_busy
-
-/// What one fetch saw.
-#[derive(Clone)]
-struct Fetched {
-    page: u64,
-    delay: u64,
-    /// The answer came while the loop's thread was crunching, and waited for it.
-    kept_waiting: bool,
-}
-
 /// A timeline line on standard error: `  0.36 s  fetch 3: ...`.
 fn timeline(start: Instant, what: String) {
     eprintln!("{:>6.2} s  {what}", start.elapsed().as_secs_f64());
@@ -97,22 +39,20 @@ fn timeline(start: Instant, what: String) {
 
 // ANCHOR: step2
 /// Step 2: the answer is crunched right here, on the loop's thread.
-async fn fetch_inline(
-    page: u64,
-    delay: u64,
-    start: Instant,
-    busy: Rc<LoopBusy>,
-) -> Result<Fetched, Error> {
-    let due = Instant::now() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?; // the request: the server answers
-    let kept_waiting = busy.kept_waiting(due);
+async fn fetch_inline(page: u64, delay: Duration, start: Instant) -> Result<Fetched, Error> {
+    let lp = get_running_loop().expect("runs on the loop");
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?; // the request: the server answers
+    let taken_in = lp.time();
     timeline(start, format!("fetch {page}: answer taken in, crunching"));
-    busy.crunch_here(page);
+    crunch(page);
     timeline(start, format!("fetch {page}: done"));
     Ok(Fetched {
         page,
         delay,
-        kept_waiting,
+        answered_at,
+        taken_in,
+        crunched_on_loop: Some((taken_in, lp.time())),
     })
 }
 // ANCHOR_END: step2
@@ -121,15 +61,14 @@ async fn fetch_inline(
 /// Step 3: the answer is crunched in the executor; the loop is free meanwhile.
 async fn fetch_offloaded(
     page: u64,
-    delay: u64,
+    delay: Duration,
     start: Instant,
-    busy: Rc<LoopBusy>,
     executor: Rc<ThreadPoolExecutor>,
 ) -> Result<Fetched, Error> {
     let lp = get_running_loop().expect("runs on the loop");
-    let due = Instant::now() + Duration::from_secs(delay) / SCALE;
-    sleep(Duration::from_secs(delay) / SCALE).await?;
-    let kept_waiting = busy.kept_waiting(due); // the loop's thread never crunches now
+    let answered_at = lp.time() + delay;
+    sleep(delay).await?;
+    let taken_in = lp.time();
     timeline(start, format!("fetch {page}: answer taken in, crunching"));
     lp.run_in_executor(Some(&executor), move || crunch(page))
         .await?;
@@ -137,27 +76,12 @@ async fn fetch_offloaded(
     Ok(Fetched {
         page,
         delay,
-        kept_waiting,
+        answered_at,
+        taken_in,
+        crunched_on_loop: None,
     })
 }
 // ANCHOR_END: step3
-
-fn report(fetched: &[Fetched]) {
-    let mut kept_waiting = 0;
-    for f in fetched {
-        let verdict = if f.kept_waiting {
-            kept_waiting += 1;
-            "late: the loop was busy crunching"
-        } else {
-            "on time"
-        };
-        println!(
-            "fetch {}: the server answered after {:>2} s; taken in {verdict}",
-            f.page, f.delay
-        );
-    }
-    println!("{kept_waiting} of {FETCHES} answers were kept waiting");
-}
 
 pub fn main() {
     let delays = server_delays();
@@ -165,26 +89,21 @@ pub fn main() {
     // ANCHOR: run_step2
     println!("step 2: crunching inside the coroutines, on the loop's thread");
     let start = Instant::now();
-    let busy = Rc::new(LoopBusy::default());
     let fetches: Vec<_> = (1..=FETCHES)
-        .map(|page| fetch_inline(page, delays[page as usize - 1], start, busy.clone()))
+        .map(|page| fetch_inline(page, delays[page as usize - 1], start))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
-    report(&fetched);
+    report(&fetched, false);
     // ANCHOR_END: run_step2
 
     // ANCHOR: run_step3
     println!("step 3: crunching in the executor, 4 worker threads");
     let executor = Rc::new(ThreadPoolExecutor::new(4));
     let start = Instant::now();
-    let busy = Rc::new(LoopBusy::default());
     let fetches: Vec<_> = (1..=FETCHES)
-        .map(|page| {
-            let delay = delays[page as usize - 1];
-            fetch_offloaded(page, delay, start, busy.clone(), executor.clone())
-        })
+        .map(|page| fetch_offloaded(page, delays[page as usize - 1], start, executor.clone()))
         .collect();
     let fetched = run(async move { gather(fetches)?.await }).expect("no fetch fails");
-    report(&fetched);
+    report(&fetched, false);
     // ANCHOR_END: run_step3
 }

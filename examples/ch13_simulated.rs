@@ -68,6 +68,7 @@ pub fn run() -> (Frequencies, Lines, Trace) {
 pub fn picture() -> String {
     let (_, _, trace) = run();
     Timeline::new()
+        .fit_width(Timeline::BOOK_COLUMN)
         .px_per_second(1000.0)
         .panel(
             "MapReduce: ten chunks on a pool of 2 threads (simulated)",

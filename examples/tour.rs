@@ -29,6 +29,8 @@ mod ch04_time;
 mod ch05_await_future;
 #[path = "ch05_callbacks.rs"]
 mod ch05_callbacks;
+#[path = "ch05_misuse.rs"]
+mod ch05_misuse;
 #[path = "ch06_cancel.rs"]
 mod ch06_cancel;
 #[path = "ch06_nested.rs"]
@@ -47,6 +49,8 @@ mod ch07_wait;
 mod ch07_wait_for;
 #[path = "ch08_echo.rs"]
 mod ch08_echo;
+#[path = "ch08_readiness.rs"]
+mod ch08_readiness;
 #[path = "ch09_as_completed.rs"]
 mod ch09_as_completed;
 #[path = "ch09_cancel.rs"]
@@ -163,6 +167,7 @@ const STOPS: &[(&str, &str, fn())] = &[
         "ch05_await_future",
         ch05_await_future::main,
     ),
+    ("Chapter 5: Futures", "ch05_misuse", ch05_misuse::main),
     ("Chapter 6: Tasks", "stage06", stage06::main),
     ("Chapter 6: Tasks", "ch06_nested", ch06_nested::main),
     ("Chapter 6: Tasks", "ch06_say_after", ch06_say_after::main),
@@ -191,6 +196,11 @@ const STOPS: &[(&str, &str, fn())] = &[
     ),
     ("Chapter 8: The reactor", "stage08", stage08::main),
     ("Chapter 8: The reactor", "ch08_echo", ch08_echo::main),
+    (
+        "Chapter 8: The reactor",
+        "ch08_readiness",
+        ch08_readiness::main,
+    ),
     (
         "Chapter 9: A thread pool from scratch",
         "stage09",

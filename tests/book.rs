@@ -295,6 +295,25 @@ impl Page<'_> {
             };
             if let Some(message) = check_selection(&contents, selection, &shown) {
                 problems.push(report(message));
+                continue;
+            }
+            // mdBook pastes the selected lines as they are, in place of the directive: only
+            // the first line gets the indentation written before it. Under a list item, the
+            // first line less indented than the item ends the item and its code block, and
+            // the rest of the listing renders as a paragraph.
+            let before = self.text[..directive.offset]
+                .rsplit('\n')
+                .next()
+                .unwrap_or("");
+            if !before.is_empty()
+                && before.trim().is_empty()
+                && selected_lines(&contents, selection).len() > 1
+            {
+                problems.push(report(format!(
+                    "indented, but only the first line of {shown} would be: a list item \
+                     or an indented block ends at the first line less indented than it; \
+                     put the listing at the start of the line, after the list"
+                )));
             }
         }
     }
@@ -1199,6 +1218,23 @@ fn missing_anchor_is_reported() {
             "chapters/chapter.md:4: {{#include ../examples/demo.rs:setup}}: \
           no anchor `setup` in examples/demo.rs \
           (anchors are `// ANCHOR: name` / `// ANCHOR_END: name`)"
+        ]
+    );
+}
+
+#[test]
+fn indented_include_is_reported() {
+    let book = fixture_book(
+        "# Chapter\n\n- An item:\n\n  ```rust\n  {{#include ../examples/demo.rs}}\n  ```\n\n\
+         - Another, with one line:\n\n  ```rust\n  {{#include ../examples/demo.rs:2}}\n  ```\n",
+    );
+    assert_eq!(
+        check_book(book.path()),
+        [
+            "chapters/chapter.md:6: {{#include ../examples/demo.rs}}: indented, but only the \
+             first line of examples/demo.rs would be: a list item or an indented block ends at \
+             the first line less indented than it; put the listing at the start of the line, \
+             after the list"
         ]
     );
 }

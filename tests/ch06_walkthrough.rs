@@ -100,7 +100,7 @@ fn the_pictures_tick_marks_are_where_its_ticks_are_drawn() {
     assert_eq!(marks.len(), 1, "one panel");
     assert_eq!(marks[0].ticks.len(), 9, "nine ticks");
     for (tick, x) in &marks[0].ticks {
-        let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", marks[0].top + 1.0);
+        let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", marks[0].top);
         let drawn = svg.lines().any(|l| {
             l.starts_with(&line) && l.ends_with(&format!("<title>tick {tick}</title></line>"))
         });

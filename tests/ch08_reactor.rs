@@ -18,6 +18,10 @@ use std::time::Duration;
 
 use steploop::EventLoop;
 
+#[allow(dead_code)] // its `main` is for `cargo run`
+#[path = "../examples/ch08_readiness.rs"]
+mod readiness;
+
 /// A connected pair: the loop's end (non-blocking, for mio) and the test's end (blocking).
 fn pair() -> (mio::net::UnixStream, UnixStream) {
     let (ours, theirs) = UnixStream::pair().unwrap();
@@ -261,26 +265,15 @@ fn closing_the_loop_frees_every_registration() {
 
 #[test]
 fn readiness_is_traced_sorted_by_token() {
-    let (mut first, mut first_peer) = pair();
-    let (mut second, mut second_peer) = pair();
-    let lp = EventLoop::with_virtual_clock();
-    lp.set_trace(true);
-    fn on_first(lp: &EventLoop) {
-        lp.print("first is readable");
-    }
-    fn on_second(lp: &EventLoop) {
-        lp.print("second is readable");
-        lp.stop();
-    }
-    lp.add_reader(&mut first, on_first).unwrap();
-    lp.add_reader(&mut second, on_second).unwrap();
     // Written in the opposite order: the trace lists them by token all the same.
-    second_peer.write_all(b"2").unwrap();
-    first_peer.write_all(b"1").unwrap();
-    lp.run_forever().unwrap();
-    lp.remove_reader(&mut first).unwrap();
-    lp.remove_reader(&mut second).unwrap();
-    let trace = lp.take_trace().to_string();
+    let trace = readiness::run().take_trace().to_string();
+    let first = trace
+        .find("call_soon on_first")
+        .expect("the first reader ran");
+    let second = trace
+        .find("call_soon on_second")
+        .expect("the second reader ran");
+    assert!(first < second, "{trace}");
     insta::with_settings!({omit_expression => true, prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("ch08_reactor_trace", trace);
     });

@@ -6,19 +6,22 @@
 //! - `ch10_step1` runs on a virtual clock with one job in flight at a time and nothing else
 //!   ready meanwhile: its trace does not depend on when a worker finishes.
 //! - `ch10_stall`, `ch10_fetch` and `ch10_count` print, from the thread that runs `main`, only
-//!   what does not depend on timing: whether an answer came due while the loop's thread was
-//!   crunching (an order of events, not a measured wait: a crunch lasts 0.2 s from the moment
-//!   an earlier answer was taken in, so a busy machine only makes it end later), and orders
-//!   fixed by the pool's queue (two workers: the small counts run one after another on the
-//!   same one). A `println!` macro that shadows std's appends each line to a buffer of the
-//!   calling thread, so each test reads back exactly its example's output while the tests run
-//!   in parallel. Timelines, with the run's real times, go to stderr, which is not pinned.
-//! - `ch10_blocks` logs through `log`; a logger installed here keeps every record, and the
-//!   snapshot holds what is fixed: the main thread's lines in order, and for the workers, which
-//!   job ran where only as "one thread each, three threads in all".
+//!   what does not depend on timing: whether the loop's thread crunched while an answer waited
+//!   (`examples/stall/mod.rs`: an order of events, not a measured wait — a crunch lasts 0.2 s
+//!   from the moment an earlier answer was taken in, so a busy machine only makes it end
+//!   later), and orders fixed by the pool's queue (two workers: the small counts run one after
+//!   another on the same one). A `println!` macro that shadows std's appends each line to a
+//!   buffer of the calling thread, so each test reads back exactly its example's output while
+//!   the tests run in parallel. Timelines, with the run's real times, go to stderr, which is
+//!   not pinned.
+//! - `ch10_blocks` logs through `log` to stderr, which is not pinned, and keeps every record;
+//!   it ends by printing what is fixed: the main thread's lines in order, and for the workers,
+//!   which job ran where only as "one thread each, three threads in all".
 
-use std::collections::BTreeSet;
-use std::sync::{Mutex, OnceLock};
+// Three of the examples share `examples/stall/mod.rs`, each as a program of its own.
+#![allow(clippy::duplicate_mod)]
+
+use std::sync::Mutex;
 
 #[macro_use]
 mod capture;
@@ -35,6 +38,7 @@ mod ch10_fetch;
 mod ch10_simulated;
 #[path = "../examples/ch10_stall.rs"]
 mod ch10_stall;
+
 #[path = "../examples/ch10_step1.rs"]
 mod ch10_step1;
 
@@ -89,11 +93,16 @@ fn the_simulation_agrees_with_the_real_run() {
     );
     let real = std::fs::read_to_string(snapshot).expect("the real run's snapshot");
     for (offload, step) in [(false, "step 2"), (true, "step 3")] {
-        let (waited, _) = ch10_simulated::stall(offload);
-        let late: Vec<bool> = waited
+        let (fetched, _) = ch10_simulated::stall(offload);
+        let late: Vec<bool> = fetched
             .iter()
-            .map(|w| *w > std::time::Duration::from_millis(70))
+            .map(|f| ch10_simulated::stall::late(f, &fetched))
             .collect();
+        // On the virtual clock only a crunch moves time while an answer waits: the rule and
+        // the wait agree.
+        for (f, late) in fetched.iter().zip(&late) {
+            assert_eq!(*late, f.taken_in > f.answered_at, "{step}: {f:?}");
+        }
         let section = real
             .split("step ")
             .find(|s| s.starts_with(&step[5..]))
@@ -121,7 +130,7 @@ fn the_stall_pictures_tick_marks_are_on_its_two_panels() {
     );
     for (panel, mark) in marks.iter().enumerate() {
         for (tick, x) in &mark.ticks {
-            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top + 1.0);
+            let line = format!("<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\"", mark.top);
             assert!(
                 svg.lines()
                     .any(|l| l.starts_with(&line) && l.contains(&format!(">tick {tick}<"))),
@@ -139,72 +148,7 @@ fn count() {
     snapshot("ch10_count", &output_of(ch10_count::main));
 }
 
-/// Every log record: (thread name, target, message).
-static RECORDS: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
-
-struct Keep;
-
-impl log::Log for Keep {
-    fn enabled(&self, _: &log::Metadata) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record) {
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or("unnamed").to_string();
-        let entry = (name, record.target().to_string(), record.args().to_string());
-        RECORDS.lock().unwrap().push(entry);
-    }
-
-    fn flush(&self) {}
-}
-
 #[test]
 fn blocks() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(Keep)).unwrap();
-        log::set_max_level(log::LevelFilter::Info);
-    });
-    ch10_blocks::main(); // its env_logger finds our logger installed and stands aside
-
-    let records = RECORDS.lock().unwrap().clone();
-    // The thread that runs `main` is named after the test here, `main` in the example.
-    let mut text = String::from("the main thread, in order:\n");
-    for (_, target, message) in records.iter().filter(|r| r.1 == "run_blocking_tasks") {
-        text += &format!("{:>10} {target:>18}: {message}\n", "main");
-    }
-    let jobs: Vec<_> = records
-        .iter()
-        .filter(|r| r.1.starts_with("blocks("))
-        .collect();
-    let mut threads = BTreeSet::new();
-    let (mut running, mut most) = (0, 0);
-    for (thread, _, message) in &jobs {
-        threads.insert(thread.clone());
-        running += if message == "running" { 1 } else { -1 };
-        most = most.max(running);
-    }
-    text += "the workers:\n";
-    for n in 0..6 {
-        let target = format!("blocks({n})");
-        let lines: Vec<_> = jobs.iter().filter(|r| r.1 == target).collect();
-        let one_thread = lines.iter().all(|r| r.0 == lines[0].0);
-        let said: Vec<_> = lines.iter().map(|r| r.2.as_str()).collect();
-        text += &format!(
-            "{target}: {}, on {}\n",
-            said.join(" then "),
-            if one_thread {
-                "one thread"
-            } else {
-                "several threads"
-            }
-        );
-    }
-    text += &format!(
-        "{} worker threads ({}), at most {most} jobs running at once\n",
-        threads.len(),
-        threads.into_iter().collect::<Vec<_>>().join(", ")
-    );
-    snapshot("ch10_blocks", &text);
+    snapshot("ch10_blocks", &output_of(ch10_blocks::main));
 }

@@ -144,6 +144,39 @@ fn every_picture_of_the_book_is_listed() {
     }
 }
 
+/// Every number given to an attribute `name` in an SVG, in order.
+fn attribute_values(svg: &str, name: &str) -> Vec<f64> {
+    svg.split(&format!(" {name}=\""))
+        .skip(1)
+        .map(|rest| {
+            let value = rest.split('"').next().unwrap_or_default();
+            value
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
+        })
+        .collect()
+}
+
+/// The timelines are drawn for the book's column: no wider, so that the browser shows them
+/// at their own size, and no text under 11 px. (`tests/steppers.rs` measures them as a
+/// browser displays them.)
+#[test]
+fn every_timeline_fits_the_column_with_text_of_at_least_11_px() {
+    for (file, draw) in tour::PICTURES {
+        let svg = draw();
+        let width = attribute_values(&svg, "width")[0];
+        assert!(
+            width <= steploop::timeline::Timeline::BOOK_COLUMN,
+            "{file} is {width} px wide: draw it with .fit_width(Timeline::BOOK_COLUMN)"
+        );
+        let sizes = attribute_values(&svg, "font-size");
+        assert!(!sizes.is_empty(), "{file} sets no font size");
+        for size in sizes {
+            assert!(size >= 11.0, "{file} has text of {size} px");
+        }
+    }
+}
+
 #[test]
 fn a_picture_is_drawn_the_same_every_time() {
     for (file, draw) in tour::PICTURES {

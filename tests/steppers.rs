@@ -7,8 +7,9 @@
 //! file does not decide: the replay of the same run made now by the loop's own code, and the
 //! chapter's text trace on the same page (its tick lines and printed lines). A viewer that
 //! shows something else fails, and so does a stale or doctored data file: the test proves it by
-//! doctoring one on purpose. It also checks the keys and the page without JavaScript, and saves
-//! screenshots at desktop and phone width (`target/tmp/browser/`; with `UPDATE_PICTURES=1`,
+//! doctoring one on purpose. It also checks the keys and the page without JavaScript, measures
+//! the timelines of chapters 6, 10 and 13 as the page shows them (no label under 11 px), and
+//! saves screenshots at desktop and phone width (`target/tmp/browser/`; with `UPDATE_PICTURES=1`,
 //! the one chapter 14 shows, in `chapters/generated/`).
 //!
 //! It needs Chromium and chromedriver, so plain `cargo test` skips it; `bash .ci/run` installs
@@ -491,8 +492,8 @@ fn a_doctored_data_file_is_caught() {
         ),
         (
             // The picture: tick 3 marked where tick 6 is.
-            "[3, 502]",
-            "[3, 822]",
+            "[3, 359]",
+            "[3, 594]",
             "step 4 of 11: the viewer shows the picture's marker",
         ),
         (
@@ -615,5 +616,166 @@ fn without_javascript_the_trace_is_still_there() {
             .iter()
             .any(|text| text.contains("tick 9  t=2.000  ready: [_run_until_complete_cb]")),
         "the text trace is on the page"
+    );
+}
+
+/// Reads every picture of the page that is one of the book's timelines: its file, and how wide
+/// it is shown and drawn (CSS pixels), once it has loaded.
+const READ_PICTURES: &str = r#"
+const timelines = arguments[0];
+return Array.from(document.querySelectorAll('main img'))
+    .filter((img) => timelines.some((file) => img.src.endsWith('/generated/' + file)))
+    .map((img) => ({
+        file: img.src.split('/').pop(),
+        src: img.src,
+        loaded: img.complete && img.naturalWidth > 0,
+        shown: img.getBoundingClientRect().width,
+        drawn: img.naturalWidth,
+    }));
+"#;
+
+/// In an SVG document opened on its own: the smallest text, as the browser renders it at the
+/// picture's own size (its computed font size, times the picture's scale, which is 1 here
+/// unless the viewBox says otherwise), and which text it is.
+const SMALLEST_TEXT: &str = r#"
+const root = document.documentElement;
+const scale = root.getBoundingClientRect().width / root.viewBox.baseVal.width;
+let smallest = null;
+for (const text of document.querySelectorAll('text')) {
+    const size = parseFloat(getComputedStyle(text).fontSize) * scale;
+    if (smallest === null || size < smallest.size) {
+        smallest = {size: size, text: text.textContent};
+    }
+}
+return smallest;
+"#;
+
+#[test]
+#[ignore = "needs Chromium and chromedriver: bash .ci/run runs it (cargo test --test steppers -- --ignored)"]
+fn the_timelines_are_legible_in_the_column() {
+    // At a desktop's width the column is at its widest: a picture drawn for it is shown at its
+    // own size, and its labels at the size they were drawn. The test measures that in the
+    // browser: how wide each timeline is shown on its chapter's page against how wide it is
+    // drawn, and the rendered size of its smallest label.
+    let html = build_book(&scratch().join("pictures-book"));
+    let browser = Browser::start().unwrap_or_else(|problem| panic!("{problem}"));
+    let page = browser
+        .session(Viewport::DESKTOP)
+        .unwrap_or_else(|problem| panic!("{problem}"));
+    let shots = scratch().join("screenshots");
+    let timelines = Value::Array(
+        tour::PICTURES
+            .iter()
+            .map(|(file, _)| string(file))
+            .collect(),
+    );
+    let mut checked = Vec::new();
+    for chapter in [
+        "ch06-tasks.html",
+        "ch10-offloading-blocking-work.html",
+        "ch13-mapreduce-on-the-loop.html",
+    ] {
+        page.open(&file_url(&html.join(chapter))).unwrap();
+        page.wait_for(
+            "return Array.from(document.querySelectorAll('main img')).every((img) => img.complete)",
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        let pictures = page
+            .script(READ_PICTURES, std::slice::from_ref(&timelines))
+            .unwrap();
+        assert!(
+            !pictures.as_array().is_empty(),
+            "{chapter} shows no timeline"
+        );
+        for (i, picture) in pictures.as_array().iter().enumerate() {
+            let file = picture.get("file").as_str().unwrap().to_string();
+            assert_eq!(picture.get("loaded"), &Value::Bool(true), "{file} loads");
+            let shown = picture.get("shown").as_f64().unwrap();
+            let drawn = picture.get("drawn").as_f64().unwrap();
+            let img = page.find_all("main img").unwrap().into_iter().find(|img| {
+                page.script("return arguments[0].src", &[Session::arg(img)])
+                    .unwrap()
+                    .as_str()
+                    .is_some_and(|src| src.ends_with(&format!("/generated/{file}")))
+            });
+            let shot = shots.join(format!("{}-in-column.png", file.trim_end_matches(".svg")));
+            page.save_screenshot(&img.expect("the picture is on the page"), &shot)
+                .unwrap();
+            println!("saved {} ({chapter}, picture {})", shot.display(), i + 1);
+            checked.push((chapter, file, shown, drawn));
+        }
+    }
+    for (chapter, file, shown, drawn) in checked {
+        page.open(&file_url(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("chapters/generated")
+                .join(&file),
+        ))
+        .unwrap();
+        let smallest = page.script(SMALLEST_TEXT, &[]).unwrap();
+        let size = smallest.get("size").as_f64().expect("the picture has text");
+        let displayed = size * shown / drawn;
+        println!("{file} in {chapter}: drawn {drawn} px wide, shown {shown:.0} px; smallest label {size} px as drawn, {displayed:.1} px as shown");
+        assert!(
+            displayed >= 11.0,
+            "{file} in {chapter}: the label {:?} is shown at {displayed:.1} px (drawn at {size} px, \
+             the picture {drawn} px wide shown at {shown:.0} px): draw it for the column \
+             (Timeline::fit_width) with no text under 11 px",
+            smallest.get("text").as_str().unwrap_or_default()
+        );
+    }
+}
+
+/// Every table of the page wider than the column it is in: its first header cell, and how wide
+/// it is against the column (CSS pixels).
+const WIDE_TABLES: &str = r#"
+const column = document.querySelector('main').getBoundingClientRect();
+return Array.from(document.querySelectorAll('main table'))
+    .map((table) => ({
+        head: Array.from(table.querySelectorAll('th')).map((th) => th.textContent).join(' | '),
+        width: table.scrollWidth,
+        column: column.width,
+    }))
+    .filter((table) => table.width > table.column + 0.5);
+"#;
+
+#[test]
+#[ignore = "needs Chromium and chromedriver: bash .ci/run runs it (cargo test --test steppers -- --ignored)"]
+fn no_table_is_cut_off_at_desktop_width() {
+    // mdBook lets a table wider than the column scroll sideways: at a desktop's width the
+    // reader would see it cut off at the column's edge. Every table of the book must fit.
+    let html = build_book(&scratch().join("tables-book"));
+    let browser = Browser::start().unwrap_or_else(|problem| panic!("{problem}"));
+    let page = browser
+        .session(Viewport::DESKTOP)
+        .unwrap_or_else(|problem| panic!("{problem}"));
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&html)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let file = path.file_name().unwrap().to_string_lossy();
+            (file.starts_with("ch") || file == "introduction.html") && file.ends_with(".html")
+        })
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 16, "the chapters were built: {pages:?}");
+    let mut wide = Vec::new();
+    for chapter in &pages {
+        page.open(&file_url(chapter)).unwrap();
+        for table in page.script(WIDE_TABLES, &[]).unwrap().as_array() {
+            wide.push(format!(
+                "{}: the table headed {:?} is {} px wide in a column of {} px",
+                chapter.file_name().unwrap().to_string_lossy(),
+                table.get("head").as_str().unwrap_or_default(),
+                table.get("width").as_f64().unwrap_or_default(),
+                table.get("column").as_f64().unwrap_or_default()
+            ));
+        }
+    }
+    assert!(
+        wide.is_empty(),
+        "tables cut off at 1280 px:\n  {}",
+        wide.join("\n  ")
     );
 }

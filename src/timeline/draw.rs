@@ -7,15 +7,19 @@ use std::fmt::Write as _;
 
 use super::layout::{Bar, Kind, Layout};
 
-/// The width of the lane names' column.
-pub(super) const LEFT: f64 = 182.0;
+/// The widest the lane names' column gets: names longer than this are cut.
+pub(super) const MAX_LEFT: f64 = 182.0;
 pub(super) const RIGHT: f64 = 70.0;
-pub(super) const LANE: f64 = 20.0;
-const BAR: f64 = 12.0;
-pub(super) const TITLE: f64 = 26.0;
+pub(super) const LANE: f64 = 22.0;
+const BAR: f64 = 14.0;
+pub(super) const TITLE: f64 = 22.0;
+/// The row above the lanes that holds the ticks' numbers.
+pub(super) const NUMBERS: f64 = 14.0;
 const AXIS: f64 = 30.0;
+/// The size of every label, in pixels: the smallest text a reader should have to read.
+pub(super) const FONT: f64 = 11.0;
 /// The width of a character of the 11 px monospace font, near enough to fit labels in bars.
-const CHAR: f64 = 6.7;
+pub(super) const CHAR: f64 = 6.7;
 
 const STEP_COLOUR: &str = "#3b7dd8";
 const CALLBACK_COLOUR: &str = "#9aa3ad";
@@ -26,14 +30,21 @@ const DUE_COLOUR: &str = "#e08a00";
 
 impl Layout {
     /// Draws the panel with its top at `y`; returns the y below it.
-    pub(super) fn draw(&self, out: &mut String, title: &str, y: f64, plot_width: f64) -> f64 {
+    pub(super) fn draw(
+        &self,
+        out: &mut String,
+        title: &str,
+        y: f64,
+        left: f64,
+        plot_width: f64,
+    ) -> f64 {
         let _ = writeln!(
             out,
             "<text x=\"8\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-            f(y + 17.0),
+            f(y + 16.0),
             escape(title)
         );
-        let top = y + TITLE;
+        let top = y + TITLE + NUMBERS;
         let bottom = top + self.lane_count() as f64 * LANE;
         // Every other lane on a shaded band, under everything else.
         for i in (1..self.lane_count()).step_by(2) {
@@ -41,21 +52,21 @@ impl Layout {
                 out,
                 "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{LANE}\" fill=\"#f4f6f8\"/>",
                 f(top + i as f64 * LANE),
-                f(LEFT + plot_width + RIGHT)
+                f(left + plot_width + RIGHT)
             );
         }
-        self.draw_axis(out, top, bottom, plot_width);
+        self.draw_axis(out, top, bottom, left, plot_width);
         for (i, lane) in self.lanes.iter().enumerate() {
             let lane_y = top + i as f64 * LANE;
-            draw_lane_name(out, &lane.name, lane_y);
+            draw_lane_name(out, &lane.name, lane_y, left);
             // Busy stretches are drawn over the steps they belong to.
             let (busy, bars): (Vec<&Bar>, Vec<&Bar>) =
                 lane.bars.iter().partition(|bar| bar.kind == Kind::Busy);
             for bar in bars.into_iter().chain(busy) {
-                draw_bar(out, bar, lane_y);
+                draw_bar(out, bar, lane_y, left);
             }
             for when in &lane.due {
-                let x = LEFT + self.x_of(*when);
+                let x = left + self.x_of(*when);
                 let (y0, y1) = (lane_y + 1.0, lane_y + 7.0);
                 let _ = writeln!(
                     out,
@@ -71,7 +82,7 @@ impl Layout {
                 );
             }
             if let Some((x, outcome)) = lane.done {
-                let x = LEFT + x;
+                let x = left + x;
                 let _ = writeln!(
                     out,
                     "<rect x=\"{}\" y=\"{}\" width=\"2\" height=\"{}\" fill=\"#222222\"><title>done: \
@@ -84,38 +95,38 @@ impl Layout {
                     out,
                     "<text x=\"{}\" y=\"{}\" fill=\"#444444\">{outcome}</text>",
                     f(x + 5.0),
-                    f(lane_y + 14.0)
+                    f(lane_y + 15.0)
                 );
             }
         }
-        for (i, (ticks, x)) in self.ticks.iter().enumerate() {
-            let x = LEFT + x;
+        // Each tick's number in the row above the lanes, unless it would run into the one
+        // before: where ticks crowd, the first of them is numbered (the tooltip of every
+        // tick's line says its number).
+        let mut numbered_to = f64::MIN;
+        for (ticks, x) in &self.ticks {
+            let x = left + x;
             let _ = writeln!(
                 out,
                 "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555555\" \
                  stroke-width=\"1\"><title>tick {ticks}</title></line>",
                 f(x),
-                f(top + 1.0),
+                f(top),
                 f(x),
                 f(top + LANE - 1.0)
             );
-            // Tick numbers, when they do not crowd each other.
-            let room = self
-                .ticks
-                .get(i + 1)
-                .map_or(f64::MAX, |next| next.1 - self.ticks[i].1);
-            if room >= 14.0 || self.ticks.len() <= 12 {
+            if x >= numbered_to + 4.0 {
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"8\" fill=\"#555555\">{ticks}</text>",
-                    f(x + 1.5),
-                    f(top + 7.0)
+                    "<text x=\"{}\" y=\"{}\" fill=\"#555555\">{ticks}</text>",
+                    f(x + 2.0),
+                    f(top - 3.0)
                 );
+                numbered_to = x + 2.0 + ticks.to_string().len() as f64 * CHAR;
             }
         }
         for (i, (worker, jobs)) in self.workers.iter().enumerate() {
             let lane_y = top + (self.lanes.len() + i) as f64 * LANE;
-            draw_lane_name(out, worker, lane_y);
+            draw_lane_name(out, worker, lane_y, left);
             for (job, started, finished) in jobs {
                 let bar = Bar {
                     x0: self.x_of(*started),
@@ -128,16 +139,16 @@ impl Layout {
                     ),
                     text: Some(job.clone()),
                 };
-                draw_bar(out, &bar, lane_y);
+                draw_bar(out, &bar, lane_y, left);
             }
         }
         bottom + AXIS
     }
 }
 
-fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
+fn draw_lane_name(out: &mut String, name: &str, lane_y: f64, left: f64) {
     {
-        let max_chars = ((LEFT - 12.0) / CHAR) as usize;
+        let max_chars = ((left - 12.0) / CHAR) as usize;
         let shown: String = if name.chars().count() > max_chars {
             let cut: String = name.chars().take(max_chars - 1).collect();
             format!("{cut}…")
@@ -147,7 +158,7 @@ fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
         let _ = writeln!(
             out,
             "<text x=\"8\" y=\"{}\"><title>{}</title>{}</text>",
-            f(lane_y + 14.0),
+            f(lane_y + 15.0),
             escape(name),
             escape(&shown)
         );
@@ -155,21 +166,22 @@ fn draw_lane_name(out: &mut String, name: &str, lane_y: f64) {
 }
 
 impl Layout {
-    fn draw_axis(&self, out: &mut String, top: f64, bottom: f64, plot_width: f64) {
+    fn draw_axis(&self, out: &mut String, top: f64, bottom: f64, left: f64, plot_width: f64) {
         let t0 = self.points.first().map_or(0, |p| p.0);
         let t1 = self.points.last().map_or(0, |p| p.0);
         let step = nice_step(t1.saturating_sub(t0));
         let _ = writeln!(
             out,
-            "<line x1=\"{LEFT}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888888\"/>",
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888888\"/>",
+            f(left),
             f(bottom + 2.0),
-            f(LEFT + plot_width),
+            f(left + plot_width),
             f(bottom + 2.0)
         );
         let mut time = t0.div_ceil(step) * step;
         let mut last_label = f64::MIN;
         while time <= t1 {
-            let x = LEFT + self.x_of(time);
+            let x = left + self.x_of(time);
             // Where handles crowd, the axis is squeezed: skip labels that would overlap.
             if x - last_label < 48.0 {
                 time += step;
@@ -196,18 +208,20 @@ impl Layout {
     }
 }
 
-fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64) {
+fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64, left: f64) {
     // Each bar stops a pixel short, so that neighbours stay apart.
     let width = (bar.x1 - bar.x0 - 1.0).max(1.0);
-    let x = LEFT + bar.x0;
+    let x = left + bar.x0;
     let (colour, y, height, dash) = match bar.kind {
         Kind::Step => (STEP_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Callback => (CALLBACK_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Busy => (BUSY_COLOUR, lane_y + 4.0, BAR, false),
         Kind::Job => (JOB_COLOUR, lane_y + 4.0, BAR, false),
-        Kind::Waiting => (WAIT_COLOUR, lane_y + 7.0, 6.0, false),
-        Kind::Ready => (STEP_COLOUR, lane_y + 9.5, 1.0, true),
-        Kind::Idle => ("#cccccc", lane_y + 9.5, 1.0, true),
+        // As tall as a step, in a pale colour, so that the name of what it waits on fits in.
+        Kind::Waiting => (WAIT_COLOUR, lane_y + 4.0, BAR, false),
+        Kind::Ready => (STEP_COLOUR, lane_y + 11.0, 1.0, true),
+        // Low in the loop's lane, under its label.
+        Kind::Idle => ("#bbbbbb", lane_y + 18.0, 1.0, true),
     };
     if dash {
         let _ = writeln!(
@@ -234,17 +248,16 @@ fn draw_bar(out: &mut String, bar: &Bar, lane_y: f64) {
     if let Some(text) = &bar.text {
         let fits = text.chars().count() as f64 * CHAR + 6.0 <= width;
         if fits {
-            let (fill, text_y) = match bar.kind {
-                Kind::Job => ("#ffffff", lane_y + 14.0),
-                Kind::Waiting | Kind::Idle => ("#555555", lane_y + 6.0),
-                _ => ("#ffffff", lane_y + 14.0),
+            let fill = match bar.kind {
+                Kind::Waiting => "#1d3f6e",
+                Kind::Idle => "#555555",
+                _ => "#ffffff",
             };
             let _ = writeln!(
                 out,
-                "<text x=\"{}\" y=\"{}\" fill=\"{fill}\" font-size=\"{}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" fill=\"{fill}\">{}</text>",
                 f(x + 3.0),
-                f(text_y),
-                if matches!(bar.kind, Kind::Job) { 11 } else { 8 },
+                f(lane_y + 15.0),
                 escape(text)
             );
         }
@@ -315,7 +328,7 @@ impl Legend {
                     let colour = if kind == "ready" {
                         STEP_COLOUR
                     } else {
-                        "#cccccc"
+                        "#bbbbbb"
                     };
                     let _ = writeln!(
                         out,
@@ -352,7 +365,7 @@ impl Legend {
                         "step" => (STEP_COLOUR, 2.0, BAR),
                         "callback" => (CALLBACK_COLOUR, 2.0, BAR),
                         "busy" => (BUSY_COLOUR, 2.0, BAR),
-                        "waiting" => (WAIT_COLOUR, 5.0, 6.0),
+                        "waiting" => (WAIT_COLOUR, 2.0, BAR),
                         _ => (JOB_COLOUR, 2.0, BAR),
                     };
                     let _ = writeln!(

@@ -13,6 +13,8 @@ use crate::trace::{Event, Names, Trace};
 
 /// The pixels each handle's slot adds to the x axis, unless set otherwise.
 pub(super) const SLOT: f64 = 10.0;
+/// The narrowest slot [`Timeline::fit_width`](super::Timeline::fit_width) gives a handle.
+pub(super) const MIN_SLOT: f64 = 3.0;
 /// The pixels a tick adds before its first handle, so that ticks stand apart.
 const TICK_GAP: f64 = 4.0;
 

@@ -48,8 +48,8 @@ use std::fmt::Write as _;
 
 use crate::trace::Trace;
 pub(crate) use draw::f;
-use draw::{Legend, LANE, LEFT, RIGHT, TITLE};
-use layout::{Layout, SLOT};
+use draw::{Legend, CHAR, FONT, LANE, MAX_LEFT, NUMBERS, RIGHT, TITLE};
+use layout::{Layout, MIN_SLOT, SLOT};
 
 /// A picture of one or more traces, drawn on one time scale.
 ///
@@ -69,6 +69,7 @@ pub struct Timeline<'a> {
     panels: Vec<(String, &'a Trace)>,
     px_per_second: f64,
     slot_px: f64,
+    max_width: Option<f64>,
 }
 
 impl Default for Timeline<'_> {
@@ -84,7 +85,38 @@ impl<'a> Timeline<'a> {
             panels: Vec::new(),
             px_per_second: 400.0,
             slot_px: SLOT,
+            max_width: None,
         }
+    }
+
+    /// The width of the book's column, in CSS pixels: the book's pictures are drawn no wider,
+    /// so that a browser shows them at their own size, every label at 11 px.
+    pub const BOOK_COLUMN: f64 = 720.0;
+
+    /// Draws the picture no wider than `px`, so that it is shown at its own size where it is
+    /// that wide (its labels keep their 11 px): fewer pixels per second than asked for, if it
+    /// must, and then, if that is not enough, narrower slots (down to 3 pixels).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::{timeline::Timeline, EventLoop};
+    /// let lp = EventLoop::with_virtual_clock();
+    /// lp.set_trace(true);
+    /// lp.call_later(Duration::from_secs(10), |lp| lp.stop());
+    /// lp.run_forever().unwrap();
+    /// let trace = lp.take_trace();
+    /// // At 400 pixels per second, ten seconds would be 4,000 pixels wide.
+    /// let svg = Timeline::new()
+    ///     .fit_width(Timeline::BOOK_COLUMN)
+    ///     .panel("ten seconds", &trace)
+    ///     .to_svg();
+    /// let width: f64 = svg.split(" width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    /// assert!(width <= Timeline::BOOK_COLUMN);
+    /// ```
+    pub fn fit_width(mut self, px: f64) -> Timeline<'a> {
+        self.max_width = Some(px);
+        self
     }
 
     /// Sets the width of the slot each handle takes (10 pixels unless set): narrower slots
@@ -130,31 +162,102 @@ impl<'a> Timeline<'a> {
         self.render().1
     }
 
-    fn render(&self) -> (String, Vec<TickMarks>) {
+    /// The panels laid out at `px_per_second` and `slot`, and the width of the plot.
+    fn layouts(&self, px_per_second: f64, slot: f64) -> (Vec<(&str, Layout)>, f64) {
         let panels: Vec<(&str, Layout)> = self
             .panels
             .iter()
             .map(|(title, trace)| {
-                let layout = Layout::of(trace, self.px_per_second, self.slot_px);
+                let layout = Layout::of(trace, px_per_second, slot);
                 (title.as_str(), layout)
             })
             .collect();
         let plot_width = panels.iter().map(|(_, l)| l.end).fold(100.0, f64::max);
-        let width = (LEFT + plot_width + RIGHT).ceil();
+        (panels, plot_width)
+    }
+
+    /// The width of the lane names' column: room for the longest name, up to `MAX_LEFT`.
+    fn left(panels: &[(&str, Layout)]) -> f64 {
+        let longest = panels
+            .iter()
+            .flat_map(|(_, layout)| {
+                let tasks = layout.lanes.iter().map(|lane| lane.name.chars().count());
+                tasks.chain(layout.workers.keys().map(|name| name.chars().count()))
+            })
+            .max()
+            .unwrap_or(0);
+        (16.0 + longest as f64 * CHAR).ceil().min(MAX_LEFT)
+    }
+
+    /// The scale and slot to draw at: as asked, or, with [`Timeline::fit_width`], the largest
+    /// that fit (found by halving the interval, a fixed number of times, so that the same
+    /// traces always give the same picture).
+    fn scale(&self) -> (f64, f64) {
+        let asked = (self.px_per_second, self.slot_px);
+        let Some(max) = self.max_width else {
+            return asked;
+        };
+        let width = |pps: f64, slot: f64| {
+            let (panels, plot) = self.layouts(pps, slot);
+            Self::left(&panels) + plot + RIGHT
+        };
+        if width(asked.0, asked.1) <= max {
+            return asked;
+        }
+        let fits_at = |slot: f64| {
+            let (mut low, mut high) = (0.0, asked.0);
+            for _ in 0..30 {
+                let middle = (low + high) / 2.0;
+                if width(middle, slot) <= max {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            low
+        };
+        let slot = asked.1.min(SLOT);
+        if width(0.0, slot) <= max {
+            return (fits_at(slot).floor().max(1.0), slot);
+        }
+        // Too many handles at one instant for their slots: narrow the slots, then the scale.
+        let (mut low, mut high) = (MIN_SLOT, slot);
+        for _ in 0..20 {
+            let middle = (low + high) / 2.0;
+            if width(asked.0 / 4.0, middle) <= max {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        let slot = (low * 10.0).floor() / 10.0;
+        (fits_at(slot).floor().max(1.0), slot)
+    }
+
+    fn render(&self) -> (String, Vec<TickMarks>) {
+        let (px_per_second, slot) = self.scale();
+        let (panels, plot_width) = self.layouts(px_per_second, slot);
+        let left = Self::left(&panels);
+        let width = (left + plot_width + RIGHT).ceil();
         let mut used = Legend::default();
         let mut body = String::new();
         let mut y = 0.0;
         let mut marks = Vec::new();
         for (title, layout) in &panels {
-            let top = y + TITLE;
+            let top = y + TITLE + NUMBERS;
             marks.push(TickMarks {
                 width,
                 height: 0.0, // known once the legend is drawn
                 top,
                 bottom: top + layout.lane_count() as f64 * LANE,
-                ticks: layout.ticks.iter().map(|&(n, x)| (n, LEFT + x)).collect(),
+                // As the picture writes them, to a tenth of a pixel.
+                ticks: layout
+                    .ticks
+                    .iter()
+                    .map(|&(n, x)| (n, ((left + x) * 10.0).round() / 10.0))
+                    .collect(),
             });
-            y = layout.draw(&mut body, title, y, plot_width);
+            y = layout.draw(&mut body, title, y, left, plot_width);
             used.add(layout);
         }
         let legend_height = used.draw(&mut body, y + 6.0, width);
@@ -163,7 +266,7 @@ impl<'a> Timeline<'a> {
         let _ = writeln!(
             svg,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-             viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\">"
+             viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"{FONT}\">"
         );
         let _ = writeln!(
             svg,

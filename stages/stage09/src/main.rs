@@ -70,6 +70,7 @@ fn cancel_queued() -> Result<(), Error> {
     let second = executor.submit(|| "second job done")?;
     job_started.recv().expect("the first job starts");
     println!("first.running() = {}", first.running());
+    println!("second.running() = {}", second.running());
     println!("first.cancel() = {}", first.cancel());
     println!("second.cancel() = {}", second.cancel());
     release.send(()).expect("the job listens");
