@@ -46,13 +46,14 @@ pub use sock::{sock_accept, sock_connect, sock_recv, sock_sendall};
 pub use task::Task;
 pub use wait_for::wait_for;
 
-mod diff;
+mod loops;
 mod mutants;
+mod programs;
 
 mod mutant {
     #![allow(unused_imports)]
     use crate as stage;
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use std::rc::Rc;
     use std::time::Duration;
 
@@ -64,9 +65,9 @@ mod mutant {
         lp.time()
     }
 
-    include!("diff/stage_runner/callbacks.rs");
-    include!("diff/stage_runner/timers.rs");
-    include!("diff/stage_runner/io.rs");
+    include!("loops/stage/callbacks.rs");
+    include!("loops/stage/timers.rs");
+    include!("loops/stage/io.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -81,7 +82,7 @@ mod mutant {
     }
 }
 
-use diff::{stages, steploop};
+use loops::{stages, steploop};
 
 /// The change: the watcher is taken when the poll reports its descriptor.
 const FROM: &str = "        for (fd, write) in ready {
@@ -120,8 +121,8 @@ fn the_mutant_is_stage08_with_one_change() {
 
 #[test]
 fn the_scripted_run_catches_a_reader_that_runs_after_its_removal() {
-    let real = diff::reactor::run(steploop::make());
-    let mutant = diff::reactor::run(mutant::make());
+    let real = loops::reactor::run(steploop::make());
+    let mutant = loops::reactor::run(mutant::make());
     assert_ne!(
         mutant, real,
         "the mutant's removed reader runs: the script must show it"
@@ -131,5 +132,5 @@ fn the_scripted_run_catches_a_reader_that_runs_after_its_removal() {
     let first = first.expect("the runs differ in a line both have");
     assert!(mutant[first].contains("R1 read"), "{mutant:#?}\n{real:#?}");
     // And the unmutated stage agrees with steploop.
-    assert_eq!(diff::reactor::run(stages::stage08::make()), real);
+    assert_eq!(loops::reactor::run(stages::stage08::make()), real);
 }

@@ -30,3 +30,35 @@ pub fn check_copy(original: &str, mutant: &str, from: &str, to: &str) {
          was made; write it again with UPDATE_MUTANTS=1"
     );
 }
+
+/// Runs the generated programs of the reach of stage `chapter` (`STEPLOOP_DIFF_PROGRAMS` of
+/// them, 2000 by default) on `mutant` and on steploop: some program must tell them apart.
+/// Checks that the unmutated `stage` agrees with steploop on the same programs, up to that
+/// one, and returns what was found, shrunk.
+pub fn caught(
+    chapter: u32,
+    mutant: crate::programs::OnLoop,
+    stage: crate::programs::OnLoop,
+) -> Box<crate::programs::compare::Mismatch> {
+    use crate::loops::steploop::STEPLOOP;
+    use crate::programs::compare::check;
+    use crate::programs::Features;
+
+    let count = std::env::var("STEPLOOP_DIFF_PROGRAMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let features = Features::stage(chapter);
+    let found = check(&STEPLOOP, &mutant, &features, 0..count, count as usize)
+        .expect_err("the mutant breaks a rule of its chapter: some program must show it");
+    check(
+        &STEPLOOP,
+        &stage,
+        &features,
+        0..found.seed + 1,
+        count as usize,
+    )
+    .unwrap_or_else(|e| panic!("the unmutated stage must pass the same programs: {e}"));
+    println!("{found}");
+    found
+}

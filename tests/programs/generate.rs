@@ -1,6 +1,7 @@
 //! The generator: a seed and a feature set give one program, always the same one.
 
-use super::program::{Catch, Construct, Features, Id, Kind, Op, Program, ReturnWhen, MAIN};
+use super::features::{Construct, Features, Level};
+use super::program::{Catch, Entry, Id, Kind, Op, Program, ReturnWhen, MAIN};
 
 /// SplitMix64: a tiny, good-enough generator, so that a seed means the same program on every
 /// machine and every version of every crate.
@@ -40,6 +41,8 @@ impl Rng {
 struct Place {
     /// In a coroutine (which can await), and which task runs it; `None` in a callback.
     task: Option<Id>,
+    /// In the block of this task group (`tg.create_task` is at hand).
+    group: Option<Id>,
     depth: u32,
 }
 
@@ -74,8 +77,8 @@ struct Known {
 pub fn generate(seed: u64, features: &Features) -> Program {
     let mut rng = Rng::new(seed);
     let budget = match features.level {
-        super::Level::Callbacks => rng.range(6, 18),
-        super::Level::Timers => rng.range(8, 22),
+        Level::Callbacks => rng.range(6, 18),
+        Level::Timers => rng.range(8, 22),
         _ => rng.range(8, 32),
     };
     let mut gen = Gen {
@@ -87,7 +90,7 @@ pub fn generate(seed: u64, features: &Features) -> Program {
         self_awaited: Vec::new(),
         done_callbacks: Vec::new(),
     };
-    let coroutine = features.level.main_is_coroutine();
+    let coroutine = features.has(Construct::RunUntilComplete);
     if coroutine {
         gen.known.push(Known {
             id: MAIN,
@@ -97,6 +100,7 @@ pub fn generate(seed: u64, features: &Features) -> Program {
     }
     let place = Place {
         task: coroutine.then_some(MAIN),
+        group: None,
         depth: 0,
     };
     let mut main = Vec::new();
@@ -107,8 +111,8 @@ pub fn generate(seed: u64, features: &Features) -> Program {
     if coroutine {
         gen.finale(&mut main);
     } else if !contains_stop(&main) && gen.rng.chance(7, 8) {
-        // Below the Futures level only `stop()` ends the program well: in a last timer, or in
-        // some callback.
+        // Without a main coroutine only `stop()` ends the program well: in a last timer, or
+        // in some callback.
         if gen.has(Construct::CallLater) && gen.rng.chance(1, 2) {
             let id = gen.id();
             let delay = gen.rng.range(8, 24);
@@ -121,6 +125,11 @@ pub fn generate(seed: u64, features: &Features) -> Program {
     Program {
         seed,
         level: features.level,
+        entry: if coroutine {
+            Entry::RunUntilComplete
+        } else {
+            Entry::RunForever
+        },
         main,
     }
 }
@@ -138,13 +147,13 @@ fn distinct(items: Vec<Id>) -> Vec<Id> {
 
 fn contains_stop(ops: &[Op]) -> bool {
     ops.iter()
-        .any(|op| *op == Op::Stop || op.body().is_some_and(|b| contains_stop(b)))
+        .any(|op| *op == Op::Stop || op.inner().is_some_and(|b| contains_stop(b)))
 }
 
 /// How deep the deepest body in `ops` is (0: `ops` has none).
 fn depth(ops: &[Op]) -> usize {
     ops.iter()
-        .filter_map(|op| op.body())
+        .filter_map(|op| op.inner())
         .map(|body| 1 + depth(body))
         .max()
         .unwrap_or(0)
@@ -154,7 +163,7 @@ fn depth(ops: &[Op]) -> usize {
 fn push_stop_deepest(ops: &mut Vec<Op>) {
     let deepest = ops
         .iter_mut()
-        .filter_map(|op| op.body_mut())
+        .filter_map(|op| op.inner_mut())
         .max_by_key(|body| depth(body));
     match deepest {
         Some(body) => push_stop_deepest(body),
@@ -350,8 +359,7 @@ impl Gen<'_> {
             (
                 C::Stop,
                 1,
-                place.depth > 0
-                    && !(self.features.level.main_is_coroutine() && self.rng.chance(2, 3)),
+                place.depth > 0 && !(self.has(C::RunUntilComplete) && self.rng.chance(2, 3)),
             ),
             (C::CallLater, 4, nest),
             (C::CallAt, 2, nest),
@@ -371,6 +379,10 @@ impl Gen<'_> {
             (C::WaitFor, 2, in_coroutine),
             (C::Wait, 2, in_coroutine),
             (C::AsCompleted, 2, in_coroutine),
+            // Only the level of their own has these: often, then.
+            (C::Timeout, 3, in_coroutine && nest),
+            (C::TimeoutAt, 2, in_coroutine && nest),
+            (C::TaskGroup, 4, in_coroutine && nest),
         ];
         let choices: Vec<(Construct, u32)> = table
             .iter()
@@ -393,9 +405,15 @@ impl Gen<'_> {
             .expect("the draw falls within the total");
         let inner = Place {
             task: None,
+            group: None,
             depth: place.depth + 1,
         };
-        let awaitable = [Kind::Future, Kind::Task, Kind::Shield];
+        // What combinators take: any awaitable, or with the stages' reach tasks only.
+        let awaitable: &[Kind] = if self.has(C::CombineFutures) {
+            &[Kind::Future, Kind::Task, Kind::Shield]
+        } else {
+            &[Kind::Task]
+        };
         Some(match construct {
             C::CallSoon => {
                 let id = self.id();
@@ -450,8 +468,12 @@ impl Gen<'_> {
                 Op::Cancel { target, msg }
             }
             C::AddDoneCallback => {
-                let kinds = [Kind::Future, Kind::Task, Kind::Shield, Kind::Gather];
-                let target = self.pick_known(&kinds)?;
+                let kinds: &[Kind] = if self.has(C::CombinedDoneCallback) {
+                    &[Kind::Future, Kind::Task, Kind::Shield, Kind::Gather]
+                } else {
+                    &[Kind::Future, Kind::Task]
+                };
+                let target = self.pick_known(kinds)?;
                 let id = self.id();
                 self.done_callbacks.push((id, target));
                 let body = self.body(inner, 2);
@@ -473,13 +495,7 @@ impl Gen<'_> {
                 catch: self.catch(),
             },
             C::CreateTask => {
-                let id = self.id();
-                self.add(id, Kind::Task, id);
-                let task = Place {
-                    task: Some(id),
-                    depth: place.depth + 1,
-                };
-                let body = self.body(task, 4);
+                let (id, body) = self.task(place);
                 Op::CreateTask { id, body }
             }
             C::AwaitTask => {
@@ -502,7 +518,7 @@ impl Gen<'_> {
                 Op::Cancel { target, msg }
             }
             C::Gather => {
-                let items = self.items(&awaitable, me)?;
+                let items = self.items(awaitable, me)?;
                 let id = self.id();
                 let reach = items
                     .iter()
@@ -513,27 +529,27 @@ impl Gen<'_> {
                 Op::Gather {
                     id,
                     items,
-                    return_exceptions: self.rng.chance(1, 2),
+                    return_exceptions: self.has(C::ReturnExceptions) && self.rng.chance(1, 2),
                 }
             }
             C::Shield => {
-                let item = self.pick_awaitable(&awaitable, me, false)?;
+                let item = self.pick_awaitable(awaitable, me, false)?;
                 let id = self.id();
                 self.add(id, Kind::Shield, Id::MAX);
                 Op::Shield { id, item }
             }
             C::WaitFor => Op::WaitFor {
-                item: self.pick_awaitable(&awaitable, me, false)?,
+                item: self.pick_awaitable(awaitable, me, false)?,
                 timeout: self.rng.pick(&[0, 1, 2, 4]),
                 catch: self.catch(),
             },
             C::AsCompleted => Op::AsCompleted {
-                items: self.set_of_items(&awaitable, me, C::AsCompletedDuplicates)?,
+                items: self.set_of_items(awaitable, me, C::AsCompletedDuplicates)?,
                 timeout: self.optional_timeout(),
                 catch: self.catch(),
             },
             C::Wait => Op::Wait {
-                items: self.set_of_items(&awaitable, me, C::WaitDuplicates)?,
+                items: self.set_of_items(awaitable, me, C::WaitDuplicates)?,
                 timeout: self.optional_timeout(),
                 return_when: self.rng.pick(&[
                     ReturnWhen::FirstCompleted,
@@ -542,8 +558,38 @@ impl Gen<'_> {
                 ]),
                 catch: self.catch(),
             },
+            C::Timeout => {
+                let delay = self
+                    .rng
+                    .pick(&[None, Some(0), Some(1), Some(2), Some(4), Some(8)]);
+                Op::Timeout {
+                    delay,
+                    block: self.block(place, None),
+                    catch: self.catch(),
+                }
+            }
+            C::TimeoutAt => {
+                let when = self.rng.pick(&[0, 1, 2, 4, 6, 8, 12]);
+                Op::TimeoutAt {
+                    when,
+                    block: self.block(place, None),
+                    catch: self.catch(),
+                }
+            }
+            C::TaskGroup => {
+                let id = self.id();
+                Op::TaskGroup {
+                    id,
+                    block: self.block(place, Some(id)),
+                    catch: self.catch(),
+                }
+            }
             // Dynamic constructs and modifiers are never drawn as ops of their own.
             C::AwaitSelf
+            | C::RunUntilComplete
+            | C::ReturnExceptions
+            | C::CombineFutures
+            | C::CombinedDoneCallback
             | C::CancelMessage
             | C::Catch
             | C::Raise
@@ -557,6 +603,38 @@ impl Gen<'_> {
             | C::AsCompletedCancelled
             | C::AsCompletedDoneTogether => return None,
         })
+    }
+
+    /// A new task's id and body, created at `place`.
+    fn task(&mut self, place: Place) -> (Id, Vec<Op>) {
+        let id = self.id();
+        self.add(id, Kind::Task, id);
+        let task = Place {
+            task: Some(id),
+            group: None,
+            depth: place.depth + 1,
+        };
+        (id, self.body(task, 4))
+    }
+
+    /// The block of an `async with` at `place`, in the same coroutine; in the block of task
+    /// group `group`, the group's tasks come first (a group with none would only be a
+    /// block), then whatever the coroutine does there.
+    fn block(&mut self, place: Place, group: Option<Id>) -> Vec<Op> {
+        let inside = Place {
+            task: place.task,
+            group: group.or(place.group),
+            depth: place.depth + 1,
+        };
+        let mut block = Vec::new();
+        if let Some(group) = group {
+            for _ in 0..self.rng.range(1, 2) {
+                let (id, body) = self.task(inside);
+                block.push(Op::CreateGroupTask { group, id, body });
+            }
+        }
+        block.extend(self.body(inside, 3));
+        block
     }
 
     fn message(&mut self) -> Option<u32> {

@@ -15,6 +15,10 @@ asyncio's own selector event loop, unchanged, except in three places.
   one deliberate difference between the two loops, and FifoTimerHandle neutralises it by
   breaking ties with a sequence number.
 
+A task group that aborts cancels its tasks in the order they were created (TaskGroup below):
+asyncio walks a set, in an order of addresses that no loop can be compared on, and creation
+order is one of the orders it may take.
+
 Each program prints to stdout, between `program N` and `end`:
     event TICK MILLIS TEXT   what the program printed, in order, with the tick and loop time
     state ID TEXT            how each slot ended (futures, tasks, gathers, handles)
@@ -41,7 +45,7 @@ class Runaway(Exception):
     in a few dozen, so this is a loop gone wrong, reported instead of waited for."""
 
 
-MAX_TICKS = 100_000
+MAX_TICKS = 100_000  # run_all sets the test's own count
 
 
 # ANCHOR: virtual_loop
@@ -116,6 +120,8 @@ def fmt(x, messages=True):
     reader the message in both."""
     if isinstance(x, list):
         return "[" + ", ".join(fmt(i, messages) for i in x) + "]"
+    if isinstance(x, BaseExceptionGroup):
+        return "ExceptionGroup[" + ", ".join(fmt(e, messages) for e in x.exceptions) + "]"
     if isinstance(x, asyncio.CancelledError):
         return f"cancelled({x})" if messages else "cancelled"
     if isinstance(x, TimeoutError):
@@ -140,12 +146,6 @@ def state(f):
     if f.cancelled():
         return "cancelled"
     e = f.exception()
-    if isinstance(f, asyncio.tasks._GatheringFuture) and f._cancel_requested:
-        # A documented difference (chapter 7, "Cancelling a gather"): asyncio finishes a
-        # gather whose cancel() reached a child with a CancelledError *exception*, so that
-        # gather.cancelled() stays False; steploop's ends cancelled. Awaiting it raises
-        # CancelledError either way.
-        return "cancelled"
     if e is not None:
         return f"exception {fmt(e, messages=False)}"  # only a gather's can be a CancelledError
     return f"result {fmt(f.result(), messages=False)}"
@@ -202,9 +202,10 @@ def wait(fs, timeout, return_when):
 
 
 def as_completed(fs, timeout):
-    """asyncio.as_completed, noting an awaitable given twice, a loop left before its end
-    (asyncio then leaves the callbacks and the timeout's timer in place), and a cancelled
-    await of one of its results."""
+    """asyncio.as_completed, noting an awaitable given twice, a loop that ends while
+    as_completed still watches awaitables not done (left early, or after a cancelled await of
+    one of its results, which used up a turn: asyncio then leaves the callbacks and the
+    timeout's timer in place), and a cancelled await of one of its results."""
     if len(set(fs)) < len(fs):
         CURRENT.tag("as_completed_duplicates")
     if sum(f.done() for f in set(fs)) > 1:
@@ -212,13 +213,38 @@ def as_completed(fs, timeout):
         # can rely on, and which steploop does not copy (it goes in argument order).
         CURRENT.tag("as_completed_done_together")
     left = len(set(fs))
+    todo = None
     try:
-        for c in asyncio.as_completed(fs, timeout=timeout):
+        results = asyncio.as_completed(fs, timeout=timeout)
+        for c in results:
+            # What as_completed still watches (its own set, which its callbacks and its
+            # timeout empty): callbacks and a timer stay behind while it is not empty.
+            todo = results.gi_frame.f_locals["todo"]
             yield noting_cancellation(c)
             left -= 1
     finally:
-        if left:
+        if left or todo:
             CURRENT.tag("as_completed_abandoned")
+
+
+class TaskGroup(asyncio.TaskGroup):
+    """asyncio.TaskGroup, cancelling its tasks in the order they were created when it aborts
+    (asyncio's own walks the set of its tasks)."""
+
+    def __init__(self):
+        super().__init__()
+        self._created = []
+
+    def create_task(self, coro, *, name=None, context=None):
+        task = super().create_task(coro, name=name, context=context)
+        self._created.append(task)
+        return task
+
+    def _abort(self):  # TaskGroup._abort of 3.11, over a list
+        self._aborting = True
+        for t in self._created:
+            if not t.done():
+                t.cancel()
 
 
 async def noting_cancellation(c):
@@ -282,7 +308,9 @@ def run(number, program, coroutine):
     print("\n".join(out))
 
 
-def run_all(programs):
+def run_all(programs, max_ticks):
+    global MAX_TICKS
+    MAX_TICKS = max_ticks
     print(f"python {sys.version_info[0]}.{sys.version_info[1]}")
     # The cyclic collector runs when allocations say so, and collecting a task left pending by
     # an earlier program closes its coroutine: one that catches the GeneratorExit and goes on to

@@ -38,6 +38,13 @@ impl PartialEq for Observed {
 }
 
 impl Observed {
+    /// Whether the run was stopped after `MAX_TICKS` ticks (its outcome then says `still
+    /// running after ... ticks`): generated programs end in a few dozen, so one that goes on
+    /// shows a bug, in a loop or in the generator, even where two loops agree on it.
+    pub fn ran_away(&self) -> bool {
+        self.outcome.starts_with("still running after")
+    }
+
     pub fn log(&mut self, tick: u64, millis: u64, text: String) {
         self.events.push(Event { tick, millis, text });
     }

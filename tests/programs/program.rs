@@ -1,6 +1,8 @@
 //! What a generated program is: a tree of bodies (callbacks and coroutines) made of ops, each
 //! op one asyncio call. Nothing here knows about any particular loop.
 
+use super::features::Level;
+
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
@@ -9,217 +11,6 @@ use std::fmt::{self, Write as _};
 /// given once, when the program is generated, and never renumbered: deleting an op while
 /// shrinking leaves every other name as it was.
 pub type Id = u32;
-
-/// The teaching chapters, each adding constructs to the ones before: the *levels* a program can
-/// be generated at. A loop that implements a chapter's stage can run that level's programs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Chapter 3: `call_soon`, cancelling a handle, `stop`.
-    Callbacks,
-    /// Chapter 4: `call_later`, `call_at`, cancelling timers, equal deadlines.
-    Timers,
-    /// Chapter 5: futures, their done-callbacks (added and removed), and a main coroutine
-    /// that awaits them.
-    Futures,
-    /// Chapter 6: tasks awaiting each other, `sleep` (also `sleep(0)`), cancellation with and
-    /// without a message, errors caught and not.
-    Tasks,
-    /// Chapter 7: `gather`, `shield`, `wait_for`, `wait`, `as_completed`.
-    Combinators,
-}
-
-impl Level {
-    /// Every level, in chapter order.
-    pub const ALL: [Level; 5] = [
-        Level::Callbacks,
-        Level::Timers,
-        Level::Futures,
-        Level::Tasks,
-        Level::Combinators,
-    ];
-
-    /// From the Futures level on, the program's main body is a coroutine, run as a task with
-    /// `run_until_complete`; below it, main is plain code run before `run_forever`, and a
-    /// callback ends the program with `stop()`.
-    pub fn main_is_coroutine(self) -> bool {
-        self >= Level::Futures
-    }
-}
-
-/// One kind of thing a program can do. The generator uses only the constructs a [`Features`]
-/// set enables; a few are detected only while a program runs (see [`Construct::is_dynamic`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Construct {
-    CallSoon,
-    CancelHandle,
-    Stop,
-    /// `loop.call_soon_threadsafe(cb)`, called on the loop's own thread.
-    CallSoonThreadsafe,
-    /// A callback that raises: asyncio reports it to the loop's exception handler and goes on.
-    CallbackRaise,
-    CallLater,
-    CallAt,
-    CreateFuture,
-    SetResult,
-    SetException,
-    CancelFuture,
-    AddDoneCallback,
-    RemoveDoneCallback,
-    AwaitFuture,
-    /// `except Exception` / `except BaseException` around an await.
-    Catch,
-    CreateTask,
-    AwaitTask,
-    /// A task awaiting itself (`await t` inside `t`).
-    AwaitSelf,
-    Sleep,
-    CancelTask,
-    /// `cancel(msg)` rather than `cancel()`.
-    CancelMessage,
-    Raise,
-    Gather,
-    Shield,
-    WaitFor,
-    Wait,
-    /// `for f in asyncio.as_completed(items, timeout=...): await f`.
-    AsCompleted,
-    /// Found while running: a `cancel()` reached the task that is running (it cancelled itself,
-    /// or something that awaits it).
-    CancelRunningTask,
-    /// Found while running: `wait_for` given a future that is already done, with a timeout.
-    WaitForDone,
-    /// Found while running: `cancel()` of a task whose awaited future was cancelled, before the
-    /// task resumed (a second cancellation, usually with another message).
-    CancelWokenTask,
-    /// The same awaitable twice in one `asyncio.wait`: generated, or found while running
-    /// (`shield` of a done future is that future).
-    WaitDuplicates,
-    /// The same awaitable twice in one `asyncio.as_completed`, likewise.
-    AsCompletedDuplicates,
-    /// Found while running: a loop over `as_completed` left before its end (an exception
-    /// propagated out of it).
-    AsCompletedAbandoned,
-    /// Found while running: the task awaiting one of `as_completed`'s results was cancelled.
-    AsCompletedCancelled,
-    /// Found while running: `as_completed` of several awaitables already done, which asyncio
-    /// hands out in the order of a set (of addresses): an order no loop can be compared on.
-    AsCompletedDoneTogether,
-}
-
-impl Construct {
-    /// Every construct, with the level that introduces it.
-    pub const ALL: [(Construct, Level); 35] = [
-        (Construct::CallSoon, Level::Callbacks),
-        (Construct::CancelHandle, Level::Callbacks),
-        (Construct::Stop, Level::Callbacks),
-        (Construct::CallSoonThreadsafe, Level::Callbacks),
-        (Construct::CallbackRaise, Level::Callbacks),
-        (Construct::CallLater, Level::Timers),
-        (Construct::CallAt, Level::Timers),
-        (Construct::CreateFuture, Level::Futures),
-        (Construct::SetResult, Level::Futures),
-        (Construct::SetException, Level::Futures),
-        (Construct::CancelFuture, Level::Futures),
-        (Construct::AddDoneCallback, Level::Futures),
-        (Construct::RemoveDoneCallback, Level::Futures),
-        (Construct::AwaitFuture, Level::Futures),
-        (Construct::Catch, Level::Futures),
-        (Construct::CreateTask, Level::Tasks),
-        (Construct::AwaitTask, Level::Tasks),
-        (Construct::AwaitSelf, Level::Tasks),
-        (Construct::Sleep, Level::Tasks),
-        (Construct::CancelTask, Level::Tasks),
-        (Construct::CancelMessage, Level::Tasks),
-        (Construct::Raise, Level::Tasks),
-        (Construct::CancelRunningTask, Level::Tasks),
-        (Construct::CancelWokenTask, Level::Tasks),
-        (Construct::Gather, Level::Combinators),
-        (Construct::Shield, Level::Combinators),
-        (Construct::WaitFor, Level::Combinators),
-        (Construct::Wait, Level::Combinators),
-        (Construct::AsCompleted, Level::Combinators),
-        (Construct::WaitForDone, Level::Combinators),
-        (Construct::WaitDuplicates, Level::Combinators),
-        (Construct::AsCompletedDuplicates, Level::Combinators),
-        (Construct::AsCompletedAbandoned, Level::Combinators),
-        (Construct::AsCompletedCancelled, Level::Combinators),
-        (Construct::AsCompletedDoneTogether, Level::Combinators),
-    ];
-
-    /// Constructs that no op names: whether a program uses them shows only when it runs, so
-    /// the CPython runner reports them (a *tag*), and a program that used a construct left out
-    /// is not compared.
-    pub fn is_dynamic(self) -> bool {
-        matches!(
-            self,
-            Construct::CancelRunningTask
-                | Construct::WaitForDone
-                | Construct::CancelWokenTask
-                | Construct::WaitDuplicates
-                | Construct::AsCompletedDuplicates
-                | Construct::AsCompletedAbandoned
-                | Construct::AsCompletedCancelled
-                | Construct::AsCompletedDoneTogether
-        )
-    }
-
-    /// Constructs whose outcome asyncio leaves to chance (the order of a set): never compared,
-    /// so [`Features::up_to`] leaves them out.
-    pub fn is_undefined(self) -> bool {
-        self == Construct::AsCompletedDoneTogether
-    }
-
-    /// The name the CPython harness reports it by.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Construct::CancelRunningTask => "cancel_running_task",
-            Construct::WaitForDone => "wait_for_done",
-            Construct::CancelWokenTask => "cancel_woken_task",
-            Construct::WaitDuplicates => "wait_duplicates",
-            Construct::AsCompletedDuplicates => "as_completed_duplicates",
-            Construct::AsCompletedAbandoned => "as_completed_abandoned",
-            Construct::AsCompletedCancelled => "as_completed_cancelled",
-            Construct::AsCompletedDoneTogether => "as_completed_done_together",
-            _ => "",
-        }
-    }
-
-    pub fn from_tag(tag: &str) -> Option<Construct> {
-        Construct::ALL
-            .iter()
-            .map(|&(c, _)| c)
-            .find(|c| c.is_dynamic() && c.tag() == tag)
-    }
-}
-
-/// The constructs a generator may use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Features {
-    pub level: Level,
-    enabled: Vec<Construct>,
-}
-
-impl Features {
-    /// Everything up to and including `level`'s chapter (but what asyncio leaves to chance).
-    pub fn up_to(level: Level) -> Features {
-        let enabled = Construct::ALL
-            .iter()
-            .filter(|(c, l)| *l <= level && !c.is_undefined())
-            .map(|&(c, _)| c)
-            .collect();
-        Features { level, enabled }
-    }
-
-    /// The same, without `construct`.
-    pub fn without(mut self, construct: Construct) -> Features {
-        self.enabled.retain(|c| *c != construct);
-        self
-    }
-
-    pub fn has(&self, construct: Construct) -> bool {
-        self.enabled.contains(&construct)
-    }
-}
 
 /// What an `await` catches: it always prints what it got, then re-raises unless caught.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,6 +71,9 @@ pub enum Op {
     RemoveDoneCallback { target: Id, callback: Id },
     /// `S[id] = loop.create_task(task{id}())`; the coroutine returns `id` unless it raises.
     CreateTask { id: Id, body: Vec<Op> },
+    /// `S[id] = tg{group}.create_task(task{id}())`, in the block of the task group `group`
+    /// (`TaskGroup.create_task`); the coroutine returns `id` unless it raises.
+    CreateGroupTask { group: Id, id: Id, body: Vec<Op> },
     /// `await S[target]` (a future, task, shield or gather), printing the outcome.
     Await { target: Id, catch: Catch },
     /// `await asyncio.sleep(delay / 8)`.
@@ -314,6 +108,28 @@ pub enum Op {
         timeout: Option<u32>,
         catch: Catch,
     },
+    /// `async with asyncio.timeout(delay / 8):` around `block` (`asyncio.timeout(None)`
+    /// never expires), printing how the block ended: `done`, or what it raised (`timeout`
+    /// when the deadline cut it short).
+    Timeout {
+        delay: Option<u32>,
+        block: Vec<Op>,
+        catch: Catch,
+    },
+    /// `async with asyncio.timeout_at(when / 8):` around `block`: a deadline at a loop time.
+    TimeoutAt {
+        when: u32,
+        block: Vec<Op>,
+        catch: Catch,
+    },
+    /// `async with asyncio.TaskGroup() as tg{id}:` around `block`, whose
+    /// [`Op::CreateGroupTask`]s start the group's tasks; leaving it waits for them all, and
+    /// prints `done`, or what it raised (an `ExceptionGroup` of the tasks' errors).
+    TaskGroup {
+        id: Id,
+        block: Vec<Op>,
+        catch: Catch,
+    },
 }
 
 /// What a slot holds, known from the op that fills it.
@@ -343,12 +159,23 @@ impl Kind {
     }
 }
 
-/// A generated program. Its main body is plain code run before `run_forever` below
-/// [`Level::Futures`], and a coroutine run with `run_until_complete` from there on.
+/// How a program's main body runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Main is plain code, run before `loop.run_forever()`; a callback ends the program with
+    /// `stop()`.
+    RunForever,
+    /// Main is a coroutine, run as the task `t0` with `loop.run_until_complete(main())`.
+    RunUntilComplete,
+}
+
+/// A generated program: its seed and level (which say where it came from), how main runs,
+/// and main's ops.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
     pub seed: u64,
     pub level: Level,
+    pub entry: Entry,
     pub main: Vec<Op>,
 }
 
@@ -356,7 +183,8 @@ pub struct Program {
 pub const MAIN: Id = 0;
 
 impl Op {
-    /// The body this op schedules, if any.
+    /// The body this op schedules, runs as a callback or starts as a task, if any: code that
+    /// runs later, on its own.
     pub fn body(&self) -> Option<&Vec<Op>> {
         match self {
             Op::CallSoon { body, .. }
@@ -364,21 +192,47 @@ impl Op {
             | Op::CallLater { body, .. }
             | Op::CallAt { body, .. }
             | Op::AddDoneCallback { body, .. }
-            | Op::CreateTask { body, .. } => Some(body),
+            | Op::CreateTask { body, .. }
+            | Op::CreateGroupTask { body, .. } => Some(body),
             _ => None,
         }
     }
 
-    pub fn body_mut(&mut self) -> Option<&mut Vec<Op>> {
+    /// The block of an `async with`, if this op is one: code that runs in place, in the
+    /// coroutine that runs the op.
+    pub fn block(&self) -> Option<&Vec<Op>> {
+        match self {
+            Op::Timeout { block, .. }
+            | Op::TimeoutAt { block, .. }
+            | Op::TaskGroup { block, .. } => Some(block),
+            _ => None,
+        }
+    }
+
+    /// The ops inside this op: its body or its block.
+    pub fn inner(&self) -> Option<&Vec<Op>> {
+        self.body().or(self.block())
+    }
+
+    pub fn inner_mut(&mut self) -> Option<&mut Vec<Op>> {
         match self {
             Op::CallSoon { body, .. }
             | Op::CallSoonThreadsafe { body, .. }
             | Op::CallLater { body, .. }
             | Op::CallAt { body, .. }
             | Op::AddDoneCallback { body, .. }
-            | Op::CreateTask { body, .. } => Some(body),
+            | Op::CreateTask { body, .. }
+            | Op::CreateGroupTask { body, .. } => Some(body),
+            Op::Timeout { block, .. }
+            | Op::TimeoutAt { block, .. }
+            | Op::TaskGroup { block, .. } => Some(block),
             _ => None,
         }
+    }
+
+    /// Whether this op's body is a coroutine (a task's), which can await.
+    pub fn starts_task(&self) -> bool {
+        matches!(self, Op::CreateTask { .. } | Op::CreateGroupTask { .. })
     }
 
     /// The slot this op fills, and what it holds.
@@ -388,7 +242,7 @@ impl Op {
                 Some((id, Kind::Handle))
             }
             Op::CreateFuture { id } => Some((id, Kind::Future)),
-            Op::CreateTask { id, .. } => Some((id, Kind::Task)),
+            Op::CreateTask { id, .. } | Op::CreateGroupTask { id, .. } => Some((id, Kind::Task)),
             Op::Gather { id, .. } => Some((id, Kind::Gather)),
             Op::Shield { id, .. } => Some((id, Kind::Shield)),
             _ => None,
@@ -399,7 +253,7 @@ impl Op {
 /// The name a body prints as it starts, and in front of what it prints.
 pub fn body_name(op: &Op) -> String {
     match op {
-        Op::CreateTask { id, .. } => format!("task{id}"),
+        Op::CreateTask { id, .. } | Op::CreateGroupTask { id, .. } => format!("task{id}"),
         Op::AddDoneCallback { id, .. } => format!("dcb{id}"),
         Op::CallSoon { id, .. }
         | Op::CallSoonThreadsafe { id, .. }
@@ -417,13 +271,13 @@ impl Program {
                 if let Some((id, kind)) = op.creates() {
                     kinds.insert(id, kind);
                 }
-                if let Some(body) = op.body() {
-                    walk(body, kinds);
+                if let Some(inner) = op.inner() {
+                    walk(inner, kinds);
                 }
             }
         }
         let mut kinds = BTreeMap::new();
-        if self.level.main_is_coroutine() {
+        if self.entry == Entry::RunUntilComplete {
             kinds.insert(MAIN, Kind::Task);
         }
         walk(&self.main, &mut kinds);
@@ -436,7 +290,7 @@ impl Program {
         fn find(ops: &[Op], id: Id) -> bool {
             ops.iter().any(|op| {
                 matches!(op, Op::AddDoneCallback { id: i, .. } if *i == id)
-                    || op.body().is_some_and(|b| find(b, id))
+                    || op.inner().is_some_and(|b| find(b, id))
             })
         }
         find(&self.main, id)
@@ -446,7 +300,7 @@ impl Program {
     pub fn size(&self) -> usize {
         fn count(ops: &[Op]) -> usize {
             ops.iter()
-                .map(|op| 1 + op.body().map_or(0, |b| count(b)))
+                .map(|op| 1 + op.inner().map_or(0, |b| count(b)))
                 .sum()
         }
         count(&self.main)
@@ -493,8 +347,8 @@ impl fmt::Display for Program {
         let mut out = String::new();
         writeln!(
             out,
-            "Program {{ seed: {}, level: Level::{:?}, main: vec![",
-            self.seed, self.level
+            "Program {{ seed: {}, level: Level::{:?}, entry: Entry::{:?}, main: vec![",
+            self.seed, self.level, self.entry
         )?;
         write_ops(&mut out, &self.main, 1)?;
         out.push_str("] }");
@@ -520,6 +374,18 @@ fn write_ops(out: &mut String, ops: &[Op], depth: usize) -> fmt::Result {
                 format!("Op::AddDoneCallback {{ id: {id}, target: {target}, body: vec![")
             }
             Op::CreateTask { id, .. } => format!("Op::CreateTask {{ id: {id}, body: vec!["),
+            Op::CreateGroupTask { group, id, .. } => {
+                format!("Op::CreateGroupTask {{ group: {group}, id: {id}, body: vec![")
+            }
+            Op::Timeout { delay, catch, .. } => {
+                format!("Op::Timeout {{ delay: {delay:?}, catch: Catch::{catch:?}, block: vec![")
+            }
+            Op::TimeoutAt { when, catch, .. } => {
+                format!("Op::TimeoutAt {{ when: {when}, catch: Catch::{catch:?}, block: vec![")
+            }
+            Op::TaskGroup { id, catch, .. } => {
+                format!("Op::TaskGroup {{ id: {id}, catch: Catch::{catch:?}, block: vec![")
+            }
             Op::Gather {
                 id,
                 items,
@@ -562,8 +428,8 @@ fn write_ops(out: &mut String, ops: &[Op], depth: usize) -> fmt::Result {
             other => format!("Op::{other:?},"),
         };
         writeln!(out, "{pad}{head}")?;
-        if let Some(body) = op.body() {
-            write_ops(out, body, depth + 1)?;
+        if let Some(inner) = op.inner() {
+            write_ops(out, inner, depth + 1)?;
             writeln!(out, "{pad}]}},")?;
         }
     }

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use super::interpret::MAX_TICKS;
 use super::observed::Observed;
-use super::program::{body_name, seconds, Catch, Kind, Op, Program, Slots};
+use super::program::{body_name, seconds, Catch, Entry, Kind, Op, Program, Slots};
 
 /// The harness every batch starts with.
 pub const HARNESS: &str = include_str!("harness.py");
@@ -97,14 +98,13 @@ pub fn script(programs: &[&Program]) -> String {
     }
     out.push_str("\n\nrun_all([\n");
     for (number, program) in programs.iter().enumerate() {
-        let coroutine = if program.level.main_is_coroutine() {
-            "True"
-        } else {
-            "False"
+        let coroutine = match program.entry {
+            Entry::RunUntilComplete => "True",
+            Entry::RunForever => "False",
         };
         let _ = writeln!(out, "    ({number}, program_{number}, {coroutine}),");
     }
-    out.push_str("])\n");
+    let _ = writeln!(out, "], max_ticks={MAX_TICKS})");
     out
 }
 
@@ -150,7 +150,7 @@ pub fn source(program: &Program, number: usize) -> String {
     w.line(0, &format!("def program_{number}(P):"));
     w.line(1, "L, S, log = P.loop, P.slots, P.log");
     w.defs(&program.main);
-    if program.level.main_is_coroutine() {
+    if program.entry == Entry::RunUntilComplete {
         w.line(0, "");
         w.line(1, "async def main():");
         w.line(2, "log(\"main start\")");
@@ -180,14 +180,18 @@ impl Writer<'_> {
         self.out.push('\n');
     }
 
-    /// A `def` for every body in `ops`, nested ones included, at the program's top level.
+    /// A `def` for every body in `ops`, nested ones included (in blocks too), at the
+    /// program's top level.
     fn defs(&mut self, ops: &[Op]) {
         for op in ops {
+            if let Some(block) = op.block() {
+                self.defs(block);
+            }
             let Some(body) = op.body() else { continue };
             let name = body_name(op);
             self.line(0, "");
             match op {
-                Op::CreateTask { id, .. } => {
+                Op::CreateTask { id, .. } | Op::CreateGroupTask { id, .. } => {
                     self.line(1, &format!("async def {name}():"));
                     self.line(2, &format!("log(\"{name} start\")"));
                     self.ops(2, &name, body);
@@ -278,6 +282,43 @@ impl Writer<'_> {
             Op::CreateTask { id, .. } => {
                 self.line(d, &format!("S[{id}] = L.create_task(task{id}())"))
             }
+            Op::CreateGroupTask { group, id, .. } => {
+                self.line(d, &format!("S[{id}] = tg{group}.create_task(task{id}())"))
+            }
+            Op::Timeout {
+                delay,
+                block,
+                catch,
+            } => {
+                let delay = delay.map_or("None".to_string(), seconds);
+                self.block(
+                    d,
+                    who,
+                    &format!("async with asyncio.timeout({delay}):"),
+                    block,
+                    &format!("{who}: timeout {delay} -> "),
+                    *catch,
+                );
+            }
+            Op::TimeoutAt { when, block, catch } => {
+                let when = seconds(*when);
+                self.block(
+                    d,
+                    who,
+                    &format!("async with asyncio.timeout_at({when}):"),
+                    block,
+                    &format!("{who}: timeout_at {when} -> "),
+                    *catch,
+                );
+            }
+            Op::TaskGroup { id, block, catch } => self.block(
+                d,
+                who,
+                &format!("async with TaskGroup() as tg{id}:"),
+                block,
+                &format!("{who}: task_group tg{id} -> "),
+                *catch,
+            ),
             Op::Await { target, catch } => {
                 let name = slots.name(*target);
                 self.line(d, &format!("if {target} in S:"));
@@ -395,6 +436,21 @@ impl Writer<'_> {
         );
     }
 
+    /// An `async with` around `block`, printing `done` or what it raised, and re-raising what
+    /// `catch` does not catch.
+    fn block(&mut self, d: usize, who: &str, head: &str, block: &[Op], text: &str, catch: Catch) {
+        self.line(d, "try:");
+        self.line(d + 1, head);
+        let before = self.out.len();
+        self.ops(d + 2, who, block);
+        if self.out.len() == before {
+            self.line(d + 2, "pass");
+        }
+        self.raised(d, text, catch, true);
+        self.line(d, "else:");
+        self.line(d + 1, &format!("log(\"{text}done\")"));
+    }
+
     /// `S[target].call`, printing `invalid state` when the future is already done.
     fn set(&mut self, d: usize, who: &str, target: u32, call: &str, shown: &str) {
         let name = self.slots.name(target);
@@ -428,8 +484,26 @@ impl Writer<'_> {
         };
         self.line(d, "try:");
         self.line(d + 1, statement);
+        self.raised(d, text, catch, messages);
+        self.line(d, "else:");
+        let value = if value == "r" {
+            fmt("r")
+        } else {
+            value.to_string()
+        };
+        self.line(d + 1, &format!("log(\"{text}\" + {value})"));
+    }
+
+    /// The `except` of a `try`: prints what was raised, and re-raises what `catch` does not
+    /// catch.
+    fn raised(&mut self, d: usize, text: &str, catch: Catch, messages: bool) {
+        let e = if messages {
+            "fmt(e)"
+        } else {
+            "fmt(e, messages=False)"
+        };
         self.line(d, "except BaseException as e:");
-        self.line(d + 1, &format!("log(\"{text}\" + {})", fmt("e")));
+        self.line(d + 1, &format!("log(\"{text}\" + {e})"));
         match catch {
             Catch::Nothing => self.line(d + 1, "raise"),
             Catch::Errors => self.line(
@@ -438,13 +512,6 @@ impl Writer<'_> {
             ),
             Catch::All => {}
         }
-        self.line(d, "else:");
-        let value = if value == "r" {
-            fmt("r")
-        } else {
-            value.to_string()
-        };
-        self.line(d + 1, &format!("log(\"{text}\" + {value})"));
     }
 }
 

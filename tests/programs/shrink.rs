@@ -1,11 +1,11 @@
 //! Shrinking: every program one step simpler than a given one. The comparison keeps the first
 //! that still shows the difference and starts again from it, until none does.
 
-use super::program::{Catch, Op, Program};
+use super::program::{Catch, Entry, Id, Op, Program};
 
-/// Each program that deletes one op (with its body), puts an op's body in its place, or makes
-/// one op plainer: a shorter delay, no catching, no message, one item fewer. Deletions come
-/// first, outermost first, so that big steps are tried before small ones.
+/// Each program that deletes one op (with its body or block), puts an op's body or block in its
+/// place, or makes one op plainer: a shorter delay, no catching, no message, one item fewer.
+/// Deletions come first, outermost first, so that big steps are tried before small ones.
 pub fn candidates(program: &Program) -> Vec<Program> {
     let mut paths = Vec::new();
     collect_paths(&program.main, &mut Vec::new(), &mut paths);
@@ -19,12 +19,17 @@ pub fn candidates(program: &Program) -> Vec<Program> {
     for path in &paths {
         let (last, parent) = path.split_last().expect("a path is never empty");
         let op = op_at(&program.main, path);
-        let Some(body) = op.body() else { continue };
-        if !fits(program, parent, op, body) {
+        let Some(inner) = op.inner() else { continue };
+        if !fits(program, parent, op, inner) {
             continue;
         }
+        let mut inner = inner.clone();
+        if let Op::TaskGroup { id, .. } = op {
+            // Out of the group's block, its tasks are plain tasks.
+            ungroup(&mut inner, *id);
+        }
         let mut smaller = program.clone();
-        body_at(&mut smaller.main, parent).splice(*last..=*last, body.iter().cloned());
+        body_at(&mut smaller.main, parent).splice(*last..=*last, inner);
         out.push(smaller);
     }
     for path in &paths {
@@ -38,20 +43,35 @@ pub fn candidates(program: &Program) -> Vec<Program> {
     out
 }
 
-/// Whether `op`'s body can take `op`'s place in the body at `parent`: a coroutine's ops only in
-/// a coroutine, and no `raise` in the plain code main runs before the loop. (Awaits and cancels
-/// keep the generator's rules: the parent task is older than the child.)
-fn fits(program: &Program, parent: &[usize], op: &Op, body: &[Op]) -> bool {
+/// Whether `op`'s body or block can take `op`'s place in the body at `parent`: a coroutine's
+/// ops only in a coroutine, and no `raise` in the plain code main runs before the loop. (Awaits
+/// and cancels keep the generator's rules: the parent task is older than the child.)
+fn fits(program: &Program, parent: &[usize], op: &Op, inner: &[Op]) -> bool {
+    let coroutine = |op: &Op| op.starts_task() || op.block().is_some();
     let parent_is_coroutine = match parent {
-        [] => program.level.main_is_coroutine(),
-        _ => matches!(op_at(&program.main, parent), Op::CreateTask { .. }),
+        [] => program.entry == Entry::RunUntilComplete,
+        _ => coroutine(op_at(&program.main, parent)),
     };
-    let body_is_coroutine = matches!(op, Op::CreateTask { .. });
-    if body_is_coroutine && !parent_is_coroutine {
+    if coroutine(op) && !parent_is_coroutine {
         return false;
     }
-    let before_the_loop = parent.is_empty() && !program.level.main_is_coroutine();
-    !(before_the_loop && body.iter().any(|o| matches!(o, Op::Raise { .. })))
+    let before_the_loop = parent.is_empty() && program.entry == Entry::RunForever;
+    !(before_the_loop && inner.iter().any(|o| matches!(o, Op::Raise { .. })))
+}
+
+/// The tasks of group `group` among `ops`, made plain tasks.
+fn ungroup(ops: &mut [Op], group: Id) {
+    for op in ops.iter_mut() {
+        if let Op::CreateGroupTask { group: g, id, body } = op {
+            if *g == group {
+                let (id, body) = (*id, std::mem::take(body));
+                *op = Op::CreateTask { id, body };
+            }
+        }
+        if let Some(inner) = op.inner_mut() {
+            ungroup(inner, group);
+        }
+    }
 }
 
 /// The position of every op, as indices from main down through bodies, in pre-order.
@@ -59,19 +79,19 @@ fn collect_paths(ops: &[Op], prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>)
     for (i, op) in ops.iter().enumerate() {
         prefix.push(i);
         out.push(prefix.clone());
-        if let Some(body) = op.body() {
-            collect_paths(body, prefix, out);
+        if let Some(inner) = op.inner() {
+            collect_paths(inner, prefix, out);
         }
         prefix.pop();
     }
 }
 
-/// The body reached by following `path` from `ops`.
+/// The body (or block) reached by following `path` from `ops`.
 fn body_at<'a>(ops: &'a mut Vec<Op>, path: &[usize]) -> &'a mut Vec<Op> {
     match path.split_first() {
         None => ops,
         Some((first, rest)) => body_at(
-            ops[*first].body_mut().expect("a path goes through bodies"),
+            ops[*first].inner_mut().expect("a path goes through bodies"),
             rest,
         ),
     }
@@ -82,7 +102,7 @@ fn op_at<'a>(ops: &'a [Op], path: &[usize]) -> &'a Op {
     match path {
         [last] => &ops[*last],
         [first, rest @ ..] => op_at(
-            ops[*first].body().expect("a path goes through bodies"),
+            ops[*first].inner().expect("a path goes through bodies"),
             rest,
         ),
         [] => unreachable!("a path is never empty"),
@@ -181,6 +201,41 @@ fn plainer(op: &Op) -> Vec<Op> {
                 });
             }
         }
+        Op::CreateGroupTask { .. } => with(&|o| {
+            if let Op::CreateGroupTask { id, body, .. } = o {
+                let (id, body) = (*id, std::mem::take(body));
+                *o = Op::CreateTask { id, body };
+            }
+        }),
+        Op::Timeout { .. } => {
+            with(&|o| {
+                if let Op::Timeout { catch, .. } = o {
+                    *catch = Catch::Nothing;
+                }
+            });
+            with(&|o| {
+                if let Op::Timeout { delay, .. } = o {
+                    *delay = delay.map(|_| 0);
+                }
+            });
+        }
+        Op::TimeoutAt { .. } => {
+            with(&|o| {
+                if let Op::TimeoutAt { catch, .. } = o {
+                    *catch = Catch::Nothing;
+                }
+            });
+            with(&|o| {
+                if let Op::TimeoutAt { when, .. } = o {
+                    *when = 0;
+                }
+            });
+        }
+        Op::TaskGroup { .. } => with(&|o| {
+            if let Op::TaskGroup { catch, .. } = o {
+                *catch = Catch::Nothing;
+            }
+        }),
         Op::Gather { items, .. } => {
             with(&|o| {
                 if let Op::Gather {

@@ -1,4 +1,5 @@
-//! The loop of chapter 7, "Composing tasks": chapter 6's loop plus `gather` and `wait_for`.
+//! The loop of chapter 7, "Composing tasks": chapter 6's loop plus `gather`, `wait_for` and
+//! `task_group`.
 //!
 //! | module | asyncio |
 //! |---|---|
@@ -7,11 +8,12 @@
 //! | `timers` | `_scheduled`, the heap of timers |
 //! | `clock` | `loop.time()`; a virtual clock for exact runs |
 //! | `future` ([`Future`]) | `asyncio.Future`: `set_result`, `add_done_callback`, `__await__`; `loop.create_future()` |
-//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, `TimeoutError`, exceptions |
+//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, `TimeoutError`, `RuntimeError`, `ExceptionGroup`, exceptions |
 //! | `task` ([`Task`]) | `asyncio.Task`: `__step`, `__wakeup`, `cancel`; `loop.create_task()`, `run_until_complete` |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` |
 //! | `gather` ([`gather`], [`Gathering`]) | `asyncio.gather`, `_GatheringFuture` |
 //! | `wait_for` ([`wait_for`]) | `asyncio.wait_for`, `_cancel_and_wait` |
+//! | `task_group` ([`task_group`], [`TaskGroup`]) | `asyncio.TaskGroup`: `create_task`, `_on_task_done`, `__aexit__` |
 //!
 //! Run the chapter's program with `cargo run -p stage07`.
 #![forbid(unsafe_code)]
@@ -24,6 +26,7 @@ mod gather;
 mod handle;
 mod sleep;
 mod task;
+mod task_group;
 mod timers;
 mod wait_for;
 
@@ -34,4 +37,5 @@ pub use gather::{gather, Gathering};
 pub use handle::Handle;
 pub use sleep::sleep;
 pub use task::Task;
+pub use task_group::{task_group, TaskGroup};
 pub use wait_for::wait_for;

@@ -1,10 +1,11 @@
 // ANCHOR: gather
 //! Chapter 7's program: seed 001's five jobs gathered, then a deadline that a careful job
-//! overruns while it cleans up. Run it with `cargo run -p stage07`.
+//! overruns while it cleans up, then three jobs in a task group, one of which fails. Run it
+//! with `cargo run -p stage07`.
 
 use std::time::Duration;
 
-use stage07::{gather, get_running_loop, sleep, wait_for, Error, EventLoop};
+use stage07::{gather, get_running_loop, sleep, task_group, wait_for, Error, EventLoop};
 
 /// Prints a line with the tick, the loop time, and who prints it.
 fn say(who: &str, what: &str) {
@@ -50,6 +51,33 @@ async fn main_wait_for() -> Result<(), Error> {
     say("main", &format!("wait_for returned {outcome:?}"));
     Ok(())
 }
+// ANCHOR_END: wait_for
+
+// ANCHOR: task_group
+/// Takes `seconds`, then fails if told to.
+async fn named_job(name: &'static str, seconds: u64, fails: bool) -> Result<(), Error> {
+    let slept = sleep(Duration::from_secs(seconds)).await;
+    say(name, &format!("slept: {slept:?}"));
+    slept?;
+    if fails {
+        return Err(Error::Exception(format!("{name} failed")));
+    }
+    Ok(())
+}
+
+async fn main_task_group() -> Result<(), Error> {
+    let outcome = task_group(|tg| async move {
+        for (name, seconds, fails) in [("a", 1, false), ("b", 2, true), ("c", 3, false)] {
+            tg.create_task(name, named_job(name, seconds, fails))?;
+        }
+        let slept = sleep(Duration::from_secs(5)).await;
+        say("main", &format!("the block slept: {slept:?}"));
+        slept
+    })
+    .await;
+    say("main", &format!("task_group returned {outcome:?}"));
+    Ok(())
+}
 
 pub fn main() {
     let lp = EventLoop::with_virtual_clock();
@@ -59,5 +87,9 @@ pub fn main() {
     let lp = EventLoop::with_virtual_clock();
     let main_task = lp.create_task("main", main_wait_for());
     lp.run_until_complete(&main_task).expect("main() finishes");
+    println!();
+    let lp = EventLoop::with_virtual_clock();
+    let main_task = lp.create_task("main", main_task_group());
+    lp.run_until_complete(&main_task).expect("main() finishes");
 }
-// ANCHOR_END: wait_for
+// ANCHOR_END: task_group

@@ -10,11 +10,12 @@
 //! | `timers` | `_scheduled`, the heap of timers |
 //! | `clock` | `loop.time()`; a virtual clock for exact runs |
 //! | `future` ([`Future`]) | `asyncio.Future`: `set_result`, `add_done_callback`, `__await__`; `loop.create_future()` |
-//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, `TimeoutError`, `OSError`, exceptions |
+//! | `error` ([`Error`]) | `CancelledError`, `InvalidStateError`, `TimeoutError`, `OSError`, `RuntimeError`, `ExceptionGroup`, exceptions |
 //! | `task` ([`Task`]) | `asyncio.Task`: `__step`, `__wakeup`, `cancel`; `loop.create_task()`, `run_until_complete` |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` |
 //! | `gather` ([`gather`], [`Gathering`]) | `asyncio.gather`, `_GatheringFuture` |
 //! | `wait_for` ([`wait_for`]) | `asyncio.wait_for`, `_cancel_and_wait` |
+//! | `task_group` ([`task_group`], [`TaskGroup`]) | `asyncio.TaskGroup`: `create_task`, `_on_task_done`, `__aexit__` |
 //!
 //! Run the chapter's program with `cargo run -p stage08`.
 #![forbid(unsafe_code)]
@@ -29,6 +30,7 @@ mod reactor;
 mod sleep;
 mod sock;
 mod task;
+mod task_group;
 mod timers;
 mod wait_for;
 
@@ -40,4 +42,5 @@ pub use handle::Handle;
 pub use sleep::sleep;
 pub use sock::{sock_accept, sock_connect, sock_recv, sock_sendall};
 pub use task::Task;
+pub use task_group::{task_group, TaskGroup};
 pub use wait_for::wait_for;

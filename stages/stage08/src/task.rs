@@ -149,6 +149,11 @@ impl<T: Clone + 'static> TaskInner<T> {
         THROW_CANCELLED.set(throw);
         YIELDED.take();
         let waker = Waker::from(Arc::new(TaskWaker { id: self.id }));
+        // ANCHOR: current
+        // While its coroutine runs, the task is the current task.
+        CURRENT.set(Some(Rc::new(Task {
+            inner: self.clone(),
+        })));
         let polled = {
             let mut coroutine = self.coroutine.borrow_mut();
             let coroutine = coroutine
@@ -156,6 +161,8 @@ impl<T: Clone + 'static> TaskInner<T> {
                 .expect("a pending task has its coroutine");
             coroutine.as_mut().poll(&mut Context::from_waker(&waker))
         };
+        CURRENT.take();
+        // ANCHOR_END: current
         THROW_CANCELLED.set(false);
         match polled {
             Poll::Pending => {
@@ -188,6 +195,19 @@ impl<T: Clone + 'static> TaskInner<T> {
     }
 }
 // ANCHOR_END: step
+
+// ANCHOR: current_task
+thread_local! {
+    /// The task whose step is running, as far as cancelling goes.
+    static CURRENT: RefCell<Option<Rc<dyn Cancel>>> = const { RefCell::new(None) };
+}
+
+/// The task that is running (`asyncio.current_task()`): a task group cancels it to stop its
+/// block.
+pub(crate) fn current_task() -> Option<Rc<dyn Cancel>> {
+    CURRENT.with_borrow(Option::clone)
+}
+// ANCHOR_END: current_task
 
 // ANCHOR: cancel
 impl<T: Clone + 'static> Task<T> {

@@ -17,6 +17,11 @@ pub enum Error {
     Stalled,
     /// `TimeoutError`: `wait_for` gave up.
     Timeout,
+    /// `RuntimeError`: a task group refused a task.
+    Runtime(&'static str),
+    /// The errors of a task group's tasks, in the order they failed, and its block's last
+    /// (`ExceptionGroup('unhandled errors in a TaskGroup', errors)`).
+    Group(Vec<Error>),
 }
 
 impl fmt::Display for Error {
@@ -27,6 +32,15 @@ impl fmt::Display for Error {
             Error::InvalidState(what) => write!(f, "invalid state: {what}"),
             Error::Stalled => f.write_str("the loop stalled before the task was done"),
             Error::Timeout => f.write_str("timed out"),
+            Error::Runtime(what) => f.write_str(what),
+            Error::Group(errors) => {
+                let s = if errors.len() == 1 { "" } else { "s" };
+                write!(
+                    f,
+                    "unhandled errors in a TaskGroup ({} sub-exception{s})",
+                    errors.len()
+                )
+            }
         }
     }
 }

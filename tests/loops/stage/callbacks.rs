@@ -10,14 +10,17 @@ pub fn make() -> Rc<dyn Loop> {
 /// The stage's loop, seen through the runner's traits.
 pub struct Stage(stage::EventLoop);
 
-impl Cancel for Rc<stage::Handle> {
+impl Handle for Rc<stage::Handle> {
     fn cancel(&self) {
         stage::Handle::cancel(self);
+    }
+    fn cancelled(&self) -> bool {
+        stage::Handle::cancelled(self)
     }
 }
 
 impl Callbacks for Stage {
-    fn call_soon(&self, callback: Box<dyn FnOnce()>) -> Box<dyn Cancel> {
+    fn call_soon(&self, callback: Box<dyn FnOnce()>) -> Box<dyn Handle> {
         Box::new(self.0.call_soon(move |_: &stage::EventLoop| callback()))
     }
     fn stop(&self) {

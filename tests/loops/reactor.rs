@@ -15,7 +15,7 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::runner::Loop;
+use super::Loop;
 
 /// Ticks enough for the scenario: a loop that has not stopped by then never will.
 const MAX_TICKS: u64 = 100;
@@ -96,11 +96,11 @@ impl Scenario {
         }
     }
 
-    fn io(&self) -> &dyn super::runner::Io {
+    fn io(&self) -> &dyn super::Io {
         self.lp.io().expect("a loop of chapter 8 or later")
     }
 
-    fn timers(&self) -> &dyn super::runner::Timers {
+    fn timers(&self) -> &dyn super::Timers {
         self.lp.timers().expect("a loop with timers")
     }
 

@@ -1,10 +1,10 @@
-//! The teaching stages as [`Loop`](super::runner::Loop)s. Each stage's module includes the
-//! runner pieces of its chapters (`stage_runner/`): a stage is the previous one plus one
-//! chapter, and so is its runner.
+//! The teaching stages as [`Loop`](super::Loop)s. Each stage's module includes the parts of
+//! its chapters (`stage/`): a stage is the previous one plus one chapter, and so is its
+//! `Loop`.
 
 pub mod stage03 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage03 as stage;
     use std::rc::Rc;
     use std::time::Duration;
@@ -18,7 +18,7 @@ pub mod stage03 {
         Duration::ZERO
     }
 
-    include!("stage_runner/callbacks.rs");
+    include!("stage/callbacks.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -29,7 +29,7 @@ pub mod stage03 {
 
 pub mod stage04 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage04 as stage;
     use std::rc::Rc;
     use std::time::Duration;
@@ -42,8 +42,8 @@ pub mod stage04 {
         lp.time()
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -57,8 +57,9 @@ pub mod stage04 {
 
 pub mod stage05 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage05 as stage;
+    use std::any::Any;
     use std::cell::RefCell;
     use std::rc::Rc;
     use std::time::Duration;
@@ -73,14 +74,15 @@ pub mod stage05 {
 
     fn failure(error: stage::Error) -> Failure {
         match error {
-            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Cancelled => Failure::Cancelled(None),
+            stage::Error::InvalidState(_) => Failure::InvalidState,
             other => Failure::Exception(other.to_string()),
         }
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
+    include!("stage/futures.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -97,7 +99,7 @@ pub mod stage05 {
 
 pub mod stage06 {
     #![allow(unused_imports)]
-    use crate::diff::runner::*;
+    use crate::loops::*;
     use ::stage06 as stage;
     use std::any::Any;
     use std::cell::RefCell;
@@ -114,23 +116,24 @@ pub mod stage06 {
 
     fn failure(error: stage::Error) -> Failure {
         match error {
-            stage::Error::Cancelled => Failure::Cancelled,
+            stage::Error::Cancelled => Failure::Cancelled(None),
+            stage::Error::InvalidState(_) => Failure::InvalidState,
             other => Failure::Exception(other.to_string()),
         }
     }
 
     fn error(failure: Failure) -> stage::Error {
         match failure {
-            Failure::Cancelled => stage::Error::Cancelled,
-            Failure::Exception(message) => stage::Error::Exception(message),
+            Failure::Cancelled(_) => stage::Error::Cancelled,
             Failure::Timeout => unreachable!("stage 6 has no wait_for"),
+            other => stage::Error::Exception(other.to_string()),
         }
     }
 
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
-    include!("stage_runner/tasks.rs");
+    include!("stage/callbacks.rs");
+    include!("stage/timers.rs");
+    include!("stage/futures.rs");
+    include!("stage/tasks.rs");
 
     impl Loop for Stage {
         fn callbacks(&self) -> &dyn Callbacks {
@@ -148,72 +151,15 @@ pub mod stage06 {
     }
 }
 
-pub mod stage07 {
-    #![allow(unused_imports)]
-    use crate::diff::runner::*;
-    use ::stage07 as stage;
-    use std::any::Any;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    fn failure(error: stage::Error) -> Failure {
-        match error {
-            stage::Error::Cancelled => Failure::Cancelled,
-            stage::Error::Timeout => Failure::Timeout,
-            other => Failure::Exception(other.to_string()),
-        }
-    }
-
-    fn error(failure: Failure) -> stage::Error {
-        match failure {
-            Failure::Cancelled => stage::Error::Cancelled,
-            Failure::Timeout => stage::Error::Timeout,
-            Failure::Exception(message) => stage::Error::Exception(message),
-        }
-    }
-
-    include!("stage_runner/callbacks.rs");
-    include!("stage_runner/timers.rs");
-    include!("stage_runner/futures.rs");
-    include!("stage_runner/tasks.rs");
-    include!("stage_runner/combinators.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-        fn futures(&self) -> Option<&dyn Futures> {
-            Some(self)
-        }
-        fn tasks(&self) -> Option<&dyn Tasks> {
-            Some(self)
-        }
-        fn combinators(&self) -> Option<&dyn Combinators> {
-            Some(self)
-        }
-    }
-}
-
-/// A stage of chapter 8 or later: what chapters 3 to 7 built, unchanged in what the
-/// generated programs see, and the readers and writers of chapter 8. (Chapters 9 to 11 add
-/// threads, which the scripts of `threads.rs` compare, each on the stages' own types.)
-macro_rules! stage_with_io {
-    ($stage:ident) => {
+/// A stage of chapter 7 or later: what chapters 3 to 7 built, unchanged in what the generated
+/// programs see, and from chapter 8 on the readers and writers of `io`. (Chapters 9 to 11 add
+/// threads, which the scripts of `threads.rs` compare, each on the stages' own types; of
+/// chapter 11, programs see `call_soon_threadsafe` too.)
+macro_rules! stage_from_chapter_7 {
+    ($stage:ident $(, $io:literal $(, $threadsafe:literal)?)?) => {
         pub mod $stage {
             #![allow(unused_imports)]
-            use crate::diff::runner::*;
+            use crate::loops::*;
             use ::$stage as stage;
             use std::any::Any;
             use std::cell::RefCell;
@@ -230,26 +176,35 @@ macro_rules! stage_with_io {
 
             fn failure(error: stage::Error) -> Failure {
                 match error {
-                    stage::Error::Cancelled => Failure::Cancelled,
+                    stage::Error::Cancelled => Failure::Cancelled(None),
                     stage::Error::Timeout => Failure::Timeout,
+                    stage::Error::InvalidState(_) => Failure::InvalidState,
+                    stage::Error::Runtime(_) => Failure::Runtime,
+                    stage::Error::Group(errors) => {
+                        Failure::group(errors.into_iter().map(failure))
+                    }
                     other => Failure::Exception(other.to_string()),
                 }
             }
 
             fn error(failure: Failure) -> stage::Error {
                 match failure {
-                    Failure::Cancelled => stage::Error::Cancelled,
+                    Failure::Cancelled(_) => stage::Error::Cancelled,
                     Failure::Timeout => stage::Error::Timeout,
-                    Failure::Exception(message) => stage::Error::Exception(message),
+                    Failure::Runtime => stage::Error::Runtime("runtime error"),
+                    other => stage::Error::Exception(other.to_string()),
                 }
             }
 
-            include!("stage_runner/callbacks.rs");
-            include!("stage_runner/timers.rs");
-            include!("stage_runner/futures.rs");
-            include!("stage_runner/tasks.rs");
-            include!("stage_runner/combinators.rs");
-            include!("stage_runner/io.rs");
+            include!("stage/callbacks.rs");
+            include!("stage/timers.rs");
+            include!("stage/futures.rs");
+            include!("stage/tasks.rs");
+            include!("stage/combinators.rs");
+            $(
+                include!($io);
+                $(include!($threadsafe);)?
+            )?
 
             impl Loop for Stage {
                 fn callbacks(&self) -> &dyn Callbacks {
@@ -267,15 +222,25 @@ macro_rules! stage_with_io {
                 fn combinators(&self) -> Option<&dyn Combinators> {
                     Some(self)
                 }
-                fn io(&self) -> Option<&dyn Io> {
-                    Some(self)
-                }
+                $(
+                    fn io(&self) -> Option<&dyn Io> {
+                        let _ = $io;
+                        Some(self)
+                    }
+                    $(
+                        fn threadsafe(&self) -> Option<&dyn Threadsafe> {
+                            let _ = $threadsafe;
+                            Some(self)
+                        }
+                    )?
+                )?
             }
         }
     };
 }
 
-stage_with_io!(stage08);
-stage_with_io!(stage09);
-stage_with_io!(stage10);
-stage_with_io!(stage11);
+stage_from_chapter_7!(stage07);
+stage_from_chapter_7!(stage08, "stage/io.rs");
+stage_from_chapter_7!(stage09, "stage/io.rs");
+stage_from_chapter_7!(stage10, "stage/io.rs");
+stage_from_chapter_7!(stage11, "stage/io.rs", "stage/threadsafe.rs");

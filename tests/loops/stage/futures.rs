@@ -7,15 +7,23 @@ pub struct StageFuture {
     ids: RefCell<Vec<stage::CallbackId>>,
 }
 
+/// The state of a stage's future (a task's too).
 fn state_of(future: &stage::Future<i64>) -> State {
     if !future.done() {
-        return State::Pending;
+        State::Pending
+    } else if future.cancelled() {
+        State::Cancelled
+    } else {
+        State::Done(future.result().map(Value::Int).map_err(failure))
     }
-    match future.result() {
-        Ok(value) => State::Result(value),
-        Err(stage::Error::Cancelled) => State::Cancelled,
-        Err(error) => State::Exception(error.to_string()),
-    }
+}
+
+/// The stages' `cancel()` takes no message.
+fn no_message(message: Option<String>) {
+    assert!(
+        message.is_none(),
+        "the stages cancel without a message: generate their programs without CancelMessage"
+    );
 }
 
 impl Futures for Stage {
@@ -36,7 +44,14 @@ impl Fut for StageFuture {
             .set_exception(stage::Error::Exception(message))
             .is_ok()
     }
-    fn cancel(&self) -> bool {
+    fn awaitable(self: Rc<Self>) -> Rc<dyn Awaitable> {
+        self
+    }
+}
+
+impl Awaitable for StageFuture {
+    fn cancel(&self, message: Option<String>) -> bool {
+        no_message(message);
         self.future.cancel()
     }
     fn state(&self) -> State {
@@ -56,6 +71,9 @@ impl Fut for StageFuture {
     }
     fn wait(&self) -> Coroutine {
         let future = self.future.clone();
-        Box::pin(async move { future.await.map_err(failure) })
+        Box::pin(async move { future.await.map(Value::Int).map_err(failure) })
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
