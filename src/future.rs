@@ -574,7 +574,7 @@ impl<T: 'static> Future<T> {
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
                 event_loop.record(|| Event::Await {
-                    task: event_loop.task_label(key),
+                    task: Label::task(key.id),
                     future: self.label(),
                 });
             }

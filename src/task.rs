@@ -127,7 +127,7 @@ impl EventLoop {
         });
         task.future.set_created_at(created_at);
         self.record(|| Event::CreateTask {
-            task: task.future.label(),
+            task: Label::task(key.id),
             coroutine: Label::coroutine(task.header.coroutine),
         });
         // Its first step, which its state (`New`) says is on the ready deque.
@@ -144,7 +144,16 @@ impl<T: 'static> Task<T> {
 
     /// Renames the task, in traces and reports from now on (`Task.set_name()`).
     pub fn set_name(&self, name: impl Into<std::borrow::Cow<'static, str>>) {
-        self.cell.future.set_label(Label::new(name));
+        let number = self.cell.header.key.id;
+        let name = name.into();
+        // A loop that is gone records nothing.
+        if let Some(event_loop) = self.cell.future.event_loop() {
+            event_loop.record(|| Event::Rename {
+                task: Label::task(number),
+                name: name.clone(),
+            });
+        }
+        self.cell.future.set_label(Label::renamed(number, name));
     }
 
     /// Requests cancellation (`Task.cancel()`): the future the task awaits is cancelled, so its
@@ -502,22 +511,9 @@ impl EventLoop {
             Runnable::Callback(handle) => handle.label().clone(),
             Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
             Runnable::Notify(target, _) => target.label(),
-            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
+            Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
             Runnable::Remote(call) => call.label(),
             Runnable::Bridge(key) => self.bridge_label(*key),
-        }
-    }
-
-    fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
-        let what = if wakeup { "wakeup" } else { "step" };
-        Label::new(format!("{}.{what}", self.task_label(task)))
-    }
-
-    /// The name of a task, for traces.
-    pub(crate) fn task_label(&self, key: TaskKey) -> Label {
-        match self.task(key) {
-            Some(task) => task.name(),
-            None => Label::task(key.id),
         }
     }
 
@@ -533,7 +529,7 @@ impl EventLoop {
         let Some(task) = self.task(key) else {
             return;
         };
-        self.record(|| Event::Run(self.step_label(key, wakeup)));
+        self.record(|| Event::Run(Label::step(key.id, wakeup)));
         task.step(self);
     }
 
@@ -562,7 +558,7 @@ impl EventLoop {
 
     /// Appends a step of task `key` to the ready deque.
     fn push_step(&self, key: TaskKey, wakeup: bool) {
-        self.record(|| Event::CallSoon(self.step_label(key, wakeup)));
+        self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
         self.inner.ready.borrow_mut().push_back(step);
     }
