@@ -1,6 +1,7 @@
 //! Chapter 9: several jobs at once. Results come back in the order we ask for them, whatever
 //! the order the jobs finish in; and `done()` tells, without blocking, whether a job is over.
 
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -32,23 +33,23 @@ fn run() -> Result<(), Error> {
     // ANCHOR_END: in_order
 
     // ANCHOR: done
-    let future = executor.submit(|| task("椎名真白", 16, 3))?;
-    let mut polls = 0;
-    let mut last_seen = None;
-    loop {
-        polls += 1;
-        let done = future.done();
-        // The number of polls depends on timing, so print only when the answer changes.
-        if last_seen != Some(done) {
-            println!("future.done() is {done}");
-            last_seen = Some(done);
-        }
-        if done {
-            break;
-        }
+    // The job waits for main's word before its 0.3 s of work, so that the first answer is
+    // `false` however late main asks.
+    let (go, job_waits) = mpsc::channel();
+    let future = executor.submit(move || {
+        job_waits.recv().expect("main gives the word");
+        task("椎名真白", 16, 3)
+    })?;
+    println!("future.done() is {}", future.done());
+    go.send(()).expect("the job is waiting for it");
+    let mut looks = 0;
+    while !future.done() {
+        // done() does not block: main could do other work here between two looks.
+        looks += 1;
         thread::sleep(Duration::from_millis(100));
     }
+    println!("future.done() is {}", future.done());
     // ANCHOR_END: done
-    eprintln!("done() was asked {polls} times");
+    eprintln!("main looked {looks} times while the job ran");
     Ok(())
 }

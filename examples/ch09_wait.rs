@@ -1,5 +1,12 @@
 //! Chapter 9: `wait` blocks until all, the first, or the first failing future is done.
+//!
+//! The seeds' jobs sleep, and the shortest sleep ends first on an idle machine. On a busy one a
+//! thread can wake late, so where what `wait` returns depends on which job ends first, the
+//! slower jobs are also *held*: they meet `main` at a barrier as they start and again after
+//! `main` has printed. The output is then the same on every machine, and the jobs still run
+//! on real threads.
 
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
@@ -10,6 +17,13 @@ use steploop::Error;
 fn task(name: &str, age: u32, n: u64) -> String {
     thread::sleep(Duration::from_millis(100 * n));
     format!("name is {name}, age is {age}, sleep 0.{n}s")
+}
+
+/// What a held job does first: meets `main` at `gate` to say it is running, then again when
+/// `main` lets it go on (a `Barrier` may be met any number of times).
+fn hold(gate: &Barrier) {
+    gate.wait();
+    gate.wait();
 }
 
 pub fn main() {
@@ -37,22 +51,42 @@ fn run() -> Result<(), Error> {
     // ANCHOR_END: all_completed
 
     // ANCHOR: first_completed
-    let futures = [5, 2, 4].map(|n| executor.submit(move || task("古明地觉", 16, n)));
+    let gate = Arc::new(Barrier::new(3)); // the 0.5 s and 0.4 s jobs, and main
+    let futures = [5, 2, 4].map(|n| {
+        let gate = gate.clone();
+        executor.submit(move || {
+            if n != 2 {
+                hold(&gate);
+            }
+            task("古明地觉", 16, n)
+        })
+    });
     let futures = futures.into_iter().collect::<Result<Vec<_>, Error>>()?;
+    gate.wait(); // both held jobs are running
     let fs = wait(&futures, None, ReturnWhen::FirstCompleted);
     println!("done: {:?}", fs.done);
     println!("not done: {:?}", fs.not_done);
+    // Now the held jobs may go on.
+    gate.wait();
     // ANCHOR_END: first_completed
 
     // ANCHOR: first_exception
-    let slow = executor.submit_fallible(|| Ok::<_, Error>(task("坂上智代", 19, 3)))?;
+    let gate = Arc::new(Barrier::new(2)); // the slow job and main
+    let held = gate.clone();
+    let slow = executor.submit_fallible(move || {
+        hold(&held);
+        Ok::<_, Error>(task("坂上智代", 19, 3))
+    })?;
     let failing = executor.submit_fallible(|| {
         thread::sleep(Duration::from_millis(100));
         Err::<String, _>(Error::msg("Something wrong!"))
     })?;
+    gate.wait(); // the slow job is running
     let fs = wait([&slow, &failing], None, ReturnWhen::FirstException);
     println!("done: {:?}", fs.done);
     println!("not done: {:?}", fs.not_done);
+    // Now the slow job may go on.
+    gate.wait();
     // ANCHOR_END: first_exception
     Ok(())
 }

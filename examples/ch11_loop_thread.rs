@@ -3,9 +3,11 @@
 //! the main thread at the end. Run it with `cargo run --example ch11_loop_thread`.
 //!
 //! The seed's coroutines sleep 6 and 4 seconds; ours sleep as many tenths of a second, on the
-//! real clock, so the order of the lines is the same on every run (the two sleeps end 0.2 s
-//! apart). Lines come from two threads, so each says which; the main thread prints only what
-//! it has waited for, so its lines fall in place too.
+//! real clock. Lines come from two threads, so each says which. Each thread's lines come in
+//! the same order on every run: the loop thread's in the order its tasks run, the main
+//! thread's only once it has waited for what they say. How the two threads' lines interleave
+//! can differ: when the 0.4 s sleep is over, the main thread wakes to print while the loop
+//! thread waits out the other 0.2 s, and on a busy machine a thread may wake late.
 
 use std::sync::mpsc;
 use std::thread;

@@ -37,7 +37,8 @@ pub struct Queues {
     pub tick: u64,
     /// Loop time, in nanoseconds.
     pub time: u64,
-    /// The ready deque, front first: each handle's label, as traces show it.
+    /// The ready deque, front first: each handle's label, as traces record it (a task's step
+    /// by the task's number: `Task-2.step`, also for a renamed task).
     pub ready: Vec<Label>,
     /// The timer heap, soonest first (by deadline, then by sequence number), including
     /// cancelled timers that have not been dropped yet.

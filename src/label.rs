@@ -3,6 +3,11 @@
 //! A label is never an address, so traces read the same on every run. Most labels are cheap
 //! to make and formatted only when shown: a callback's type name is shortened, `Task-3` is a
 //! number until displayed. A loop with tracing off makes labels only for what it reports.
+//!
+//! A task is named by its number wherever a trace mentions it (`Task-3`, its step
+//! `Task-3.step`), so that a reader of the trace, such as the timeline, knows the task by its
+//! number without parsing text; its name (`Task-3`, or what `set_name` gave it) is looked up
+//! when the trace is rendered ([`trace`](crate::trace)'s name table).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -23,6 +28,13 @@ enum LabelText {
     Coroutine(&'static str),
     /// `Task-N`, formatted only when displayed.
     Task(u64),
+    /// A task renamed with `set_name`: its number, which traces know it by, and its name.
+    Renamed(Box<(u64, Cow<'static, str>)>),
+    /// The step (or wakeup) of task number `task` on the ready deque: `Task-N.step`.
+    Step {
+        task: u64,
+        wakeup: bool,
+    },
     /// `Future-N`, formatted only when displayed.
     Future(u64),
     /// `sleep(1.000)`, the future of a sleep.
@@ -58,6 +70,34 @@ impl Label {
     /// `Task-N`.
     pub(crate) fn task(number: u64) -> Label {
         Label(LabelText::Task(number))
+    }
+
+    /// Task number `number` renamed `name` (`Task.set_name()`).
+    pub(crate) fn renamed(number: u64, name: Cow<'static, str>) -> Label {
+        Label(LabelText::Renamed(Box::new((number, name))))
+    }
+
+    /// The step of task number `task` (`Task-N.step`), or its wakeup (`Task-N.wakeup`).
+    pub(crate) fn step(task: u64, wakeup: bool) -> Label {
+        Label(LabelText::Step { task, wakeup })
+    }
+
+    /// The number of the task this label names, if it names a task.
+    pub(crate) fn task_number(&self) -> Option<u64> {
+        match &self.0 {
+            LabelText::Task(number) => Some(*number),
+            LabelText::Renamed(renamed) => Some(renamed.0),
+            LabelText::Located(located) => located.0.task_number(),
+            _ => None,
+        }
+    }
+
+    /// The task whose step (or wakeup, when the flag is set) this label names, if it does.
+    pub(crate) fn step_of(&self) -> Option<(u64, bool)> {
+        match self.0 {
+            LabelText::Step { task, wakeup } => Some((task, wakeup)),
+            _ => None,
+        }
     }
 
     /// `Future-N`.
@@ -98,6 +138,8 @@ impl fmt::Display for Label {
                 f.write_str(short.strip_suffix("::{closure}").unwrap_or(&short))
             }
             LabelText::Task(number) => write!(f, "Task-{number}"),
+            LabelText::Renamed(renamed) => f.write_str(&renamed.1),
+            LabelText::Step { task, wakeup } => write!(f, "Task-{task}.{}", step_name(*wakeup)),
             LabelText::Future(number) => write!(f, "Future-{number}"),
             LabelText::Sleep(nanos) => write!(f, "sleep({})", Secs(*nanos)),
             LabelText::Located(located) => fmt::Display::fmt(&located.0, f),
@@ -108,6 +150,16 @@ impl fmt::Display for Label {
 impl fmt::Debug for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// What a task's step is called on the ready deque: `step` for its first, `wakeup` for one a
+/// done-callback (or a waker) scheduled.
+pub(crate) fn step_name(wakeup: bool) -> &'static str {
+    if wakeup {
+        "wakeup"
+    } else {
+        "step"
     }
 }
 
@@ -167,6 +219,26 @@ fn shorten_paths(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tasks_are_known_by_their_numbers() {
+        let renamed = Label::renamed(2, "worker".into());
+        assert_eq!(renamed.to_string(), "worker");
+        assert_eq!(renamed.task_number(), Some(2));
+        assert_eq!(Label::task(3).task_number(), Some(3));
+        assert_eq!(Label::future(3).task_number(), None);
+        let step = Label::step(2, true);
+        assert_eq!(
+            (step.to_string(), step.step_of()),
+            ("Task-2.wakeup".into(), Some((2, true)))
+        );
+        // A handle carries a label: the task's labels must not make it any bigger than the
+        // text it may hold.
+        assert_eq!(
+            std::mem::size_of::<Label>(),
+            std::mem::size_of::<Cow<'static, str>>()
+        );
+    }
 
     #[test]
     fn type_names_are_shortened_for_readers() {

@@ -21,6 +21,7 @@
 //! would only fail. A socket that always has data is read without ever yielding to the loop,
 //! as an asyncio `StreamReader` with buffered data is.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
@@ -40,6 +41,9 @@ struct Registered<S: mio::event::Source> {
     source: S,
     token: usize,
     event_loop: WeakLoop,
+    /// The future of the last finished wait in each direction (reading, writing), kept to
+    /// be made pending again by the next wait instead of allocating another.
+    spare: [Cell<Option<Future<()>>>; 2],
 }
 
 impl<S: mio::event::Source> Registered<S> {
@@ -49,6 +53,7 @@ impl<S: mio::event::Source> Registered<S> {
             source,
             token,
             event_loop: event_loop.downgrade(),
+            spare: Default::default(),
         })
     }
 
@@ -86,7 +91,8 @@ impl<S: mio::event::Source> Registered<S> {
                     result => return Ok(result?),
                 }
             }
-            Readiness::new(&event_loop, self.token, direction).await?;
+            let spare = &self.spare[usize::from(direction == WRITE)];
+            Readiness::new(&event_loop, self.token, direction, spare).await?;
         }
     }
     // ANCHOR_END: io
@@ -107,18 +113,36 @@ struct Readiness<'a> {
     event_loop: &'a EventLoop,
     token: usize,
     direction: u8,
+    /// The socket's spare future for this direction: taken for the wait, given back after.
+    spare: &'a Cell<Option<Future<()>>>,
     /// The future the event completes, what a cancellation of the task cancels, and the
     /// wait's number in the registration.
     waiting: Option<(Future<()>, Rc<dyn Awaited>, u64)>,
 }
 
 impl<'a> Readiness<'a> {
-    fn new(event_loop: &'a EventLoop, token: usize, direction: u8) -> Readiness<'a> {
+    fn new(
+        event_loop: &'a EventLoop,
+        token: usize,
+        direction: u8,
+        spare: &'a Cell<Option<Future<()>>>,
+    ) -> Readiness<'a> {
         Readiness {
             event_loop,
             token,
             direction,
+            spare,
             waiting: None,
+        }
+    }
+
+    /// A pending future for this wait: the socket's spare one made pending again if nobody
+    /// else holds it, else a new one.
+    fn pending_future(&self) -> Future<()> {
+        let label = self.label();
+        match self.spare.take() {
+            Some(future) if future.renew(&label) => future,
+            _ => Future::new(self.event_loop, label),
         }
     }
 
@@ -151,7 +175,7 @@ impl std::future::Future for Readiness<'_> {
         if let Some(thrown) = task::take_thrown() {
             return Poll::Ready(Err(thrown));
         }
-        let future = Future::new(this.event_loop, this.label());
+        let future = this.pending_future();
         let wait = this
             .event_loop
             .io_wait(this.token, this.direction, &future)?;
@@ -169,8 +193,10 @@ impl Readiness<'_> {
     /// The wait is over (the event came, or the task was cancelled): a wait still in the
     /// registration is removed.
     fn finish(&mut self) {
-        if let Some((_, _, wait)) = self.waiting.take() {
+        if let Some((future, target, wait)) = self.waiting.take() {
             self.event_loop.io_forget(self.token, self.direction, wait);
+            drop(target);
+            self.spare.set(Some(future));
         }
     }
 }

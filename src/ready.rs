@@ -212,7 +212,7 @@ impl EventLoop {
             Runnable::Callback(handle) => handle.label().clone(),
             Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
             Runnable::Notify(target, _) => target.label(),
-            Runnable::Step { task, wakeup } => self.step_label(*task, *wakeup),
+            Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
             Runnable::Remote(call) => call.label(),
             Runnable::Bridge(key) => self.bridge_label(*key),
         }

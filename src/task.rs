@@ -19,7 +19,7 @@
 //! and number, so scheduling a step allocates nothing, and a stale key (a task that finished
 //! while a wakeup for it was queued) is recognised and ignored.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{Future as StdFuture, IntoFuture};
 use std::panic::Location;
@@ -94,8 +94,6 @@ impl<T> Clone for Task<T> {
     }
 }
 
-impl EventLoop {}
-
 impl<T: 'static> Task<T> {
     /// The task's name: `Task-N` unless renamed (`Task.get_name()`).
     pub fn name(&self) -> String {
@@ -104,7 +102,16 @@ impl<T: 'static> Task<T> {
 
     /// Renames the task, in traces and reports from now on (`Task.set_name()`).
     pub fn set_name(&self, name: impl Into<std::borrow::Cow<'static, str>>) {
-        self.cell.future.set_label(Label::new(name));
+        let number = self.cell.header.key.id;
+        let name = name.into();
+        // A loop that is gone records nothing.
+        if let Some(event_loop) = self.cell.future.event_loop() {
+            event_loop.record(|| Event::Rename {
+                task: Label::task(number),
+                name: name.clone(),
+            });
+        }
+        self.cell.future.set_label(Label::renamed(number, name));
     }
 
     /// Requests cancellation (`Task.cancel()`): the future the task awaits is cancelled, so its
@@ -293,7 +300,15 @@ impl<T: 'static> AnyTask for TaskCell<T> {
             header.exc.set(Some(Box::new(Error::Cancelled(message))));
         }
 
-        let previous = CURRENT.with(|c| c.replace(Some(self.clone())));
+        // A cell taken and put back: a step pays no allocation to know whether it throws.
+        let thrown = header.exc.take();
+        let running = Running {
+            key: header.key,
+            loop_id: header.loop_id,
+            may_throw: thrown.is_some(),
+        };
+        header.exc.set(thrown);
+        let previous = RUNNING.replace(Some(running));
         let polled = catch_unwind(AssertUnwindSafe(|| {
             let mut coroutine = self.coroutine.borrow_mut();
             let coroutine = coroutine
@@ -303,7 +318,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 .as_mut()
                 .poll(&mut Context::from_waker(&self.waker))
         }));
-        CURRENT.with(|c| c.replace(previous));
+        RUNNING.set(previous);
         self.keep_undelivered_cancellation();
 
         match polled {
@@ -449,19 +464,6 @@ impl<T: 'static> TaskCell<T> {
 
 /// The loop's side of tasks: the slab that holds them and the steps on the ready deque.
 impl EventLoop {
-    pub(crate) fn step_label(&self, task: TaskKey, wakeup: bool) -> Label {
-        let what = if wakeup { "wakeup" } else { "step" };
-        Label::new(format!("{}.{what}", self.task_label(task)))
-    }
-
-    /// The name of a task, for traces.
-    pub(crate) fn task_label(&self, key: TaskKey) -> Label {
-        match self.task(key) {
-            Some(task) => task.name(),
-            None => Label::task(key.id),
-        }
-    }
-
     /// The task with this key, if it is still pending.
     pub(crate) fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
         self.inner.tasks.get(key)
@@ -472,7 +474,7 @@ impl EventLoop {
         let Some(task) = self.task(key) else {
             return;
         };
-        self.record(|| Event::Run(self.step_label(key, wakeup)));
+        self.record(|| Event::Run(Label::step(key.id, wakeup)));
         task.step(self);
     }
 
@@ -494,7 +496,7 @@ impl EventLoop {
 
     /// Appends a step of task `key` to the ready deque.
     fn push_step(&self, key: TaskKey, wakeup: bool) {
-        self.record(|| Event::CallSoon(self.step_label(key, wakeup)));
+        self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
         self.inner.ready.push(step);
     }
@@ -522,9 +524,31 @@ impl EventLoop {
     }
 }
 
+/// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`), as plain
+/// numbers: its key and its loop's.
+///
+/// # Implementation notes
+/// Every await reads it, several times per step. A thread-local of a `Copy` type without a
+/// destructor is read in a few instructions, where one holding an `Rc` costs a call and a
+/// check of its destructor's registration each time; and setting it around a step clones
+/// nothing. The task itself, when needed, is found by key in its loop's slab.
+#[derive(Clone, Copy)]
+struct Running {
+    key: TaskKey,
+    loop_id: u64,
+    /// False when the step is known to throw nothing into the coroutine (`TaskHeader::exc`
+    /// is empty), so that an await need not look at the task at all; true when it might.
+    may_throw: bool,
+}
+
 thread_local! {
-    /// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`).
-    static CURRENT: RefCell<Option<Rc<dyn AnyTask>>> = const { RefCell::new(None) };
+    static RUNNING: Cell<Option<Running>> = const { Cell::new(None) };
+}
+
+/// The task whose step is running on this thread, if any.
+fn running_task() -> Option<Rc<dyn AnyTask>> {
+    let running = RUNNING.get()?;
+    crate::running::running_loop_with_id(running.loop_id)?.task(running.key)
 }
 
 /// How a steploop future should register the task that awaits it.
@@ -545,64 +569,74 @@ pub(crate) enum Awaiter {
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
 pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Awaited>) -> Awaiter {
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let Some(task) = current.as_ref() else {
-            return Awaiter::Foreign;
+    let Some(running) = RUNNING.get() else {
+        return Awaiter::Foreign;
+    };
+    if running.loop_id != event_loop.id() {
+        return match running_task() {
+            Some(task) => Awaiter::OtherLoop(task.name()),
+            None => Awaiter::Foreign,
         };
-        let header = task.header();
-        if header.loop_id != event_loop.id() {
-            return Awaiter::OtherLoop(task.name());
-        }
-        if std::ptr::addr_eq(Rc::as_ptr(task), Rc::as_ptr(target)) {
-            return Awaiter::Itself(task.name());
-        }
-        if !header.wait_on(target) {
-            return Awaiter::AlreadyWaiting;
-        }
-        Awaiter::Task(header.key)
-    })
+    }
+    let Some(task) = event_loop.task(running.key) else {
+        return Awaiter::Foreign;
+    };
+    if std::ptr::addr_eq(Rc::as_ptr(&task), Rc::as_ptr(target)) {
+        return Awaiter::Itself(task.name());
+    }
+    if !task.header().wait_on(target) {
+        return Awaiter::AlreadyWaiting;
+    }
+    Awaiter::Task(running.key)
 }
 
 /// Refuses an await of the current task: its next step, scheduled now, throws `error` into
 /// the coroutine (asyncio's `call_soon(self.__step, new_exc)`), so that the refused `.await`
 /// returns it one tick later.
 pub(crate) fn throw_at_next_step(error: Error) {
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let Some(task) = current.as_ref() else {
-            return;
-        };
-        let header = task.header();
-        header.exc.set(Some(Box::new(error)));
-        if let Some(own_loop) = crate::running::running_loop_with_id(header.loop_id) {
-            own_loop.schedule_step(header.key, false);
-        }
-    })
+    let Some(running) = RUNNING.get() else {
+        return;
+    };
+    let Some(own_loop) = crate::running::running_loop_with_id(running.loop_id) else {
+        return;
+    };
+    let Some(task) = own_loop.task(running.key) else {
+        return;
+    };
+    task.header().exc.set(Some(Box::new(error)));
+    RUNNING.set(Some(Running {
+        may_throw: true,
+        ..running
+    }));
+    own_loop.schedule_step(running.key, false);
 }
 
 /// Takes what the running step throws into the coroutine (see `TaskHeader::exc`), if
 /// anything: every steploop await calls this before it looks at its own outcome.
+#[inline]
 pub(crate) fn take_thrown() -> Option<Error> {
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let thrown = current.as_ref()?.header().exc.take()?;
-        Some(*thrown)
-    })
+    let running = RUNNING.get()?;
+    if !running.may_throw {
+        return None;
+    }
+    RUNNING.set(Some(Running {
+        may_throw: false,
+        ..running
+    }));
+    let thrown = running_task()?.header().exc.take()?;
+    Some(*thrown)
 }
 
 /// The key of the task whose step is running, if it belongs to `event_loop`.
+#[inline]
 pub(crate) fn current_key(event_loop: &EventLoop) -> Option<TaskKey> {
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let header = current.as_ref()?.header();
-        (header.loop_id == event_loop.id()).then_some(header.key)
-    })
+    let running = RUNNING.get()?;
+    (running.loop_id == event_loop.id()).then_some(running.key)
 }
 
 /// The task running now on this thread (`asyncio.current_task()`).
 pub fn current_task() -> Option<TaskRef> {
-    CURRENT.with(|current| current.borrow().clone().map(TaskRef))
+    running_task().map(TaskRef)
 }
 
 /// A task of any result type: what [`current_task`] and [`EventLoop::all_tasks`] return.
@@ -820,7 +854,7 @@ where
     });
     task.future.set_created_at(created_at);
     event_loop.record(|| Event::CreateTask {
-        task: task.future.label(),
+        task: Label::task(key.id),
         coroutine: Label::coroutine(task.header.coroutine),
     });
     // Its first step, which its state (`New`) says is on the ready deque.

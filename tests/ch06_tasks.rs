@@ -498,6 +498,40 @@ fn set_name_renames_the_task_where_it_is_seen() {
 }
 
 #[test]
+fn a_renamed_task_is_traced_under_its_new_name_from_the_rename_on() {
+    let lp = EventLoop::with_virtual_clock();
+    lp.set_trace(true);
+    let task = lp.create_task(async {
+        sleep(Duration::ZERO).await?;
+        Ok::<_, Error>(())
+    });
+    task.set_name("worker");
+    lp.run_until_complete(task).unwrap();
+    let trace = lp.take_trace();
+    let text = trace.to_string();
+    assert!(
+        text.starts_with(
+            "outside the loop\n    create Task-1 \
+             a_renamed_task_is_traced_under_its_new_name_from_the_rename_on\n    \
+             call_soon Task-1.step\n    Task-1.set_name(\"worker\")\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n  worker.step\n"), "{text}");
+    assert!(text.contains("\n    worker done: result\n"), "{text}");
+    // The timeline and the replay know the task by its number, whatever its name.
+    let svg = steploop::timeline::Timeline::new()
+        .panel("renamed", &trace)
+        .to_svg();
+    assert!(
+        svg.contains("<title>worker.step at t=0.000</title>"),
+        "{svg}"
+    );
+    let replay = steploop::replay::Replay::of(&trace).unwrap();
+    assert_eq!(replay.name(&replay.tasks()[0].name), "worker");
+}
+
+#[test]
 fn current_task_is_the_task_whose_step_is_running() {
     fn seen() -> String {
         current_task().map_or("none".into(), |t| t.name())
@@ -1558,13 +1592,14 @@ fn a_task_awaiting_an_mpsc_channel_fed_by_a_thread_is_not_stalled() {
 fn a_timer_due_now_runs_while_a_task_waits_on_a_foreign_future() {
     let lp = EventLoop::with_virtual_clock();
     let shot = OneShot::new();
-    // A watchdog completes the future after 2 s of real time if the loop is stuck, so that a
-    // regression fails instead of hanging; when the loop works it is told to stand down.
+    // A watchdog completes the future after 10 s of real time if the loop is stuck, so that a
+    // regression fails instead of hanging; when the loop works it is told to stand down at
+    // once (a busy machine may keep the loop's thread waiting, but not for that long).
     let (stand_down, orders) = mpsc::channel::<()>();
     let watchdog = {
         let shot = shot.clone();
         thread::spawn(move || {
-            if let Err(RecvTimeoutError::Timeout) = orders.recv_timeout(Duration::from_secs(2)) {
+            if let Err(RecvTimeoutError::Timeout) = orders.recv_timeout(Duration::from_secs(10)) {
                 shot.complete("watchdog");
             }
         })

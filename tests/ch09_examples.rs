@@ -9,12 +9,14 @@
 //!   done-callbacks run there too, since it is main that completes those futures), so each
 //!   test reads back exactly its example's output, while the tests run in parallel.
 //! - The examples print only what does not depend on timing: results, and states at moments
-//!   the example pins down (a job that told main over a channel it has started is running).
-//!   Orders that come from sleeps differ by at least 0.2 s, save one: `as_completed` yields
-//!   five jobs whose sleeps differ by 0.1 s, in the order their threads finish, and on a busy
-//!   machine a thread that starts or wakes late finishes late. Its snapshot holds the results
-//!   in the order of their sleeps, which is what an idle machine prints; `tests/ch09_wait.rs`
-//!   pins the order `as_completed` yields in, with futures completed one after another.
+//!   the example pins down with channels and barriers (a job that told main it has started is
+//!   running; a job held at a barrier until main has printed is not done yet, and keeps its
+//!   worker busy). Sleeps make the jobs look like the seeds', and never decide what is printed,
+//!   save in one place: `as_completed` yields five jobs in the order their threads finish, and
+//!   on a busy machine a thread that starts or wakes late finishes late. Its snapshot holds the
+//!   results in the order of their sleeps, which is what an idle machine prints;
+//!   `tests/ch09_wait.rs` pins the order `as_completed` yields in, with futures completed one
+//!   after another.
 //!   Times go to stderr, which is not pinned.
 
 #[macro_use]

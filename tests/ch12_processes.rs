@@ -2,7 +2,9 @@
 //!
 //! A worker is the test program itself, started again: so this test has its own `main`
 //! (`harness = false` in Cargo.toml) whose first line is `worker_entry`, as every program that
-//! starts a process pool must. The tests run one after another; each names what it checks.
+//! starts a process pool must. The tests run one after another; each names what it checks,
+//! and after each the runner checks that it left no child process (zombie or not) and no
+//! descriptor open.
 //!
 //! What makes the snapshots deterministic: worker PIDs and times are never printed, only
 //! what follows from the pool's rules (a worker per submit while none is idle, results in
@@ -15,6 +17,7 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc};
@@ -82,6 +85,15 @@ fn worker_env_is_set(_: &[u8]) -> Result<Vec<u8>, Error> {
 
 fn echo(args: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(args.to_vec())
+}
+
+/// Sleeps 0.2 s, then creates the file named by `args`: a job that leaves a mark once it has
+/// run to the end.
+fn sleep_then_mark(args: &[u8]) -> Result<Vec<u8>, Error> {
+    let path = steploop::process::decode_str(args)?;
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(path, b"")?;
+    Ok(Vec::new())
 }
 
 fn prints(_: &[u8]) -> Result<Vec<u8>, Error> {
@@ -171,6 +183,7 @@ const TEST_JOBS: &[Job] = &[
     Job::new("start_a_child_and_abort", start_a_child_and_abort),
     Job::new("shut_the_channel", shut_the_channel),
     Job::new("echo", echo),
+    Job::new("sleep_then_mark", sleep_then_mark),
     Job::new("worker_env_is_set", worker_env_is_set),
 ];
 
@@ -240,6 +253,8 @@ fn main() {
         a_program_without_worker_entry_is_reported,
         a_missing_program_is_an_error,
         a_worker_without_worker_entry_refuses_to_start_a_pool,
+        a_worker_that_never_greets_breaks_the_pool_in_time,
+        map_that_cannot_submit_every_item_leaves_no_job_running,
         shutdown_without_waiting_lets_jobs_finish,
         shutdown_refuses_work_and_cancels_the_queue,
         shutdown_reaps_every_worker,
@@ -251,8 +266,6 @@ fn main() {
         mapreduce_on_processes,
         chunksize_solution,
         no_descriptor_is_left_behind,
-        // Last: every pool above is gone, broken or not.
-        no_child_is_left_a_zombie,
     ];
     let filters: Vec<String> = std::env::args()
         .skip(1)
@@ -264,7 +277,13 @@ fn main() {
             continue;
         }
         let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(test));
+        let descriptors = open_descriptors();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            test();
+            // Every pool of the test is gone, broken or not: it must have left nothing behind.
+            no_child_is_left(name);
+            no_descriptor_is_left(name, &descriptors);
+        }));
         let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
         eprintln!("test {name} ... {verdict} ({:.2?})", started.elapsed());
         if outcome.is_err() {
@@ -407,9 +426,9 @@ fn child_state(pid: u32) -> Option<char> {
     (ppid == std::process::id()).then(|| fields[0].chars().next().unwrap_or('?'))
 }
 
-/// Every pool of the tests before this one has been dropped: none may have left a child
-/// behind unreaped, in state `Z` or any other.
-fn no_child_is_left_a_zombie() {
+/// Run after each test, whose pools have all been dropped: none may have left a child behind
+/// unreaped, in state `Z` or any other.
+fn no_child_is_left(test: &str) {
     let children: Vec<(u32, char)> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
@@ -418,8 +437,21 @@ fn no_child_is_left_a_zombie() {
     assert_eq!(
         children,
         [],
-        "children of this test still in the process table"
+        "children left by {test} (pid, state), still in the process table"
     );
+}
+
+/// Run after each test: every pipe, socket and poll descriptor its pools opened is closed.
+fn no_descriptor_is_left(test: &str, before: &BTreeSet<u32>) {
+    let after = open_descriptors();
+    let left: Vec<String> = after
+        .difference(before)
+        .map(|fd| {
+            let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap_or_default();
+            format!("{fd} -> {}", target.display())
+        })
+        .collect();
+    assert!(left.is_empty(), "descriptors left open by {test}: {left:?}");
 }
 
 fn broken_message(error: &Error) -> String {
@@ -672,6 +704,76 @@ fn a_worker_without_worker_entry_refuses_to_start_a_pool() {
         "{stderr}"
     );
     assert!(stderr.contains("worker_entry(JOBS) first"), "{stderr}");
+}
+
+/// A worker program that hangs before it could greet (a script that sleeps, standing for a
+/// `main` stuck before `worker_entry`): the pool waits for the greeting only so long, then
+/// kills the worker, and every job fails with an error that says what to do.
+fn a_worker_that_never_greets_breaks_the_pool_in_time() {
+    let script = std::env::temp_dir().join(format!("ch12-hangs-{}", std::process::id()));
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 3600\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let program = script.clone();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        must_finish(move || {
+            let executor = ProcessPoolExecutor::with_program(1, program)
+                .with_greeting_timeout(Duration::from_millis(200));
+            let sent = executor.submit("square", encode_u64(2)).unwrap();
+            let queued = executor.submit("square", encode_u64(3)).unwrap();
+            let pids = executor.worker_pids();
+            for future in [&sent, &queued] {
+                let why = broken_message(&future.exception().unwrap().unwrap());
+                assert!(why.contains("sent no greeting within 200ms"), "{why}");
+                assert!(why.contains("with_greeting_timeout"), "{why}");
+                assert!(why.contains("so the pool killed it (signal: 9"), "{why}");
+                assert!(
+                    why.contains("call steploop::process::worker_entry"),
+                    "{why}"
+                );
+            }
+            assert_reaped(&pids);
+            let refused = executor.submit("square", encode_u64(4)).unwrap_err();
+            assert!(broken_message(&refused).contains("sent no greeting"));
+        })
+    }));
+    let _ = std::fs::remove_file(&script);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `map` submits every item before it returns; when one cannot be submitted (the pool was
+/// shut down while `map` read the items), `map` returns the error only once none of the jobs
+/// it submitted can run on unobserved: the one running has ended, and nothing runs after
+/// `map` has returned. (The two queued behind it are cancelled, unless the first one ended
+/// before `map` got to them; either way they leave no job running.)
+fn map_that_cannot_submit_every_item_leaves_no_job_running() {
+    let dir = std::env::temp_dir().join(format!("ch12-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marks: Vec<_> = (0..3).map(|i| dir.join(format!("job-{i}"))).collect();
+    let marked = || marks.iter().map(|m| m.exists()).collect::<Vec<_>>();
+    let executor = pool(1);
+    let items = marks
+        .iter()
+        .map(|mark| steploop::process::encode_str(mark.to_str().unwrap()))
+        .chain(std::iter::once_with(|| {
+            executor.shutdown(false, false); // another thread might do this
+            steploop::process::encode_str("never submitted")
+        }));
+    let error = executor.map("sleep_then_mark", items).unwrap_err();
+    assert!(matches!(error, Error::ExecutorShutdown), "{error:?}");
+    let when_map_returned = marked();
+    assert!(
+        when_map_returned[0],
+        "map returned while the job it had started still ran"
+    );
+    drop(executor); // waits for every job the pool still runs
+    assert_eq!(
+        marked(),
+        when_map_returned,
+        "a job ran on after map returned"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn shutdown_without_waiting_lets_jobs_finish() {

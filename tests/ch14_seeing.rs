@@ -198,12 +198,13 @@ fn debug_mode_logs_a_slow_callback_measured_on_the_real_clock() {
         .map(|(_, message)| message)
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("Executing <Handle nap> took 0.0")
-            && warnings[0].ends_with(" seconds"),
-        "{}",
-        warnings[0]
-    );
+    // At least the 30 ms it slept; how much more depends on how busy the machine is.
+    let took: f64 = warnings[0]
+        .strip_prefix("Executing <Handle nap> took ")
+        .and_then(|rest| rest.strip_suffix(" seconds"))
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("{}", warnings[0]));
+    assert!(took >= 0.030, "{}", warnings[0]);
 }
 // ANCHOR_END: slow_callback
 
@@ -268,13 +269,21 @@ fn debug_mode_logs_each_wait_in_the_selector() {
         .collect();
     assert!(!polls.is_empty(), "the wait for the job was logged");
     for (level, message) in &polls {
-        assert_eq!(
-            *level,
-            log::Level::Debug,
-            "shorter than a second: {message}"
-        );
         assert!(message.starts_with("poll took "), "{message}");
         assert!(message.ends_with(" events"), "{message}");
+        // A wait of a second or more is logged at info level: on a busy machine even this
+        // one may take that long.
+        let took_ms: f64 = message["poll took ".len()..]
+            .split(" ms")
+            .next()
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{message}"));
+        let expected = if took_ms >= 1000.0 {
+            log::Level::Info
+        } else {
+            log::Level::Debug
+        };
+        assert_eq!(*level, expected, "{message}");
     }
     lp.close().unwrap();
 }

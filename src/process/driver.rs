@@ -55,6 +55,32 @@ pub(super) fn register(lp: &EventLoop, shared: &Arc<Shared>, number: usize) {
     if let Err(error) = registered {
         let why = format!("its channel could not be registered with the pool's loop: {error}");
         break_channel(lp, shared, worker, Broken::Failed(why));
+        return;
+    }
+    let timeout = state.greeting_timeout;
+    let shared = shared.clone();
+    lp.call_later(timeout, move |lp| {
+        greeting_overdue(lp, &shared, number, timeout)
+    });
+}
+
+/// The worker has had `timeout` to greet: if it has not, its program is stuck before
+/// `worker_entry` (or never calls it), and would hold its jobs for ever. Its channel is
+/// closed and it is killed; its end breaks the pool, whose message says what to do.
+fn greeting_overdue(lp: &EventLoop, shared: &Arc<Shared>, number: usize, timeout: Duration) {
+    // A greeting that arrived a moment ago may still wait in the socket: take it in first.
+    on_readable(lp, shared, number);
+    let mut state = lock(&shared.state);
+    let Some(worker) = state.worker_mut(number) else {
+        return; // it ended, and was reaped
+    };
+    if !worker.greeted && worker.ending.is_none() {
+        let why = format!(
+            "it sent no greeting within {timeout:?} of starting (a worker program that must \
+             do something slow first can be given longer with \
+             ProcessPoolExecutor::with_greeting_timeout)"
+        );
+        break_channel(lp, shared, worker, Broken::Failed(why));
     }
 }
 

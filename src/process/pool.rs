@@ -23,6 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle, ThreadId};
+use std::time::Duration;
 
 use mio::net::UnixStream;
 
@@ -30,7 +31,7 @@ use super::driver;
 use super::protocol::{self, FrameReader};
 use super::watcher::Watcher;
 use super::worker::{is_worker_without_entry, WORKER_ENV};
-use crate::executor::{ConcurrentFuture, MapResults};
+use crate::executor::{wait, ConcurrentFuture, MapResults, ReturnWhen};
 use crate::{Error, EventLoop, LoopHandle};
 
 /// `concurrent.futures.ProcessPoolExecutor`: runs registered jobs in up to `max_workers`
@@ -50,7 +51,11 @@ use crate::{Error, EventLoop, LoopHandle};
 /// A job that panics does not hurt its worker: the panic is caught in the worker and becomes
 /// the job's `Error::Panicked`. A worker that *dies* (it aborts, exits or is killed) breaks
 /// the pool, as in Python: its job, every queued job and every later `submit` fail with
-/// [`Error::BrokenProcessPool`], and the other workers are stopped and reaped.
+/// [`Error::BrokenProcessPool`], and the other workers are stopped and reaped. So does a
+/// worker that never greets the pool (its program hangs before it reaches `worker_entry`, or
+/// never calls it), where Python's pool would wait for ever: once
+/// [`greeting_timeout`](Self::greeting_timeout) has passed, it is killed, and the error says
+/// what to do.
 ///
 /// A job may print: a worker's stdout and stderr are the parent's, as in Python, and its
 /// stdin is `/dev/null`. It may also start processes of its own; they inherit neither the
@@ -127,7 +132,14 @@ pub(super) struct State {
     pub(super) shutdown: bool,
     /// `_broken`: why the pool broke, once a worker died.
     pub(super) broken: Option<Arc<str>>,
+    /// How long a worker started from now on may take to greet the pool.
+    pub(super) greeting_timeout: Duration,
 }
+
+/// How long a worker may take by default between its start and its greeting: a program that
+/// calls `worker_entry` first thing greets within milliseconds, and even a machine so busy
+/// that a process takes seconds to start stays well within it.
+const DEFAULT_GREETING_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A job waiting for a worker: its request frame, ready to write, and its future.
 pub(super) struct Pending {
@@ -252,6 +264,7 @@ impl ProcessPoolExecutor {
                     started: 0,
                     shutdown: false,
                     broken: None,
+                    greeting_timeout: DEFAULT_GREETING_TIMEOUT,
                 }),
                 max_workers,
                 program: program.into(),
@@ -271,6 +284,32 @@ impl ProcessPoolExecutor {
     /// The most processes this pool will start.
     pub fn max_workers(&self) -> usize {
         self.shared.max_workers
+    }
+
+    /// Gives each worker started from now on `timeout` to greet the pool (30 s by default).
+    ///
+    /// A worker greets as soon as its program calls [`worker_entry`](super::worker_entry),
+    /// which should be the first thing in `main`. One that has not greeted when `timeout` has
+    /// passed is killed, and the pool breaks: its jobs, the queued ones and every later
+    /// `submit` fail with [`Error::BrokenProcessPool`], which says so. Raise it for a worker
+    /// program that must do something slow before `worker_entry`.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use steploop::process::ProcessPoolExecutor;
+    ///
+    /// let pool = ProcessPoolExecutor::new(2).with_greeting_timeout(Duration::from_secs(60));
+    /// assert_eq!(pool.greeting_timeout(), Duration::from_secs(60));
+    /// ```
+    pub fn with_greeting_timeout(self, timeout: Duration) -> Self {
+        lock(&self.shared.state).greeting_timeout = timeout;
+        self
+    }
+
+    /// How long a worker started from now on may take to greet the pool.
+    pub fn greeting_timeout(&self) -> Duration {
+        lock(&self.shared.state).greeting_timeout
     }
 
     /// The program each worker runs.
@@ -332,9 +371,20 @@ impl ProcessPoolExecutor {
     /// `ProcessPoolExecutor.map(fn, iterable)`: submits `job` once per item of `args` and
     /// returns the results in the order of the items.
     ///
+    /// Every item is submitted before the first result is asked for, as in Python.
+    ///
     /// # Errors
-    /// As [`submit`](Self::submit), for the first item that could not be submitted; the jobs
-    /// submitted before it are cancelled if they have not started.
+    /// As [`submit`](Self::submit), for the first item that could not be submitted (another
+    /// thread shut the pool down, or a worker died). Before it returns the error, `map` makes
+    /// sure that no job it submitted goes on unobserved, since its caller gets no future to
+    /// observe them by: the ones not started yet are cancelled, and the ones already running
+    /// are waited for. A warning says how many of each there were.
+    ///
+    /// # Notes
+    /// Python's `Executor.map` builds its list of futures in one expression, so a failing
+    /// submit drops the futures already made and leaves their jobs to run, unobserved, after
+    /// the exception; steploop cancels or waits for them instead, as the iterator of results
+    /// does once a job fails.
     pub fn map<A: AsRef<[u8]>>(
         &self,
         job: &str,
@@ -345,14 +395,39 @@ impl ProcessPoolExecutor {
             match self.submit(job, item) {
                 Ok(future) => futures.push_back(future),
                 Err(error) => {
-                    futures.iter().for_each(|f: &ConcurrentFuture<_>| {
-                        f.cancel();
-                    });
+                    self.abandon(futures, &error);
                     return Err(error);
                 }
             }
         }
         Ok(MapResults::new(futures))
+    }
+
+    /// `map` could not submit every item: cancels the jobs it did submit that have not
+    /// started, and waits for the ones that have, so that none is left running when `map`
+    /// returns `error`.
+    fn abandon(&self, futures: VecDeque<ConcurrentFuture<Vec<u8>>>, error: &Error) {
+        let submitted = futures.len();
+        let started: Vec<_> = futures.into_iter().filter(|f| !f.cancel()).collect();
+        if started.is_empty() {
+            return;
+        }
+        if thread::current().id() == self.shared.manager_id {
+            // Their replies are read on this very thread: waiting here would wait for ever.
+            log::warn!(
+                "ProcessPoolExecutor::map, called from a done-callback, failed after submitting \
+                 {submitted} jobs ({error}): the {} that had started go on unobserved",
+                started.len()
+            );
+            return;
+        }
+        wait(&started, None, ReturnWhen::AllCompleted);
+        log::warn!(
+            "ProcessPoolExecutor::map failed after submitting {submitted} jobs ({error}): {} \
+             were cancelled; the {} that had started are done now, their outcomes unused",
+            submitted - started.len(),
+            started.len()
+        );
     }
 
     // ANCHOR: shutdown
@@ -475,19 +550,23 @@ fn start_worker(shared: &Arc<Shared>, state: &mut State) -> Result<usize, Error>
         let _ = end_reported.call_soon_threadsafe(move |lp| driver::on_end(lp, &on_end, number));
     })?;
     // The child's end becomes its stdin; ours is closed on exec, so no other child has it.
-    let child = Command::new(&shared.program)
+    let spawned = Command::new(&shared.program)
         .env(WORKER_ENV, "1")
         .stdin(Stdio::from(OwnedFd::from(theirs)))
-        .spawn()
-        .map_err(|error| {
-            Error::Io(Arc::new(io::Error::new(
+        .spawn();
+    let child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            watcher.abandon();
+            return Err(Error::Io(Arc::new(io::Error::new(
                 error.kind(),
                 format!(
                     "cannot start the worker program {}: {error}",
                     shared.program.display()
                 ),
-            )))
-        })?;
+            ))));
+        }
+    };
     // From here on nothing can fail: the child is watched, and listed until it is reaped.
     let watcher = watcher.watch(&child);
     state.started = number;

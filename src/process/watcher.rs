@@ -44,6 +44,15 @@ impl Watcher {
         Ok(Watcher { pid, thread })
     }
 
+    /// The process could not be started: ends the thread, and waits for it to end, so that
+    /// what `ended` holds (the pool's loop handle, say) is let go of before this returns.
+    pub(super) fn abandon(self) {
+        drop(self.pid); // its `recv` fails, and the thread returns at once
+        if self.thread.join().is_err() {
+            log::error!("a process pool's watcher panicked");
+        }
+    }
+
     /// Watches `child`, a child of this process that has not been reaped. The thread ends
     /// right after it has called `ended`: join it then.
     pub(super) fn watch(self, child: &std::process::Child) -> thread::JoinHandle<()> {

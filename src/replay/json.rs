@@ -23,7 +23,8 @@
 //!               "printed": 1}, ...] }
 //! ```
 //!
-//! Times are loop seconds with three decimals, as the trace's text writes them; line numbers
+//! Labels are written as the trace names them at its end (a task renamed halfway is under its
+//! new name throughout). Times are loop seconds with three decimals, as the trace's text writes them; line numbers
 //! count from 0; a picture's coordinates are the SVG's pixels (where each tick begins, and the
 //! run's panel from `top` to `bottom`). Text is escaped so that the document can sit inside an HTML `<script>`
 //! element as it is.
@@ -32,12 +33,15 @@ use std::fmt::Write as _;
 
 use super::{Queued, Replay, Step, StepKind, TaskState, Timer, Turn};
 use crate::label::Label;
+use crate::trace::Names;
 // Coordinates are written as the picture writes them, so that a tick's x is the same text in
 // both.
 use crate::clock::Secs;
 use crate::timeline::{f as number, TickMarks};
 
 pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMarks)>) -> String {
+    let names = &replay.names;
+    let label = |l: &Label| label(names, l);
     let mut out = String::new();
     out.push_str("{\"format\": \"steploop-replay/1\",\n");
     let _ = writeln!(out, "\"name\": {},", string(name));
@@ -80,7 +84,7 @@ pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMar
     out.push_str("\"steps\": [");
     for (i, step) in replay.steps.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
-        write_step(&mut out, step);
+        write_step(&mut out, names, step);
     }
     out.push_str("\n]}\n");
     out
@@ -96,7 +100,8 @@ fn list(out: &mut String, key: &str, items: impl Iterator<Item = String>) {
     out.push_str("\n],\n");
 }
 
-fn write_step(out: &mut String, step: &Step) {
+fn write_step(out: &mut String, names: &Names, step: &Step) {
+    let label = |l: &Label| label(names, l);
     let kind = match step.kind {
         StepKind::Outside => "outside",
         StepKind::Handle => "handle",
@@ -115,7 +120,7 @@ fn write_step(out: &mut String, step: &Step) {
         step.first_line,
         step.last_line
     );
-    let ready: Vec<String> = step.tick_ready.iter().map(queued).collect();
+    let ready: Vec<String> = step.tick_ready.iter().map(|e| queued(names, e)).collect();
     let running = step.running.map_or("null".to_string(), |i| i.to_string());
     let later: Vec<String> = step.later.iter().map(label).collect();
     let _ = write!(
@@ -124,7 +129,7 @@ fn write_step(out: &mut String, step: &Step) {
         ready.join(", "),
         later.join(", ")
     );
-    let timers: Vec<String> = step.timers.iter().map(timer).collect();
+    let timers: Vec<String> = step.timers.iter().map(|t| timer(names, t)).collect();
     let tasks: Vec<String> = step
         .tasks
         .iter()
@@ -155,7 +160,7 @@ fn write_step(out: &mut String, step: &Step) {
     );
 }
 
-fn queued(entry: &Queued) -> String {
+fn queued(names: &Names, entry: &Queued) -> String {
     let turn = match entry.turn {
         Turn::Ran => "ran",
         Turn::Running => "running",
@@ -165,19 +170,22 @@ fn queued(entry: &Queued) -> String {
     };
     format!(
         "{{\"label\": {}, \"due\": {}, \"turn\": \"{turn}\"}}",
-        label(&entry.label),
+        label(names, &entry.label),
         entry.due
     )
 }
 
-fn timer(timer: &Timer) -> String {
+fn timer(names: &Names, timer: &Timer) -> String {
     format!(
         "{{\"when\": {}, \"seq\": {}, \"label\": {}, \"cancelled\": {}, \"set_by\": {}}}",
         string(&secs(timer.when)),
         timer.seq,
-        label(&timer.label),
+        label(names, &timer.label),
         timer.cancelled,
-        timer.set_by.as_ref().map_or("null".to_string(), label)
+        timer
+            .set_by
+            .as_ref()
+            .map_or("null".to_string(), |by| label(names, by))
     )
 }
 
@@ -185,8 +193,8 @@ fn secs(nanos: u64) -> String {
     Secs(nanos).to_string()
 }
 
-fn label(label: &Label) -> String {
-    string(&label.to_string())
+fn label(names: &Names, label: &Label) -> String {
+    string(&names.text(label))
 }
 
 /// A JSON string. Besides what JSON requires, `<`, `>` and `&` are escaped too, so that no
