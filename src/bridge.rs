@@ -27,11 +27,11 @@ use std::sync::Arc;
 
 use slab::Slab;
 
-use crate::event_loop::running_loop;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
 use crate::remote::Message;
+use crate::running::running_loop;
 use crate::task::{Awaited, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};
 
@@ -154,15 +154,14 @@ impl<T: 'static> AnyBridge for BridgeCell<T> {
 impl EventLoop {
     // ANCHOR: chain
     /// Makes a loop future that receives `source`'s outcome (asyncio's `_chain_future`).
-    fn chain<T: Send + 'static>(
+    pub(crate) fn chain<T: Send + 'static>(
         &self,
         source: ConcurrentFuture<T>,
         read: fn(&ConcurrentFuture<T>) -> Result<T, Error>,
     ) -> Future<T> {
         self.check_open("wrap_future");
         let inner = &*self.inner;
-        let number = inner.futures_created.get() + 1;
-        inner.futures_created.set(number);
+        let number = inner.tasks.next_future_number();
         let id = inner.bridges.created.get() + 1;
         inner.bridges.created.set(id);
         let bridge = {
@@ -208,130 +207,19 @@ impl EventLoop {
         }
     }
 
-    /// Wraps a [`ConcurrentFuture`] in a loop future that a task can await
-    /// (`asyncio.wrap_future(future, loop=loop)`).
-    ///
-    /// When `future` completes, in whatever thread, its outcome is copied into the loop future
-    /// on the loop's thread: the value (a clone, so that `future.result()` still works), the
-    /// error, or the cancellation.
-    ///
-    /// # Notes
-    /// Cancelling the loop future cancels `future` too, which stops its job if the job has not
-    /// started (a running job cannot be stopped). Until `future` completes, an idle loop waits
-    /// for it rather than report a stall, and a virtual clock does not move: a future that no
-    /// thread ever completes keeps the loop waiting forever, as in asyncio.
-    ///
-    /// # Panics
-    /// If the loop is closed.
-    ///
-    /// # Implementation notes
-    /// One `Rc` (the loop future and its link to `future` in one), a slab entry, and the boxed
-    /// done-callback on `future`. The completion message is two numbers; see the module notes.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{executor::ThreadPoolExecutor, EventLoop};
-    ///
-    /// let executor = ThreadPoolExecutor::new(1);
-    /// let lp = EventLoop::new();
-    /// let future = executor.submit(|| 6 * 7).unwrap();
-    /// let wrapped = lp.wrap_future(future.clone());
-    /// assert_eq!(lp.run_until_complete(wrapped).unwrap(), 42);
-    /// assert_eq!(future.result().unwrap(), 42); // still readable
-    /// ```
-    pub fn wrap_future<T: Clone + Send + 'static>(&self, future: ConcurrentFuture<T>) -> Future<T> {
-        self.chain(future, ConcurrentFuture::result)
-    }
-
-    // ANCHOR: run_in_executor
-    /// Runs `job` in `executor`, or in the loop's default executor for `None`, and returns a
-    /// loop future for its result (`loop.run_in_executor(executor, func)`).
-    ///
-    /// The loop goes on running other handles while the job runs; `.await` on the future
-    /// gives the job's value, or `Error::Panicked` if it panicked, or `Error::Cancelled`.
-    ///
-    /// # Notes
-    /// - The default executor is a [`ThreadPoolExecutor`] with Python's default number of
-    ///   workers, named `steploop-default-1`, ..., created on first use; replace it with
-    ///   [`set_default_executor`](EventLoop::set_default_executor).
-    /// - Where asyncio raises at once, the future is already failed and nothing is
-    ///   submitted: `Error::Closed` on a closed loop (checked first: the job never runs, and
-    ///   no default executor is created); `Error::ExecutorShutdown` for an executor that was
-    ///   shut down, or for `None` after
-    ///   [`shutdown_default_executor`](EventLoop::shutdown_default_executor).
-    /// - Extra arguments, which asyncio passes after `func`, are captured by the closure. A
-    ///   job that returns a `Result` is [`run_in_executor_fallible`](Self::run_in_executor_fallible).
-    ///
-    /// # Implementation notes
-    /// `submit` plus [`wrap_future`](EventLoop::wrap_future), except that the value is moved
-    /// out of the private concurrent future instead of cloned.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{get_running_loop, run};
-    ///
-    /// let squared = run(async {
-    ///     let lp = get_running_loop().unwrap();
-    ///     lp.run_in_executor(None, || 12 * 12).await
-    /// });
-    /// assert_eq!(squared.unwrap(), 144);
-    /// ```
-    pub fn run_in_executor<T, F>(&self, executor: Option<&ThreadPoolExecutor>, job: F) -> Future<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.submit_and_chain(executor, |executor| executor.submit(job))
-    }
-    // ANCHOR_END: run_in_executor
-
-    /// [`run_in_executor`](Self::run_in_executor) for a job that can fail: its `Err` becomes
-    /// the future's error, so that awaiting gives one `Result`, not a `Result` of a `Result`
-    /// (as [`ThreadPoolExecutor::submit_fallible`] does for the pool).
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{get_running_loop, run, Error};
-    ///
-    /// fn parse(text: &str) -> Result<u32, Error> {
-    ///     text.parse().map_err(Error::new)
-    /// }
-    /// let sum = run(async {
-    ///     let lp = get_running_loop().unwrap();
-    ///     let a = lp.run_in_executor_fallible(None, || parse("40")).await?;
-    ///     let b = lp.run_in_executor_fallible(None, || parse("2")).await?;
-    ///     Ok(a + b)
-    /// });
-    /// assert_eq!(sum.unwrap(), 42);
-    /// ```
-    pub fn run_in_executor_fallible<T, E, F>(
-        &self,
-        executor: Option<&ThreadPoolExecutor>,
-        job: F,
-    ) -> Future<T>
-    where
-        F: FnOnce() -> Result<T, E> + Send + 'static,
-        E: Into<Error>,
-        T: Send + 'static,
-    {
-        self.submit_and_chain(executor, |executor| executor.submit_fallible(job))
-    }
-
     /// The common part of `run_in_executor`: the checks asyncio makes before it submits,
     /// then `submit`, then the loop future.
-    fn submit_and_chain<T: Send + 'static>(
+    pub(crate) fn submit_and_chain<T: Send + 'static>(
         &self,
         executor: Option<&ThreadPoolExecutor>,
         submit: impl FnOnce(&ThreadPoolExecutor) -> Result<ConcurrentFuture<T>, Error>,
     ) -> Future<T> {
-        let submitted = if self.is_closed() {
-            Err(Error::Closed)
-        } else {
-            match executor {
-                Some(executor) => submit(executor),
-                None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
-                None => submit(&self.default_executor()),
-            }
+        // Checked first: on a closed loop the job never runs, and no default executor is made.
+        self.check_open("run_in_executor");
+        let submitted = match executor {
+            Some(executor) => submit(executor),
+            None if self.inner.default_executor_shut_down.get() => Err(Error::ExecutorShutdown),
+            None => submit(&self.default_executor()),
         };
         match submitted {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),
@@ -340,46 +228,11 @@ impl EventLoop {
     }
 
     /// A loop future that already holds `error`: what asyncio raises at the call.
-    fn failed_future<T: 'static>(&self, error: Error) -> Future<T> {
+    pub(crate) fn failed_future<T: 'static>(&self, error: Error) -> Future<T> {
         let future = self.create_future();
         let _ = future.set_exception(error);
         future
     }
-
-    // ANCHOR: run_in_process_pool
-    /// Runs the job registered as `job` in a worker process of `pool`, with `args`, and
-    /// returns a loop future for its result bytes: `loop.run_in_executor(pool, func, *args)`
-    /// with a `ProcessPoolExecutor`.
-    ///
-    /// It behaves as [`run_in_executor`](EventLoop::run_in_executor) does: the loop goes on
-    /// while the job runs; the future gives the result, or the job's error,
-    /// `Error::Panicked`, `Error::BrokenProcessPool` if its worker died, or
-    /// `Error::ExecutorShutdown`; cancelling it cancels the job if no worker has taken it yet.
-    ///
-    /// # Notes
-    /// A separate method rather than `run_in_executor` over an executor trait, because the
-    /// two take different jobs: a thread pool runs any closure, a process pool only a job
-    /// registered by name with bytes for arguments (see [`crate::process`]).
-    ///
-    /// # Implementation notes
-    /// [`ProcessPoolExecutor::submit`](crate::process::ProcessPoolExecutor::submit) plus the
-    /// same chaining as `run_in_executor`; the workers' channels are watched by the reactor of the
-    /// pool's own loop, on its manager thread, which completes the concurrent future.
-    pub fn run_in_process_pool(
-        &self,
-        pool: &crate::process::ProcessPoolExecutor,
-        job: &str,
-        args: impl AsRef<[u8]>,
-    ) -> Future<Vec<u8>> {
-        if self.is_closed() {
-            return self.failed_future(Error::Closed);
-        }
-        match pool.submit(job, args) {
-            Ok(source) => self.chain(source, ConcurrentFuture::take_result),
-            Err(error) => self.failed_future(error),
-        }
-    }
-    // ANCHOR_END: run_in_process_pool
 
     /// The default executor, created on first use.
     fn default_executor(&self) -> Arc<ThreadPoolExecutor> {
@@ -394,78 +247,11 @@ impl EventLoop {
             .clone()
     }
 
-    /// Makes `executor` the one `run_in_executor(None, ..)` uses
-    /// (`loop.set_default_executor(executor)`).
-    ///
-    /// # Notes
-    /// A default executor it replaces is shut down without waiting: its jobs finish, in the
-    /// background.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{executor::ThreadPoolExecutor, EventLoop};
-    ///
-    /// let lp = EventLoop::new();
-    /// lp.set_default_executor(ThreadPoolExecutor::with_thread_name_prefix(1, "mine"));
-    /// let name = lp.run_in_executor(None, || std::thread::current().name().map(String::from));
-    /// assert_eq!(lp.run_until_complete(name).unwrap().as_deref(), Some("mine-1"));
-    /// ```
-    pub fn set_default_executor(&self, executor: ThreadPoolExecutor) {
-        let old = self
-            .inner
-            .default_executor
-            .borrow_mut()
-            .replace(Arc::new(executor));
-        if let Some(old) = old {
-            dispose_executor(old);
-        }
-    }
-
-    // ANCHOR: shutdown_default_executor
-    /// Shuts the default executor down and returns a future that is done once every job it
-    /// had has finished (`loop.shutdown_default_executor()`).
-    ///
-    /// As in asyncio, the waiting happens in a separate thread, so that the loop keeps
-    /// running meanwhile: a job may still need it, for instance to `call_soon_threadsafe`.
-    /// [`run`](crate::run) calls this before it closes the loop. Without a default executor
-    /// the future is done at once.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    ///
-    /// let lp = EventLoop::new();
-    /// let job = lp.run_in_executor(None, || "done");
-    /// lp.run_until_complete(lp.shutdown_default_executor()).unwrap();
-    /// assert_eq!(job.result().unwrap(), "done");
-    /// ```
-    pub fn shutdown_default_executor(&self) -> Future<()> {
-        self.inner.default_executor_shut_down.set(true);
-        let Some(executor) = self.inner.default_executor.borrow_mut().take() else {
-            let done = self.create_future();
-            let _ = done.set_result(());
-            return done;
-        };
-        let finished = ConcurrentFuture::new();
-        let signal = finished.clone();
-        let joiner = std::thread::Builder::new()
-            .name("steploop-shutdown-default-executor".into())
-            .spawn(move || {
-                executor.shutdown(true, false);
-                let _ = signal.set_result(());
-            });
-        if let Err(error) = joiner {
-            let _ = finished.set_exception(error.into());
-        }
-        self.wrap_future(finished)
-    }
-    // ANCHOR_END: shutdown_default_executor
-
     /// Closes the loop's side of other threads: later messages are refused, completions
     /// already delivered reach their futures, and work still in flight is cancelled and
-    /// reported (part of `close`).
-    pub(crate) fn close_remote(&self) {
-        let mut dropped_calls = 0;
+    /// reported (part of `close`, which hands over what it took off the ready deque: the
+    /// completions delivered there and the count of `call_soon_threadsafe` callbacks).
+    pub(crate) fn close_remote(&self, delivered: Vec<BridgeKey>, mut dropped_calls: usize) {
         for message in self.inner.remote.close() {
             match message {
                 Message::Bridge(key) => self.run_bridge(key),
@@ -473,22 +259,8 @@ impl EventLoop {
                 Message::Wake(_) => {}
             }
         }
-        // Queued on the ready deque but not yet run: those were delivered too.
-        let queued: Vec<BridgeKey> = self
-            .inner
-            .ready
-            .borrow()
-            .iter()
-            .filter_map(|runnable| match runnable {
-                crate::event_loop::Runnable::Bridge(key) => Some(*key),
-                crate::event_loop::Runnable::Remote(_) => {
-                    dropped_calls += 1;
-                    None
-                }
-                _ => None,
-            })
-            .collect();
-        for key in queued {
+        // Taken off the ready deque, not yet run: those were delivered too.
+        for key in delivered {
             self.run_bridge(key);
         }
         let in_flight = self.inner.bridges.take_all();
@@ -557,4 +329,27 @@ pub fn wrap_future<T: Clone + Send + 'static>(
     future: ConcurrentFuture<T>,
 ) -> Result<Future<T>, Error> {
     Ok(running_loop("wrap_future")?.wrap_future(future))
+}
+
+/// Shuts the default executor down, waiting for it in a thread of its own
+/// ([`EventLoop::shutdown_default_executor`]).
+pub(crate) fn shutdown_default_executor(event_loop: &EventLoop) -> Future<()> {
+    event_loop.inner.default_executor_shut_down.set(true);
+    let Some(executor) = event_loop.inner.default_executor.borrow_mut().take() else {
+        let done = event_loop.create_future();
+        let _ = done.set_result(());
+        return done;
+    };
+    let finished = ConcurrentFuture::new();
+    let signal = finished.clone();
+    let joiner = std::thread::Builder::new()
+        .name("steploop-shutdown-default-executor".into())
+        .spawn(move || {
+            executor.shutdown(true, false);
+            let _ = signal.set_result(());
+        });
+    if let Err(error) = joiner {
+        let _ = finished.set_exception(error.into());
+    }
+    event_loop.wrap_future(finished)
 }

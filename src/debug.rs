@@ -15,9 +15,9 @@
 //! [`EventLoop::set_debug`], or for one run with [`run_debug`](crate::run_debug).
 //!
 //! What asyncio's debug mode also checks, "Non-thread-safe operation invoked on an event loop
-//! other than the current one", cannot happen here: an [`EventLoop`] is not `Send`, so a
+//! other than the current one", cannot happen here: an [`EventLoop`](crate::EventLoop) is not `Send`, so a
 //! program that uses it from another thread does not compile (see the `compile_fail` example
-//! of [`EventLoop`]).
+//! of [`EventLoop`](crate::EventLoop)).
 //!
 //! Other threads reach a loop through a [`LoopHandle`](crate::LoopHandle) (chapter 11). The
 //! mistake that remains possible on one thread — awaiting a future of one loop from a task of
@@ -25,22 +25,26 @@
 //! different loop").
 //!
 //! # Implementation notes
-//! With debug mode off, the loop pays one `Cell<bool>` check per tick (in `run_tick`) and one
+//! With debug mode off, the loop pays one `Cell<bool>` check per tick (in `run_ready`) and one
 //! per wait in the selector; `create_task` and `create_future` pay one more to decide whether
 //! to note their caller's location. In debug mode the location (a pointer to static data)
 //! goes into the future's label, in a small box: futures and tasks carry no field for it.
 
+use std::cell::{Cell, RefCell};
 use std::panic::Location;
-use std::time::{Duration, Instant};
+use std::rc::Rc;
+use std::time::Duration;
 
-use crate::event_loop::EventLoop;
+use crate::exception_handler::ExceptionHandler;
+use crate::inspect::TickObserver;
+use crate::label::Label;
 
 /// asyncio's default `slow_callback_duration`: 0.1 s.
-pub(crate) const SLOW_CALLBACK_DURATION: Duration = Duration::from_millis(100);
+const SLOW_CALLBACK_DURATION: Duration = Duration::from_millis(100);
 
 /// True when the environment asks for debug mode: `STEPLOOP_DEBUG` set, and neither empty nor
 /// `0`.
-pub(crate) fn debug_from_env() -> bool {
+fn debug_from_env() -> bool {
     debug_requested(std::env::var_os("STEPLOOP_DEBUG").as_deref())
 }
 
@@ -48,85 +52,102 @@ fn debug_requested(value: Option<&std::ffi::OsStr>) -> bool {
     value.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-impl EventLoop {
-    /// Switches debug mode on or off for this loop (`loop.set_debug(enabled)`).
-    ///
-    /// In debug mode the loop times every handle on the real clock (even on a virtual-clock
-    /// loop) and logs a warning for each that ran [`slow_callback_duration`] or longer:
-    /// `Executing <Handle Task-3.step> took 0.152 seconds`; it logs each wait in the selector
-    /// (`poll took 12.345 ms: 1 events`, at `info` level from one second up, `debug` below);
-    /// and `create_task`, `create_future`, `run_until_complete` and `run` keep the line that
-    /// called them, which [`Task::created_at`](crate::Task::created_at) returns and the
-    /// exception handler's reports show as `source_traceback`.
-    ///
-    /// Every new loop starts in debug mode when the environment variable `STEPLOOP_DEBUG` is
-    /// set to anything but empty or `0` (asyncio's `PYTHONASYNCIODEBUG`).
-    ///
-    /// # Implementation notes
-    /// Off, it costs one `Cell<bool>` read per tick and one per wait in the selector.
-    ///
-    /// [`slow_callback_duration`]: EventLoop::slow_callback_duration
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// lp.set_debug(true);
-    /// assert!(lp.get_debug());
-    /// ```
-    pub fn set_debug(&self, enabled: bool) {
-        self.inner.debug.set(enabled);
+/// The loop's diagnostics (asyncio's `_debug`, `slow_callback_duration`,
+/// `_exception_handler`, and steploop's tick observer). The trace is not here: every part
+/// records through the loop's `Tracer`.
+pub(crate) struct Diagnostics {
+    /// Debug mode: slow handles and polls are logged, and tasks and futures remember where
+    /// they were created. Checked once per tick, never per handle.
+    debug: Cell<bool>,
+    /// In debug mode, a handle that runs at least this long is logged.
+    slow_callback_duration: Cell<Duration>,
+    exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
+    /// Called at the start of each traced tick with the loop's queues.
+    tick_observer: RefCell<Option<Box<TickObserver>>>,
+}
+
+impl Default for Diagnostics {
+    fn default() -> Self {
+        Diagnostics {
+            debug: Cell::new(debug_from_env()),
+            slow_callback_duration: Cell::new(SLOW_CALLBACK_DURATION),
+            exception_handler: RefCell::new(None),
+            tick_observer: RefCell::new(None),
+        }
+    }
+}
+
+impl Diagnostics {
+    #[inline(always)]
+    pub(crate) fn debug(&self) -> bool {
+        self.debug.get()
     }
 
-    /// True in debug mode (`loop.get_debug()`).
-    pub fn get_debug(&self) -> bool {
-        self.inner.debug.get()
+    pub(crate) fn set_debug(&self, enabled: bool) {
+        self.debug.set(enabled);
     }
 
-    /// How long a handle may run before debug mode logs it as slow
-    /// (`loop.slow_callback_duration`); 100 ms unless set.
-    pub fn slow_callback_duration(&self) -> Duration {
-        self.inner.slow_callback_duration.get()
+    pub(crate) fn slow_callback_duration(&self) -> Duration {
+        self.slow_callback_duration.get()
     }
 
-    /// Sets the threshold of [`slow_callback_duration`](EventLoop::slow_callback_duration).
-    pub fn set_slow_callback_duration(&self, duration: Duration) {
-        self.inner.slow_callback_duration.set(duration);
+    pub(crate) fn set_slow_callback_duration(&self, duration: Duration) {
+        self.slow_callback_duration.set(duration);
     }
 
     /// The location of the caller of a `#[track_caller]` function, kept in debug mode only.
     #[track_caller]
     pub(crate) fn caller_if_debug(&self) -> Option<&'static Location<'static>> {
-        if self.inner.debug.get() {
+        if self.debug.get() {
             Some(Location::caller())
         } else {
             None
         }
     }
 
-    // ANCHOR: run_ready_timed
-    /// The handles of one tick in debug mode: each one timed on the real clock, and logged
-    /// when it held the loop for `slow_callback_duration` or longer (asyncio's
-    /// `_run_once` with `_debug` set).
-    pub(crate) fn run_ready_timed(&self, ntodo: usize) {
-        for _ in 0..ntodo {
-            let Some(runnable) = self.inner.ready.borrow_mut().pop_front() else {
-                break;
-            };
-            // Named before it runs: a task that finishes in this step leaves the loop's slab.
-            let label = self.runnable_label(&runnable);
-            let started = Instant::now();
-            self.run_runnable(runnable);
-            let took = started.elapsed();
-            if took >= self.inner.slow_callback_duration.get() {
-                log::warn!(
-                    "Executing <Handle {label}> took {:.3} seconds",
-                    took.as_secs_f64()
-                );
-            }
+    /// The handler set by `set_exception_handler`, if any.
+    pub(crate) fn exception_handler(&self) -> Option<Rc<ExceptionHandler>> {
+        self.exception_handler.borrow().clone()
+    }
+
+    /// Sets (or, with `None`, resets) the exception handler; the one replaced is dropped with
+    /// nothing borrowed.
+    pub(crate) fn set_exception_handler(&self, handler: Option<Rc<ExceptionHandler>>) {
+        let replaced = self.exception_handler.replace(handler);
+        drop(replaced);
+    }
+
+    /// Sets (or, with `None`, removes) the tick observer; the one replaced is dropped with
+    /// nothing borrowed.
+    pub(crate) fn set_tick_observer(&self, observer: Option<Box<TickObserver>>) {
+        let replaced = self.tick_observer.replace(observer);
+        drop(replaced);
+    }
+
+    /// Takes the tick observer out while it runs, so that a call back into the loop never
+    /// finds it borrowed.
+    pub(crate) fn take_tick_observer(&self) -> Option<Box<TickObserver>> {
+        self.tick_observer.borrow_mut().take()
+    }
+
+    /// Puts back an observer that ran, unless another was set meanwhile.
+    pub(crate) fn restore_tick_observer(&self, observer: Box<TickObserver>) {
+        let mut slot = self.tick_observer.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(observer);
         }
     }
-    // ANCHOR_END: run_ready_timed
+}
+
+/// Logs a ready entry that held the loop for `threshold` or longer, in asyncio's words
+/// (`_run_once` in debug mode): `Executing <Handle Task-3.step> took 0.152 seconds`.
+pub(crate) fn log_if_slow(label: &Label, took: Duration, threshold: Duration) {
+    if took >= threshold {
+        log::warn!(
+            "Executing <Handle {label}> took {:.3} seconds",
+            took.as_secs_f64()
+        );
+    }
 }
 
 /// Logs one wait in the selector, as asyncio's debug mode does: at `info` level when it took a

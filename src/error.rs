@@ -22,6 +22,27 @@
 //!   [`net::TcpStream::connect`](crate::net::TcpStream::connect).
 //!
 //! The methods of [`EventLoop`](crate::EventLoop) need no running loop: they are given one.
+//!
+//! # What panics, and what returns `Err`
+//! One rule, for every function of the crate. What asyncio raises for a *permanent* misuse —
+//! one that no later moment could make right, so that only a change to the program can — is a
+//! programmer's error: steploop panics, with a message that says what to change, and the
+//! function's documentation says when under `# Panics`:
+//! - using a closed loop from its own thread: scheduling on it (`call_soon`, `call_later`,
+//!   `call_at`, `create_task`, `add_reader`, `add_writer`, `wrap_future`, ...) or running it
+//!   (`run_forever`, `run_once`, `run_until_complete`, [`run_with`](crate::run_with)) —
+//!   asyncio's `RuntimeError('Event loop is closed')`;
+//! - a pool of no workers (`ThreadPoolExecutor::new(0)`, `ProcessPoolExecutor::new(0)`),
+//!   checked when the pool is made — asyncio's `ValueError`.
+//!
+//! Everything else returns `Err`: what awaited work ends with (`Cancelled`, `Timeout`, a job's
+//! or a task's error, `Panicked`); what the machine refuses (`Io`, `BrokenProcessPool`); a loop
+//! that could never finish (`Stalled`); and states that pass, which a program can meet and
+//! handle: a loop already running on this thread (`AlreadyRunning`), closing a running loop
+//! (`Runtime`), a future not done yet (`InvalidState`), and a loop that another thread closed
+//! meanwhile, which that thread cannot know in advance (a [`LoopHandle`](crate::LoopHandle)
+//! gets `Closed`). A panic inside user code — a callback, a task, a job — is never the
+//! crate's: it is contained and reported (`Panicked`, or the exception handler).
 
 use std::fmt;
 use std::sync::Arc;
@@ -38,7 +59,9 @@ pub enum Error {
     /// `asyncio.InvalidStateError`: an operation that the object's state does not allow, such
     /// as setting the result of a future twice. The text says what to do instead.
     InvalidState(Arc<str>),
-    /// `RuntimeError('Event loop is closed')`: the loop was closed and cannot run or schedule.
+    /// `RuntimeError('Event loop is closed')`: the loop was closed, as another thread or a
+    /// future of the loop finds out. On the loop's own thread, using a closed loop panics
+    /// instead (see [the rule](crate::Error#what-panics-and-what-returns-err)).
     Closed,
     /// `RuntimeError('This event loop is already running')`: a nested `run_*` call.
     AlreadyRunning,

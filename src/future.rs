@@ -23,8 +23,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::event_loop::WeakLoop;
 use crate::label::Label;
+use crate::state::WeakLoop;
 use crate::task::{self, Awaited, Awaiter, TaskKey};
 use crate::trace::Event;
 use crate::{Error, EventLoop, ExceptionContext};

@@ -64,80 +64,40 @@ pub struct ScheduledTimer {
 pub type TickObserver = dyn FnMut(&Queues);
 
 impl EventLoop {
-    /// A snapshot of the ready deque and the timer heap, as the loop holds them now.
-    ///
-    /// A due timer that has moved to the ready deque is listed there, not in `timers`.
-    pub fn queues(&self) -> Queues {
-        let inner = &*self.inner;
-        let ready = inner
-            .ready
-            .borrow()
-            .iter()
-            .map(|runnable| self.runnable_label(runnable))
-            .collect();
-        let timers = inner
-            .scheduled
-            .borrow()
-            .entries()
-            .into_iter()
-            .map(|(when, seq, label, cancelled)| ScheduledTimer {
-                when,
-                seq,
-                label,
-                cancelled,
-            })
-            .collect();
-        Queues {
-            tick: inner.ticks.get(),
-            time: inner.clock.now(),
-            ready,
-            timers,
-        }
-    }
-
-    /// Calls `observer` at the start of every tick while tracing is on, with the queues as the
-    /// tick found them: after the due timers moved to the ready deque, before any handle runs.
-    /// That is the moment the trace's `tick` line describes. Replaces any observer set before.
-    ///
-    /// It is meant for tests and tools that check a reading of the trace against the loop
-    /// itself; it sees the queues and cannot change them.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::cell::RefCell;
-    /// use std::rc::Rc;
-    /// use steploop::EventLoop;
-    ///
-    /// let lp = EventLoop::with_virtual_clock();
-    /// lp.set_trace(true);
-    /// let seen = Rc::new(RefCell::new(Vec::new()));
-    /// let log = seen.clone();
-    /// lp.set_tick_observer(move |queues| log.borrow_mut().push(queues.ready.len()));
-    /// lp.call_soon(|lp| lp.stop());
-    /// lp.call_soon(|_| ());
-    /// lp.run_forever().unwrap();
-    /// assert_eq!(*seen.borrow(), [2]);
-    /// ```
-    pub fn set_tick_observer(&self, observer: impl FnMut(&Queues) + 'static) {
-        *self.inner.tick_observer.borrow_mut() = Some(Box::new(observer));
-    }
-
-    /// Removes the tick observer, if one is set.
-    pub fn clear_tick_observer(&self) {
-        drop(self.inner.tick_observer.borrow_mut().take());
-    }
-
     /// Hands the queues to the tick observer, if there is one.
     pub(crate) fn observe_tick(&self) {
         // Taken out while it runs, so that a call back into the loop never finds it borrowed;
         // an observer set meanwhile replaces it.
-        let Some(mut observer) = self.inner.tick_observer.borrow_mut().take() else {
+        let Some(mut observer) = self.inner.diagnostics.take_tick_observer() else {
             return;
         };
         observer(&self.queues());
-        let mut slot = self.inner.tick_observer.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(observer);
-        }
+        self.inner.diagnostics.restore_tick_observer(observer);
+    }
+}
+
+/// A snapshot of the loop's queues ([`EventLoop::queues`]).
+pub(crate) fn queues(event_loop: &EventLoop) -> Queues {
+    let inner = &*event_loop.inner;
+    let ready = inner
+        .ready
+        .labels(|runnable| event_loop.runnable_label(runnable));
+    let timers = inner
+        .scheduled
+        .borrow()
+        .entries()
+        .into_iter()
+        .map(|(when, seq, label, cancelled)| ScheduledTimer {
+            when,
+            seq,
+            label,
+            cancelled,
+        })
+        .collect();
+    Queues {
+        tick: inner.ticks.get(),
+        time: inner.clock.now(),
+        ready,
+        timers,
     }
 }

@@ -24,11 +24,16 @@
 //! | module | asyncio | chapter |
 //! |---|---|---|
 //! | [`handle`](Handle) | `asyncio.Handle`, `loop.call_soon` | 3, The ready deque |
-//! | `event_loop` ([`EventLoop`]) | `BaseEventLoop`, `_run_once`, `run_forever`, `stop` | 3, The ready deque |
+//! | `event_loop` ([`EventLoop`]) | `AbstractEventLoop`: the loop's whole public API, in its sections, over the parts below | all |
+//! | `ready` | `_ready`, and `_run_once`'s last loop: the only place where callbacks are called | 3, The ready deque |
+//! | `tick` | `_run_once`, `run_forever`, `stop` | 3, The ready deque; 4; 8 |
+//! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
+//! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together | 3, The ready deque |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
+//! | `task_table` | `_all_tasks`: the loop's tasks by key | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
 //! | [`combinators`] ([`gather()`], [`wait()`], [`as_completed()`], [`wait_for()`], [`shield()`]) | `asyncio.gather`, `wait`, `as_completed`, `wait_for`, `shield`, `ensure_future` | 7, Composing tasks |
@@ -42,7 +47,7 @@
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | [`inspect`] ([`EventLoop::queues`]) | `loop._ready`, `loop._scheduled`, looked at from outside | 3, 4; 14, Seeing the loop |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
-//! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback` | 14, Seeing the loop |
+//! | `debug` ([`EventLoop::set_debug`], [`run_debug`]) | `loop.set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG`, `source_traceback`; the loop's diagnostics | 14, Seeing the loop |
 //! | [`replay`] ([`replay::Replay`]) | (steploop's own: a trace replayed step by step, for the book's step-through viewer) | 3 onwards; 14, Seeing the loop |
 //! | [`timeline`] ([`timeline::Timeline`]) | (steploop's own: a trace drawn as SVG) | 14, Seeing the loop |
 //! | [`executor`] | `concurrent.futures` | 9, A thread pool from scratch |
@@ -65,14 +70,19 @@ mod label;
 pub mod net;
 pub mod process;
 mod reactor;
+mod ready;
 mod remote;
 pub mod replay;
 mod run;
+mod running;
 mod sleep;
+mod state;
 mod task;
 mod task_group;
 mod task_state;
+mod task_table;
 mod threadsafe;
+mod tick;
 pub mod timeline;
 mod timeout;
 mod timers;
@@ -87,7 +97,7 @@ pub use combinators::{
     AsCompleted, ReturnWhen,
 };
 pub use error::{Error, ErrorGroup};
-pub use event_loop::{get_running_loop, EventLoop, Labelled};
+pub use event_loop::{EventLoop, Labelled};
 pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
@@ -95,6 +105,7 @@ pub use handle::{Callback, Handle};
 pub use label::Label;
 pub use process::ProcessPoolExecutor;
 pub use run::{run, run_debug, run_with, Awaitable};
+pub use running::get_running_loop;
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, Task, TaskRef};
 pub use task_group::{task_group, TaskGroup};

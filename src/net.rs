@@ -29,9 +29,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::event_loop::{running_loop, WeakLoop};
 use crate::label::Label;
 use crate::reactor::{READ, WRITE};
+use crate::running::running_loop;
+use crate::state::WeakLoop;
 use crate::task::{self, Awaited};
 use crate::{Error, EventLoop, Future};
 

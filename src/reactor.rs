@@ -191,156 +191,7 @@ impl Registration {
 /// would keep the callbacks and keep waiting. The awaitable level ([`crate::net`]) owns its
 /// sockets and deregisters them when they are dropped.
 impl EventLoop {
-    // ANCHOR: add_reader
-    /// Calls `callback` whenever `source` becomes readable, until [`remove_reader`] is called
-    /// (`loop.add_reader(fd, callback)`).
-    ///
-    /// A reader already set for this source is replaced.
-    ///
-    /// # Notes
-    /// asyncio's selector is level-triggered: its callback runs on every tick while data is
-    /// waiting. mio is edge-triggered: the callback runs once when the source *becomes*
-    /// readable (and once right after registration if it already is). Read until the system
-    /// call returns `WouldBlock`, or the bytes left behind will not announce themselves again.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the operating system refuses the registration.
-    ///
-    /// # Panics
-    /// If the loop is closed.
-    ///
-    /// # Implementation notes
-    /// The first reader or writer of a source costs an `epoll_ctl(ADD)` and a slab entry; a
-    /// reader added while a writer exists costs an `epoll_ctl(MOD)`, which makes epoll report
-    /// the current readiness again. Each event schedules one handle (one allocation).
-    ///
-    /// # Examples
-    /// ```
-    /// use std::io::{Read, Write};
-    /// use steploop::EventLoop;
-    ///
-    /// let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// a.set_nonblocking(true).unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// b.write_all(b"ping").unwrap();
-    ///
-    /// let lp = EventLoop::new();
-    /// lp.add_reader(&mut a, |lp| {
-    ///     lp.print("readable");
-    ///     lp.stop();
-    /// })
-    /// .unwrap();
-    /// lp.run_forever().unwrap(); // prints "readable"
-    /// assert!(lp.remove_reader(&mut a).unwrap());
-    /// let mut buf = [0; 4];
-    /// a.read_exact(&mut buf).unwrap();
-    /// assert_eq!(&buf, b"ping");
-    /// ```
-    ///
-    /// [`remove_reader`]: EventLoop::remove_reader
-    pub fn add_reader<S, F>(&self, source: &mut S, callback: F) -> Result<(), Error>
-    where
-        S: mio::event::Source + AsRawFd + ?Sized,
-        F: FnMut(&EventLoop) + 'static,
-    {
-        self.add_callback(source, READ, Label::of_type::<F>(), Box::new(callback))
-    }
-    // ANCHOR_END: add_reader
-
-    /// Stops watching `source` for reading (`loop.remove_reader(fd)`). Returns whether a
-    /// reader was set. A handle already scheduled for it does not run.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the operating system refuses to deregister the source.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// assert!(!lp.remove_reader(&mut a).unwrap()); // nothing registered yet
-    /// lp.add_reader(&mut a, |_| {}).unwrap();
-    /// assert!(lp.remove_reader(&mut a).unwrap());
-    /// ```
-    pub fn remove_reader<S>(&self, source: &mut S) -> Result<bool, Error>
-    where
-        S: mio::event::Source + AsRawFd + ?Sized,
-    {
-        self.remove_callback(source, READ)
-    }
-
-    /// Calls `callback` whenever `source` becomes writable, until [`remove_writer`] is called
-    /// (`loop.add_writer(fd, callback)`).
-    ///
-    /// # Notes
-    /// Edge-triggered, as [`add_reader`](EventLoop::add_reader): the callback runs when the
-    /// source becomes writable (right after registration, for a connected socket with room in
-    /// its buffer), and again only after a write has met a full buffer and room came back.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the operating system refuses the registration.
-    ///
-    /// # Panics
-    /// If the loop is closed.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// lp.add_writer(&mut a, |lp| lp.stop()).unwrap(); // a fresh socket has room to write
-    /// lp.run_forever().unwrap();
-    /// lp.remove_writer(&mut a).unwrap();
-    /// ```
-    ///
-    /// [`remove_writer`]: EventLoop::remove_writer
-    pub fn add_writer<S, F>(&self, source: &mut S, callback: F) -> Result<(), Error>
-    where
-        S: mio::event::Source + AsRawFd + ?Sized,
-        F: FnMut(&EventLoop) + 'static,
-    {
-        self.add_callback(source, WRITE, Label::of_type::<F>(), Box::new(callback))
-    }
-
-    /// Stops watching `source` for writing (`loop.remove_writer(fd)`). Returns whether a
-    /// writer was set.
-    ///
-    /// # Errors
-    /// [`Error::Io`] if the operating system refuses to deregister the source.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// lp.add_writer(&mut a, |_| {}).unwrap();
-    /// assert!(lp.remove_writer(&mut a).unwrap());
-    /// assert!(!lp.remove_writer(&mut a).unwrap());
-    /// ```
-    pub fn remove_writer<S>(&self, source: &mut S) -> Result<bool, Error>
-    where
-        S: mio::event::Source + AsRawFd + ?Sized,
-    {
-        self.remove_callback(source, WRITE)
-    }
-
-    /// How many sources are registered with the loop's selector (both levels): the number of
-    /// entries in its slab, as `len(loop._selector.get_map())` is in asyncio. A loop that has
-    /// closed every socket it opened is back to zero.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// assert_eq!(EventLoop::new().registered_sources(), 0);
-    /// ```
-    pub fn registered_sources(&self) -> usize {
-        self.inner.io.len()
-    }
-
-    fn add_callback<S>(
+    pub(crate) fn add_callback<S>(
         &self,
         source: &mut S,
         direction: u8,
@@ -388,7 +239,7 @@ impl EventLoop {
         Ok(())
     }
 
-    fn remove_callback<S>(&self, source: &mut S, direction: u8) -> Result<bool, Error>
+    pub(crate) fn remove_callback<S>(&self, source: &mut S, direction: u8) -> Result<bool, Error>
     where
         S: mio::event::Source + AsRawFd + ?Sized,
     {
@@ -602,7 +453,7 @@ impl EventLoop {
             let mut selector = self.inner.selector.borrow_mut();
             let selector = selector.as_mut().expect("created just above");
             // Debug mode times every wait that may block (asyncio: `timeout != 0`).
-            let debug = self.inner.debug.get() && timeout != Some(Duration::ZERO);
+            let debug = self.inner.diagnostics.debug() && timeout != Some(Duration::ZERO);
             let started = debug.then(std::time::Instant::now);
             let polled = selector.poll.poll(&mut selector.events, timeout);
             if let Some(started) = started {

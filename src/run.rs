@@ -55,7 +55,10 @@ where
 /// mode on first. The loop is closed afterwards.
 ///
 /// # Errors
-/// As [`run`]; [`Error::Closed`] if the loop was already closed.
+/// As [`run`].
+///
+/// # Panics
+/// If the loop is closed.
 #[track_caller]
 pub fn run_with<T, F>(event_loop: &EventLoop, main: F) -> Result<T, Error>
 where
@@ -117,54 +120,7 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
     }
 }
 
-impl EventLoop {
-    // ANCHOR: run_until_complete
-    /// Runs the loop until `awaitable` is done and returns its result
-    /// (`loop.run_until_complete(future)`). A coroutine is wrapped in a task first.
-    ///
-    /// # Errors
-    /// The awaitable's own error; [`Error::Stalled`] if it can never finish because nothing is
-    /// left that could complete it; [`Error::Runtime`] if `stop()` was called first, or if
-    /// the future or task belongs to another loop (asyncio's `ValueError`; the loop does not
-    /// run); and the errors of [`run_forever`](EventLoop::run_forever).
-    #[track_caller]
-    pub fn run_until_complete<T: Clone + 'static>(
-        &self,
-        awaitable: impl Awaitable<T>,
-    ) -> Result<T, Error> {
-        self.check_can_run()?;
-        let future = ensure_future_on(self, awaitable)?;
-        let stop = future
-            .add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
-                future.get_loop().stop()
-            });
-        // A live `LoopHandle` does not keep this run waiting (see `wait_for_work`).
-        let outer = self.inner.until_complete.replace(true);
-        let outcome = self.run_forever();
-        self.inner.until_complete.set(outer);
-        future.remove_done_callback(stop);
-        match outcome {
-            Ok(()) if future.done() => future.result(),
-            Ok(()) => Err(Error::Runtime(
-                "the event loop stopped before the future completed: stop() was called \
-                 while run_until_complete was waiting"
-                    .into(),
-            )),
-            Err(Error::Stalled(_)) => Err(Error::Stalled(
-                format!(
-                    "run_until_complete({}) can never finish: no callback is ready, no timer \
-                     is pending, and no work is in flight in other threads; some future it \
-                     awaits is never completed (a future another thread should complete is \
-                     awaited with wrap_future, and a LoopHandle alone does not count)",
-                    future.label()
-                )
-                .into(),
-            )),
-            Err(error) => Err(error),
-        }
-    }
-    // ANCHOR_END: run_until_complete
-}
+impl EventLoop {}
 
 /// `ensure_future(awaitable, loop=event_loop)`: a coroutine becomes a task of `event_loop`;
 /// a future or task must already belong to it.
@@ -220,5 +176,42 @@ impl<T: 'static> Awaitable<T> for Future<T> {
 impl<T: 'static> Awaitable<T> for Task<T> {
     fn into_future_on(self, _: &EventLoop) -> Future<T> {
         self.future()
+    }
+}
+
+/// Runs `event_loop` until `awaitable` is done ([`EventLoop::run_until_complete`]).
+#[track_caller]
+pub(crate) fn run_until_complete<T: Clone + 'static>(
+    event_loop: &EventLoop,
+    awaitable: impl Awaitable<T>,
+) -> Result<T, Error> {
+    event_loop.check_can_run()?;
+    let future = ensure_future_on(event_loop, awaitable)?;
+    let stop = future.add_done_callback_labelled(Label::new("_run_until_complete_cb"), |future| {
+        future.get_loop().stop()
+    });
+    // A live `LoopHandle` does not keep this run waiting (see `wait_for_work`).
+    let outer = event_loop.inner.until_complete.replace(true);
+    let outcome = event_loop.run_forever();
+    event_loop.inner.until_complete.set(outer);
+    future.remove_done_callback(stop);
+    match outcome {
+        Ok(()) if future.done() => future.result(),
+        Ok(()) => Err(Error::Runtime(
+            "the event loop stopped before the future completed: stop() was called \
+             while run_until_complete was waiting"
+                .into(),
+        )),
+        Err(Error::Stalled(_)) => Err(Error::Stalled(
+            format!(
+                "run_until_complete({}) can never finish: no callback is ready, no timer \
+                 is pending, and no work is in flight in other threads; some future it \
+                 awaits is never completed (a future another thread should complete is \
+                 awaited with wrap_future, and a LoopHandle alone does not count)",
+                future.label()
+            )
+            .into(),
+        )),
+        Err(error) => Err(error),
     }
 }

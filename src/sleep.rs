@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::event_loop::running_loop;
 use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
+use crate::running::running_loop;
 use crate::task::{self, Awaited, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;

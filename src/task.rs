@@ -29,9 +29,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::event_loop::Runnable;
 use crate::future::{CallbackId, Future, FutureCell, FutureHost, FutureState, Waiting};
 use crate::label::Label;
+use crate::ready::Runnable;
 pub(crate) use crate::task_state::{Awaited, TaskKey};
 use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
 use crate::trace::Event;
@@ -91,48 +91,6 @@ impl<T> Clone for Task<T> {
         Task {
             cell: self.cell.clone(),
         }
-    }
-}
-
-impl EventLoop {
-    /// Wraps a coroutine in a task and schedules its first step (`loop.create_task(coro)`).
-    ///
-    /// The task is named `Task-N`, numbered per loop in creation order.
-    ///
-    /// In debug mode the task remembers the line that called `create_task`, and reports about
-    /// it say so ([`Task::created_at`]).
-    ///
-    /// # Panics
-    /// If the loop is closed.
-    #[track_caller]
-    pub fn create_task<T, F>(&self, coroutine: F) -> Task<T>
-    where
-        T: 'static,
-        F: StdFuture<Output = Result<T, Error>> + 'static,
-    {
-        self.check_open("create_task");
-        let created_at = self.caller_if_debug();
-        let coroutine_label = std::any::type_name::<F>();
-        let (key, task) = self.insert_task(|key| {
-            let name = Label::task(key.id);
-            Rc::new(TaskCell {
-                future: FutureCell::new(self, name.clone(), true),
-                header: TaskHeader::new(key, self.id(), coroutine_label),
-                coroutine: RefCell::new(Some(Box::pin(coroutine))),
-                waker: Waker::from(Arc::new(TaskWaker {
-                    key,
-                    remote: self.remote(),
-                })),
-            })
-        });
-        task.future.set_created_at(created_at);
-        self.record(|| Event::CreateTask {
-            task: Label::task(key.id),
-            coroutine: Label::coroutine(task.header.coroutine),
-        });
-        // Its first step, which its state (`New`) says is on the ready deque.
-        self.push_step(key, false);
-        Task { cell: task }
     }
 }
 
@@ -506,22 +464,9 @@ impl<T: 'static> TaskCell<T> {
 
 /// The loop's side of tasks: the slab that holds them and the steps on the ready deque.
 impl EventLoop {
-    pub(crate) fn runnable_label(&self, runnable: &Runnable) -> Label {
-        match runnable {
-            Runnable::Callback(handle) => handle.label().clone(),
-            Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
-            Runnable::Notify(target, _) => target.label(),
-            Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
-            Runnable::Remote(call) => call.label(),
-            Runnable::Bridge(key) => self.bridge_label(*key),
-        }
-    }
-
     /// The task with this key, if it is still pending.
     pub(crate) fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
-        let tasks = self.inner.tasks.borrow();
-        let task = tasks.get(key.index)?;
-        (task.header().key == key).then(|| task.clone())
+        self.inner.tasks.get(key)
     }
 
     /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
@@ -537,16 +482,9 @@ impl EventLoop {
     /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
     /// either scheduled once, or waiting, never both.
     pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
-        let wake = {
-            let tasks = self.inner.tasks.borrow();
-            let Some(task) = tasks.get(key.index) else {
-                return; // finished, and its slot is empty
-            };
-            let header = task.header();
-            if header.key != key {
-                return; // finished, and the slot holds a newer task
-            }
-            header.wake()
+        // None: finished, its slot empty or holding a newer task.
+        let Some(wake) = self.inner.tasks.with(key, |task| task.header().wake()) else {
+            return;
         };
         match wake {
             Woken::Schedule => {}
@@ -560,7 +498,7 @@ impl EventLoop {
     fn push_step(&self, key: TaskKey, wakeup: bool) {
         self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
         let step = Runnable::Step { task: key, wakeup };
-        self.inner.ready.borrow_mut().push_back(step);
+        self.inner.ready.push(step);
     }
     // ANCHOR_END: schedule_step
 
@@ -569,69 +507,20 @@ impl EventLoop {
         &self,
         make: impl FnOnce(TaskKey) -> Rc<R>,
     ) -> (TaskKey, Rc<R>) {
-        let id = self.inner.tasks_created.get() + 1;
-        self.inner.tasks_created.set(id);
-        let mut tasks = self.inner.tasks.borrow_mut();
-        let entry = tasks.vacant_entry();
-        let key = TaskKey {
-            index: entry.key(),
-            id,
-        };
-        let task = make(key);
-        entry.insert(task.clone());
-        (key, task)
+        self.inner.tasks.insert(make)
     }
 
     /// Frees the slot of a finished task.
     pub(crate) fn remove_task(&self, key: TaskKey) {
-        let removed = {
-            let mut tasks = self.inner.tasks.borrow_mut();
-            let owned = tasks
-                .get(key.index)
-                .is_some_and(|task| task.header().key == key);
-            owned.then(|| tasks.remove(key.index))
-        };
-        // Dropped outside the borrow: dropping a task may run arbitrary destructors.
-        drop(removed);
+        self.inner.tasks.remove(key);
     }
 
     pub(crate) fn foreign_wait_started(&self) {
-        self.inner
-            .foreign_waits
-            .set(self.inner.foreign_waits.get() + 1);
+        self.inner.tasks.foreign_wait_started();
     }
 
     pub(crate) fn foreign_wait_ended(&self) {
-        self.inner
-            .foreign_waits
-            .set(self.inner.foreign_waits.get() - 1);
-    }
-
-    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// let fut = lp.create_future::<&str>();
-    /// assert!(!fut.done());
-    /// assert_eq!(fut.label().to_string(), "Future-1");
-    /// ```
-    #[track_caller]
-    pub fn create_future<T: 'static>(&self) -> Future<T> {
-        let n = self.inner.futures_created.get() + 1;
-        self.inner.futures_created.set(n);
-        let future = Future::new(self, Label::future(n));
-        future.set_created_at(self.caller_if_debug());
-        future
-    }
-
-    /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
-    pub fn all_tasks(&self) -> Vec<TaskRef> {
-        let tasks = self.inner.tasks.borrow();
-        let mut all: Vec<_> = tasks.iter().map(|(_, task)| task.clone()).collect();
-        all.sort_by_key(|task| task.header().key.id);
-        all.into_iter().map(TaskRef::new).collect()
+        self.inner.tasks.foreign_wait_ended();
     }
 }
 
@@ -659,7 +548,7 @@ thread_local! {
 /// The task whose step is running on this thread, if any.
 fn running_task() -> Option<Rc<dyn AnyTask>> {
     let running = RUNNING.get()?;
-    crate::event_loop::running_loop_with_id(running.loop_id)?.task(running.key)
+    crate::running::running_loop_with_id(running.loop_id)?.task(running.key)
 }
 
 /// How a steploop future should register the task that awaits it.
@@ -708,7 +597,7 @@ pub(crate) fn throw_at_next_step(error: Error) {
     let Some(running) = RUNNING.get() else {
         return;
     };
-    let Some(own_loop) = crate::event_loop::running_loop_with_id(running.loop_id) else {
+    let Some(own_loop) = crate::running::running_loop_with_id(running.loop_id) else {
         return;
     };
     let Some(task) = own_loop.task(running.key) else {
@@ -933,10 +822,42 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        match crate::event_loop::running_loop_with_id(self.remote.loop_id()) {
+        match crate::running::running_loop_with_id(self.remote.loop_id()) {
             Some(event_loop) => event_loop.schedule_step(self.key, true),
             None => self.remote.wake_task(self.key),
         }
     }
 }
 // ANCHOR_END: waker
+
+/// Wraps `coroutine` in a task and schedules its first step ([`EventLoop::create_task`]).
+#[track_caller]
+pub(crate) fn create_task<T, F>(event_loop: &EventLoop, coroutine: F) -> Task<T>
+where
+    T: 'static,
+    F: StdFuture<Output = Result<T, Error>> + 'static,
+{
+    event_loop.check_open("create_task");
+    let created_at = event_loop.caller_if_debug();
+    let coroutine_label = std::any::type_name::<F>();
+    let (key, task) = event_loop.insert_task(|key| {
+        let name = Label::task(key.id);
+        Rc::new(TaskCell {
+            future: FutureCell::new(event_loop, name.clone(), true),
+            header: TaskHeader::new(key, event_loop.id(), coroutine_label),
+            coroutine: RefCell::new(Some(Box::pin(coroutine))),
+            waker: Waker::from(Arc::new(TaskWaker {
+                key,
+                remote: event_loop.remote(),
+            })),
+        })
+    });
+    task.future.set_created_at(created_at);
+    event_loop.record(|| Event::CreateTask {
+        task: Label::task(key.id),
+        coroutine: Label::coroutine(task.header.coroutine),
+    });
+    // Its first step, which its state (`New`) says is on the ready deque.
+    event_loop.push_step(key, false);
+    Task { cell: task }
+}

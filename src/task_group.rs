@@ -16,8 +16,9 @@ use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
-use crate::event_loop::{running_loop, WeakLoop};
 use crate::label::Label;
+use crate::running::running_loop;
+use crate::state::WeakLoop;
 use crate::task::{current_task, TaskRef};
 use crate::{Error, EventLoop, ExceptionContext, Future, Task};
 

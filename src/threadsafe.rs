@@ -56,24 +56,10 @@ pub struct LoopHandle {
 }
 // ANCHOR_END: loop_handle
 
-impl EventLoop {
-    /// A handle through which other threads can reach this loop.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{EventLoop, LoopHandle};
-    ///
-    /// fn assert_send_sync<T: Send + Sync + Clone>(_: &T) {}
-    /// let handle: LoopHandle = EventLoop::new().handle();
-    /// assert_send_sync(&handle);
-    /// ```
-    pub fn handle(&self) -> LoopHandle {
-        LoopHandle::new(self.remote())
-    }
-}
+impl EventLoop {}
 
 impl LoopHandle {
-    fn new(remote: Arc<Remote>) -> LoopHandle {
+    pub(crate) fn new(remote: Arc<Remote>) -> LoopHandle {
         remote.handle_created();
         LoopHandle { remote }
     }
@@ -142,7 +128,7 @@ where
     let call = Box::new(Call { label, callback });
     // On the loop's own thread, the ready deque itself: the call keeps its place among the
     // `call_soon`s around it. From any other thread, the queue, drained at the next tick.
-    if let Some(event_loop) = crate::event_loop::loop_of_this_thread(remote.loop_id()) {
+    if let Some(event_loop) = crate::running::loop_of_this_thread(remote.loop_id()) {
         return event_loop.call_soon_from_handle(call);
     }
     remote.push(Message::Call(call)).map_err(|_| Error::Closed)

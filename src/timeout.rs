@@ -21,8 +21,9 @@ use std::future::Future as StdFuture;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use crate::event_loop::{running_loop, WeakLoop};
 use crate::handle::Handle;
+use crate::running::running_loop;
+use crate::state::WeakLoop;
 use crate::task::{current_task, TaskRef};
 use crate::timers::TimerHandle;
 use crate::{get_running_loop, Error};

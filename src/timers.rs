@@ -13,15 +13,18 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use slab::Slab;
 
-use crate::event_loop::Inner;
+use crate::clock::{to_nanos, Clock};
+use crate::handle::Callback;
 use crate::label::Label;
 use crate::sleep::SleepTimer;
+use crate::state::Inner;
+use crate::trace::Event;
+use crate::Error;
 use crate::EventLoop;
 
 /// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
@@ -111,13 +114,10 @@ impl Job {
         }
     }
 
-    fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
+    fn run(self, event_loop: &EventLoop) {
         match self {
             Job::Callback(callback) => callback.run(event_loop),
-            Job::Sleep(sleep) => {
-                sleep.fire();
-                Ok(())
-            }
+            Job::Sleep(sleep) => sleep.fire(),
         }
     }
 
@@ -135,15 +135,11 @@ impl Job {
     }
 }
 
-/// A callback that panicked: its label, for the report, and the panic's payload.
-pub(crate) type Panicked = (Label, Box<dyn std::any::Any + Send>);
-
 /// A timer's callback with its label. The label of a plain closure is its type's name, which
 /// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
 pub(crate) trait TimerCallback {
-    /// Runs the callback, containing a panic: the label is consumed with the closure, so it
-    /// is handed back with the panic for the report.
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked>;
+    /// Runs the callback; the loop's runner contains a panic (see `ready.rs`).
+    fn run(self: Box<Self>, event_loop: &EventLoop);
     fn label(&self) -> Label;
     /// What replaces the callback once it is cancelled: the same label, nothing to run.
     fn placeholder(&mut self) -> Box<dyn TimerCallback>;
@@ -162,10 +158,9 @@ struct Labelled<F> {
 }
 
 impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
+    fn run(self: Box<Self>, event_loop: &EventLoop) {
         let Named(callback) = *self;
-        catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
-            .map_err(|payload| (Label::of_type::<F>(), payload))
+        callback(event_loop);
     }
 
     fn label(&self) -> Label {
@@ -178,9 +173,7 @@ impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
 }
 
 impl<F: 'static> TimerCallback for Dropped<F> {
-    fn run(self: Box<Self>, _: &EventLoop) -> Result<(), Panicked> {
-        Ok(())
-    }
+    fn run(self: Box<Self>, _: &EventLoop) {}
 
     fn label(&self) -> Label {
         Label::of_type::<F>()
@@ -192,12 +185,9 @@ impl<F: 'static> TimerCallback for Dropped<F> {
 }
 
 impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Labelled<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) -> Result<(), Panicked> {
-        let Labelled { label, callback } = *self;
-        match callback {
-            Some(callback) => catch_unwind(AssertUnwindSafe(|| callback(event_loop)))
-                .map_err(|payload| (label, payload)),
-            None => Ok(()),
+    fn run(self: Box<Self>, event_loop: &EventLoop) {
+        if let Some(callback) = self.callback {
+            callback(event_loop);
         }
     }
 
@@ -226,9 +216,9 @@ impl Fired {
         self.job.label()
     }
 
-    /// Runs the timer's callback; a panic is caught and returned with the label.
-    pub(crate) fn run(self, event_loop: &EventLoop) -> Result<(), Panicked> {
-        self.job.run(event_loop)
+    /// Runs the timer's callback (from the loop's runner, which contains a panic).
+    pub(crate) fn run(self, event_loop: &EventLoop) {
+        self.job.run(event_loop);
     }
 }
 
@@ -550,6 +540,128 @@ impl fmt::Debug for TimerHandle {
             self.label()
         )
     }
+}
+
+/// The loop's side of timers: scheduling them in the heap, with their trace.
+impl EventLoop {
+    pub(crate) fn call_later_labelled(
+        &self,
+        label: Label,
+        delay: Duration,
+        f: impl Callback,
+    ) -> TimerHandle {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.record_call_later(|| label.clone(), delay, when, id);
+        self.timer_handle(id, when, label)
+    }
+
+    pub(crate) fn call_at_labelled(
+        &self,
+        label: Label,
+        when: Duration,
+        f: impl Callback,
+    ) -> TimerHandle {
+        let when = self.deadline_at(when);
+        let id = self
+            .inner
+            .scheduled
+            .borrow_mut()
+            .push_labelled(when, label.clone(), f);
+        self.record_call_at(|| label.clone(), when, id);
+        self.timer_handle(id, when, label)
+    }
+
+    /// `call_later` for a sleep, whose future is its own timer.
+    pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    /// The delay in nanoseconds and the deadline it makes, from now.
+    pub(crate) fn deadline_after(&self, delay: Duration) -> (u64, u64) {
+        self.check_open("call_later");
+        let delay = to_nanos(delay);
+        (delay, self.inner.clock.now().saturating_add(delay))
+    }
+
+    /// The deadline `when` in nanoseconds.
+    pub(crate) fn deadline_at(&self, when: Duration) -> u64 {
+        self.check_open("call_at");
+        to_nanos(when)
+    }
+
+    /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
+    pub(crate) fn record_call_later(
+        &self,
+        label: impl FnOnce() -> Label,
+        delay: u64,
+        when: u64,
+        id: TimerId,
+    ) {
+        self.record(|| Event::CallLater {
+            label: label(),
+            delay,
+            when,
+            seq: id.seq(),
+        });
+    }
+
+    /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
+    pub(crate) fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
+        self.record(|| Event::CallAt {
+            label: label(),
+            when,
+            seq: id.seq(),
+        });
+    }
+
+    pub(crate) fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
+        TimerHandle::new(TimerRef::new(id, when, Rc::downgrade(&self.inner)), label)
+    }
+}
+
+impl Inner {
+    /// Cancels a timer (`TimerHandle.cancel()`): counted and traced if it is still in the
+    /// heap; skipped when its turn comes if it is on the ready deque; nothing if it already ran.
+    pub(crate) fn cancel_timer(&self, id: TimerId, when: u64) {
+        let mut scheduled = self.scheduled.borrow_mut();
+        let cancelled = scheduled.cancel(id);
+        // The label only when tracing: building one for nothing costs on every cancel.
+        let traced = (cancelled.counted && self.tracer.is_on()).then(|| scheduled.label(id.key()));
+        drop(scheduled);
+        drop(cancelled.closure); // here, with the heap no longer borrowed
+        if let Some(label) = traced {
+            self.tracer.record(|| Event::CancelTimer {
+                label,
+                when,
+                seq: id.seq(),
+            });
+        }
+    }
+}
+
+/// Moves a virtual clock forward ([`EventLoop::advance_time`]).
+pub(crate) fn advance_time(event_loop: &EventLoop, duration: Duration) -> Result<(), Error> {
+    let inner = &*event_loop.inner;
+    if !matches!(inner.clock, Clock::Virtual { .. }) {
+        return Err(Error::Runtime(
+            "advance_time on a real clock: only a virtual clock can be moved; create the \
+             loop with EventLoop::with_virtual_clock() to simulate work"
+                .into(),
+        ));
+    }
+    let from = inner.clock.now();
+    let until = from.saturating_add(to_nanos(duration));
+    inner.clock.advance_to(until);
+    event_loop.record(|| Event::Busy { from, until });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -173,13 +173,27 @@ fn a_panicking_exception_handler_does_not_stop_the_loop() {
 }
 
 #[test]
-fn running_a_closed_loop_is_an_error() {
+fn closing_twice_is_fine() {
     let lp = EventLoop::new();
     lp.close().unwrap();
     assert!(lp.is_closed());
-    assert!(matches!(lp.run_forever(), Err(Error::Closed)));
-    assert!(matches!(lp.run_once(), Err(Error::Closed)));
-    lp.close().unwrap(); // closing twice is fine
+    lp.close().unwrap();
+}
+
+#[test]
+#[should_panic(expected = "run_forever on a closed event loop")]
+fn running_a_closed_loop_panics_as_scheduling_on_it_does() {
+    let lp = EventLoop::new();
+    lp.close().unwrap();
+    let _ = lp.run_forever();
+}
+
+#[test]
+#[should_panic(expected = "run_once on a closed event loop")]
+fn running_one_tick_of_a_closed_loop_panics() {
+    let lp = EventLoop::new();
+    lp.close().unwrap();
+    let _ = lp.run_once();
 }
 
 #[test]

@@ -288,20 +288,34 @@ fn run_in_executor_fallible_gives_one_result_not_two() {
 }
 
 #[test]
-fn run_in_executor_on_a_closed_loop_submits_nothing() {
+fn run_in_executor_on_a_closed_loop_panics_and_submits_nothing() {
     // asyncio checks `_check_closed()` before it submits: the job never runs.
     let executor = ThreadPoolExecutor::new(1);
     let lp = EventLoop::new();
     lp.close().unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
-    let r = ran.clone();
-    let refused = lp.run_in_executor(Some(&executor), move || r.fetch_add(1, Ordering::SeqCst));
-    assert!(matches!(refused.result(), Err(Error::Closed)));
-    let r = ran.clone();
-    let refused = lp.run_in_executor(None, move || r.fetch_add(1, Ordering::SeqCst));
-    assert!(matches!(refused.result(), Err(Error::Closed)));
+    for executor in [Some(&executor), None] {
+        let r = ran.clone();
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lp.run_in_executor(executor, move || r.fetch_add(1, Ordering::SeqCst))
+        }));
+        let message = steploop_panic_message(refused.expect_err("a panic"));
+        assert!(
+            message.contains("run_in_executor on a closed event loop"),
+            "{message}"
+        );
+    }
     executor.shutdown(true, false);
     assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+fn steploop_panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast_ref::<&str>()
+            .map_or_else(String::new, |s| s.to_string()),
+    }
 }
 
 #[test]

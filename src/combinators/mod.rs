@@ -63,4 +63,4 @@ pub fn ensure_future<T: 'static>(awaitable: impl Awaitable<T>) -> Result<Future<
 }
 // ANCHOR_END: ensure_future
 
-pub(crate) use crate::event_loop::running_loop;
+pub(crate) use crate::running::running_loop;

@@ -1,0 +1,224 @@
+//! The loop's state: its parts, and their life — made together, closed together, and
+//! dropped together.
+//!
+//! [`EventLoop`] is a facade over an `Rc<Inner>`. `Inner` holds the parts, each of which owns
+//! its fields and exposes narrow methods: the ready deque (`ready`), timers and the clock
+//! (`timers`, `clock`), the task table (`task_table`), the reactor (`reactor`), what crosses
+//! threads (`remote`, `bridge`), and diagnostics (`debug`); and the few cells that say where
+//! the loop is in its life.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::bridge::Bridges;
+use crate::clock::{Clock, ClockKind};
+use crate::debug::Diagnostics;
+use crate::exception_handler::{default_exception_handler, ExceptionContext};
+use crate::executor::ThreadPoolExecutor;
+use crate::reactor::{Registrations, Selector};
+use crate::ready::ReadyQueue;
+use crate::remote::{Message, Remote};
+use crate::task::AnyTask;
+use crate::task_table::TaskTable;
+use crate::timers::TimerHeap;
+use crate::trace::{Event, Tracer};
+use crate::EventLoop;
+
+/// The loop's state: the parts, each owning its fields, and the few cells that say where the
+/// loop is in its life. Each part keeps its state in cells, so that a callback can schedule,
+/// cancel and read the clock while the loop is in the middle of a tick: no part holds a borrow
+/// while user code runs.
+pub(crate) struct Inner {
+    /// Identifies the loop to wakers, which must not hold an `Rc` to it.
+    pub(crate) id: u64,
+    /// What runs on the next tick (asyncio's `_ready`).
+    pub(crate) ready: ReadyQueue,
+    /// Every task not yet done; the ready deque refers to them by key.
+    pub(crate) tasks: TaskTable,
+    /// Timers waiting for their deadline (asyncio's `_scheduled`).
+    pub(crate) scheduled: RefCell<TimerHeap>,
+    pub(crate) clock: Clock,
+    /// The loop's "select": created on first use, since a loop that never waits for a timer
+    /// (or, later, for I/O) never needs the epoll instance.
+    pub(crate) selector: RefCell<Option<Selector>>,
+    /// The sources registered with the selector, in a slab whose keys are their `mio::Token`s
+    /// (asyncio's selector map: `add_reader`, `add_writer`, and the sockets of `net`).
+    pub(crate) io: Registrations,
+    /// What other threads send: wakeups, `call_soon_threadsafe` callbacks, completions.
+    pub(crate) remote: Arc<Remote>,
+    /// The messages of one drain, moved out of the remote queue under its lock. Kept between
+    /// ticks so that neither this buffer nor the queue's reallocates once warmed up.
+    pub(crate) inbox: Cell<Vec<Message>>,
+    /// Loop futures waiting for work sent to other threads (`run_in_executor`,
+    /// `wrap_future`): while there are any, an idle loop waits in its poll for their results,
+    /// and a virtual clock stands still.
+    pub(crate) bridges: Bridges,
+    /// The executor `run_in_executor(None, ..)` uses, created on first use
+    /// (asyncio's `_default_executor`).
+    pub(crate) default_executor: RefCell<Option<Arc<ThreadPoolExecutor>>>,
+    /// Set by `shutdown_default_executor`: `run_in_executor(None, ..)` is refused from then on
+    /// (asyncio's `_executor_shutdown_called`).
+    pub(crate) default_executor_shut_down: Cell<bool>,
+    /// Debug mode, the exception handler, the tick observer.
+    pub(crate) diagnostics: Diagnostics,
+    /// Whether events are being recorded; every part records through it.
+    pub(crate) tracer: Tracer,
+    /// True while `run_until_complete` runs the loop: then a live `LoopHandle` alone does not
+    /// keep the loop waiting (see `tick.rs`).
+    pub(crate) until_complete: Cell<bool>,
+    /// Set by `stop()`: finish the current tick, then return from `run_forever`.
+    pub(crate) stopping: Cell<bool>,
+    pub(crate) running: Cell<bool>,
+    pub(crate) closed: Cell<bool>,
+    /// Ticks run so far; the trace numbers ticks with it.
+    pub(crate) ticks: Cell<u64>,
+}
+
+/// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
+#[derive(Clone)]
+pub(crate) struct WeakLoop(Weak<Inner>);
+
+impl WeakLoop {
+    pub(crate) fn upgrade(&self) -> Option<EventLoop> {
+        self.0.upgrade().map(|inner| EventLoop { inner })
+    }
+
+    /// False once the loop was dropped.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+/// Gives every loop a number of its own, for wakers to name it.
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Inner {
+    /// A loop's state, every part empty, on the given clock.
+    pub(crate) fn new(kind: ClockKind) -> Inner {
+        let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
+        Inner {
+            id,
+            ready: ReadyQueue::default(),
+            tasks: TaskTable::default(),
+            remote: Arc::new(Remote::new(id)),
+            inbox: Cell::new(Vec::new()),
+            bridges: Bridges::default(),
+            until_complete: Cell::new(false),
+            default_executor: RefCell::new(None),
+            default_executor_shut_down: Cell::new(false),
+            scheduled: RefCell::new(TimerHeap::default()),
+            clock: Clock::new(kind),
+            stopping: Cell::new(false),
+            running: Cell::new(false),
+            closed: Cell::new(false),
+            ticks: Cell::new(0),
+            selector: RefCell::new(None),
+            io: Registrations::default(),
+            tracer: Tracer::default(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+}
+
+impl EventLoop {
+    /// Closes every part (the work of [`close`](EventLoop::close), once its checks passed).
+    pub(crate) fn close_parts(&self) {
+        // Other threads first, while the loop is still open: what they already delivered
+        // (sent, or on the ready deque) reaches its futures; what is still in flight is
+        // reported and cancelled.
+        let (delivered, dropped_calls) = self.inner.ready.close();
+        self.close_remote(delivered, dropped_calls);
+        self.inner.closed.set(true);
+        // Take everything out before dropping it: dropping a callback runs the destructors of
+        // whatever it captured, and those may touch the loop. The futures completed just now
+        // may have scheduled callbacks: those are dropped too.
+        self.inner.ready.close();
+        let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
+        let tasks = self.inner.tasks.take_all();
+        let selector = self.inner.selector.borrow_mut().take();
+        let registrations = self.inner.io.clear();
+        // Dropped here, with nothing borrowed: closures may capture anything.
+        drop(scheduled.clear());
+        for (_, task) in tasks {
+            if task.destroy() {
+                self.call_exception_handler(&destroyed_pending(&task));
+            }
+        }
+        drop(registrations);
+        drop(selector);
+    }
+}
+
+/// What the parts of the crate share: the loop's number, the trace, the checks.
+impl EventLoop {
+    /// This loop's number, which its tasks carry too.
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// Records the event that `event` builds, if tracing is on (see [`Tracer::record`]).
+    #[inline(always)]
+    pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
+        self.inner.tracer.record(event);
+    }
+
+    /// True when events are being recorded.
+    #[inline(always)]
+    pub(crate) fn is_tracing(&self) -> bool {
+        self.inner.tracer.is_on()
+    }
+
+    /// Panics if the loop is closed: scheduling on a closed loop, or running it, is a
+    /// programmer's error (asyncio's `RuntimeError('Event loop is closed')`; see
+    /// [`Error`](crate::Error#what-panics-and-what-returns-err)). `what` names the call.
+    #[track_caller]
+    pub(crate) fn check_open(&self, what: &str) {
+        if self.is_closed() {
+            panic!(
+                "{what} on a closed event loop: a closed loop never runs anything again; \
+                 do the work before close(), or create a new EventLoop"
+            );
+        }
+    }
+
+    /// The location of the caller of a `#[track_caller]` function, kept in debug mode only.
+    #[track_caller]
+    pub(crate) fn caller_if_debug(&self) -> Option<&'static std::panic::Location<'static>> {
+        self.inner.diagnostics.caller_if_debug()
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakLoop {
+        WeakLoop(Rc::downgrade(&self.inner))
+    }
+
+    pub(crate) fn remote(&self) -> Arc<Remote> {
+        self.inner.remote.clone()
+    }
+}
+
+fn destroyed_pending(task: &Rc<dyn AnyTask>) -> ExceptionContext {
+    let context = ExceptionContext::new("Task was destroyed but it is pending!")
+        .with_task(task.name().to_string());
+    match task.created_at() {
+        Some(location) => context.with_source_traceback(location),
+        None => context,
+    }
+}
+
+impl Drop for Inner {
+    /// A loop dropped without `close()` still reports the tasks it leaves unfinished.
+    fn drop(&mut self) {
+        // Refuse what other threads send from now on: nobody would ever drain it.
+        drop(self.remote.close());
+        if let Some(executor) = self.default_executor.get_mut().take() {
+            crate::bridge::dispose_executor(executor);
+        }
+        for (_, task) in self.tasks.take_all() {
+            if task.destroy() {
+                default_exception_handler(&destroyed_pending(&task));
+            }
+        }
+    }
+}

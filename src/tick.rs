@@ -1,0 +1,328 @@
+//! The tick (asyncio's `_run_once`): drop cancelled timers, wait until something is ready —
+//! for a timer, a socket, or another thread — move the timers that came due onto the ready
+//! deque, then hand the ready deque to its runner (`ready.rs`). And what `run_forever` does
+//! around it: mark the loop running on its thread, and clear that however the run ends.
+
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::label::Label;
+use crate::ready::Runnable;
+use crate::remote::Message;
+use crate::trace::Event;
+use crate::{get_running_loop, Error, EventLoop};
+
+impl EventLoop {
+    /// Runs ticks until `stop()` is called, or only one tick, with the loop marked running on
+    /// this thread throughout (`run_forever`, `run_once`).
+    #[track_caller]
+    pub(crate) fn run_ticks(&self, method: &'static str, until_stopped: bool) -> Result<(), Error> {
+        let running = self.enter_running(method)?;
+        if !until_stopped {
+            return running.finish(self.run_tick());
+        }
+        let result = loop {
+            if let Err(error) = self.run_tick() {
+                break Err(error);
+            }
+            if self.inner.stopping.get() {
+                break Ok(());
+            }
+        };
+        running.finish(result)
+    }
+
+    /// The checks `run_forever` makes, made before anything is created or scheduled.
+    ///
+    /// # Panics
+    /// If the loop is closed: a programmer's error, never a state to handle (see
+    /// [`Error`](crate::Error#what-panics-and-what-returns-err)).
+    #[track_caller]
+    pub(crate) fn check_can_run(&self) -> Result<(), Error> {
+        self.check_open("running");
+        if self.is_running() || get_running_loop().is_some() {
+            return Err(Error::AlreadyRunning);
+        }
+        Ok(())
+    }
+
+    /// Marks the loop running on this thread until the guard is dropped.
+    #[track_caller]
+    fn enter_running(&self, method: &'static str) -> Result<RunningGuard<'_>, Error> {
+        self.check_open(method);
+        crate::running::enter(self)?;
+        self.inner.running.set(true);
+        self.record(|| Event::Running(method));
+        Ok(RunningGuard {
+            event_loop: self,
+            method,
+            error: None,
+        })
+    }
+
+    // ANCHOR: run_tick
+    /// One tick (asyncio's `_run_once`): drop cancelled timers, wait until something is ready,
+    /// move the timers that came due onto the ready deque, then run exactly the handles that are
+    /// ready now.
+    fn run_tick(&self) -> Result<(), Error> {
+        let inner = &*self.inner;
+        self.drop_cancelled_timers();
+        self.take_remote_messages();
+
+        // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
+        // makes no system call and reads no clock: that keeps a chain of callbacks cheap. With
+        // I/O to watch, it looks (a poll with timeout 0), so that busy callbacks cannot keep
+        // sockets waiting.
+        if inner.ready.is_empty() && !inner.stopping.get() {
+            self.wait_for_work()?;
+        } else if inner.io.is_waiting() {
+            self.poll(Some(Duration::ZERO))?;
+        }
+
+        let due = self.move_due_timers();
+
+        // Handles scheduled from now on land behind this count and wait for the next tick.
+        let ntodo = inner.ready.len();
+        let tick = inner.ticks.get() + 1;
+        inner.ticks.set(tick);
+        if inner.tracer.is_on() {
+            self.record_tick(tick, due);
+            self.observe_tick();
+        }
+        self.run_ready(ntodo);
+        Ok(())
+    }
+    // ANCHOR_END: run_tick
+
+    // ANCHOR: wait_for_work
+    /// Waits until a handle is ready or a timer is due, or reports a stall if nothing ever can
+    /// be. The rule for I/O: a registered source with a reader or writer waiting (a callback
+    /// from `add_reader`/`add_writer`, or a task awaiting a socket) may become ready at any
+    /// time, so the loop waits in its poll, with the next timer's deadline as the timeout,
+    /// instead of reporting a stall. A source registered with nobody waiting on it counts for
+    /// nothing: no event of it could wake anyone. On a virtual clock, the loop first looks for
+    /// I/O without waiting; if none came, virtual time jumps to the next deadline as usual (a
+    /// timer wins against I/O that has not arrived yet), and with no timer it waits for I/O.
+    /// The rule for other threads:
+    /// - Work in flight in another thread (a task waiting on a foreign waker, an executor job
+    ///   or a wrapped `ConcurrentFuture` whose result will come back) keeps the loop waiting
+    ///   in its poll, and a virtual clock does not jump past a deadline meanwhile: the result
+    ///   belongs to the present, not to some later time.
+    /// - A live `LoopHandle` keeps `run_forever` (and `run_once`) waiting, since a thread
+    ///   holding it may send a callback at any time: that is how a loop serves other threads.
+    ///   It does not keep `run_until_complete` from reporting a stall: a future that only
+    ///   another thread can complete is awaited through `wrap_future`, which is work in flight.
+    fn wait_for_work(&self) -> Result<(), Error> {
+        let inner = &*self.inner;
+        loop {
+            let next_deadline = inner.scheduled.borrow().next_deadline();
+            let in_flight = inner.tasks.has_foreign_waits() || !inner.bridges.is_empty();
+            if in_flight {
+                self.wait_for_remote(next_deadline)?;
+            } else if inner.io.is_waiting() {
+                self.wait_for_io(next_deadline)?;
+            } else if let Some(when) = next_deadline {
+                self.wait_until(when)?;
+            } else if !inner.until_complete.get() && inner.remote.handles() > 0 {
+                self.poll(None)?;
+            } else {
+                return Err(stalled());
+            }
+            self.take_remote_messages();
+            let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
+            if due || !inner.ready.is_empty() || inner.stopping.get() {
+                return Ok(());
+            }
+        }
+    }
+    // ANCHOR_END: wait_for_work
+
+    // ANCHOR: wait_for_io
+    /// Waits for I/O, or for the next deadline: on a real clock one poll with the timer's
+    /// timeout; on a virtual clock a look at the I/O, then a jump to the deadline if nothing
+    /// came.
+    fn wait_for_io(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        match (&inner.clock, next_deadline) {
+            (_, Some(when)) if when <= now => self.poll(Some(Duration::ZERO)),
+            (Clock::Real { .. }, Some(when)) => self.poll(Some(Duration::from_nanos(when - now))),
+            (Clock::Virtual { .. }, Some(when)) => {
+                self.poll(Some(Duration::ZERO))?;
+                if inner.ready.is_empty() && !inner.remote.has_pending() {
+                    self.wait_until(when)?;
+                }
+                Ok(())
+            }
+            (_, None) => self.poll(None),
+        }
+    }
+    // ANCHOR_END: wait_for_io
+
+    /// Takes in what other threads sent since the last tick: wakeups, `call_soon_threadsafe`
+    /// callbacks and completions of work sent to other threads.
+    fn take_remote_messages(&self) {
+        if self.inner.remote.has_pending() {
+            self.receive_remote();
+        }
+    }
+
+    /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
+    /// real clock. A virtual clock does not move while outside work is in flight.
+    fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
+        self.ensure_selector()?;
+        if self.inner.remote.has_pending() {
+            return Ok(());
+        }
+        let now = self.inner.clock.now();
+        let timeout = match (&self.inner.clock, next_deadline) {
+            // A timer already due runs now, whatever the clock.
+            (_, Some(when)) if when <= now => Some(Duration::ZERO),
+            (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
+            // A virtual clock does not jump while outside work may still arrive.
+            _ => None,
+        };
+        self.poll(timeout)
+    }
+
+    /// Takes in every message other threads have sent: wakeups schedule their task's step,
+    /// callbacks and completions join the ready deque, in the order they were sent.
+    fn receive_remote(&self) {
+        let inner = &*self.inner;
+        let mut inbox = inner.inbox.take();
+        inner.remote.take_into(&mut inbox);
+        for message in inbox.drain(..) {
+            let runnable = match message {
+                Message::Wake(key) => {
+                    self.record(|| Event::Received(Label::new("wake")));
+                    self.schedule_step(key, true);
+                    continue;
+                }
+                Message::Bridge(key) => Runnable::Bridge(key),
+                Message::Call(call) => Runnable::Remote(call),
+            };
+            self.record(|| Event::Received(self.runnable_label(&runnable)));
+            inner.ready.push(runnable);
+        }
+        inner.inbox.set(inbox);
+    }
+
+    fn record_tick(&self, tick: u64, due: Vec<Label>) {
+        let inner = &*self.inner;
+        let ready = inner.ready.labels(|r| self.runnable_label(r));
+        let time = inner.clock.now();
+        self.record(|| Event::Tick {
+            tick,
+            time,
+            due,
+            ready,
+        });
+    }
+
+    /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
+    /// that have reached the top (the only ones that would delay the next deadline).
+    fn drop_cancelled_timers(&self) {
+        let inner = &*self.inner;
+        let mut scheduled = inner.scheduled.borrow_mut();
+        if scheduled.needs_compaction() {
+            let dropped = scheduled.compact();
+            let left = scheduled.len();
+            drop(scheduled);
+            self.record(|| Event::CompactTimers { dropped, left });
+            return;
+        }
+        while let Some(timer) = scheduled.pop_cancelled() {
+            self.record(|| Event::DropCancelledTimer(timer.label()));
+        }
+    }
+
+    // ANCHOR: wait_until
+    /// Waits until loop time `when`: a virtual clock jumps there; a real clock blocks in
+    /// `mio::Poll::poll` with that timeout (the loop's `select`).
+    fn wait_until(&self, when: u64) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let from = inner.clock.now();
+        if when > from {
+            match &inner.clock {
+                Clock::Virtual { .. } => inner.clock.advance_to(when),
+                Clock::Real { .. } => self.poll(Some(Duration::from_nanos(when - from)))?,
+            }
+        }
+        // The clock is read again only for the trace.
+        if self.is_tracing() {
+            let until = inner.clock.now();
+            if until > from {
+                self.record(|| Event::Wait {
+                    from,
+                    until,
+                    deadline: when,
+                });
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: wait_until
+
+    /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
+    /// when tracing (an empty, unallocated `Vec` otherwise).
+    fn move_due_timers(&self) -> Vec<Label> {
+        let inner = &*self.inner;
+        let mut due = Vec::new();
+        let mut scheduled = inner.scheduled.borrow_mut();
+        if scheduled.is_empty() {
+            return due;
+        }
+        let now = inner.clock.now();
+        while let Some(popped) = scheduled.pop_due(now) {
+            match popped {
+                Ok(key) => {
+                    if inner.tracer.is_on() {
+                        due.push(scheduled.label(key));
+                    }
+                    inner.ready.push(Runnable::Timer(key));
+                }
+                Err(cancelled) => self.record(|| Event::DropCancelledTimer(cancelled.label())),
+            }
+        }
+        due
+    }
+}
+
+fn stalled() -> Error {
+    Error::Stalled(
+        "nothing is ready and nothing can become ready: no timers are pending, no socket is \
+         awaited, no work is in flight in other threads, and no LoopHandle is left through which a thread could send \
+         some, yet stop() was never called; schedule work first, or call stop() from the last \
+         callback (or through a LoopHandle)"
+            .into(),
+    )
+}
+
+/// Clears the running state however `run_forever` ends, including by an error.
+struct RunningGuard<'a> {
+    event_loop: &'a EventLoop,
+    method: &'static str,
+    error: Option<String>,
+}
+
+impl RunningGuard<'_> {
+    /// Passes `result` through, noting an error for the trace.
+    fn finish(mut self, result: Result<(), Error>) -> Result<(), Error> {
+        if let Err(error) = &result {
+            self.error = Some(error.to_string());
+        }
+        result
+    }
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        let event_loop = self.event_loop;
+        let inner = &event_loop.inner;
+        inner.running.set(false);
+        inner.stopping.set(false);
+        crate::running::leave();
+        let (method, error) = (self.method, self.error.take());
+        event_loop.record(|| Event::Returned { method, error });
+    }
+}
