@@ -16,18 +16,23 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::IntoFuture;
 use std::panic::Location;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use crate::label::Label;
 use crate::state::WeakLoop;
-use crate::task::{self, Awaited, Awaiter, TaskKey};
+use crate::task::Awaited;
 use crate::trace::Event;
 use crate::{Error, EventLoop, ExceptionContext};
+
+mod callbacks;
+mod waiting;
+
+pub use callbacks::CallbackId;
+pub(crate) use callbacks::Notify;
+use callbacks::{Callbacks, DoneCallback, DoneFunction, NEXT_CALLBACK_ID};
+pub use waiting::Waiting;
 
 // ANCHOR: state
 /// Where a future is in its life. A future moves from `Pending` to one of the other two states
@@ -43,137 +48,6 @@ pub enum FutureState<T> {
     Cancelled(Option<Arc<str>>),
 }
 // ANCHOR_END: state
-
-thread_local! {
-    /// Numbers done-callbacks, for [`CallbackId`]. Futures never leave their thread, so ids
-    /// unique per thread are unique enough, and a thread-local counter needs no atomic.
-    static NEXT_CALLBACK_ID: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Identifies a done-callback, so that it can be removed again with
-/// [`Future::remove_done_callback`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallbackId(u64);
-
-/// A done-callback added with `add_done_callback`, with its id and label.
-///
-/// # Implementation notes
-/// The closure, its id and its label share one allocation (a `Box<dyn DoneFn<T>>`), which also
-/// keeps a `DoneCallback` two words long.
-struct DoneFunction<F> {
-    id: CallbackId,
-    label: Label,
-    function: F,
-}
-
-/// What the loop needs of a [`DoneFunction`], whatever its closure's type.
-trait DoneFn<T> {
-    fn id(&self) -> CallbackId;
-    fn label(&self) -> &Label;
-    fn call(self: Box<Self>, future: &Future<T>);
-}
-
-impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneFunction<F> {
-    fn id(&self) -> CallbackId {
-        self.id
-    }
-
-    fn label(&self) -> &Label {
-        &self.label
-    }
-
-    fn call(self: Box<Self>, future: &Future<T>) {
-        (self.function)(future)
-    }
-}
-
-/// One done-callback that many futures share, such as `gather`'s, which every child calls when
-/// it is done. Each future holds the same `Rc` and the index it was given; when it is done, the
-/// loop runs `notify(index)` straight from the ready deque, as it runs a task's wakeup: no
-/// closure per future, and no handle per call.
-pub(crate) trait Notify {
-    /// The callback's name in traces.
-    fn label(&self) -> Label;
-    /// The future added with `index` is done.
-    fn notify(self: Rc<Self>, index: usize);
-}
-
-/// Who is waiting for a future to be done.
-enum DoneCallback<T> {
-    /// A function added with `add_done_callback`.
-    Function(Box<dyn DoneFn<T>>),
-    /// A callback shared with other futures, and this future's index among them.
-    Notify(Rc<dyn Notify>, u32),
-    /// A steploop task awaiting the future: its wakeup is scheduled directly, without a waker
-    /// and without allocating.
-    Wakeup(TaskKey),
-    /// Any other awaiter (a future polled outside steploop's tasks).
-    Waker(Waker),
-}
-
-/// The done-callbacks of a future, in the order they were added.
-///
-/// # Implementation notes
-/// Most futures have exactly one waiter (the task awaiting them), so the first callback is
-/// kept inline and only a second one allocates a `Vec`. The `Vec` itself sits behind a box:
-/// an empty `Vec` takes three words in every future (and every task), a `None` box one.
-struct Callbacks<T> {
-    first: Option<DoneCallback<T>>,
-    // The extra allocation is the point: it is made only for a second callback.
-    #[allow(clippy::box_collection)]
-    rest: Option<Box<Vec<DoneCallback<T>>>>,
-}
-
-impl<T> Default for Callbacks<T> {
-    fn default() -> Self {
-        Callbacks {
-            first: None,
-            rest: None,
-        }
-    }
-}
-
-impl<T> Callbacks<T> {
-    fn push(&mut self, callback: DoneCallback<T>) {
-        // `first` comes before `rest`: it may only be filled while `rest` is empty.
-        if self.first.is_none() && self.rest.as_ref().is_none_or(|rest| rest.is_empty()) {
-            self.first = Some(callback);
-        } else {
-            self.rest.get_or_insert_default().push(callback);
-        }
-    }
-
-    fn rest(&self) -> &[DoneCallback<T>] {
-        self.rest.as_deref().map_or(&[], Vec::as_slice)
-    }
-
-    fn any(&self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
-        self.first.iter().chain(self.rest()).any(&mut matches)
-    }
-
-    /// Removes the first callback that matches; true if there was one.
-    fn remove_first(&mut self, mut matches: impl FnMut(&DoneCallback<T>) -> bool) -> bool {
-        if self.first.as_ref().is_some_and(&mut matches) {
-            self.first = None;
-            return true;
-        }
-        match self.rest().iter().position(matches) {
-            Some(i) => {
-                if let Some(rest) = &mut self.rest {
-                    rest.remove(i);
-                }
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn into_iter(self) -> impl Iterator<Item = DoneCallback<T>> {
-        self.first
-            .into_iter()
-            .chain(self.rest.map(|rest| *rest).unwrap_or_default())
-    }
-}
 
 /// The state of a future: what `Future<T>` points to.
 pub(crate) struct FutureCell<T> {
@@ -534,83 +408,6 @@ impl<T: 'static> Future<T> {
         }
     }
 
-    // ANCHOR: poll_await
-    /// The `await` protocol: ready if done; otherwise register the awaiting task's wakeup as a
-    /// done-callback and stay pending (asyncio's `Future.__await__` with
-    /// `_asyncio_future_blocking`, and `Task.__step` calling `add_done_callback(__wakeup)`).
-    pub(crate) fn poll_await(
-        &self,
-        cx: &mut Context<'_>,
-        target: &Rc<dyn Awaited>,
-    ) -> Poll<Result<T, Error>>
-    where
-        T: Clone,
-    {
-        // Read the outcome first: like asyncio's `__wakeup`, which calls `future.result()`
-        // before anything else, this retrieves an exception even when a cancellation wins.
-        let outcome = self.outcome();
-        // What the step throws into the coroutine (a cancellation, mostly) is raised here,
-        // at the await where the coroutine is suspended, whatever the future's outcome.
-        if let Some(thrown) = task::take_thrown() {
-            // asyncio's `__step(exc)` keeps an `exc` that already is a CancelledError: a
-            // future that ended cancelled gives its own cancellation, and its message.
-            return match outcome {
-                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
-                    Poll::Ready(Err(own))
-                }
-                _ => Poll::Ready(Err(thrown)),
-            };
-        }
-        // A done future does not suspend: its outcome, at once (a cancellation requested
-        // meanwhile waits for the next suspension).
-        if let Some(outcome) = outcome {
-            return Poll::Ready(outcome);
-        }
-        let event_loop = self.get_loop();
-        match task::await_target(&event_loop, target) {
-            Awaiter::Task(key) => {
-                self.cell()
-                    .callbacks
-                    .borrow_mut()
-                    .push(DoneCallback::Wakeup(key));
-                event_loop.record(|| Event::Await {
-                    task: Label::task(key.id),
-                    future: self.label(),
-                });
-            }
-            Awaiter::AlreadyWaiting => {}
-            Awaiter::Foreign => self.register_waker(cx.waker()),
-            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
-                format!(
-                    "{task} got {} attached to a different loop: a future belongs to the loop \
-                     that created it and can be awaited only by that loop's tasks; hand \
-                     results between loops with run_coroutine_threadsafe or \
-                     call_soon_threadsafe",
-                    self.label()
-                )
-                .into(),
-            )),
-            Awaiter::Itself(task) => task::throw_at_next_step(Error::Runtime(
-                format!(
-                    "{task} cannot await on itself: a task's result is what its own \
-                     coroutine returns, which cannot happen while the coroutine waits for \
-                     it; await another task"
-                )
-                .into(),
-            )),
-        }
-        Poll::Pending
-    }
-    // ANCHOR_END: poll_await
-
-    fn register_waker(&self, waker: &Waker) {
-        let mut callbacks = self.cell().callbacks.borrow_mut();
-        let known = callbacks.any(|c| matches!(c, DoneCallback::Waker(w) if w.will_wake(waker)));
-        if !known {
-            callbacks.push(DoneCallback::Waker(waker.clone()));
-        }
-    }
-
     /// Makes a done plain future pending again under `label`, if nothing else refers to it
     /// and nobody waits on it: no one can see the change, and its owner saves an allocation
     /// (a socket's readiness wait reuses its future this way). False, changing nothing,
@@ -634,57 +431,6 @@ impl<T: 'static> Future<T> {
     /// What a task awaiting this future cancels when the task is cancelled: the future.
     pub(crate) fn cancel_target(&self) -> Rc<dyn Awaited> {
         self.host.clone()
-    }
-}
-
-impl<T: 'static> Awaited for FutureCell<T> {
-    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
-        Future { host: self }.cancel_future(message)
-    }
-
-    fn forget_wakeup(&self, key: TaskKey) {
-        self.callbacks
-            .borrow_mut()
-            .remove_first(|c| matches!(c, DoneCallback::Wakeup(k) if *k == key));
-    }
-}
-
-/// What `fut.await` polls (asyncio's `Future.__await__`).
-#[must_use = "futures do nothing unless awaited"]
-pub struct Waiting<T> {
-    future: Future<T>,
-    /// What the awaiting task cancels when it is cancelled: the future itself, or, when
-    /// awaiting a task, that task.
-    target: Rc<dyn Awaited>,
-}
-
-impl<T: 'static> fmt::Debug for Waiting<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Waiting({})", self.future.cell().label.borrow())
-    }
-}
-
-impl<T: Clone + 'static> Waiting<T> {
-    pub(crate) fn new(future: Future<T>, target: Rc<dyn Awaited>) -> Waiting<T> {
-        Waiting { future, target }
-    }
-}
-
-impl<T: Clone + 'static> std::future::Future for Waiting<T> {
-    type Output = Result<T, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.future.poll_await(cx, &self.target)
-    }
-}
-
-impl<T: Clone + 'static> IntoFuture for Future<T> {
-    type Output = Result<T, Error>;
-    type IntoFuture = Waiting<T>;
-
-    fn into_future(self) -> Waiting<T> {
-        let target = self.cancel_target();
-        Waiting::new(self, target)
     }
 }
 
