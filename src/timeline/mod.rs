@@ -3,7 +3,8 @@
 //! The text of a trace says exactly what happened, line by line; a timeline shows it at a
 //! glance. It has a lane for the loop itself (its ticks, and each handle it ran), one lane per
 //! task (when it ran, when it waited and on what, when it was done), and one lane per worker
-//! thread that a trace names in [`Event::Job`] events (which job it ran, from when to when).
+//! thread that a trace names in [`Event::Job`](crate::trace::Event::Job) events (which job it
+//! ran, from when to when).
 //!
 //! # Reading the x axis
 //! Time runs left to right, in loop time, at `px_per_second`, with one twist: on a virtual
