@@ -80,6 +80,7 @@ impl EventLoop {
 pub(crate) fn queues(event_loop: &EventLoop) -> Queues {
     let inner = &*event_loop.inner;
     let ready = inner
+        .sched
         .ready
         .labels(|runnable| event_loop.runnable_label(runnable));
     let timers = inner

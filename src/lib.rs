@@ -25,8 +25,9 @@
 //! |---|---|---|
 //! | [`handle`](Handle) | `asyncio.Handle`, `loop.call_soon` | 3, The ready deque |
 //! | `event_loop` ([`EventLoop`]) | `AbstractEventLoop`: the loop's whole public API, in its sections, over the parts below | all |
-//! | `ready` | `_ready`, and `_run_once`'s last loop: the only place where callbacks are called | 3, The ready deque |
-//! | `tick` | `_run_once`, `run_forever`, `stop` | 3, The ready deque; 4; 8 |
+//! | `ready` | `_ready`: the ready deque and the kinds of entry it holds | 3, The ready deque |
+//! | `scheduler` | what futures and tasks reach through `self._loop`: the ready deque, the task table, the trace | 3, The ready deque; 5; 6 |
+//! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
 //! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together | 3, The ready deque |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
@@ -75,6 +76,7 @@ mod remote;
 pub mod replay;
 mod run;
 mod running;
+mod scheduler;
 mod sleep;
 mod state;
 mod task;

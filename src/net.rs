@@ -142,7 +142,7 @@ impl<'a> Readiness<'a> {
         let label = self.label();
         match self.spare.take() {
             Some(future) if future.renew(&label) => future,
-            _ => Future::new(self.event_loop, label),
+            _ => Future::new(self.event_loop.scheduler(), label),
         }
     }
 

@@ -83,11 +83,13 @@ pub(crate) fn enter(event_loop: &EventLoop) -> Result<(), Error> {
             return Err(Error::AlreadyRunning);
         }
         *running = Some(event_loop.clone());
+        crate::scheduler::enter(event_loop.scheduler().clone());
         Ok(())
     })
 }
 
 /// No loop runs on this thread any more.
 pub(crate) fn leave() {
+    crate::scheduler::leave();
     RUNNING_LOOP.with(|running| running.borrow_mut().take());
 }

@@ -16,7 +16,8 @@ use std::time::Duration;
 use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
 use crate::running::running_loop;
-use crate::task::{self, Awaited, TaskKey};
+use crate::task;
+use crate::task_state::{Awaited, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;
 
@@ -112,15 +113,15 @@ impl Sleep {
         };
         if self.delay.is_zero() {
             // A bare `yield`: step again on the next tick, after everything ready now.
-            match task::current_key(&event_loop) {
-                Some(key) => event_loop.schedule_step(key, false),
+            match task::current_key(event_loop.id()) {
+                Some(key) => event_loop.scheduler().schedule_step(key, false),
                 None => cx.waker().wake_by_ref(),
             }
             self.state = SleepState::Yielded;
             return Poll::Pending;
         }
         let cell = Rc::new_cyclic(|me| SleepTimer {
-            future: FutureCell::new(&event_loop, Label::sleep(self.delay), false),
+            future: FutureCell::new(event_loop.scheduler(), Label::sleep(self.delay), false),
             me: me.clone(),
         });
         let timer = event_loop.call_later_sleep(self.delay, cell.clone());

@@ -141,7 +141,7 @@ impl Job {
 /// A timer's callback with its label. The label of a plain closure is its type's name, which
 /// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
 pub(crate) trait TimerCallback {
-    /// Runs the callback; the loop's runner contains a panic (see `ready.rs`).
+    /// Runs the callback; the loop's runner contains a panic (see `tick.rs`).
     fn run(self: Box<Self>, event_loop: &EventLoop);
     fn label(&self) -> Label;
     /// What replaces the callback once it is cancelled: the same label, nothing to run.
@@ -535,11 +535,12 @@ impl Inner {
         let mut scheduled = self.scheduled.borrow_mut();
         let cancelled = scheduled.cancel(id);
         // The label only when tracing: building one for nothing costs on every cancel.
-        let traced = (cancelled.counted && self.tracer.is_on()).then(|| scheduled.label(id.key()));
+        let traced =
+            (cancelled.counted && self.sched.tracer.is_on()).then(|| scheduled.label(id.key()));
         drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
-            self.tracer.record(|| Event::CancelTimer {
+            self.sched.tracer.record(|| Event::CancelTimer {
                 label,
                 when,
                 seq: id.seq(),

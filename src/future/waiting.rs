@@ -11,7 +11,8 @@ use std::task::{Context, Poll, Waker};
 use super::callbacks::DoneCallback;
 use super::{Future, FutureCell};
 use crate::label::Label;
-use crate::task::{self, Awaited, Awaiter, TaskKey};
+use crate::task::{self, Awaiter};
+use crate::task_state::{Awaited, TaskKey};
 use crate::trace::Event;
 use crate::Error;
 
@@ -48,14 +49,14 @@ impl<T: 'static> Future<T> {
         if let Some(outcome) = outcome {
             return Poll::Ready(outcome);
         }
-        let event_loop = self.get_loop();
-        match task::await_target(&event_loop, target) {
+        let scheduler = self.scheduler();
+        match task::await_target(&scheduler, target) {
             Awaiter::Task(key) => {
                 self.cell()
                     .callbacks
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
-                event_loop.record(|| Event::Await {
+                scheduler.record(|| Event::Await {
                     task: Label::task(key.id),
                     future: self.label(),
                 });

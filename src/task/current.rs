@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use super::{AnyTask, Task};
 use crate::label::Label;
+use crate::scheduler::{self, Scheduler};
 use crate::task_state::{Awaited, TaskKey};
-use crate::{Error, EventLoop};
+use crate::Error;
 
 /// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`), as plain
 /// numbers: its key and its loop's.
@@ -36,7 +37,7 @@ thread_local! {
 /// The task whose step is running on this thread, if any.
 fn running_task() -> Option<Rc<dyn AnyTask>> {
     let running = RUNNING.get()?;
-    crate::running::running_loop_with_id(running.loop_id)?.task(running.key)
+    scheduler::running_with_id(running.loop_id)?.task(running.key)
 }
 
 /// How a steploop future should register the task that awaits it.
@@ -56,17 +57,17 @@ pub(crate) enum Awaiter {
 }
 
 /// Records that the current task awaits `target`, and says how to register its wakeup.
-pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Awaited>) -> Awaiter {
+pub(crate) fn await_target(scheduler: &Scheduler, target: &Rc<dyn Awaited>) -> Awaiter {
     let Some(running) = RUNNING.get() else {
         return Awaiter::Foreign;
     };
-    if running.loop_id != event_loop.id() {
+    if running.loop_id != scheduler.id {
         return match running_task() {
             Some(task) => Awaiter::OtherLoop(task.name()),
             None => Awaiter::Foreign,
         };
     }
-    let Some(task) = event_loop.task(running.key) else {
+    let Some(task) = scheduler.task(running.key) else {
         return Awaiter::Foreign;
     };
     if std::ptr::addr_eq(Rc::as_ptr(&task), Rc::as_ptr(target)) {
@@ -85,7 +86,7 @@ pub(crate) fn throw_at_next_step(error: Error) {
     let Some(running) = RUNNING.get() else {
         return;
     };
-    let Some(own_loop) = crate::running::running_loop_with_id(running.loop_id) else {
+    let Some(own_loop) = scheduler::running_with_id(running.loop_id) else {
         return;
     };
     let Some(task) = own_loop.task(running.key) else {
@@ -115,11 +116,11 @@ pub(crate) fn take_thrown() -> Option<Error> {
     Some(*thrown)
 }
 
-/// The key of the task whose step is running, if it belongs to `event_loop`.
+/// The key of the task whose step is running, if it belongs to the loop numbered `loop_id`.
 #[inline]
-pub(crate) fn current_key(event_loop: &EventLoop) -> Option<TaskKey> {
+pub(crate) fn current_key(loop_id: u64) -> Option<TaskKey> {
     let running = RUNNING.get()?;
-    (running.loop_id == event_loop.id()).then_some(running.key)
+    (running.loop_id == loop_id).then_some(running.key)
 }
 
 /// The task running now on this thread (`asyncio.current_task()`).
@@ -127,7 +128,8 @@ pub fn current_task() -> Option<TaskRef> {
     running_task().map(TaskRef)
 }
 
-/// A task of any result type: what [`current_task`] and [`EventLoop::all_tasks`] return.
+/// A task of any result type: what [`current_task`] and
+/// [`EventLoop::all_tasks`](crate::EventLoop::all_tasks) return.
 #[derive(Clone)]
 pub struct TaskRef(pub(super) Rc<dyn AnyTask>);
 
