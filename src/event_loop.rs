@@ -954,7 +954,7 @@ impl EventLoop {
     ///
     /// A due timer that has moved to the ready deque is listed there, not in `timers`.
     pub fn queues(&self) -> Queues {
-        crate::inspect::queues(self)
+        self.snapshot_queues()
     }
 
     /// Calls `observer` at the start of every tick while tracing is on, with the queues as the

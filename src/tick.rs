@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::clock::Clock;
 use crate::exception_handler::ExceptionContext;
 use crate::handle::Handle;
+use crate::inspect::{Queues, ScheduledTimer};
 use crate::label::Label;
 use crate::ready::Runnable;
 use crate::remote::Message;
@@ -445,6 +446,47 @@ impl EventLoop {
             Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
             Runnable::Remote(call) => call.label(),
             Runnable::Bridge(key) => self.bridge_label(*key),
+        }
+    }
+}
+
+/// Looking at the queues between ticks ([`EventLoop::queues`], the tick observer).
+impl EventLoop {
+    /// Hands the queues to the tick observer, if there is one.
+    pub(crate) fn observe_tick(&self) {
+        // Taken out while it runs, so that a call back into the loop never finds it borrowed;
+        // an observer set meanwhile replaces it.
+        let Some(mut observer) = self.inner.diagnostics.take_tick_observer() else {
+            return;
+        };
+        observer(&self.snapshot_queues());
+        self.inner.diagnostics.restore_tick_observer(observer);
+    }
+
+    /// A snapshot of the loop's queues ([`EventLoop::queues`]).
+    pub(crate) fn snapshot_queues(&self) -> Queues {
+        let inner = &*self.inner;
+        let ready = inner
+            .sched
+            .ready
+            .labels(|runnable| self.runnable_label(runnable));
+        let timers = inner
+            .scheduled
+            .borrow()
+            .entries()
+            .into_iter()
+            .map(|(when, seq, label, cancelled)| ScheduledTimer {
+                when,
+                seq,
+                label,
+                cancelled,
+            })
+            .collect();
+        Queues {
+            tick: inner.ticks.get(),
+            time: inner.clock.now(),
+            ready,
+            timers,
         }
     }
 }
