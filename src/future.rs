@@ -380,9 +380,7 @@ impl<T: 'static> Future<T> {
             outcome: self.outcome_word(),
         });
         let callbacks = self.cell().callbacks.take();
-        for callback in callbacks.into_iter() {
-            self.schedule(&scheduler, callback);
-        }
+        callbacks.for_each(|callback| self.schedule(&scheduler, callback));
         Ok(())
     }
     // ANCHOR_END: finish

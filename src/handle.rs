@@ -124,6 +124,7 @@ impl Handle {
 }
 
 /// The loop, as an entry of the ready deque received it (see `ready.rs`'s notes).
+#[inline(always)]
 pub(crate) fn as_event_loop(event_loop: &Facade) -> &EventLoop {
     event_loop
         .downcast_ref::<EventLoop>()

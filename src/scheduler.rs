@@ -66,6 +66,7 @@ impl Scheduler {
         self.tracer.record(event);
     }
 
+    #[inline(always)]
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.get()
     }
@@ -79,12 +80,10 @@ impl Scheduler {
     /// programmer's error (asyncio's `RuntimeError('Event loop is closed')`; see
     /// [`Error`](crate::Error#what-panics-and-what-returns-err)). `what` names the call.
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn check_open(&self, what: &str) {
         if self.is_closed() {
-            panic!(
-                "{what} on a closed event loop: a closed loop never runs anything again; \
-                 do the work before close(), or create a new EventLoop"
-            );
+            closed(what);
         }
     }
 
@@ -171,6 +170,15 @@ impl Scheduler {
         self.ready.push(step);
     }
     // ANCHOR_END: schedule_step
+}
+
+#[cold]
+#[track_caller]
+fn closed(what: &str) -> ! {
+    panic!(
+        "{what} on a closed event loop: a closed loop never runs anything again; do the work \
+         before close(), or create a new EventLoop"
+    );
 }
 
 thread_local! {

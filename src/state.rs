@@ -182,6 +182,7 @@ impl EventLoop {
     /// programmer's error (asyncio's `RuntimeError('Event loop is closed')`; see
     /// [`Error`](crate::Error#what-panics-and-what-returns-err)). `what` names the call.
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn check_open(&self, what: &str) {
         self.inner.sched.check_open(what);
     }
