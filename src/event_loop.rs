@@ -40,7 +40,8 @@ use std::time::Duration;
 
 use crate::bridge::dispose_executor;
 use crate::clock::{to_nanos, ClockKind};
-use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+use crate::debug::ExceptionHandler;
+use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::handle::{Callback, Handle};
 use crate::inspect::Queues;

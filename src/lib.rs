@@ -34,6 +34,7 @@
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
+//! | `running_task` | `_current_tasks`: the task whose step runs, and how an await registers it | 5, Futures; 6, Tasks |
 //! | `task_table` | `_all_tasks`: the loop's tasks by key | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
@@ -76,6 +77,7 @@ mod remote;
 pub mod replay;
 mod run;
 mod running;
+mod running_task;
 mod scheduler;
 mod sleep;
 mod state;
@@ -98,9 +100,10 @@ pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
     AsCompleted, ReturnWhen,
 };
+pub use debug::ExceptionHandler;
 pub use error::{Error, ErrorGroup};
 pub use event_loop::{EventLoop, Labelled};
-pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use exception_handler::{default_exception_handler, ExceptionContext};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle};

@@ -38,7 +38,7 @@ use crate::Error;
 mod current;
 mod step;
 
-pub(crate) use current::{await_target, current_key, take_thrown, throw_at_next_step, Awaiter};
+pub(crate) use crate::running_task::{current_key, take_thrown};
 pub use current::{current_task, TaskRef};
 pub(crate) use step::create_task;
 

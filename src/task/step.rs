@@ -9,11 +9,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::current::{Running, RUNNING};
 use super::{AnyTask, Task, TaskCell};
 use crate::future::{Future, FutureCell, FutureHost, FutureState};
 use crate::label::Label;
 use crate::remote::Remote;
+use crate::running_task::{Running, RUNNING};
 use crate::scheduler::{self, Scheduler};
 use crate::task_state::{Awaited, Stepped, TaskKey};
 use crate::task_state::{StepStart, Suspended, TaskHeader};
