@@ -369,13 +369,13 @@ impl EventLoop {
                     return;
                 }
                 let call = || handle.run(self);
-                self.call_guarded(handle.label(), call, || Handle::describe(&*handle));
+                self.call_guarded(|| handle.label(), call, || Handle::describe(&*handle));
             }
             Runnable::Done(call) => {
                 // The callback consumes its entry; a panic report needs the label afterwards.
                 let label = call.label().clone();
                 let run = || call.call();
-                self.call_guarded(&label, run, || format!("<Handle {label}>"));
+                self.call_guarded(|| &label, run, || format!("<Handle {label}>"));
             }
             Runnable::Timer(key) => {
                 // Taken out of its slot before it runs: it may schedule timers, or cancel its
@@ -387,19 +387,19 @@ impl EventLoop {
                     return;
                 }
                 let call = || timer.run(self);
-                self.call_guarded(&label, call, || format!("<Handle {label}>"));
+                self.call_guarded(|| &label, call, || format!("<Handle {label}>"));
             }
             Runnable::Notify(target, index) => {
                 // The callback consumes `target`; a panic report needs the label afterwards.
                 let label = target.label();
                 let call = || target.notify(index as usize);
-                self.call_guarded(&label, call, || format!("<Handle {label}>"));
+                self.call_guarded(|| &label, call, || format!("<Handle {label}>"));
             }
             Runnable::Remote(call) => {
                 let label = call.label();
                 let run = || call.call(self);
                 let handle = || format!("<Handle {label} (call_soon_threadsafe)>");
-                self.call_guarded(&label, run, handle);
+                self.call_guarded(|| &label, run, handle);
             }
             // A step contains its coroutine's panic itself: it becomes the task's exception.
             Runnable::Step { task, wakeup } => self.inner.sched.run_step(task, wakeup),
@@ -412,10 +412,17 @@ impl EventLoop {
     /// the panic goes to the trace and the exception handler, with `handle` describing what
     /// ran (asyncio's `Handle._run`).
     #[inline(always)]
-    fn call_guarded(&self, label: &Label, call: impl FnOnce(), handle: impl FnOnce() -> String) {
-        self.record(|| Event::Run(label.clone()));
+    fn call_guarded<'l>(
+        &self,
+        label: impl Fn() -> &'l Label,
+        call: impl FnOnce(),
+        handle: impl FnOnce() -> String,
+    ) {
+        // The label is asked for only when it is used (a trace, a panic): reading a handle's
+        // is a call through its vtable.
+        self.record(|| Event::Run(label().clone()));
         if let Err(payload) = catch_unwind(AssertUnwindSafe(call)) {
-            self.report_panic(label, payload, handle());
+            self.report_panic(label(), payload, handle());
         }
     }
 
