@@ -102,11 +102,9 @@ impl EventLoop {
 
     /// A new loop on the given clock.
     pub fn with_clock(kind: ClockKind) -> EventLoop {
-        let event_loop = EventLoop {
+        EventLoop {
             inner: Inner::new(kind),
-        };
-        crate::running::register_on_this_thread(&event_loop);
-        event_loop
+        }
     }
 }
 

@@ -208,3 +208,36 @@ pub(crate) fn running_with_id(id: u64) -> Option<Rc<Scheduler>> {
         .ok()
         .flatten()
 }
+
+thread_local! {
+    /// The schedulers of the loops created on this thread and not yet dropped, to find one by
+    /// its loop's number.
+    static OF_THIS_THREAD: RefCell<Vec<Weak<Scheduler>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes a new loop's scheduler as belonging to this thread, forgetting loops dropped since.
+pub(crate) fn register_on_this_thread(scheduler: &Rc<Scheduler>) {
+    let _ = OF_THIS_THREAD.try_with(|schedulers| {
+        let mut schedulers = schedulers.borrow_mut();
+        schedulers.retain(|s| s.strong_count() > 0);
+        schedulers.push(Rc::downgrade(scheduler));
+    });
+}
+
+/// The scheduler of the loop numbered `id` if the loop belongs to this thread, running or not:
+/// what `call_soon_threadsafe` looks for to put a callback straight on the ready deque.
+pub(crate) fn of_this_thread(id: u64) -> Option<Rc<Scheduler>> {
+    if let Some(running) = running_with_id(id) {
+        return Some(running);
+    }
+    OF_THIS_THREAD
+        .try_with(|schedulers| {
+            let schedulers = schedulers.borrow();
+            schedulers
+                .iter()
+                .filter_map(Weak::upgrade)
+                .find(|s| s.id == id)
+        })
+        .ok()
+        .flatten()
+}

@@ -70,18 +70,14 @@ pub(crate) struct Inner {
     pub(crate) ticks: Cell<u64>,
 }
 
-/// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
+/// A weak reference to a loop, held by what belongs to a loop and needs the whole of it (a task
+/// group, a socket, a timeout): the loop owns its tasks, and tasks own these.
 #[derive(Clone)]
 pub(crate) struct WeakLoop(Weak<Inner>);
 
 impl WeakLoop {
     pub(crate) fn upgrade(&self) -> Option<EventLoop> {
         self.0.upgrade().map(|inner| EventLoop { inner })
-    }
-
-    /// False once the loop was dropped.
-    pub(crate) fn is_alive(&self) -> bool {
-        self.0.strong_count() > 0
     }
 }
 
@@ -92,7 +88,7 @@ impl Inner {
     /// A loop's state, every part empty, on the given clock.
     pub(crate) fn new(kind: ClockKind) -> Rc<Inner> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        Rc::new_cyclic(|me: &Weak<Inner>| Inner {
+        let inner = Rc::new_cyclic(|me: &Weak<Inner>| Inner {
             sched: Rc::new(Scheduler::new(id, me.clone())),
             remote: Arc::new(Remote::new(id)),
             inbox: Cell::new(Vec::new()),
@@ -108,7 +104,9 @@ impl Inner {
             selector: RefCell::new(None),
             io: Registrations::default(),
             diagnostics: Diagnostics::default(),
-        })
+        });
+        crate::scheduler::register_on_this_thread(&inner.sched);
+        inner
     }
 }
 

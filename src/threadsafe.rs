@@ -132,12 +132,12 @@ where
     // On the loop's own thread, the ready deque itself, as asyncio's `call_soon_threadsafe`
     // appends to `_ready`: the call keeps its place among the `call_soon`s around it. From any
     // other thread, the queue, drained at the next tick.
-    if let Some(event_loop) = crate::running::loop_of_this_thread(remote.loop_id()) {
-        if event_loop.is_closed() {
+    if let Some(scheduler) = crate::scheduler::of_this_thread(remote.loop_id()) {
+        if scheduler.is_closed() {
             return Err(Error::Closed);
         }
-        event_loop.record(|| Event::CallSoon(call.label()));
-        event_loop.scheduler().ready.push(Runnable::Remote(call));
+        scheduler.record(|| Event::CallSoon(call.label()));
+        scheduler.ready.push(Runnable::Remote(call));
         return Ok(());
     }
     remote.push(Message::Call(call)).map_err(|_| Error::Closed)
