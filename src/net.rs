@@ -21,7 +21,6 @@
 //! would only fail. A socket that always has data is read without ever yielding to the loop,
 //! as an asyncio `StreamReader` with buffered data is.
 
-use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
@@ -30,20 +29,21 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::label::Label;
-use crate::reactor::{READ, WRITE};
+use crate::reactor::{IoWait, Wakeup, READ, WRITE};
 use crate::running::running_loop;
 use crate::state::WeakLoop;
-use crate::task::{self, Awaited};
-use crate::{Error, EventLoop, Future};
+use crate::task::{self, Awaited, Awaiter};
+use crate::trace::Event;
+use crate::{Error, EventLoop};
 
 /// A source registered with a loop: the socket, its token, and its loop.
 struct Registered<S: mio::event::Source> {
     source: S,
     token: usize,
     event_loop: WeakLoop,
-    /// The future of the last finished wait in each direction (reading, writing), kept to
-    /// be made pending again by the next wait instead of allocating another.
-    spare: [Cell<Option<Future<()>>>; 2],
+    /// What a task waits on in each direction (reading, writing), made with the socket: a
+    /// wait allocates nothing.
+    waits: [Rc<IoWait>; 2],
 }
 
 impl<S: mio::event::Source> Registered<S> {
@@ -53,7 +53,7 @@ impl<S: mio::event::Source> Registered<S> {
             source,
             token,
             event_loop: event_loop.downgrade(),
-            spare: Default::default(),
+            waits: [READ, WRITE].map(|direction| IoWait::new(event_loop, token, direction)),
         })
     }
 
@@ -91,8 +91,8 @@ impl<S: mio::event::Source> Registered<S> {
                     result => return Ok(result?),
                 }
             }
-            let spare = &self.spare[usize::from(direction == WRITE)];
-            Readiness::new(&event_loop, self.token, direction, spare).await?;
+            let wait = &self.waits[usize::from(direction == WRITE)];
+            Readiness::new(&event_loop, wait).await?;
         }
     }
     // ANCHOR_END: io
@@ -111,51 +111,46 @@ impl<S: mio::event::Source> Drop for Registered<S> {
 /// Waits for one readiness event of one socket: the I/O counterpart of a sleep's future.
 struct Readiness<'a> {
     event_loop: &'a EventLoop,
-    token: usize,
-    direction: u8,
-    /// The socket's spare future for this direction: taken for the wait, given back after.
-    spare: &'a Cell<Option<Future<()>>>,
-    /// The future the event completes, what a cancellation of the task cancels, and the
-    /// wait's number in the registration.
-    waiting: Option<(Future<()>, Rc<dyn Awaited>, u64)>,
+    wait: &'a Rc<IoWait>,
+    /// True from the poll that put the wait in its slot until its outcome is taken: only
+    /// then is the wait this one's (a second task's read finds the slot busy, and must not
+    /// touch the first's wait).
+    started: bool,
 }
 
 impl<'a> Readiness<'a> {
-    fn new(
-        event_loop: &'a EventLoop,
-        token: usize,
-        direction: u8,
-        spare: &'a Cell<Option<Future<()>>>,
-    ) -> Readiness<'a> {
+    fn new(event_loop: &'a EventLoop, wait: &'a Rc<IoWait>) -> Readiness<'a> {
         Readiness {
             event_loop,
-            token,
-            direction,
-            spare,
-            waiting: None,
+            wait,
+            started: false,
         }
     }
 
-    /// A pending future for this wait: the socket's spare one made pending again if nobody
-    /// else holds it, else a new one.
-    fn pending_future(&self) -> Future<()> {
-        let label = self.label();
-        match self.spare.take() {
-            Some(future) if future.renew(&label) => future,
-            _ => Future::new(self.event_loop, label),
-        }
-    }
-
-    fn label(&self) -> Label {
-        let what = if self.direction == READ {
-            "readable"
-        } else {
-            "writable"
-        };
-        if self.event_loop.is_tracing() {
-            Label::new(format!("token {} {what}", self.token))
-        } else {
-            Label::new(what)
+    /// Says who waits: the running task, by key, or the context's waker (asyncio's
+    /// `Future.__await__`, which registers the task's wakeup as a done-callback).
+    fn register(&self, cx: &mut Context<'_>) {
+        let target: Rc<dyn Awaited> = self.wait.clone();
+        match task::await_target(self.event_loop, &target) {
+            Awaiter::Task(key) => {
+                self.wait.set_wakeup(Wakeup::Task(key));
+                self.event_loop.record(|| Event::Await {
+                    task: Label::task(key.id),
+                    future: self.wait.label(),
+                });
+            }
+            // A wait is never a task: `Itself` cannot come.
+            Awaiter::AlreadyWaiting | Awaiter::Itself(_) => {}
+            Awaiter::Foreign => self.wait.set_wakeup(Wakeup::Waker(cx.waker().clone())),
+            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} waits for {} of a socket of a different loop: a socket belongs to \
+                     the loop that was running when it was made, and only that loop's tasks \
+                     can use it",
+                    self.wait.label()
+                )
+                .into(),
+            )),
         }
     }
 }
@@ -165,46 +160,46 @@ impl std::future::Future for Readiness<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some((future, target, _)) = &this.waiting {
-            let polled = future.poll_await(cx, target);
-            if polled.is_ready() {
-                this.finish();
-            }
-            return polled;
+        // Read the outcome first, as an await of a future does: a cancellation thrown into
+        // the task wins over the event, but not over the wait's own cancellation.
+        let outcome = if this.started {
+            this.wait.take_outcome()
+        } else {
+            None
+        };
+        if outcome.is_some() {
+            this.started = false;
         }
         if let Some(thrown) = task::take_thrown() {
-            return Poll::Ready(Err(thrown));
+            if this.started {
+                this.started = false;
+                this.wait.abandon(this.event_loop);
+            }
+            return match outcome {
+                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
+                    Poll::Ready(Err(own))
+                }
+                _ => Poll::Ready(Err(thrown)),
+            };
         }
-        let future = this.pending_future();
-        let wait = this
-            .event_loop
-            .io_wait(this.token, this.direction, &future)?;
-        let target = future.cancel_target();
-        let polled = future.poll_await(cx, &target);
-        this.waiting = Some((future, target, wait));
-        if polled.is_ready() {
-            this.finish();
+        if let Some(outcome) = outcome {
+            return Poll::Ready(outcome);
         }
-        polled
-    }
-}
-
-impl Readiness<'_> {
-    /// The wait is over (the event came, or the task was cancelled): a wait still in the
-    /// registration is removed.
-    fn finish(&mut self) {
-        if let Some((future, target, wait)) = self.waiting.take() {
-            self.event_loop.io_forget(self.token, self.direction, wait);
-            drop(target);
-            self.spare.set(Some(future));
+        if !this.started {
+            this.event_loop.io_wait(this.wait)?;
+            this.started = true;
         }
+        this.register(cx);
+        Poll::Pending
     }
 }
 
 impl Drop for Readiness<'_> {
     /// A wait abandoned halfway (its task dropped it) leaves no waiter behind.
     fn drop(&mut self) {
-        self.finish();
+        if self.started {
+            self.wait.abandon(self.event_loop);
+        }
     }
 }
 // ANCHOR_END: readiness

@@ -6,8 +6,8 @@
 //! `mio::Waker` through which other threads wake the loop (asyncio's self-pipe, under
 //! [`REMOTE_TOKEN`]), and every registered socket, under the token that is its key in a
 //! `slab::Slab` of [`Registration`]s. A readiness event becomes a handle on the ready deque:
-//! a reader's callback (the callback level), or the result of the future a task awaits (the
-//! awaitable level, [`crate::net`]).
+//! a reader's callback (the callback level), or the wakeup of a task that awaits the socket
+//! (the awaitable level, [`crate::net`], through an [`IoWait`]).
 //!
 //! Invariants:
 //! - A source is registered with the poll exactly while its slab entry exists, under the
@@ -27,13 +27,17 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
 use slab::Slab;
 
 use crate::label::Label;
+use crate::state::WeakLoop;
+use crate::task::{Awaited, TaskKey};
 use crate::trace::{Event, IoReady};
-use crate::{Error, EventLoop, Future};
+use crate::{Error, EventLoop};
 
 /// The token of the `mio::Waker` that other threads use to interrupt the poll. Slab keys
 /// start at 0 and never come near it.
@@ -85,10 +89,9 @@ pub(crate) struct Registration {
 pub(crate) enum Waiter {
     /// `add_reader(source, callback)`: scheduled on every readiness event until removed.
     Callback(Rc<IoCallback>),
-    /// A task awaiting readiness (the awaitable level): the event sets the future's result,
-    /// once, which schedules the task's wakeup. The number tells this wait from a later one
-    /// in the same slot, so that a wait that ends never removes its successor.
-    Future(Future<()>, u64),
+    /// A task awaiting readiness (the awaitable level): the event ends the wait, once, which
+    /// schedules the task's wakeup.
+    Wait(Rc<IoWait>),
 }
 // ANCHOR_END: registration
 
@@ -103,6 +106,154 @@ pub(crate) struct IoCallback {
 /// The function of a reader or writer: called again on every event, hence `FnMut`.
 type IoFunction = Box<dyn FnMut(&EventLoop)>;
 
+// ANCHOR: io_wait
+/// One direction of a socket as tasks wait on it (what asyncio's `sock_recv` creates a future
+/// for, with a reader that sets its result): made once per socket and direction, put in the
+/// registration's slot by each wait, and taken out by the event that ends the wait. It is also
+/// what cancelling the waiting task cancels (asyncio's `_fut_waiter`).
+///
+/// # Implementation notes
+/// A future would do, and once did; but a wait needs less than a future, which keeps a label,
+/// an outcome of any type and a list of done-callbacks, and schedules each of them. Here the
+/// event finds the one waiter in the slot and schedules its task's wakeup directly, and a
+/// socket waits again and again without allocating. Traces show the same events as for a
+/// future named after the socket's token and the direction (`token 3 readable`).
+pub(crate) struct IoWait {
+    /// Weak, as a future's: the loop owns the registrations that hold this.
+    event_loop: WeakLoop,
+    token: usize,
+    direction: u8,
+    state: Cell<WaitState>,
+}
+
+/// Where a socket's wait in one direction is.
+#[derive(Default)]
+enum WaitState {
+    /// No wait is under way: none began, or the last one's outcome was taken.
+    #[default]
+    Idle,
+    /// In its slot until an event comes or the task is cancelled; who to wake then, once a
+    /// poll has said.
+    Waiting(Option<Wakeup>),
+    /// The event came: the next try may succeed.
+    Ready,
+    /// The waiting task was cancelled, with this message.
+    Cancelled(Option<Arc<str>>),
+}
+
+/// Who a wait wakes when it ends.
+pub(crate) enum Wakeup {
+    /// A steploop task, by key: its wakeup goes on the ready deque.
+    Task(TaskKey),
+    /// Anything else that polls the wait (a future run by another library).
+    Waker(Waker),
+}
+
+impl IoWait {
+    /// The wait of `direction` (`READ` or `WRITE`) of the source registered as `token`.
+    pub(crate) fn new(event_loop: &EventLoop, token: usize, direction: u8) -> Rc<IoWait> {
+        Rc::new(IoWait {
+            event_loop: event_loop.downgrade(),
+            token,
+            direction,
+            state: Cell::default(),
+        })
+    }
+
+    /// Its name in traces and errors: `token 3 readable`, `token 3 writable`.
+    pub(crate) fn label(&self) -> Label {
+        let what = if self.direction == READ {
+            "readable"
+        } else {
+            "writable"
+        };
+        Label::new(format!("token {} {what}", self.token))
+    }
+
+    /// Ends the wait with `outcome` (`Ready` or `Cancelled`) and wakes its waiter, if it is
+    /// still waiting; false, changing nothing, otherwise.
+    fn end(&self, event_loop: &EventLoop, outcome: WaitState) -> bool {
+        let wakeup = match self.state.take() {
+            WaitState::Waiting(wakeup) => wakeup,
+            other => {
+                self.state.set(other);
+                return false;
+            }
+        };
+        let word = match outcome {
+            WaitState::Cancelled(_) => "cancelled",
+            _ => "result",
+        };
+        self.state.set(outcome);
+        event_loop.record(|| Event::FutureDone {
+            future: self.label(),
+            outcome: word,
+        });
+        match wakeup {
+            Some(Wakeup::Task(key)) => event_loop.schedule_step(key, true),
+            Some(Wakeup::Waker(waker)) => waker.wake(),
+            None => {}
+        }
+        true
+    }
+
+    /// The outcome of a wait that has ended, taken: the wait is idle again. `None` while it
+    /// still waits.
+    pub(crate) fn take_outcome(&self) -> Option<Result<(), Error>> {
+        match self.state.take() {
+            WaitState::Idle | WaitState::Ready => Some(Ok(())),
+            WaitState::Cancelled(message) => Some(Err(Error::Cancelled(message))),
+            waiting @ WaitState::Waiting(_) => {
+                self.state.set(waiting);
+                None
+            }
+        }
+    }
+
+    /// Says who to wake when the wait ends (each poll that finds it waiting says it again).
+    pub(crate) fn set_wakeup(&self, wakeup: Wakeup) {
+        if let WaitState::Waiting(_) = self.state.take() {
+            self.state.set(WaitState::Waiting(Some(wakeup)));
+        }
+    }
+
+    /// The waiter gives up before the end (its task was dropped, or its await refused): the
+    /// wait leaves its slot and is idle again.
+    pub(crate) fn abandon(&self, event_loop: &EventLoop) {
+        if let WaitState::Waiting(_) = self.state.take() {
+            event_loop.io_unwait(self);
+        }
+    }
+}
+
+impl Awaited for IoWait {
+    /// Cancelling the waiting task ends the wait, cancelled, and wakes the task, which
+    /// returns `Err(Error::Cancelled)` from the await (asyncio's `sock_recv` cancels its
+    /// future and removes its reader).
+    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
+        let Some(event_loop) = self.event_loop.upgrade() else {
+            return false;
+        };
+        let state = self.state.take();
+        let waiting = matches!(state, WaitState::Waiting(_));
+        self.state.set(state);
+        if !waiting {
+            return false;
+        }
+        event_loop.io_unwait(&self);
+        self.end(&event_loop, WaitState::Cancelled(message))
+    }
+
+    fn forget_wakeup(&self, key: TaskKey) {
+        let state = match self.state.take() {
+            WaitState::Waiting(Some(Wakeup::Task(k))) if k == key => WaitState::Waiting(None),
+            other => other,
+        };
+        self.state.set(state);
+    }
+}
+// ANCHOR_END: io_wait
+
 /// The loop's registrations: the slab, the descriptor map of the callback level, and the
 /// count of waiters.
 #[derive(Default)]
@@ -112,8 +263,6 @@ pub(crate) struct Registrations {
     by_fd: RefCell<HashMap<RawFd, usize>>,
     /// Reader and writer slots that hold a waiter.
     waiting: Cell<usize>,
-    /// Numbers the awaitable level's waits.
-    waits: Cell<u64>,
     /// The events of one poll as (token, readiness bits), sorted by token. Kept between polls
     /// so that it allocates only while warming up.
     fired: RefCell<Vec<(usize, u8)>>,
@@ -328,18 +477,14 @@ impl EventLoop {
         }
     }
 
-    /// Makes `future` the waiter of one direction of `token`; its result is set on the next
-    /// readiness event. Returns the wait's number, for [`io_forget`](EventLoop::io_forget).
+    /// Puts `wait` in its direction's slot of its registration: the next readiness event in
+    /// that direction ends it.
     ///
     /// # Errors
     /// [`Error::Runtime`] if another task already waits in that direction (asyncio's
     /// "read() called while another coroutine is already waiting for incoming data").
-    pub(crate) fn io_wait(
-        &self,
-        token: usize,
-        direction: u8,
-        future: &Future<()>,
-    ) -> Result<u64, Error> {
+    pub(crate) fn io_wait(&self, wait: &Rc<IoWait>) -> Result<(), Error> {
+        let (token, direction) = (wait.token, wait.direction);
         let busy = {
             let slab = self.inner.io.slab.borrow();
             let Some(registration) = slab.get(token) else {
@@ -362,25 +507,24 @@ impl EventLoop {
                 .into(),
             ));
         }
-        let wait = self.inner.io.waits.get() + 1;
-        self.inner.io.waits.set(wait);
+        wait.state.set(WaitState::Waiting(None));
         self.inner
             .io
-            .set_waiter(token, direction, Waiter::Future(future.clone(), wait));
-        Ok(wait)
+            .set_waiter(token, direction, Waiter::Wait(wait.clone()));
+        Ok(())
     }
 
-    /// Forgets wait number `wait` of one direction, if it still waits (its task stopped
-    /// waiting: it was cancelled, or dropped the wait).
-    pub(crate) fn io_forget(&self, token: usize, direction: u8, wait: u64) {
+    /// Takes `wait` out of its slot, if it is still there (its task stopped waiting: it was
+    /// cancelled, or dropped the wait).
+    fn io_unwait(&self, wait: &IoWait) {
         let ours = {
             let mut slab = self.inner.io.slab.borrow_mut();
-            slab.get_mut(token).is_some_and(
-                |r| matches!(r.slot(direction), Some(Waiter::Future(_, w)) if *w == wait),
-            )
+            slab.get_mut(wait.token).is_some_and(|r| {
+                matches!(r.slot(wait.direction), Some(Waiter::Wait(w)) if std::ptr::eq(&**w, wait))
+            })
         };
         if ours {
-            let waiter = self.inner.io.take_waiter(token, direction);
+            let waiter = self.inner.io.take_waiter(wait.token, wait.direction);
             drop(waiter);
         }
     }
@@ -521,8 +665,8 @@ impl EventLoop {
                         Some(Waiter::Callback(callback)) => {
                             Some(Waiter::Callback(callback.clone()))
                         }
-                        // A task's wait is over: take the future out.
-                        slot @ Some(Waiter::Future(..)) => slot.take(),
+                        // A task's wait is over: take it out.
+                        slot @ Some(Waiter::Wait(_)) => slot.take(),
                         None => None,
                     }
                 })
@@ -530,11 +674,9 @@ impl EventLoop {
             for waiter in waiters.into_iter().flatten() {
                 match waiter {
                     Waiter::Callback(callback) => self.schedule_io_callback(callback),
-                    Waiter::Future(future, _) => {
+                    Waiter::Wait(wait) => {
                         self.inner.io.waiting.set(self.inner.io.waiting.get() - 1);
-                        if !future.done() {
-                            let _ = future.set_result(());
-                        }
+                        wait.end(self, WaitState::Ready);
                     }
                 }
             }
