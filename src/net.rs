@@ -3,10 +3,9 @@
 //! `readexactly`).
 //!
 //! Every operation follows one pattern, the I/O twin of [`sleep`](crate::sleep): *try* the
-//! non-blocking system call; if it answers `WouldBlock`, create a future, make it the
-//! socket's reader (or writer) in the loop's slab of registrations, and await it. The
-//! selector's readiness event sets the future's result, which wakes the task, which tries
-//! again.
+//! non-blocking system call; if it answers `WouldBlock`, wait for the socket's next readiness
+//! event in that direction (where asyncio creates a future and makes setting its result the
+//! socket's reader). The event ends the wait, which wakes the task, which tries again.
 //!
 //! Invariants:
 //! - A socket is registered with the loop's selector from creation to drop, under one token
@@ -15,11 +14,13 @@
 //! - At most one task waits in each direction of a socket; a second gets [`Error::Runtime`].
 //!
 //! # Implementation notes
-//! Sockets are registered once, for both directions, edge-triggered. The loop remembers the
-//! readiness each event announced and forgets it when a system call answers `WouldBlock`: an
-//! operation on a socket known not to be ready waits at once, without a system call that
-//! would only fail. A socket that always has data is read without ever yielding to the loop,
-//! as an asyncio `StreamReader` with buffered data is.
+//! Sockets are registered once, for both directions, edge-triggered. Each makes one
+//! [`IoWait`] per direction, shared with its registration, which remembers the readiness each
+//! event announced and forgets it when a system call answers `WouldBlock`: an operation on a
+//! socket known not to be ready waits at once, without a system call that would only fail. A
+//! socket that always has data is read without ever yielding to the loop, as an asyncio
+//! `StreamReader` with buffered data is. A wait is no future: the event wakes the waiting
+//! task by key, and nothing is allocated per wait.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -29,7 +30,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::label::Label;
-use crate::reactor::{IoWait, Wakeup, READ, WRITE};
+use crate::reactor::{IoWait, Waits, READ, WRITE};
 use crate::running::running_loop;
 use crate::state::WeakLoop;
 use crate::task::{self, Awaited, Awaiter};
@@ -41,20 +42,25 @@ struct Registered<S: mio::event::Source> {
     source: S,
     token: usize,
     event_loop: WeakLoop,
-    /// What a task waits on in each direction (reading, writing), made with the socket: a
-    /// wait allocates nothing.
-    waits: [Rc<IoWait>; 2],
+    /// The readiness of each direction (reading, writing), and what a task waits on there:
+    /// shared with the registration, whose events set them.
+    waits: Waits,
 }
 
 impl<S: mio::event::Source> Registered<S> {
     fn new(event_loop: &EventLoop, mut source: S) -> Result<Registered<S>, Error> {
-        let token = event_loop.io_register(&mut source)?;
+        let (token, waits) = event_loop.io_register_socket(&mut source)?;
         Ok(Registered {
             source,
             token,
             event_loop: event_loop.downgrade(),
-            waits: [READ, WRITE].map(|direction| IoWait::new(event_loop, token, direction)),
+            waits,
         })
+    }
+
+    /// The wait of `direction`.
+    fn wait(&self, direction: u8) -> &Rc<IoWait> {
+        &self.waits[usize::from(direction == WRITE)]
     }
 
     fn event_loop(&self) -> Result<EventLoop, Error> {
@@ -64,9 +70,7 @@ impl<S: mio::event::Source> Registered<S> {
     /// After a short read or write: the next operation in `direction` waits for an event,
     /// unless that direction is closed (then it returns at once).
     fn clear_ready(&self, direction: u8) {
-        if let Some(event_loop) = self.event_loop.upgrade() {
-            event_loop.io_clear_ready_short(self.token, direction);
-        }
+        self.wait(direction).clear_ready_short();
     }
 
     // ANCHOR: io
@@ -78,21 +82,20 @@ impl<S: mio::event::Source> Registered<S> {
         direction: u8,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Result<R, Error> {
-        let event_loop = self.event_loop()?;
+        let wait = self.wait(direction);
         loop {
-            if event_loop.io_is_ready(self.token, direction) {
+            if wait.is_ready() {
                 match op(&self.source) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         // Edge-triggered: nothing more will be announced until the socket
                         // becomes ready again, which the next event will say.
-                        event_loop.io_clear_ready(self.token, direction);
+                        wait.clear_ready();
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     result => return Ok(result?),
                 }
             }
-            let wait = &self.waits[usize::from(direction == WRITE)];
-            Readiness::new(&event_loop, wait).await?;
+            Readiness::new(self.event_loop()?, wait).await?;
         }
     }
     // ANCHOR_END: io
@@ -110,16 +113,15 @@ impl<S: mio::event::Source> Drop for Registered<S> {
 // ANCHOR: readiness
 /// Waits for one readiness event of one socket: the I/O counterpart of a sleep's future.
 struct Readiness<'a> {
-    event_loop: &'a EventLoop,
+    event_loop: EventLoop,
     wait: &'a Rc<IoWait>,
-    /// True from the poll that put the wait in its slot until its outcome is taken: only
-    /// then is the wait this one's (a second task's read finds the slot busy, and must not
-    /// touch the first's wait).
+    /// True from the poll that started the wait until its outcome is taken: only then is the
+    /// wait this one's (a second task's read finds it busy, and must not touch it).
     started: bool,
 }
 
 impl<'a> Readiness<'a> {
-    fn new(event_loop: &'a EventLoop, wait: &'a Rc<IoWait>) -> Readiness<'a> {
+    fn new(event_loop: EventLoop, wait: &'a Rc<IoWait>) -> Readiness<'a> {
         Readiness {
             event_loop,
             wait,
@@ -131,9 +133,9 @@ impl<'a> Readiness<'a> {
     /// `Future.__await__`, which registers the task's wakeup as a done-callback).
     fn register(&self, cx: &mut Context<'_>) {
         let target: Rc<dyn Awaited> = self.wait.clone();
-        match task::await_target(self.event_loop, &target) {
+        match task::await_target(&self.event_loop, &target) {
             Awaiter::Task(key) => {
-                self.wait.set_wakeup(Wakeup::Task(key));
+                self.wait.wake_task(key);
                 self.event_loop.record(|| Event::Await {
                     task: Label::task(key.id),
                     future: self.wait.label(),
@@ -141,7 +143,7 @@ impl<'a> Readiness<'a> {
             }
             // A wait is never a task: `Itself` cannot come.
             Awaiter::AlreadyWaiting | Awaiter::Itself(_) => {}
-            Awaiter::Foreign => self.wait.set_wakeup(Wakeup::Waker(cx.waker().clone())),
+            Awaiter::Foreign => self.wait.wake_waker(cx.waker()),
             Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
                 format!(
                     "{task} waits for {} of a socket of a different loop: a socket belongs to \
@@ -173,7 +175,7 @@ impl std::future::Future for Readiness<'_> {
         if let Some(thrown) = task::take_thrown() {
             if this.started {
                 this.started = false;
-                this.wait.abandon(this.event_loop);
+                this.wait.abandon(&this.event_loop);
             }
             return match outcome {
                 Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
@@ -186,7 +188,7 @@ impl std::future::Future for Readiness<'_> {
             return Poll::Ready(outcome);
         }
         if !this.started {
-            this.event_loop.io_wait(this.wait)?;
+            this.wait.start(&this.event_loop)?;
             this.started = true;
         }
         this.register(cx);
@@ -198,7 +200,7 @@ impl Drop for Readiness<'_> {
     /// A wait abandoned halfway (its task dropped it) leaves no waiter behind.
     fn drop(&mut self) {
         if self.started {
-            self.wait.abandon(self.event_loop);
+            self.wait.abandon(&self.event_loop);
         }
     }
 }
@@ -428,7 +430,7 @@ impl TcpStream {
             match stream.io.source.peer_addr() {
                 Ok(_) => return Ok(stream),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    event_loop.io_clear_ready(stream.io.token, WRITE);
+                    stream.io.wait(WRITE).clear_ready();
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -13,9 +13,9 @@
 //! - A source is registered with the poll exactly while its slab entry exists, under the
 //!   entry's key as its token, for both directions at once (`READABLE | WRITABLE`): no
 //!   `epoll_ctl` is ever needed to change what is watched, only to add and remove.
-//! - `waiting` counts the reader and writer slots that hold a waiter. While it is not zero,
-//!   something may still happen that no timer announces: the loop polls on every tick and
-//!   waits in its poll instead of reporting a stall.
+//! - `waiting` counts the readers and writers, and the awaitable level's waits in progress.
+//!   While it is not zero, something may still happen that no timer announces: the loop
+//!   polls on every tick and waits in its poll instead of reporting a stall.
 //!
 //! # Implementation notes
 //! The poll is created on first use: a loop that never has to wait never makes the system
@@ -27,23 +27,26 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::task::Waker;
 use std::time::Duration;
 
 use slab::Slab;
 
 use crate::label::Label;
-use crate::state::WeakLoop;
-use crate::task::{Awaited, TaskKey};
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop};
+
+mod wait;
+
+pub(crate) use wait::IoWait;
+
+/// A socket's waits: for reading, then for writing.
+pub(crate) type Waits = [Rc<IoWait>; 2];
 
 /// The token of the `mio::Waker` that other threads use to interrupt the poll. Slab keys
 /// start at 0 and never come near it.
 pub(crate) const REMOTE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
-/// Readiness for reading, as a bit of [`Registration::ready`].
+/// Readiness for reading, as a bit of what an event announces (and an [`IoWait`] keeps).
 pub(crate) const READ: u8 = 1;
 /// Readiness for writing.
 pub(crate) const WRITE: u8 = 2;
@@ -69,29 +72,18 @@ pub(crate) struct Selector {
 }
 
 // ANCHOR: registration
-/// One registered source: what the loop knows about its readiness, and who waits for it
-/// (asyncio's `SelectorKey`, whose `data` is the `(reader, writer)` pair).
+/// One registered source: who waits for it (asyncio's `SelectorKey`, whose `data` is the
+/// `(reader, writer)` pair).
 pub(crate) struct Registration {
-    /// The readiness seen and not yet used up: `READ`, `WRITE`, `READ_CLOSED`, `WRITE_CLOSED`
-    /// bits. Set by events; the awaitable level clears a direction's bits when the system
-    /// call answers `WouldBlock`, and its `READ` or `WRITE` bit alone after a short read or
-    /// write (which emptied or filled the buffer, but cannot undo an end of file).
-    ready: u8,
-    /// Who is woken when the source becomes readable.
-    reader: Option<Waiter>,
-    /// Who is woken when the source becomes writable.
-    writer: Option<Waiter>,
+    /// The callback called when the source becomes readable (`add_reader`).
+    reader: Option<Rc<IoCallback>>,
+    /// The callback called when the source becomes writable (`add_writer`).
+    writer: Option<Rc<IoCallback>>,
+    /// A socket of the awaitable level instead: its waits for reading and for writing, which
+    /// keep its readiness and wake the task that waits.
+    waits: Option<Waits>,
     /// The raw descriptor, for the callback level, which finds registrations by descriptor.
     fd: Option<RawFd>,
-}
-
-/// Who waits on one direction of a registration.
-pub(crate) enum Waiter {
-    /// `add_reader(source, callback)`: scheduled on every readiness event until removed.
-    Callback(Rc<IoCallback>),
-    /// A task awaiting readiness (the awaitable level): the event ends the wait, once, which
-    /// schedules the task's wakeup.
-    Wait(Rc<IoWait>),
 }
 // ANCHOR_END: registration
 
@@ -106,154 +98,6 @@ pub(crate) struct IoCallback {
 /// The function of a reader or writer: called again on every event, hence `FnMut`.
 type IoFunction = Box<dyn FnMut(&EventLoop)>;
 
-// ANCHOR: io_wait
-/// One direction of a socket as tasks wait on it (what asyncio's `sock_recv` creates a future
-/// for, with a reader that sets its result): made once per socket and direction, put in the
-/// registration's slot by each wait, and taken out by the event that ends the wait. It is also
-/// what cancelling the waiting task cancels (asyncio's `_fut_waiter`).
-///
-/// # Implementation notes
-/// A future would do, and once did; but a wait needs less than a future, which keeps a label,
-/// an outcome of any type and a list of done-callbacks, and schedules each of them. Here the
-/// event finds the one waiter in the slot and schedules its task's wakeup directly, and a
-/// socket waits again and again without allocating. Traces show the same events as for a
-/// future named after the socket's token and the direction (`token 3 readable`).
-pub(crate) struct IoWait {
-    /// Weak, as a future's: the loop owns the registrations that hold this.
-    event_loop: WeakLoop,
-    token: usize,
-    direction: u8,
-    state: Cell<WaitState>,
-}
-
-/// Where a socket's wait in one direction is.
-#[derive(Default)]
-enum WaitState {
-    /// No wait is under way: none began, or the last one's outcome was taken.
-    #[default]
-    Idle,
-    /// In its slot until an event comes or the task is cancelled; who to wake then, once a
-    /// poll has said.
-    Waiting(Option<Wakeup>),
-    /// The event came: the next try may succeed.
-    Ready,
-    /// The waiting task was cancelled, with this message.
-    Cancelled(Option<Arc<str>>),
-}
-
-/// Who a wait wakes when it ends.
-pub(crate) enum Wakeup {
-    /// A steploop task, by key: its wakeup goes on the ready deque.
-    Task(TaskKey),
-    /// Anything else that polls the wait (a future run by another library).
-    Waker(Waker),
-}
-
-impl IoWait {
-    /// The wait of `direction` (`READ` or `WRITE`) of the source registered as `token`.
-    pub(crate) fn new(event_loop: &EventLoop, token: usize, direction: u8) -> Rc<IoWait> {
-        Rc::new(IoWait {
-            event_loop: event_loop.downgrade(),
-            token,
-            direction,
-            state: Cell::default(),
-        })
-    }
-
-    /// Its name in traces and errors: `token 3 readable`, `token 3 writable`.
-    pub(crate) fn label(&self) -> Label {
-        let what = if self.direction == READ {
-            "readable"
-        } else {
-            "writable"
-        };
-        Label::new(format!("token {} {what}", self.token))
-    }
-
-    /// Ends the wait with `outcome` (`Ready` or `Cancelled`) and wakes its waiter, if it is
-    /// still waiting; false, changing nothing, otherwise.
-    fn end(&self, event_loop: &EventLoop, outcome: WaitState) -> bool {
-        let wakeup = match self.state.take() {
-            WaitState::Waiting(wakeup) => wakeup,
-            other => {
-                self.state.set(other);
-                return false;
-            }
-        };
-        let word = match outcome {
-            WaitState::Cancelled(_) => "cancelled",
-            _ => "result",
-        };
-        self.state.set(outcome);
-        event_loop.record(|| Event::FutureDone {
-            future: self.label(),
-            outcome: word,
-        });
-        match wakeup {
-            Some(Wakeup::Task(key)) => event_loop.schedule_step(key, true),
-            Some(Wakeup::Waker(waker)) => waker.wake(),
-            None => {}
-        }
-        true
-    }
-
-    /// The outcome of a wait that has ended, taken: the wait is idle again. `None` while it
-    /// still waits.
-    pub(crate) fn take_outcome(&self) -> Option<Result<(), Error>> {
-        match self.state.take() {
-            WaitState::Idle | WaitState::Ready => Some(Ok(())),
-            WaitState::Cancelled(message) => Some(Err(Error::Cancelled(message))),
-            waiting @ WaitState::Waiting(_) => {
-                self.state.set(waiting);
-                None
-            }
-        }
-    }
-
-    /// Says who to wake when the wait ends (each poll that finds it waiting says it again).
-    pub(crate) fn set_wakeup(&self, wakeup: Wakeup) {
-        if let WaitState::Waiting(_) = self.state.take() {
-            self.state.set(WaitState::Waiting(Some(wakeup)));
-        }
-    }
-
-    /// The waiter gives up before the end (its task was dropped, or its await refused): the
-    /// wait leaves its slot and is idle again.
-    pub(crate) fn abandon(&self, event_loop: &EventLoop) {
-        if let WaitState::Waiting(_) = self.state.take() {
-            event_loop.io_unwait(self);
-        }
-    }
-}
-
-impl Awaited for IoWait {
-    /// Cancelling the waiting task ends the wait, cancelled, and wakes the task, which
-    /// returns `Err(Error::Cancelled)` from the await (asyncio's `sock_recv` cancels its
-    /// future and removes its reader).
-    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
-        let Some(event_loop) = self.event_loop.upgrade() else {
-            return false;
-        };
-        let state = self.state.take();
-        let waiting = matches!(state, WaitState::Waiting(_));
-        self.state.set(state);
-        if !waiting {
-            return false;
-        }
-        event_loop.io_unwait(&self);
-        self.end(&event_loop, WaitState::Cancelled(message))
-    }
-
-    fn forget_wakeup(&self, key: TaskKey) {
-        let state = match self.state.take() {
-            WaitState::Waiting(Some(Wakeup::Task(k))) if k == key => WaitState::Waiting(None),
-            other => other,
-        };
-        self.state.set(state);
-    }
-}
-// ANCHOR_END: io_wait
-
 /// The loop's registrations: the slab, the descriptor map of the callback level, and the
 /// count of waiters.
 #[derive(Default)]
@@ -261,7 +105,7 @@ pub(crate) struct Registrations {
     slab: RefCell<Slab<Registration>>,
     /// Descriptor → slab key, for `remove_reader(source)` (asyncio's `_fd_to_key`).
     by_fd: RefCell<HashMap<RawFd, usize>>,
-    /// Reader and writer slots that hold a waiter.
+    /// Readers and writers, and waits of the awaitable level in progress.
     waiting: Cell<usize>,
     /// The events of one poll as (token, readiness bits), sorted by token. Kept between polls
     /// so that it allocates only while warming up.
@@ -279,49 +123,71 @@ impl Registrations {
         self.slab.borrow().len()
     }
 
-    /// Sets the waiter of one direction, counting it; gives back the one it replaces.
-    fn set_waiter(&self, token: usize, direction: u8, waiter: Waiter) -> Option<Waiter> {
+    /// Counts waiters in or out: readers, writers, and waits in progress.
+    pub(crate) fn count_waiting(&self, change: isize) {
+        self.waiting
+            .set(self.waiting.get().wrapping_add_signed(change));
+    }
+
+    /// Sets the callback of one direction, counting it; gives back the one it replaces.
+    fn set_callback(
+        &self,
+        token: usize,
+        direction: u8,
+        callback: Rc<IoCallback>,
+    ) -> Option<Rc<IoCallback>> {
         let mut slab = self.slab.borrow_mut();
         let registration = &mut slab[token];
-        let old = registration.slot(direction).replace(waiter);
+        let old = registration.slot(direction).replace(callback);
         if old.is_none() {
-            self.waiting.set(self.waiting.get() + 1);
+            self.count_waiting(1);
         }
         old
     }
 
-    /// Takes the waiter of one direction out, uncounting it.
-    fn take_waiter(&self, token: usize, direction: u8) -> Option<Waiter> {
+    /// Takes the callback of one direction out, uncounting it.
+    fn take_callback(&self, token: usize, direction: u8) -> Option<Rc<IoCallback>> {
         let mut slab = self.slab.borrow_mut();
-        let waiter = slab.get_mut(token)?.slot(direction).take();
-        if waiter.is_some() {
-            self.waiting.set(self.waiting.get() - 1);
+        let callback = slab.get_mut(token)?.slot(direction).take();
+        if callback.is_some() {
+            self.count_waiting(-1);
         }
-        waiter
+        callback
     }
 
-    /// Removes a registration from the slab, uncounting its waiters; returns them so that the
-    /// caller drops them outside the borrow.
+    /// Removes a registration from the slab, uncounting its waiters; returns it so that the
+    /// caller drops it outside the borrow.
     fn remove(&self, token: usize) -> Option<Registration> {
         let removed = self.slab.borrow_mut().try_remove(token)?;
-        let waiters = usize::from(removed.reader.is_some()) + usize::from(removed.writer.is_some());
-        self.waiting.set(self.waiting.get() - waiters);
+        for wait in removed.waits.iter().flatten() {
+            wait.stop(self);
+        }
+        let callbacks =
+            usize::from(removed.reader.is_some()) + usize::from(removed.writer.is_some());
+        self.waiting.set(self.waiting.get() - callbacks);
         if let Some(fd) = removed.fd {
             self.by_fd.borrow_mut().remove(&fd);
         }
         Some(removed)
     }
 
-    /// Empties everything (the loop is closing); returns the registrations to drop.
+    /// Empties everything (the loop is closing); returns the registrations to drop. Waits
+    /// in progress are forgotten: nothing will end them.
     pub(crate) fn clear(&self) -> Slab<Registration> {
         self.by_fd.borrow_mut().clear();
         self.waiting.set(0);
-        std::mem::take(&mut *self.slab.borrow_mut())
+        let registrations = std::mem::take(&mut *self.slab.borrow_mut());
+        for (_, registration) in &registrations {
+            for wait in registration.waits.iter().flatten() {
+                wait.forget();
+            }
+        }
+        registrations
     }
 }
 
 impl Registration {
-    fn slot(&mut self, direction: u8) -> &mut Option<Waiter> {
+    fn slot(&mut self, direction: u8) -> &mut Option<Rc<IoCallback>> {
         if direction == READ {
             &mut self.reader
         } else {
@@ -378,11 +244,7 @@ impl EventLoop {
             removed: Cell::new(false),
             function: RefCell::new(function),
         });
-        if let Some(Waiter::Callback(old)) =
-            self.inner
-                .io
-                .set_waiter(token, direction, Waiter::Callback(callback))
-        {
+        if let Some(old) = self.inner.io.set_callback(token, direction, callback) {
             old.removed.set(true);
         }
         Ok(())
@@ -396,12 +258,12 @@ impl EventLoop {
         let Some(token) = self.inner.io.by_fd.borrow().get(&fd).copied() else {
             return Ok(false);
         };
-        let removed = match self.inner.io.take_waiter(token, direction) {
-            Some(Waiter::Callback(callback)) => {
+        let removed = match self.inner.io.take_callback(token, direction) {
+            Some(callback) => {
                 callback.removed.set(true);
                 true
             }
-            _ => false,
+            None => false,
         };
         let idle = self.inner.io.slab.borrow()[token].writer.is_none()
             && self.inner.io.slab.borrow()[token].reader.is_none();
@@ -414,27 +276,55 @@ impl EventLoop {
 
 /// The awaitable level's side of the registrations, used by [`crate::net`].
 impl EventLoop {
-    /// Registers `source` for both directions; returns its token. Its readiness starts as
-    /// "unknown", treated as ready: the first read or write simply tries.
+    /// Registers `source` for both directions, for the callback level; returns its token.
     pub(crate) fn io_register<S>(&self, source: &mut S) -> Result<usize, Error>
+    where
+        S: mio::event::Source + ?Sized,
+    {
+        self.register_source(source, false).map(|(token, _)| token)
+    }
+
+    /// Registers a socket of the awaitable level for both directions; returns its token and
+    /// its waits for reading and for writing.
+    pub(crate) fn io_register_socket<S>(&self, source: &mut S) -> Result<(usize, Waits), Error>
+    where
+        S: mio::event::Source + ?Sized,
+    {
+        let (token, waits) = self.register_source(source, true)?;
+        Ok((token, waits.expect("made for a socket")))
+    }
+
+    fn register_source<S>(
+        &self,
+        source: &mut S,
+        socket: bool,
+    ) -> Result<(usize, Option<Waits>), Error>
     where
         S: mio::event::Source + ?Sized,
     {
         self.check_open("registering a socket");
         self.ensure_selector()?;
-        let token = self.inner.io.slab.borrow_mut().insert(Registration {
-            ready: READ | WRITE,
-            reader: None,
-            writer: None,
-            fd: None,
-        });
+        let (token, waits) = {
+            let mut slab = self.inner.io.slab.borrow_mut();
+            let entry = slab.vacant_entry();
+            let token = entry.key();
+            let waits =
+                socket.then(|| [READ, WRITE].map(|direction| IoWait::new(self, token, direction)));
+            entry.insert(Registration {
+                reader: None,
+                writer: None,
+                waits: waits.clone(),
+                fd: None,
+            });
+            (token, waits)
+        };
         let registered =
             self.with_registry(|registry| registry.register(source, mio::Token(token), both()));
         if let Err(error) = registered {
             self.inner.io.remove(token);
             return Err(error);
         }
-        Ok(token)
+        Ok((token, waits))
     }
 
     /// Removes the registration `token` of `source`, from the slab and from the poll.
@@ -451,82 +341,6 @@ impl EventLoop {
             self.with_registry(|registry| registry.deregister(source))?;
         }
         Ok(())
-    }
-
-    /// True if an event said `token` is ready in `direction` and no `WouldBlock` came since.
-    pub(crate) fn io_is_ready(&self, token: usize, direction: u8) -> bool {
-        let slab = self.inner.io.slab.borrow();
-        let bits = direction | closed(direction);
-        slab.get(token).is_some_and(|r| r.ready & bits != 0)
-    }
-
-    /// The system call said `WouldBlock`: wait for the next event before trying again.
-    pub(crate) fn io_clear_ready(&self, token: usize, direction: u8) {
-        self.io_clear_bits(token, direction | closed(direction));
-    }
-
-    /// A short read or write emptied or filled the buffer: forget `direction`'s readiness,
-    /// but not an end of file or an error, which no new event would announce again.
-    pub(crate) fn io_clear_ready_short(&self, token: usize, direction: u8) {
-        self.io_clear_bits(token, direction);
-    }
-
-    fn io_clear_bits(&self, token: usize, bits: u8) {
-        if let Some(registration) = self.inner.io.slab.borrow_mut().get_mut(token) {
-            registration.ready &= !bits;
-        }
-    }
-
-    /// Puts `wait` in its direction's slot of its registration: the next readiness event in
-    /// that direction ends it.
-    ///
-    /// # Errors
-    /// [`Error::Runtime`] if another task already waits in that direction (asyncio's
-    /// "read() called while another coroutine is already waiting for incoming data").
-    pub(crate) fn io_wait(&self, wait: &Rc<IoWait>) -> Result<(), Error> {
-        let (token, direction) = (wait.token, wait.direction);
-        let busy = {
-            let slab = self.inner.io.slab.borrow();
-            let Some(registration) = slab.get(token) else {
-                return Err(Error::Runtime("the socket is no longer registered".into()));
-            };
-            if direction == READ {
-                registration.reader.is_some()
-            } else {
-                registration.writer.is_some()
-            }
-        };
-        if busy {
-            let what = if direction == READ { "read" } else { "write" };
-            return Err(Error::Runtime(
-                format!(
-                    "another task is already waiting to {what} on this socket: one task at a \
-                     time may wait in each direction; await the other task, or share the \
-                     socket through a single task"
-                )
-                .into(),
-            ));
-        }
-        wait.state.set(WaitState::Waiting(None));
-        self.inner
-            .io
-            .set_waiter(token, direction, Waiter::Wait(wait.clone()));
-        Ok(())
-    }
-
-    /// Takes `wait` out of its slot, if it is still there (its task stopped waiting: it was
-    /// cancelled, or dropped the wait).
-    fn io_unwait(&self, wait: &IoWait) {
-        let ours = {
-            let mut slab = self.inner.io.slab.borrow_mut();
-            slab.get_mut(wait.token).is_some_and(|r| {
-                matches!(r.slot(wait.direction), Some(Waiter::Wait(w)) if std::ptr::eq(&**w, wait))
-            })
-        };
-        if ours {
-            let waiter = self.inner.io.take_waiter(wait.token, wait.direction);
-            drop(waiter);
-        }
     }
 
     fn with_registry<R>(
@@ -650,35 +464,33 @@ impl EventLoop {
             )
         });
         for &(token, ready) in &fired {
-            let waiters = {
-                let mut slab = self.inner.io.slab.borrow_mut();
-                let Some(registration) = slab.get_mut(token) else {
+            // Taken out of the slab before anyone is woken: a waker may run any code.
+            let (ended, callbacks) = {
+                let slab = self.inner.io.slab.borrow();
+                let Some(registration) = slab.get(token) else {
                     continue; // deregistered since
                 };
-                registration.ready |= ready;
-                [READ, WRITE].map(|direction| {
-                    if ready & direction == 0 {
-                        return None;
-                    }
-                    match registration.slot(direction) {
-                        // A callback stays registered: schedule a call of it.
-                        Some(Waiter::Callback(callback)) => {
-                            Some(Waiter::Callback(callback.clone()))
-                        }
-                        // A task's wait is over: take it out.
-                        slot @ Some(Waiter::Wait(_)) => slot.take(),
-                        None => None,
-                    }
-                })
+                let ended = match &registration.waits {
+                    Some(waits) => waits
+                        .each_ref()
+                        .map(|wait| wait.announce(ready).then(|| wait.clone())),
+                    None => [None, None],
+                };
+                let callback = |slot: &Option<Rc<IoCallback>>, direction: u8| {
+                    slot.as_ref().filter(|_| ready & direction != 0).cloned()
+                };
+                let callbacks = [
+                    callback(&registration.reader, READ),
+                    callback(&registration.writer, WRITE),
+                ];
+                (ended, callbacks)
             };
-            for waiter in waiters.into_iter().flatten() {
-                match waiter {
-                    Waiter::Callback(callback) => self.schedule_io_callback(callback),
-                    Waiter::Wait(wait) => {
-                        self.inner.io.waiting.set(self.inner.io.waiting.get() - 1);
-                        wait.end(self, WaitState::Ready);
-                    }
-                }
+            for wait in ended.into_iter().flatten() {
+                wait.end_ready(self);
+            }
+            // A callback stays registered: schedule a call of it.
+            for callback in callbacks.into_iter().flatten() {
+                self.schedule_io_callback(callback);
             }
         }
         self.inner.io.fired.replace(fired);
