@@ -67,38 +67,20 @@ impl<S: mio::event::Source> Registered<S> {
         self.event_loop.upgrade().ok_or(Error::Closed)
     }
 
-    /// After a short read or write: the next operation in `direction` waits for an event,
-    /// unless that direction is closed (then it returns at once).
-    fn clear_ready(&self, direction: u8) {
-        self.wait(direction).clear_ready_short();
-    }
-
-    // ANCHOR: io
     /// Runs `op` until it does not answer `WouldBlock`, waiting for readiness in `direction`
     /// between tries (asyncio's `sock_recv`: try `recv`; on `BlockingIOError`, `add_reader`
     /// and await a future).
-    async fn io<R>(
-        &self,
-        direction: u8,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Result<R, Error> {
-        let wait = self.wait(direction);
-        loop {
-            if wait.is_ready() {
-                match op(&self.source) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        // Edge-triggered: nothing more will be announced until the socket
-                        // becomes ready again, which the next event will say.
-                        wait.clear_ready();
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    result => return Ok(result?),
-                }
-            }
-            Readiness::new(self.event_loop()?, wait).await?;
+    fn io<R, F>(&self, direction: u8, op: F) -> Io<'_, S, F>
+    where
+        F: FnMut(&S) -> io::Result<R> + Unpin,
+    {
+        Io {
+            io: self,
+            wait: self.wait(direction),
+            op,
+            waiting: false,
         }
     }
-    // ANCHOR_END: io
 }
 
 impl<S: mio::event::Source> Drop for Registered<S> {
@@ -110,33 +92,109 @@ impl<S: mio::event::Source> Drop for Registered<S> {
     }
 }
 
-// ANCHOR: readiness
-/// Waits for one readiness event of one socket: the I/O counterpart of a sleep's future.
-struct Readiness<'a> {
-    event_loop: EventLoop,
+// ANCHOR: io
+/// One operation on a socket, as a future: try the system call `op`; while it answers
+/// `WouldBlock`, wait for the socket's next readiness event in that direction, then try again.
+///
+/// # Implementation notes
+/// One hand-written future rather than an `async fn` that awaits a future of the wait: each
+/// `async` layer costs its state machine's dispatch and moves on every poll, and a round trip
+/// over a socket polls several.
+struct Io<'a, S: mio::event::Source, F> {
+    io: &'a Registered<S>,
     wait: &'a Rc<IoWait>,
-    /// True from the poll that started the wait until its outcome is taken: only then is the
-    /// wait this one's (a second task's read finds it busy, and must not touch it).
-    started: bool,
+    op: F,
+    /// True from the poll that started a wait until its outcome is taken: only then is the
+    /// wait this operation's (a second task's read finds it busy, and must not touch it).
+    waiting: bool,
 }
 
-impl<'a> Readiness<'a> {
-    fn new(event_loop: EventLoop, wait: &'a Rc<IoWait>) -> Readiness<'a> {
-        Readiness {
-            event_loop,
-            wait,
-            started: false,
+impl<S, R, F> std::future::Future for Io<'_, S, F>
+where
+    S: mio::event::Source,
+    F: FnMut(&S) -> io::Result<R> + Unpin,
+{
+    type Output = Result<R, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.waiting {
+            if let Poll::Ready(Err(error)) = this.poll_wait(cx) {
+                return Poll::Ready(Err(error));
+            }
+            if this.waiting {
+                return Poll::Pending;
+            }
+        }
+        loop {
+            if this.wait.is_ready() {
+                match (this.op)(&this.io.source) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        // Edge-triggered: nothing more will be announced until the socket
+                        // becomes ready again, which the next event will say.
+                        this.wait.clear_ready();
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return Poll::Ready(Ok(result?)),
+                }
+            }
+            // A wait begins, unless the step throws something into the coroutine: then
+            // the await raises it here, as any steploop await does.
+            if let Some(thrown) = task::take_thrown() {
+                return Poll::Ready(Err(thrown));
+            }
+            let event_loop = this.io.event_loop()?;
+            this.wait.start(&event_loop)?;
+            this.waiting = true;
+            this.register(&event_loop, cx);
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<S: mio::event::Source, F> Io<'_, S, F> {
+    /// Polls the wait in progress: `Ready(Ok)` once it ended (and `waiting` is false),
+    /// `Ready(Err)` if it was cancelled or the step throws an error, `Pending` otherwise.
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Read the outcome first, as an await of a future does: a cancellation thrown into
+        // the task wins over the event, but not over the wait's own cancellation.
+        let outcome = self.wait.take_outcome();
+        if outcome.is_some() {
+            self.waiting = false;
+        }
+        if let Some(thrown) = task::take_thrown() {
+            if self.waiting {
+                self.waiting = false;
+                self.wait.abandon();
+            }
+            return match outcome {
+                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
+                    Poll::Ready(Err(own))
+                }
+                _ => Poll::Ready(Err(thrown)),
+            };
+        }
+        match outcome {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                // Polled again before the end (its task woken another way): say again who
+                // waits, as its task forgot this wait when its step began.
+                if let Some(event_loop) = self.io.event_loop.upgrade() {
+                    self.register(&event_loop, cx);
+                }
+                Poll::Pending
+            }
         }
     }
 
     /// Says who waits: the running task, by key, or the context's waker (asyncio's
     /// `Future.__await__`, which registers the task's wakeup as a done-callback).
-    fn register(&self, cx: &mut Context<'_>) {
+    fn register(&self, event_loop: &EventLoop, cx: &mut Context<'_>) {
         let target: Rc<dyn Awaited> = self.wait.clone();
-        match task::await_target(&self.event_loop, &target) {
+        match task::await_target(event_loop, &target) {
             Awaiter::Task(key) => {
                 self.wait.wake_task(key);
-                self.event_loop.record(|| Event::Await {
+                event_loop.record(|| Event::Await {
                     task: Label::task(key.id),
                     future: self.wait.label(),
                 });
@@ -157,54 +215,15 @@ impl<'a> Readiness<'a> {
     }
 }
 
-impl std::future::Future for Readiness<'_> {
-    type Output = Result<(), Error>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        // Read the outcome first, as an await of a future does: a cancellation thrown into
-        // the task wins over the event, but not over the wait's own cancellation.
-        let outcome = if this.started {
-            this.wait.take_outcome()
-        } else {
-            None
-        };
-        if outcome.is_some() {
-            this.started = false;
-        }
-        if let Some(thrown) = task::take_thrown() {
-            if this.started {
-                this.started = false;
-                this.wait.abandon(&this.event_loop);
-            }
-            return match outcome {
-                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
-                    Poll::Ready(Err(own))
-                }
-                _ => Poll::Ready(Err(thrown)),
-            };
-        }
-        if let Some(outcome) = outcome {
-            return Poll::Ready(outcome);
-        }
-        if !this.started {
-            this.wait.start(&this.event_loop)?;
-            this.started = true;
-        }
-        this.register(cx);
-        Poll::Pending
-    }
-}
-
-impl Drop for Readiness<'_> {
-    /// A wait abandoned halfway (its task dropped it) leaves no waiter behind.
+impl<S: mio::event::Source, F> Drop for Io<'_, S, F> {
+    /// An operation abandoned halfway (its task dropped it) leaves no wait behind.
     fn drop(&mut self) {
-        if self.started {
-            self.wait.abandon(&self.event_loop);
+        if self.waiting {
+            self.wait.abandon();
         }
     }
 }
-// ANCHOR_END: readiness
+// ANCHOR_END: io
 
 /// The first address `addr` resolves to.
 fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {
@@ -452,13 +471,18 @@ impl TcpStream {
     /// loop forgets the socket's readiness as a `WouldBlock` would make it: the next read
     /// waits for the next event instead of making a system call only to hear `WouldBlock`
     /// (tokio does the same). Bytes that arrive meanwhile raise a new edge.
-    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        let len = buf.len();
-        let n = self.io.io(READ, |mut stream| stream.read(buf)).await?;
-        if 0 < n && n < len {
-            self.io.clear_ready(READ);
-        }
-        Ok(n)
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
+        let wait = self.io.wait(READ);
+        self.io.io(READ, move |mut stream| {
+            let n = stream.read(buf)?;
+            if 0 < n && n < buf.len() {
+                wait.clear_ready_short();
+            }
+            Ok(n)
+        })
     }
     // ANCHOR_END: read
 
@@ -472,12 +496,18 @@ impl TcpStream {
     /// # Implementation notes
     /// A short write means the buffer is full: as for [`read`](Self::read), the next write
     /// waits for the next event.
-    pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
-        let n = self.io.io(WRITE, |mut stream| stream.write(buf)).await?;
-        if 0 < n && n < buf.len() {
-            self.io.clear_ready(WRITE);
-        }
-        Ok(n)
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
+        let wait = self.io.wait(WRITE);
+        self.io.io(WRITE, move |mut stream| {
+            let n = stream.write(buf)?;
+            if 0 < n && n < buf.len() {
+                wait.clear_ready_short();
+            }
+            Ok(n)
+        })
     }
 
     /// Reads exactly `buf.len()` bytes (`StreamReader.readexactly(n)`).

@@ -464,38 +464,51 @@ impl EventLoop {
             )
         });
         for &(token, ready) in &fired {
-            // Taken out of the slab before anyone is woken: a waker may run any code.
-            let (ended, callbacks) = {
-                let slab = self.inner.io.slab.borrow();
-                let Some(registration) = slab.get(token) else {
-                    continue; // deregistered since
-                };
-                let ended = match &registration.waits {
-                    Some(waits) => waits
-                        .each_ref()
-                        .map(|wait| wait.announce(ready).then(|| wait.clone())),
-                    None => [None, None],
-                };
-                let callback = |slot: &Option<Rc<IoCallback>>, direction: u8| {
-                    slot.as_ref().filter(|_| ready & direction != 0).cloned()
-                };
-                let callbacks = [
-                    callback(&registration.reader, READ),
-                    callback(&registration.writer, WRITE),
-                ];
-                (ended, callbacks)
-            };
-            for wait in ended.into_iter().flatten() {
-                wait.end_ready(self);
-            }
-            // A callback stays registered: schedule a call of it.
-            for callback in callbacks.into_iter().flatten() {
-                self.schedule_io_callback(callback);
-            }
+            self.dispatch_event(token, ready);
         }
         self.inner.io.fired.replace(fired);
     }
     // ANCHOR_END: dispatch_io
+
+    /// One event of source `token`: a socket's waits keep the readiness, and the wait in
+    /// progress ends; the callbacks of the directions that became ready are scheduled.
+    fn dispatch_event(&self, token: usize, ready: u8) {
+        // Whoever is woken is taken out of the slab first: a waker may run any code.
+        let slab = self.inner.io.slab.borrow();
+        let Some(registration) = slab.get(token) else {
+            return; // deregistered since
+        };
+        if let Some([reading, writing]) = &registration.waits {
+            let reading = reading.announce(ready).then(|| reading.clone());
+            let writing = writing.announce(ready).then(|| writing.clone());
+            drop(slab);
+            if let Some(wait) = reading {
+                wait.end_ready(self);
+            }
+            if let Some(wait) = writing {
+                wait.end_ready(self);
+            }
+            return;
+        }
+        // A callback stays registered: schedule a call of it.
+        let reader = registration
+            .reader
+            .as_ref()
+            .filter(|_| ready & READ != 0)
+            .cloned();
+        let writer = registration
+            .writer
+            .as_ref()
+            .filter(|_| ready & WRITE != 0)
+            .cloned();
+        drop(slab);
+        if let Some(callback) = reader {
+            self.schedule_io_callback(callback);
+        }
+        if let Some(callback) = writer {
+            self.schedule_io_callback(callback);
+        }
+    }
 
     /// Puts one call of a reader's or writer's callback on the ready deque.
     fn schedule_io_callback(&self, callback: Rc<IoCallback>) {

@@ -205,8 +205,11 @@ impl IoWait {
 
     /// The waiter gives up before taking the outcome (its task dropped the wait, or must
     /// raise something else): the wait is idle again, and a wait in progress stops counting.
-    pub(crate) fn abandon(&self, event_loop: &EventLoop) {
-        self.stop(&event_loop.inner.io);
+    pub(crate) fn abandon(&self) {
+        match self.event_loop.upgrade() {
+            Some(event_loop) => self.stop(&event_loop.inner.io),
+            None => self.forget(),
+        }
     }
 
     /// As [`abandon`](IoWait::abandon), for the registrations themselves: a socket that is
