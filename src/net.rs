@@ -23,8 +23,9 @@
 //! task by key, and nothing is allocated per wait.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -224,6 +225,29 @@ impl<S: mio::event::Source, F> Drop for Io<'_, S, F> {
     }
 }
 // ANCHOR_END: io
+
+/// `recv(2)`: reads what has arrived on a connected socket, at most `buf.len()` bytes.
+///
+/// # Implementation notes
+/// rustix makes the system call itself (on Linux, without going through libc), where
+/// `Read::read` of mio's and std's sockets passes three layers and reads `errno` from a
+/// thread-local: a round trip over a socket makes several such calls.
+fn recv(socket: &impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    let (n, _) = rustix::net::recv(socket, buf, rustix::net::RecvFlags::empty())?;
+    Ok(n)
+}
+
+/// `send(2)`: writes as much of `buf` as the socket's buffer takes. A peer that hung up gives
+/// the error `EPIPE` (`BrokenPipe`), never the signal `SIGPIPE`, as std's sockets do: on
+/// Linux by the flag `MSG_NOSIGNAL`; Apple's systems have no such flag, and mio sets
+/// `SO_NOSIGPIPE` on the sockets it makes instead.
+fn send(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(not(target_vendor = "apple"))]
+    let flags = rustix::net::SendFlags::NOSIGNAL;
+    #[cfg(target_vendor = "apple")]
+    let flags = rustix::net::SendFlags::empty();
+    Ok(rustix::net::send(socket, buf, flags)?)
+}
 
 /// The first address `addr` resolves to.
 fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {
@@ -476,8 +500,8 @@ impl TcpStream {
         buf: &'a mut [u8],
     ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
         let wait = self.io.wait(READ);
-        self.io.io(READ, move |mut stream| {
-            let n = stream.read(buf)?;
+        self.io.io(READ, move |stream| {
+            let n = recv(stream, buf)?;
             if 0 < n && n < buf.len() {
                 wait.clear_ready_short();
             }
@@ -501,8 +525,8 @@ impl TcpStream {
         buf: &'a [u8],
     ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
         let wait = self.io.wait(WRITE);
-        self.io.io(WRITE, move |mut stream| {
-            let n = stream.write(buf)?;
+        self.io.io(WRITE, move |stream| {
+            let n = send(stream, buf)?;
             if 0 < n && n < buf.len() {
                 wait.clear_ready_short();
             }
