@@ -145,6 +145,10 @@ where
                 return Poll::Ready(Err(thrown));
             }
             let event_loop = this.io.event_loop()?;
+            if event_loop.is_closed() {
+                // Its registrations are gone: no event would ever end the wait.
+                return Poll::Ready(Err(Error::Closed));
+            }
             this.wait.start(&event_loop)?;
             this.waiting = true;
             this.register(&event_loop, cx);

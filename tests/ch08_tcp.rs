@@ -1,7 +1,8 @@
 //! Chapter 8, the awaitable level: `steploop::net` over 127.0.0.1 — echo round trips, ten
 //! thousand connections that leave no registration behind, each error as `Error::Io` with
-//! the OS error, a slow reader under `wait_for`, a reader cancelled with a message, a read
-//! polled outside any task, and the stall rule with sockets.
+//! the OS error, a slow reader under `wait_for` and under `timeout`, a reader cancelled with a
+//! message, a read polled outside any task or after its loop closed, and the stall rule with
+//! sockets.
 //!
 //! # Determinism
 //! Server and clients run as tasks on one loop and one thread, and every step a test looks
@@ -23,7 +24,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use steploop::net::{TcpListener, TcpStream};
-use steploop::{gather, get_running_loop, wait_for, Error, EventLoop};
+use steploop::{gather, get_running_loop, timeout, wait_for, Error, EventLoop};
 
 /// The OS error kind inside an `Error::Io`.
 fn io_kind(error: &Error) -> ErrorKind {
@@ -245,6 +246,50 @@ fn a_slow_reader_under_wait_for_times_out_and_can_read_later() {
     assert_eq!(&second, b"late");
     assert_eq!(lp.time(), Duration::from_secs(5));
     assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn a_read_under_timeout_is_cancelled_in_its_own_task_and_the_socket_reads_later() {
+    // asyncio.timeout cancels the very task that reads, inside its await: the wait ends
+    // cancelled, leaves nothing behind, and the next read waits afresh.
+    let lp = EventLoop::with_virtual_clock();
+    let (first, second) = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            let mut buf = [0; 4];
+            let first = timeout(Duration::from_secs(3), client.read_exact(&mut buf)).await;
+            server_side.write_all(b"late").await?;
+            client.read_exact(&mut buf).await?;
+            Ok((first, buf))
+        })
+        .unwrap();
+    assert!(matches!(first, Err(Error::Timeout)), "{first:?}");
+    assert_eq!(&second, b"late");
+    assert_eq!(lp.time(), Duration::from_secs(3));
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn a_read_that_must_wait_after_its_loop_closed_fails_instead_of_waiting_forever() {
+    let lp = EventLoop::new();
+    let (client, _server_side) = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            Ok((Rc::new(client), Rc::new(server_side)))
+        })
+        .unwrap();
+    lp.close().unwrap();
+    let mut buf = [0; 4];
+    let mut read = std::pin::pin!(client.read(&mut buf));
+    let polled = read.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    assert!(
+        matches!(polled, Poll::Ready(Err(Error::Closed))),
+        "{polled:?}"
+    );
 }
 
 #[test]
