@@ -449,7 +449,8 @@ impl EventLoop {
             self.inner.io.fired.replace(fired);
             return;
         }
-        fired.sort_unstable();
+        // One event per source and poll: the token alone orders them.
+        fired.sort_unstable_by_key(|&(token, _)| token);
         self.record(|| {
             Event::Select(
                 fired
