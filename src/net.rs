@@ -76,7 +76,7 @@ impl<S: mio::event::Source> Registered<S> {
         F: FnMut(&S) -> io::Result<R> + Unpin,
     {
         Io {
-            io: self,
+            socket: self,
             wait: self.wait(direction),
             op,
             waiting: false,
@@ -102,7 +102,7 @@ impl<S: mio::event::Source> Drop for Registered<S> {
 /// `async` layer costs its state machine's dispatch and moves on every poll, and a round trip
 /// over a socket polls several.
 struct Io<'a, S: mio::event::Source, F> {
-    io: &'a Registered<S>,
+    socket: &'a Registered<S>,
     wait: &'a Rc<IoWait>,
     op: F,
     /// True from the poll that started a wait until its outcome is taken: only then is the
@@ -120,16 +120,15 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         if this.waiting {
-            if let Poll::Ready(Err(error)) = this.poll_wait(cx) {
-                return Poll::Ready(Err(error));
-            }
-            if this.waiting {
-                return Poll::Pending;
+            match this.poll_wait(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Ok(())) => {} // the event came: try again
             }
         }
         loop {
             if this.wait.is_ready() {
-                match (this.op)(&this.io.source) {
+                match (this.op)(&this.socket.source) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         // Edge-triggered: nothing more will be announced until the socket
                         // becomes ready again, which the next event will say.
@@ -144,7 +143,7 @@ where
             if let Some(thrown) = task::take_thrown() {
                 return Poll::Ready(Err(thrown));
             }
-            let event_loop = this.io.event_loop()?;
+            let event_loop = this.socket.event_loop()?;
             if event_loop.is_closed() {
                 // Its registrations are gone: no event would ever end the wait.
                 return Poll::Ready(Err(Error::Closed));
@@ -158,8 +157,9 @@ where
 }
 
 impl<S: mio::event::Source, F> Io<'_, S, F> {
-    /// Polls the wait in progress: `Ready(Ok)` once it ended (and `waiting` is false),
-    /// `Ready(Err)` if it was cancelled or the step throws an error, `Pending` otherwise.
+    /// Polls the wait in progress: `Ready(Ok)` once the event ended it, `Ready(Err)` if it
+    /// was cancelled or the step throws an error (either way it is over, and `waiting` is
+    /// false), `Pending` while it goes on.
     fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         // Read the outcome first, as an await of a future does: a cancellation thrown into
         // the task wins over the event, but not over the wait's own cancellation.
@@ -184,7 +184,7 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
             None => {
                 // Polled again before the end (its task woken another way): say again who
                 // waits, as its task forgot this wait when its step began.
-                if let Some(event_loop) = self.io.event_loop.upgrade() {
+                if let Some(event_loop) = self.socket.event_loop.upgrade() {
                     self.register(&event_loop, cx);
                 }
                 Poll::Pending
