@@ -125,8 +125,12 @@ impl Registrations {
 
     /// Counts waiters in or out: readers, writers, and waits in progress.
     pub(crate) fn count_waiting(&self, change: isize) {
-        self.waiting
-            .set(self.waiting.get().wrapping_add_signed(change));
+        let count = self.waiting.get().checked_add_signed(change);
+        debug_assert!(
+            count.is_some(),
+            "a waiter is counted out only once counted in"
+        );
+        self.waiting.set(count.unwrap_or(0));
     }
 
     /// Sets the callback of one direction, counting it; gives back the one it replaces.
@@ -162,9 +166,11 @@ impl Registrations {
         for wait in removed.waits.iter().flatten() {
             wait.stop(self);
         }
-        let callbacks =
-            usize::from(removed.reader.is_some()) + usize::from(removed.writer.is_some());
-        self.waiting.set(self.waiting.get() - callbacks);
+        for callback in [&removed.reader, &removed.writer] {
+            if callback.is_some() {
+                self.count_waiting(-1);
+            }
+        }
         if let Some(fd) = removed.fd {
             self.by_fd.borrow_mut().remove(&fd);
         }
@@ -276,7 +282,8 @@ impl EventLoop {
 
 /// The awaitable level's side of the registrations, used by [`crate::net`].
 impl EventLoop {
-    /// Registers `source` for both directions, for the callback level; returns its token.
+    /// Registers `source` for both directions, without waits: for the callback level, which
+    /// finds it again by its descriptor. Returns its token.
     pub(crate) fn io_register<S>(&self, source: &mut S) -> Result<usize, Error>
     where
         S: mio::event::Source + ?Sized,
