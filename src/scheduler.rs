@@ -134,6 +134,7 @@ impl Scheduler {
     /// Runs one step of a task, then follows it up in the table: a task that suspends on a
     /// foreign waker is counted, a task that is done leaves. A key whose task has finished
     /// meanwhile is ignored.
+    #[inline(always)]
     pub(crate) fn run_step(&self, key: TaskKey, wakeup: bool) {
         let Some(task) = self.task(key) else {
             return;
