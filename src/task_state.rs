@@ -37,6 +37,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::timers::TimerId;
 
 /// A task's place in the loop's slab, with its number to tell it from a later occupant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +58,40 @@ pub(crate) trait Awaited {
     fn forget_wakeup(&self, key: TaskKey);
 }
 
-/// The future a task waits on.
-pub(crate) type Waiter = Rc<dyn Awaited>;
+// ANCHOR: waiter
+/// What a task waits on (asyncio's `_fut_waiter`).
+#[derive(Clone)]
+pub(crate) enum Waiter {
+    /// A steploop future (or task), whose done-callbacks hold the task's wakeup.
+    Future(Rc<dyn Awaited>),
+    /// A [`sleep`](crate::sleep()), which has no future of its own: its timer wakes the task
+    /// by key, and cancelling the task throws the cancellation in at the sleep.
+    Sleep(SleepWait),
+}
+// ANCHOR_END: waiter
+
+/// A sleep a task waits on: its timer, and its delay, which names it in traces
+/// (`sleep(1.000)`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SleepWait {
+    pub(crate) timer: TimerId,
+    /// The delay in nanoseconds.
+    pub(crate) delay: u64,
+}
+
+impl Waiter {
+    /// Forgets the wakeup of task `key`: the task no longer waits here (it was woken another
+    /// way). A sleep's timer asks the task what it waits on when it fires: nothing to forget.
+    pub(crate) fn forget_wakeup(&self, key: TaskKey) {
+        if let Waiter::Future(future) = self {
+            future.forget_wakeup(key);
+        }
+    }
+
+    fn is_sleep(&self, timer: TimerId) -> bool {
+        matches!(self, Waiter::Sleep(sleep) if sleep.timer == timer)
+    }
+}
 
 // ANCHOR: state
 /// Where a task is in its life (see the module's diagram).
@@ -239,21 +272,41 @@ impl TaskHeader {
     /// The running coroutine awaits `target`: the task's wakeup is to be added to its
     /// done-callbacks. False if it already awaits this very future in this step (a repeated
     /// poll), which keeps a single registration.
-    pub(crate) fn wait_on(&self, target: &Waiter) -> bool {
+    pub(crate) fn wait_on(&self, target: &Rc<dyn Awaited>) -> bool {
+        self.wait_on_with(
+            |waiter| matches!(waiter, Waiter::Future(w) if Rc::ptr_eq(w, target)),
+            || Waiter::Future(target.clone()),
+        )
+    }
+
+    /// The running coroutine sleeps: its timer wakes the task. False if it already sleeps on
+    /// this very timer in this step (a repeated poll).
+    pub(crate) fn wait_on_sleep(&self, sleep: SleepWait) -> bool {
+        self.wait_on_with(
+            |waiter| waiter.is_sleep(sleep.timer),
+            || Waiter::Sleep(sleep),
+        )
+    }
+
+    fn wait_on_with(
+        &self,
+        same: impl Fn(&Waiter) -> bool,
+        waiter: impl FnOnce() -> Waiter,
+    ) -> bool {
         match self.state.take() {
             TaskState::Running {
-                waiter: Some(waiter),
+                waiter: Some(current),
                 rescheduled,
-            } if Rc::ptr_eq(&waiter, target) => {
+            } if same(&current) => {
                 self.state.set(TaskState::Running {
-                    waiter: Some(waiter),
+                    waiter: Some(current),
                     rescheduled,
                 });
                 false
             }
             TaskState::Running { rescheduled, .. } => {
                 self.state.set(TaskState::Running {
-                    waiter: Some(target.clone()),
+                    waiter: Some(waiter()),
                     rescheduled,
                 });
                 true
@@ -264,6 +317,53 @@ impl TaskHeader {
                 false
             }
         }
+    }
+
+    /// The timer `timer` fired: the delay of the sleep it ends, if the task still waits on that
+    /// sleep (it was not cancelled, and the task did not move on); the task is then to be
+    /// woken.
+    pub(crate) fn sleep_over(&self, timer: TimerId) -> Option<u64> {
+        let state = self.state.take();
+        let delay = match &state {
+            TaskState::Waiting(Waiter::Sleep(sleep))
+            | TaskState::Scheduled {
+                waiter: Some(Waiter::Sleep(sleep)),
+            } if sleep.timer == timer => Some(sleep.delay),
+            _ => None,
+        };
+        self.state.set(state);
+        delay
+    }
+
+    /// The sleep the task waits on is cancelled: the task no longer waits on it, and its step
+    /// is wanted, as a cancelled future's wakeup would ask. Says whether the loop must put the
+    /// step on the ready deque.
+    pub(crate) fn sleep_cancelled(&self) -> Woken {
+        let (state, wake) = match self.state.take() {
+            TaskState::Waiting(Waiter::Sleep(_)) => {
+                (TaskState::Scheduled { waiter: None }, Woken::Schedule)
+            }
+            TaskState::Scheduled {
+                waiter: Some(Waiter::Sleep(_)),
+            } => (TaskState::Scheduled { waiter: None }, Woken::Nothing),
+            TaskState::Running {
+                waiter: Some(Waiter::Sleep(_)),
+                rescheduled,
+            } => (
+                TaskState::Running {
+                    waiter: None,
+                    rescheduled: true,
+                },
+                if rescheduled {
+                    Woken::Nothing
+                } else {
+                    Woken::Schedule
+                },
+            ),
+            other => (other, Woken::Nothing),
+        };
+        self.state.set(state);
+        wake
     }
 
     /// The poll returned pending: the task waits, on the loop or on a foreign waker.
@@ -294,6 +394,15 @@ impl TaskHeader {
     /// The task is finished; nothing will schedule it again.
     pub(crate) fn finish(&self) {
         self.state.set(TaskState::Done);
+    }
+
+    /// True if what the step throws is a cancellation already: a sleep's, cancelled with
+    /// its own message.
+    pub(crate) fn throws_cancellation(&self) -> bool {
+        let thrown = self.exc.take();
+        let cancellation = matches!(thrown.as_deref(), Some(Error::Cancelled(_)));
+        self.exc.set(thrown);
+        cancellation
     }
 
     /// The future the task waits on, if any: what cancelling the task cancels.
@@ -351,11 +460,13 @@ mod tests {
     fn a_task_waits_on_one_future_until_a_wake_and_forgets_it_at_its_next_step() {
         let task = header();
         task.start_step();
-        let target: Waiter = Rc::new(Target);
+        let target: Rc<dyn Awaited> = Rc::new(Target);
         assert!(task.wait_on(&target));
         assert!(!task.wait_on(&target), "a repeated poll registers once");
         assert_eq!(task.suspend(), Suspended::OnTheLoop);
-        assert!(task.waiter().is_some_and(|w| Rc::ptr_eq(&w, &target)));
+        assert!(task
+            .waiter()
+            .is_some_and(|w| matches!(w, Waiter::Future(w) if Rc::ptr_eq(&w, &target))));
         assert_eq!(task.wake(), Woken::Schedule);
         assert!(
             task.waiter().is_some(),
@@ -382,5 +493,50 @@ mod tests {
         task.finish();
         assert_eq!(task.wake(), Woken::Nothing);
         assert!(matches!(task.start_step(), StepStart::Done));
+    }
+
+    fn sleep(seq: u32) -> SleepWait {
+        SleepWait {
+            timer: TimerId::new(0, seq),
+            delay: 1_000,
+        }
+    }
+
+    #[test]
+    fn a_sleeping_task_is_woken_by_its_own_timer_only() {
+        let task = header();
+        task.start_step();
+        assert!(task.wait_on_sleep(sleep(7)));
+        assert!(
+            !task.wait_on_sleep(sleep(7)),
+            "a repeated poll registers once"
+        );
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert_eq!(task.sleep_over(sleep(8).timer), None, "another timer");
+        assert_eq!(task.sleep_over(sleep(7).timer), Some(1_000));
+        assert_eq!(task.wake(), Woken::Schedule);
+        assert_eq!(
+            task.sleep_over(sleep(7).timer),
+            Some(1_000),
+            "still its sleep until the step runs"
+        );
+        assert!(matches!(task.start_step(), StepStart::Again(Some(_))));
+        assert_eq!(task.sleep_over(sleep(7).timer), None, "the step moved on");
+    }
+
+    #[test]
+    fn a_cancelled_sleep_leaves_its_timer_nothing_to_wake() {
+        let task = header();
+        task.start_step();
+        assert!(task.wait_on_sleep(sleep(7)));
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert_eq!(task.sleep_cancelled(), Woken::Schedule);
+        assert_eq!(task.sleep_over(sleep(7).timer), None);
+        assert!(
+            task.waiter().is_none(),
+            "a second cancel is delivered by the step"
+        );
+        assert_eq!(task.sleep_cancelled(), Woken::Nothing);
+        assert!(matches!(task.start_step(), StepStart::Again(None)));
     }
 }

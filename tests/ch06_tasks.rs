@@ -450,6 +450,65 @@ fn cancelling_a_sleeping_task_cancels_its_timer() {
     );
 }
 
+#[test]
+fn a_sleep_polled_beside_another_future_still_wakes_its_task_when_it_is_due() {
+    let lp = EventLoop::with_virtual_clock();
+    let fut = lp.create_future::<u32>();
+    let setter = fut.clone();
+    lp.call_later(secs(1), move |_| {
+        setter.set_result(7).unwrap();
+    });
+    let task = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(secs(3)));
+        let mut waiting = Box::pin(std::future::IntoFuture::into_future(fut));
+        // Both polled in every step; the future comes first, and wakes the task at t=1.
+        let first = std::future::poll_fn(|cx| {
+            if let Poll::Ready(value) = waiting.as_mut().poll(cx) {
+                return Poll::Ready(value);
+            }
+            assert!(nap.as_mut().poll(cx).is_pending());
+            Poll::Pending
+        })
+        .await?;
+        let woken_at = get_running_loop().unwrap().time();
+        nap.await?;
+        Ok::<_, Error>((first, woken_at, get_running_loop().unwrap().time()))
+    });
+    assert_eq!(
+        lp.run_until_complete(task).unwrap(),
+        (7, secs(1), secs(3)),
+        "the sleep started at t=0 ends at t=3, though the task was woken at t=1"
+    );
+}
+
+#[test]
+fn a_sleep_moved_to_another_task_wakes_that_task() {
+    let lp = EventLoop::with_virtual_clock();
+    let handoff: Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>> = Rc::default();
+    let give = handoff.clone();
+    let first = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(secs(2)));
+        // Started here, then handed over, unfinished.
+        std::future::poll_fn(|cx| {
+            assert!(nap.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        *give.borrow_mut() = Some(nap);
+        Ok::<_, Error>(())
+    });
+    let second = lp.create_task(async move {
+        let nap = handoff
+            .borrow_mut()
+            .take()
+            .expect("the first task ran first");
+        nap.await?;
+        Ok::<_, Error>(get_running_loop().unwrap().time())
+    });
+    lp.run_until_complete(first).unwrap();
+    assert_eq!(lp.run_until_complete(second).unwrap(), secs(2));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names, current_task, all_tasks
 // ---------------------------------------------------------------------------------------------
