@@ -22,6 +22,12 @@
 //!   Running ── the coroutine returns, fails or panics (or New is cancelled) ──▶ Done
 //! ```
 //!
+//! A sleep is a future that needs no block of its own (see `sleep.rs`), and has states of its
+//! own beside the future's, with the same arrows: `RunningAsleep` (`Running`, the coroutine
+//! asleep from this step on), `Sleeping` (`Waiting`, on the sleep's timer) and
+//! `ScheduledFromSleep` (`Scheduled`, woken from `Sleeping`). Cancelling the sleep leaves them
+//! for `Running` or `Scheduled`, the sleep forgotten.
+//!
 //! Beside the state, a task carries what may be asked of it at any time: a cancellation to
 //! deliver at its next step (asyncio's `_must_cancel`), the error its running step throws into
 //! the coroutine, and how many cancellations were requested (asyncio's
@@ -59,7 +65,7 @@ pub(crate) trait Awaited {
 }
 
 // ANCHOR: waiter
-/// What a task waits on (asyncio's `_fut_waiter`).
+/// What a task waits on (asyncio's `_fut_waiter`), as [`TaskHeader::waiter`] gives it.
 #[derive(Clone)]
 pub(crate) enum Waiter {
     /// A steploop future (or task), whose done-callbacks hold the task's wakeup.
@@ -87,10 +93,6 @@ impl Waiter {
             future.forget_wakeup(key);
         }
     }
-
-    fn is_sleep(&self, timer: TimerId) -> bool {
-        matches!(self, Waiter::Sleep(sleep) if sleep.timer == timer)
-    }
 }
 
 // ANCHOR: state
@@ -108,8 +110,11 @@ pub(crate) enum TaskState {
     /// the step runs (to `Running`).
     Scheduled {
         /// The future the task waited on, if any.
-        waiter: Option<Waiter>,
+        waiter: Option<Rc<dyn Awaited>>,
     },
+    /// `Scheduled`, woken from `Sleeping`: the sleep stays what the task waits on until the
+    /// step runs, as a future does.
+    ScheduledFromSleep(SleepWait),
     /// Its step polls the coroutine. `waiter` is the steploop future the coroutine awaits
     /// from this step on (asyncio's `result.add_done_callback(self.__wakeup)`); `rescheduled`
     /// is true once a next step is on the ready deque (a `sleep(0)`, a refused await, its own
@@ -118,13 +123,19 @@ pub(crate) enum TaskState {
     /// to `WaitingForeign` if neither.
     Running {
         /// The future awaited from this step on, if any.
-        waiter: Option<Waiter>,
+        waiter: Option<Rc<dyn Awaited>>,
         /// True once the next step is scheduled.
         rescheduled: bool,
     },
+    /// `Running`, the coroutine asleep from this step on: left for `Sleeping`, or for
+    /// `ScheduledFromSleep` if rescheduled.
+    RunningAsleep { sleep: SleepWait, rescheduled: bool },
     /// Suspended on one steploop future, whose done-callback is the task's wakeup. Left by a
     /// wake (to `Scheduled`).
-    Waiting(Waiter),
+    Waiting(Rc<dyn Awaited>),
+    /// Suspended on a sleep, whose timer wakes the task. Left by a wake (to
+    /// `ScheduledFromSleep`), or by the sleep's cancellation (to `Scheduled`).
+    Sleeping(SleepWait),
     /// Suspended on a waker that is not steploop's (a future of another library), which
     /// another thread may wake at any time: while any task is here, an idle loop waits for it
     /// instead of reporting a stall. Left by a wake (to `Scheduled`).
@@ -134,6 +145,10 @@ pub(crate) enum TaskState {
     Done,
 }
 // ANCHOR_END: state
+
+// The waiter is inline in each state rather than an enum of its own, which would make every
+// task eight bytes bigger and every transition move them.
+const _: () = assert!(std::mem::size_of::<TaskState>() == 24);
 
 /// What [`TaskHeader::wake`] asks of the loop.
 #[derive(Debug, PartialEq, Eq)]
@@ -223,6 +238,7 @@ impl TaskHeader {
                 },
                 Woken::Schedule,
             ),
+            TaskState::Sleeping(sleep) => (TaskState::ScheduledFromSleep(sleep), Woken::Schedule),
             TaskState::WaitingForeign => (
                 TaskState::Scheduled { waiter: None },
                 Woken::ScheduleLeavingForeignWait,
@@ -237,9 +253,21 @@ impl TaskHeader {
                 },
                 Woken::Schedule,
             ),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: false,
+            } => (
+                TaskState::RunningAsleep {
+                    sleep,
+                    rescheduled: true,
+                },
+                Woken::Schedule,
+            ),
             already @ (TaskState::New
             | TaskState::Scheduled { .. }
+            | TaskState::ScheduledFromSleep(_)
             | TaskState::Running { .. }
+            | TaskState::RunningAsleep { .. }
             | TaskState::Done) => (already, Woken::Nothing),
         };
         self.state.set(state);
@@ -256,13 +284,18 @@ impl TaskHeader {
         };
         match self.state.replace(running) {
             TaskState::New => StepStart::First,
-            TaskState::Scheduled { waiter } => StepStart::Again(waiter),
+            TaskState::Scheduled { waiter } => StepStart::Again(waiter.map(Waiter::Future)),
+            TaskState::ScheduledFromSleep(sleep) => StepStart::Again(Some(Waiter::Sleep(sleep))),
             TaskState::Done => {
                 self.state.set(TaskState::Done);
                 StepStart::Done
             }
             // A step runs only when scheduled.
-            TaskState::Running { .. } | TaskState::Waiting(_) | TaskState::WaitingForeign => {
+            TaskState::Running { .. }
+            | TaskState::RunningAsleep { .. }
+            | TaskState::Waiting(_)
+            | TaskState::Sleeping(_)
+            | TaskState::WaitingForeign => {
                 debug_assert!(false, "a step ran for a task that was not scheduled");
                 StepStart::Again(None)
             }
@@ -273,50 +306,59 @@ impl TaskHeader {
     /// done-callbacks. False if it already awaits this very future in this step (a repeated
     /// poll), which keeps a single registration.
     pub(crate) fn wait_on(&self, target: &Rc<dyn Awaited>) -> bool {
-        self.wait_on_with(
-            |waiter| matches!(waiter, Waiter::Future(w) if Rc::ptr_eq(w, target)),
-            || Waiter::Future(target.clone()),
-        )
+        let (state, new) = match self.state.take() {
+            TaskState::Running {
+                waiter: Some(waiter),
+                rescheduled,
+            } if Rc::ptr_eq(&waiter, target) => (
+                TaskState::Running {
+                    waiter: Some(waiter),
+                    rescheduled,
+                },
+                false,
+            ),
+            TaskState::Running { rescheduled, .. }
+            | TaskState::RunningAsleep { rescheduled, .. } => (
+                TaskState::Running {
+                    waiter: Some(target.clone()),
+                    rescheduled,
+                },
+                true,
+            ),
+            other => {
+                debug_assert!(false, "only a running task awaits");
+                (other, false)
+            }
+        };
+        self.state.set(state);
+        new
     }
 
     /// The running coroutine sleeps: its timer wakes the task. False if it already sleeps on
     /// this very timer in this step (a repeated poll).
     pub(crate) fn wait_on_sleep(&self, sleep: SleepWait) -> bool {
-        self.wait_on_with(
-            |waiter| waiter.is_sleep(sleep.timer),
-            || Waiter::Sleep(sleep),
-        )
-    }
-
-    fn wait_on_with(
-        &self,
-        same: impl Fn(&Waiter) -> bool,
-        waiter: impl FnOnce() -> Waiter,
-    ) -> bool {
-        match self.state.take() {
-            TaskState::Running {
-                waiter: Some(current),
+        let (state, new) = match self.state.take() {
+            TaskState::RunningAsleep {
+                sleep: current,
                 rescheduled,
-            } if same(&current) => {
-                self.state.set(TaskState::Running {
-                    waiter: Some(current),
+            } if current.timer == sleep.timer => (
+                TaskState::RunningAsleep {
+                    sleep: current,
                     rescheduled,
-                });
-                false
-            }
-            TaskState::Running { rescheduled, .. } => {
-                self.state.set(TaskState::Running {
-                    waiter: Some(waiter()),
-                    rescheduled,
-                });
-                true
+                },
+                false,
+            ),
+            TaskState::Running { rescheduled, .. }
+            | TaskState::RunningAsleep { rescheduled, .. } => {
+                (TaskState::RunningAsleep { sleep, rescheduled }, true)
             }
             other => {
-                debug_assert!(false, "only a running task awaits");
-                self.state.set(other);
-                false
+                debug_assert!(false, "only a running task sleeps");
+                (other, false)
             }
-        }
+        };
+        self.state.set(state);
+        new
     }
 
     /// The timer `timer` fired: the delay of the sleep it ends, if the task still waits on that
@@ -325,10 +367,11 @@ impl TaskHeader {
     pub(crate) fn sleep_over(&self, timer: TimerId) -> Option<u64> {
         let state = self.state.take();
         let delay = match &state {
-            TaskState::Waiting(Waiter::Sleep(sleep))
-            | TaskState::Scheduled {
-                waiter: Some(Waiter::Sleep(sleep)),
-            } if sleep.timer == timer => Some(sleep.delay),
+            TaskState::Sleeping(sleep) | TaskState::ScheduledFromSleep(sleep)
+                if sleep.timer == timer =>
+            {
+                Some(sleep.delay)
+            }
             _ => None,
         };
         self.state.set(state);
@@ -340,16 +383,11 @@ impl TaskHeader {
     /// step on the ready deque.
     pub(crate) fn sleep_cancelled(&self) -> Woken {
         let (state, wake) = match self.state.take() {
-            TaskState::Waiting(Waiter::Sleep(_)) => {
-                (TaskState::Scheduled { waiter: None }, Woken::Schedule)
+            TaskState::Sleeping(_) => (TaskState::Scheduled { waiter: None }, Woken::Schedule),
+            TaskState::ScheduledFromSleep(_) => {
+                (TaskState::Scheduled { waiter: None }, Woken::Nothing)
             }
-            TaskState::Scheduled {
-                waiter: Some(Waiter::Sleep(_)),
-            } => (TaskState::Scheduled { waiter: None }, Woken::Nothing),
-            TaskState::Running {
-                waiter: Some(Waiter::Sleep(_)),
-                rescheduled,
-            } => (
+            TaskState::RunningAsleep { rescheduled, .. } => (
                 TaskState::Running {
                     waiter: None,
                     rescheduled: true,
@@ -382,6 +420,14 @@ impl TaskHeader {
                 waiter: None,
                 rescheduled: false,
             } => (TaskState::WaitingForeign, Suspended::Foreign),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: true,
+            } => (TaskState::ScheduledFromSleep(sleep), Suspended::OnTheLoop),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: false,
+            } => (TaskState::Sleeping(sleep), Suspended::OnTheLoop),
             other => {
                 debug_assert!(false, "only a running task suspends");
                 (other, Suspended::OnTheLoop)
@@ -405,7 +451,7 @@ impl TaskHeader {
         cancellation
     }
 
-    /// The future the task waits on, if any: what cancelling the task cancels.
+    /// The future (or sleep) the task waits on, if any: what cancelling the task cancels.
     pub(crate) fn waiter(&self) -> Option<Waiter> {
         let state = self.state.take();
         let waiter = match &state {
@@ -416,7 +462,10 @@ impl TaskHeader {
             | TaskState::Running {
                 waiter: Some(waiter),
                 ..
-            } => Some(waiter.clone()),
+            } => Some(Waiter::Future(waiter.clone())),
+            TaskState::Sleeping(sleep)
+            | TaskState::ScheduledFromSleep(sleep)
+            | TaskState::RunningAsleep { sleep, .. } => Some(Waiter::Sleep(*sleep)),
             _ => None,
         };
         self.state.set(state);
