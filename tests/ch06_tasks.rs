@@ -509,6 +509,43 @@ fn a_sleep_moved_to_another_task_wakes_that_task() {
     assert_eq!(lp.run_until_complete(second).unwrap(), secs(2));
 }
 
+#[test]
+fn a_waker_a_coroutine_keeps_wakes_its_own_task_after_other_tasks_stepped() {
+    let lp = EventLoop::with_virtual_clock();
+    let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let ready = Rc::new(Cell::new(false));
+    let (keep, is_ready) = (kept.clone(), ready.clone());
+    let first = lp.create_task(async move {
+        // A future of another library: it keeps the waker and is ready once told.
+        std::future::poll_fn(|cx| {
+            if is_ready.get() {
+                return Poll::Ready(());
+            }
+            *keep.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        Ok::<_, Error>("the first task woke")
+    });
+    let second = lp.create_task(async move {
+        // Steps of another task in between, each lent a waker.
+        for _ in 0..3 {
+            sleep(Duration::ZERO).await?;
+        }
+        ready.set(true);
+        let waker = kept
+            .borrow_mut()
+            .take()
+            .expect("the first task kept its waker");
+        waker.wake();
+        sleep(Duration::ZERO).await?; // the first task's wakeup runs before this step
+        Ok::<_, Error>(())
+    });
+    lp.run_until_complete(second).unwrap();
+    assert!(first.done(), "the kept waker woke the task that kept it");
+    assert_eq!(first.result().unwrap(), "the first task woke");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names, current_task, all_tasks
 // ---------------------------------------------------------------------------------------------
