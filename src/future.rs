@@ -408,26 +408,6 @@ impl<T: 'static> Future<T> {
         }
     }
 
-    /// Makes a done plain future pending again under `label`, if nothing else refers to it
-    /// and nobody waits on it: no one can see the change, and its owner saves an allocation
-    /// (a socket's readiness wait reuses its future this way). False, changing nothing,
-    /// otherwise.
-    pub(crate) fn renew(&self, label: &Label) -> bool {
-        let cell = self.cell();
-        let unshared = Rc::strong_count(&self.host) == 1 && Rc::weak_count(&self.host) == 0;
-        if !unshared || cell.is_task || cell.unretrieved.get() || !cell.done() {
-            return false;
-        }
-        let callbacks = cell.callbacks.borrow();
-        if callbacks.first.is_some() || !callbacks.rest().is_empty() {
-            return false;
-        }
-        drop(callbacks);
-        *cell.state.borrow_mut() = FutureState::Pending;
-        *cell.label.borrow_mut() = label.clone();
-        true
-    }
-
     /// What a task awaiting this future cancels when the task is cancelled: the future.
     pub(crate) fn cancel_target(&self) -> Rc<dyn Awaited> {
         self.host.clone()

@@ -3,10 +3,9 @@
 //! `readexactly`).
 //!
 //! Every operation follows one pattern, the I/O twin of [`sleep`](crate::sleep): *try* the
-//! non-blocking system call; if it answers `WouldBlock`, create a future, make it the
-//! socket's reader (or writer) in the loop's slab of registrations, and await it. The
-//! selector's readiness event sets the future's result, which wakes the task, which tries
-//! again.
+//! non-blocking system call; if it answers `WouldBlock`, wait for the socket's next readiness
+//! event in that direction (where asyncio creates a future and makes setting its result the
+//! socket's reader). The event ends the wait, which wakes the task, which tries again.
 //!
 //! Invariants:
 //! - A socket is registered with the loop's selector from creation to drop, under one token
@@ -15,87 +14,74 @@
 //! - At most one task waits in each direction of a socket; a second gets [`Error::Runtime`].
 //!
 //! # Implementation notes
-//! Sockets are registered once, for both directions, edge-triggered. The loop remembers the
-//! readiness each event announced and forgets it when a system call answers `WouldBlock`: an
-//! operation on a socket known not to be ready waits at once, without a system call that
-//! would only fail. A socket that always has data is read without ever yielding to the loop,
-//! as an asyncio `StreamReader` with buffered data is.
+//! Sockets are registered once, for both directions, edge-triggered. Each makes one
+//! [`IoWait`] per direction, shared with its registration, which remembers the readiness each
+//! event announced and forgets it when a system call answers `WouldBlock`: an operation on a
+//! socket known not to be ready waits at once, without a system call that would only fail. A
+//! socket that always has data is read without ever yielding to the loop, as an asyncio
+//! `StreamReader` with buffered data is. A wait is no future: the event wakes the waiting
+//! task by key, and nothing is allocated per wait.
 
-use std::cell::Cell;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::label::Label;
-use crate::reactor::{READ, WRITE};
+use crate::reactor::{IoWait, Waits, READ, WRITE};
 use crate::running::running_loop;
 use crate::state::WeakLoop;
-use crate::task::{self, Awaited};
-use crate::{Error, EventLoop, Future};
+use crate::task::{self, Awaited, Awaiter};
+use crate::trace::Event;
+use crate::{Error, EventLoop};
 
 /// A source registered with a loop: the socket, its token, and its loop.
 struct Registered<S: mio::event::Source> {
     source: S,
     token: usize,
     event_loop: WeakLoop,
-    /// The future of the last finished wait in each direction (reading, writing), kept to
-    /// be made pending again by the next wait instead of allocating another.
-    spare: [Cell<Option<Future<()>>>; 2],
+    /// The readiness of each direction (reading, writing), and what a task waits on there:
+    /// shared with the registration, whose events set them.
+    waits: Waits,
 }
 
 impl<S: mio::event::Source> Registered<S> {
     fn new(event_loop: &EventLoop, mut source: S) -> Result<Registered<S>, Error> {
-        let token = event_loop.io_register(&mut source)?;
+        let (token, waits) = event_loop.io_register_socket(&mut source)?;
         Ok(Registered {
             source,
             token,
             event_loop: event_loop.downgrade(),
-            spare: Default::default(),
+            waits,
         })
+    }
+
+    /// The wait of `direction`.
+    fn wait(&self, direction: u8) -> &Rc<IoWait> {
+        &self.waits[usize::from(direction == WRITE)]
     }
 
     fn event_loop(&self) -> Result<EventLoop, Error> {
         self.event_loop.upgrade().ok_or(Error::Closed)
     }
 
-    /// After a short read or write: the next operation in `direction` waits for an event,
-    /// unless that direction is closed (then it returns at once).
-    fn clear_ready(&self, direction: u8) {
-        if let Some(event_loop) = self.event_loop.upgrade() {
-            event_loop.io_clear_ready_short(self.token, direction);
-        }
-    }
-
-    // ANCHOR: io
     /// Runs `op` until it does not answer `WouldBlock`, waiting for readiness in `direction`
     /// between tries (asyncio's `sock_recv`: try `recv`; on `BlockingIOError`, `add_reader`
     /// and await a future).
-    async fn io<R>(
-        &self,
-        direction: u8,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Result<R, Error> {
-        let event_loop = self.event_loop()?;
-        loop {
-            if event_loop.io_is_ready(self.token, direction) {
-                match op(&self.source) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        // Edge-triggered: nothing more will be announced until the socket
-                        // becomes ready again, which the next event will say.
-                        event_loop.io_clear_ready(self.token, direction);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    result => return Ok(result?),
-                }
-            }
-            let spare = &self.spare[usize::from(direction == WRITE)];
-            Readiness::new(&event_loop, self.token, direction, spare).await?;
+    fn io<R, F>(&self, direction: u8, op: F) -> Io<'_, S, F>
+    where
+        F: FnMut(&S) -> io::Result<R> + Unpin,
+    {
+        Io {
+            socket: self,
+            wait: self.wait(direction),
+            op,
+            waiting: false,
         }
     }
-    // ANCHOR_END: io
 }
 
 impl<S: mio::event::Source> Drop for Registered<S> {
@@ -107,107 +93,165 @@ impl<S: mio::event::Source> Drop for Registered<S> {
     }
 }
 
-// ANCHOR: readiness
-/// Waits for one readiness event of one socket: the I/O counterpart of a sleep's future.
-struct Readiness<'a> {
-    event_loop: &'a EventLoop,
-    token: usize,
-    direction: u8,
-    /// The socket's spare future for this direction: taken for the wait, given back after.
-    spare: &'a Cell<Option<Future<()>>>,
-    /// The future the event completes, what a cancellation of the task cancels, and the
-    /// wait's number in the registration.
-    waiting: Option<(Future<()>, Rc<dyn Awaited>, u64)>,
+// ANCHOR: io
+/// One operation on a socket, as a future: try the system call `op`; while it answers
+/// `WouldBlock`, wait for the socket's next readiness event in that direction, then try again.
+///
+/// # Implementation notes
+/// One hand-written future rather than an `async fn` that awaits a future of the wait: each
+/// `async` layer costs its state machine's dispatch and moves on every poll, and a round trip
+/// over a socket polls several.
+struct Io<'a, S: mio::event::Source, F> {
+    socket: &'a Registered<S>,
+    wait: &'a Rc<IoWait>,
+    op: F,
+    /// True from the poll that started a wait until its outcome is taken: only then is the
+    /// wait this operation's (a second task's read finds it busy, and must not touch it).
+    waiting: bool,
 }
 
-impl<'a> Readiness<'a> {
-    fn new(
-        event_loop: &'a EventLoop,
-        token: usize,
-        direction: u8,
-        spare: &'a Cell<Option<Future<()>>>,
-    ) -> Readiness<'a> {
-        Readiness {
-            event_loop,
-            token,
-            direction,
-            spare,
-            waiting: None,
-        }
-    }
-
-    /// A pending future for this wait: the socket's spare one made pending again if nobody
-    /// else holds it, else a new one.
-    fn pending_future(&self) -> Future<()> {
-        let label = self.label();
-        match self.spare.take() {
-            Some(future) if future.renew(&label) => future,
-            _ => Future::new(self.event_loop, label),
-        }
-    }
-
-    fn label(&self) -> Label {
-        let what = if self.direction == READ {
-            "readable"
-        } else {
-            "writable"
-        };
-        if self.event_loop.is_tracing() {
-            Label::new(format!("token {} {what}", self.token))
-        } else {
-            Label::new(what)
-        }
-    }
-}
-
-impl std::future::Future for Readiness<'_> {
-    type Output = Result<(), Error>;
+impl<S, R, F> std::future::Future for Io<'_, S, F>
+where
+    S: mio::event::Source,
+    F: FnMut(&S) -> io::Result<R> + Unpin,
+{
+    type Output = Result<R, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some((future, target, _)) = &this.waiting {
-            let polled = future.poll_await(cx, target);
-            if polled.is_ready() {
-                this.finish();
+        if this.waiting {
+            match this.poll_wait(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Ok(())) => {} // the event came: try again
             }
-            return polled;
+        }
+        loop {
+            if this.wait.is_ready() {
+                match (this.op)(&this.socket.source) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        // Edge-triggered: nothing more will be announced until the socket
+                        // becomes ready again, which the next event will say.
+                        this.wait.clear_ready();
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return Poll::Ready(Ok(result?)),
+                }
+            }
+            // A wait begins, unless the step throws something into the coroutine: then
+            // the await raises it here, as any steploop await does.
+            if let Some(thrown) = task::take_thrown() {
+                return Poll::Ready(Err(thrown));
+            }
+            let event_loop = this.socket.event_loop()?;
+            if event_loop.is_closed() {
+                // Its registrations are gone: no event would ever end the wait.
+                return Poll::Ready(Err(Error::Closed));
+            }
+            this.wait.start(&event_loop)?;
+            this.waiting = true;
+            this.register(&event_loop, cx);
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<S: mio::event::Source, F> Io<'_, S, F> {
+    /// Polls the wait in progress: `Ready(Ok)` once the event ended it, `Ready(Err)` if it
+    /// was cancelled or the step throws an error (either way it is over, and `waiting` is
+    /// false), `Pending` while it goes on.
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Read the outcome first, as an await of a future does: a cancellation thrown into
+        // the task wins over the event, but not over the wait's own cancellation.
+        let outcome = self.wait.take_outcome();
+        if outcome.is_some() {
+            self.waiting = false;
         }
         if let Some(thrown) = task::take_thrown() {
-            return Poll::Ready(Err(thrown));
+            if self.waiting {
+                self.waiting = false;
+                self.wait.abandon();
+            }
+            return match outcome {
+                Some(Err(own)) if own.is_cancelled() && thrown.is_cancelled() => {
+                    Poll::Ready(Err(own))
+                }
+                _ => Poll::Ready(Err(thrown)),
+            };
         }
-        let future = this.pending_future();
-        let wait = this
-            .event_loop
-            .io_wait(this.token, this.direction, &future)?;
-        let target = future.cancel_target();
-        let polled = future.poll_await(cx, &target);
-        this.waiting = Some((future, target, wait));
-        if polled.is_ready() {
-            this.finish();
+        match outcome {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                // Polled again before the end (its task woken another way): say again who
+                // waits, as its task forgot this wait when its step began.
+                if let Some(event_loop) = self.socket.event_loop.upgrade() {
+                    self.register(&event_loop, cx);
+                }
+                Poll::Pending
+            }
         }
-        polled
+    }
+
+    /// Says who waits: the running task, by key, or the context's waker (asyncio's
+    /// `Future.__await__`, which registers the task's wakeup as a done-callback).
+    fn register(&self, event_loop: &EventLoop, cx: &mut Context<'_>) {
+        let target: Rc<dyn Awaited> = self.wait.clone();
+        match task::await_target(event_loop, &target) {
+            Awaiter::Task(key) => {
+                self.wait.wake_task(key);
+                event_loop.record(|| Event::Await {
+                    task: Label::task(key.id),
+                    future: self.wait.label(),
+                });
+            }
+            // A wait is never a task: `Itself` cannot come.
+            Awaiter::AlreadyWaiting | Awaiter::Itself(_) => {}
+            Awaiter::Foreign => self.wait.wake_waker(cx.waker()),
+            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+                format!(
+                    "{task} waits for {} of a socket of a different loop: a socket belongs to \
+                     the loop that was running when it was made, and only that loop's tasks \
+                     can use it",
+                    self.wait.label()
+                )
+                .into(),
+            )),
+        }
     }
 }
 
-impl Readiness<'_> {
-    /// The wait is over (the event came, or the task was cancelled): a wait still in the
-    /// registration is removed.
-    fn finish(&mut self) {
-        if let Some((future, target, wait)) = self.waiting.take() {
-            self.event_loop.io_forget(self.token, self.direction, wait);
-            drop(target);
-            self.spare.set(Some(future));
-        }
-    }
-}
-
-impl Drop for Readiness<'_> {
-    /// A wait abandoned halfway (its task dropped it) leaves no waiter behind.
+impl<S: mio::event::Source, F> Drop for Io<'_, S, F> {
+    /// An operation abandoned halfway (its task dropped it) leaves no wait behind.
     fn drop(&mut self) {
-        self.finish();
+        if self.waiting {
+            self.wait.abandon();
+        }
     }
 }
-// ANCHOR_END: readiness
+// ANCHOR_END: io
+
+/// `recv(2)`: reads what has arrived on a connected socket, at most `buf.len()` bytes.
+///
+/// # Implementation notes
+/// rustix makes the system call itself (on Linux, without going through libc), where
+/// `Read::read` of mio's and std's sockets passes three layers and reads `errno` from a
+/// thread-local: a round trip over a socket makes several such calls.
+fn recv(socket: &impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    let (n, _) = rustix::net::recv(socket, buf, rustix::net::RecvFlags::empty())?;
+    Ok(n)
+}
+
+/// `send(2)`: writes as much of `buf` as the socket's buffer takes. A peer that hung up gives
+/// the error `EPIPE` (`BrokenPipe`), never the signal `SIGPIPE`, as std's sockets do: on
+/// Linux by the flag `MSG_NOSIGNAL`; Apple's systems have no such flag, and mio sets
+/// `SO_NOSIGPIPE` on the sockets it makes instead.
+fn send(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(not(target_vendor = "apple"))]
+    let flags = rustix::net::SendFlags::NOSIGNAL;
+    #[cfg(target_vendor = "apple")]
+    let flags = rustix::net::SendFlags::empty();
+    Ok(rustix::net::send(socket, buf, flags)?)
+}
 
 /// The first address `addr` resolves to.
 fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {
@@ -433,7 +477,7 @@ impl TcpStream {
             match stream.io.source.peer_addr() {
                 Ok(_) => return Ok(stream),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    event_loop.io_clear_ready(stream.io.token, WRITE);
+                    stream.io.wait(WRITE).clear_ready();
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -455,13 +499,18 @@ impl TcpStream {
     /// loop forgets the socket's readiness as a `WouldBlock` would make it: the next read
     /// waits for the next event instead of making a system call only to hear `WouldBlock`
     /// (tokio does the same). Bytes that arrive meanwhile raise a new edge.
-    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        let len = buf.len();
-        let n = self.io.io(READ, |mut stream| stream.read(buf)).await?;
-        if 0 < n && n < len {
-            self.io.clear_ready(READ);
-        }
-        Ok(n)
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
+        let wait = self.io.wait(READ);
+        self.io.io(READ, move |stream| {
+            let n = recv(stream, buf)?;
+            if 0 < n && n < buf.len() {
+                wait.clear_ready_short();
+            }
+            Ok(n)
+        })
     }
     // ANCHOR_END: read
 
@@ -475,12 +524,18 @@ impl TcpStream {
     /// # Implementation notes
     /// A short write means the buffer is full: as for [`read`](Self::read), the next write
     /// waits for the next event.
-    pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
-        let n = self.io.io(WRITE, |mut stream| stream.write(buf)).await?;
-        if 0 < n && n < buf.len() {
-            self.io.clear_ready(WRITE);
-        }
-        Ok(n)
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = Result<usize, Error>> + 'a {
+        let wait = self.io.wait(WRITE);
+        self.io.io(WRITE, move |stream| {
+            let n = send(stream, buf)?;
+            if 0 < n && n < buf.len() {
+                wait.clear_ready_short();
+            }
+            Ok(n)
+        })
     }
 
     /// Reads exactly `buf.len()` bytes (`StreamReader.readexactly(n)`).

@@ -6,16 +6,16 @@
 //! `mio::Waker` through which other threads wake the loop (asyncio's self-pipe, under
 //! [`REMOTE_TOKEN`]), and every registered socket, under the token that is its key in a
 //! `slab::Slab` of [`Registration`]s. A readiness event becomes a handle on the ready deque:
-//! a reader's callback (the callback level), or the result of the future a task awaits (the
-//! awaitable level, [`crate::net`]).
+//! a reader's callback (the callback level), or the wakeup of a task that awaits the socket
+//! (the awaitable level, [`crate::net`], through an [`IoWait`]).
 //!
 //! Invariants:
 //! - A source is registered with the poll exactly while its slab entry exists, under the
 //!   entry's key as its token, for both directions at once (`READABLE | WRITABLE`): no
 //!   `epoll_ctl` is ever needed to change what is watched, only to add and remove.
-//! - `waiting` counts the reader and writer slots that hold a waiter. While it is not zero,
-//!   something may still happen that no timer announces: the loop polls on every tick and
-//!   waits in its poll instead of reporting a stall.
+//! - `waiting` counts the readers and writers, and the awaitable level's waits in progress.
+//!   While it is not zero, something may still happen that no timer announces: the loop
+//!   polls on every tick and waits in its poll instead of reporting a stall.
 //!
 //! # Implementation notes
 //! The poll is created on first use: a loop that never has to wait never makes the system
@@ -33,13 +33,20 @@ use slab::Slab;
 
 use crate::label::Label;
 use crate::trace::{Event, IoReady};
-use crate::{Error, EventLoop, Future};
+use crate::{Error, EventLoop};
+
+mod wait;
+
+pub(crate) use wait::IoWait;
+
+/// A socket's waits: for reading, then for writing.
+pub(crate) type Waits = [Rc<IoWait>; 2];
 
 /// The token of the `mio::Waker` that other threads use to interrupt the poll. Slab keys
 /// start at 0 and never come near it.
 pub(crate) const REMOTE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
-/// Readiness for reading, as a bit of [`Registration::ready`].
+/// Readiness for reading, as a bit of what an event announces (and an [`IoWait`] keeps).
 pub(crate) const READ: u8 = 1;
 /// Readiness for writing.
 pub(crate) const WRITE: u8 = 2;
@@ -65,30 +72,18 @@ pub(crate) struct Selector {
 }
 
 // ANCHOR: registration
-/// One registered source: what the loop knows about its readiness, and who waits for it
-/// (asyncio's `SelectorKey`, whose `data` is the `(reader, writer)` pair).
+/// One registered source: who waits for it (asyncio's `SelectorKey`, whose `data` is the
+/// `(reader, writer)` pair).
 pub(crate) struct Registration {
-    /// The readiness seen and not yet used up: `READ`, `WRITE`, `READ_CLOSED`, `WRITE_CLOSED`
-    /// bits. Set by events; the awaitable level clears a direction's bits when the system
-    /// call answers `WouldBlock`, and its `READ` or `WRITE` bit alone after a short read or
-    /// write (which emptied or filled the buffer, but cannot undo an end of file).
-    ready: u8,
-    /// Who is woken when the source becomes readable.
-    reader: Option<Waiter>,
-    /// Who is woken when the source becomes writable.
-    writer: Option<Waiter>,
+    /// The callback called when the source becomes readable (`add_reader`).
+    reader: Option<Rc<IoCallback>>,
+    /// The callback called when the source becomes writable (`add_writer`).
+    writer: Option<Rc<IoCallback>>,
+    /// A socket of the awaitable level instead: its waits for reading and for writing, which
+    /// keep its readiness and wake the task that waits.
+    waits: Option<Waits>,
     /// The raw descriptor, for the callback level, which finds registrations by descriptor.
     fd: Option<RawFd>,
-}
-
-/// Who waits on one direction of a registration.
-pub(crate) enum Waiter {
-    /// `add_reader(source, callback)`: scheduled on every readiness event until removed.
-    Callback(Rc<IoCallback>),
-    /// A task awaiting readiness (the awaitable level): the event sets the future's result,
-    /// once, which schedules the task's wakeup. The number tells this wait from a later one
-    /// in the same slot, so that a wait that ends never removes its successor.
-    Future(Future<()>, u64),
 }
 // ANCHOR_END: registration
 
@@ -110,10 +105,8 @@ pub(crate) struct Registrations {
     slab: RefCell<Slab<Registration>>,
     /// Descriptor → slab key, for `remove_reader(source)` (asyncio's `_fd_to_key`).
     by_fd: RefCell<HashMap<RawFd, usize>>,
-    /// Reader and writer slots that hold a waiter.
+    /// Readers and writers, and waits of the awaitable level in progress.
     waiting: Cell<usize>,
-    /// Numbers the awaitable level's waits.
-    waits: Cell<u64>,
     /// The events of one poll as (token, readiness bits), sorted by token. Kept between polls
     /// so that it allocates only while warming up.
     fired: RefCell<Vec<(usize, u8)>>,
@@ -130,49 +123,77 @@ impl Registrations {
         self.slab.borrow().len()
     }
 
-    /// Sets the waiter of one direction, counting it; gives back the one it replaces.
-    fn set_waiter(&self, token: usize, direction: u8, waiter: Waiter) -> Option<Waiter> {
+    /// Counts waiters in or out: readers, writers, and waits in progress.
+    pub(crate) fn count_waiting(&self, change: isize) {
+        let count = self.waiting.get().checked_add_signed(change);
+        debug_assert!(
+            count.is_some(),
+            "a waiter is counted out only once counted in"
+        );
+        self.waiting.set(count.unwrap_or(0));
+    }
+
+    /// Sets the callback of one direction, counting it; gives back the one it replaces.
+    fn set_callback(
+        &self,
+        token: usize,
+        direction: u8,
+        callback: Rc<IoCallback>,
+    ) -> Option<Rc<IoCallback>> {
         let mut slab = self.slab.borrow_mut();
         let registration = &mut slab[token];
-        let old = registration.slot(direction).replace(waiter);
+        let old = registration.slot(direction).replace(callback);
         if old.is_none() {
-            self.waiting.set(self.waiting.get() + 1);
+            self.count_waiting(1);
         }
         old
     }
 
-    /// Takes the waiter of one direction out, uncounting it.
-    fn take_waiter(&self, token: usize, direction: u8) -> Option<Waiter> {
+    /// Takes the callback of one direction out, uncounting it.
+    fn take_callback(&self, token: usize, direction: u8) -> Option<Rc<IoCallback>> {
         let mut slab = self.slab.borrow_mut();
-        let waiter = slab.get_mut(token)?.slot(direction).take();
-        if waiter.is_some() {
-            self.waiting.set(self.waiting.get() - 1);
+        let callback = slab.get_mut(token)?.slot(direction).take();
+        if callback.is_some() {
+            self.count_waiting(-1);
         }
-        waiter
+        callback
     }
 
-    /// Removes a registration from the slab, uncounting its waiters; returns them so that the
-    /// caller drops them outside the borrow.
+    /// Removes a registration from the slab, uncounting its waiters; returns it so that the
+    /// caller drops it outside the borrow.
     fn remove(&self, token: usize) -> Option<Registration> {
         let removed = self.slab.borrow_mut().try_remove(token)?;
-        let waiters = usize::from(removed.reader.is_some()) + usize::from(removed.writer.is_some());
-        self.waiting.set(self.waiting.get() - waiters);
+        for wait in removed.waits.iter().flatten() {
+            wait.stop(self);
+        }
+        for callback in [&removed.reader, &removed.writer] {
+            if callback.is_some() {
+                self.count_waiting(-1);
+            }
+        }
         if let Some(fd) = removed.fd {
             self.by_fd.borrow_mut().remove(&fd);
         }
         Some(removed)
     }
 
-    /// Empties everything (the loop is closing); returns the registrations to drop.
+    /// Empties everything (the loop is closing); returns the registrations to drop. Waits
+    /// in progress are forgotten: nothing will end them.
     pub(crate) fn clear(&self) -> Slab<Registration> {
         self.by_fd.borrow_mut().clear();
         self.waiting.set(0);
-        std::mem::take(&mut *self.slab.borrow_mut())
+        let registrations = std::mem::take(&mut *self.slab.borrow_mut());
+        for (_, registration) in &registrations {
+            for wait in registration.waits.iter().flatten() {
+                wait.forget();
+            }
+        }
+        registrations
     }
 }
 
 impl Registration {
-    fn slot(&mut self, direction: u8) -> &mut Option<Waiter> {
+    fn slot(&mut self, direction: u8) -> &mut Option<Rc<IoCallback>> {
         if direction == READ {
             &mut self.reader
         } else {
@@ -229,11 +250,7 @@ impl EventLoop {
             removed: Cell::new(false),
             function: RefCell::new(function),
         });
-        if let Some(Waiter::Callback(old)) =
-            self.inner
-                .io
-                .set_waiter(token, direction, Waiter::Callback(callback))
-        {
+        if let Some(old) = self.inner.io.set_callback(token, direction, callback) {
             old.removed.set(true);
         }
         Ok(())
@@ -247,12 +264,12 @@ impl EventLoop {
         let Some(token) = self.inner.io.by_fd.borrow().get(&fd).copied() else {
             return Ok(false);
         };
-        let removed = match self.inner.io.take_waiter(token, direction) {
-            Some(Waiter::Callback(callback)) => {
+        let removed = match self.inner.io.take_callback(token, direction) {
+            Some(callback) => {
                 callback.removed.set(true);
                 true
             }
-            _ => false,
+            None => false,
         };
         let idle = self.inner.io.slab.borrow()[token].writer.is_none()
             && self.inner.io.slab.borrow()[token].reader.is_none();
@@ -265,27 +282,56 @@ impl EventLoop {
 
 /// The awaitable level's side of the registrations, used by [`crate::net`].
 impl EventLoop {
-    /// Registers `source` for both directions; returns its token. Its readiness starts as
-    /// "unknown", treated as ready: the first read or write simply tries.
+    /// Registers `source` for both directions, without waits: for the callback level, which
+    /// finds it again by its descriptor. Returns its token.
     pub(crate) fn io_register<S>(&self, source: &mut S) -> Result<usize, Error>
+    where
+        S: mio::event::Source + ?Sized,
+    {
+        self.register_source(source, false).map(|(token, _)| token)
+    }
+
+    /// Registers a socket of the awaitable level for both directions; returns its token and
+    /// its waits for reading and for writing.
+    pub(crate) fn io_register_socket<S>(&self, source: &mut S) -> Result<(usize, Waits), Error>
+    where
+        S: mio::event::Source + ?Sized,
+    {
+        let (token, waits) = self.register_source(source, true)?;
+        Ok((token, waits.expect("made for a socket")))
+    }
+
+    fn register_source<S>(
+        &self,
+        source: &mut S,
+        socket: bool,
+    ) -> Result<(usize, Option<Waits>), Error>
     where
         S: mio::event::Source + ?Sized,
     {
         self.check_open("registering a socket");
         self.ensure_selector()?;
-        let token = self.inner.io.slab.borrow_mut().insert(Registration {
-            ready: READ | WRITE,
-            reader: None,
-            writer: None,
-            fd: None,
-        });
+        let (token, waits) = {
+            let mut slab = self.inner.io.slab.borrow_mut();
+            let entry = slab.vacant_entry();
+            let token = entry.key();
+            let waits =
+                socket.then(|| [READ, WRITE].map(|direction| IoWait::new(self, token, direction)));
+            entry.insert(Registration {
+                reader: None,
+                writer: None,
+                waits: waits.clone(),
+                fd: None,
+            });
+            (token, waits)
+        };
         let registered =
             self.with_registry(|registry| registry.register(source, mio::Token(token), both()));
         if let Err(error) = registered {
             self.inner.io.remove(token);
             return Err(error);
         }
-        Ok(token)
+        Ok((token, waits))
     }
 
     /// Removes the registration `token` of `source`, from the slab and from the poll.
@@ -302,87 +348,6 @@ impl EventLoop {
             self.with_registry(|registry| registry.deregister(source))?;
         }
         Ok(())
-    }
-
-    /// True if an event said `token` is ready in `direction` and no `WouldBlock` came since.
-    pub(crate) fn io_is_ready(&self, token: usize, direction: u8) -> bool {
-        let slab = self.inner.io.slab.borrow();
-        let bits = direction | closed(direction);
-        slab.get(token).is_some_and(|r| r.ready & bits != 0)
-    }
-
-    /// The system call said `WouldBlock`: wait for the next event before trying again.
-    pub(crate) fn io_clear_ready(&self, token: usize, direction: u8) {
-        self.io_clear_bits(token, direction | closed(direction));
-    }
-
-    /// A short read or write emptied or filled the buffer: forget `direction`'s readiness,
-    /// but not an end of file or an error, which no new event would announce again.
-    pub(crate) fn io_clear_ready_short(&self, token: usize, direction: u8) {
-        self.io_clear_bits(token, direction);
-    }
-
-    fn io_clear_bits(&self, token: usize, bits: u8) {
-        if let Some(registration) = self.inner.io.slab.borrow_mut().get_mut(token) {
-            registration.ready &= !bits;
-        }
-    }
-
-    /// Makes `future` the waiter of one direction of `token`; its result is set on the next
-    /// readiness event. Returns the wait's number, for [`io_forget`](EventLoop::io_forget).
-    ///
-    /// # Errors
-    /// [`Error::Runtime`] if another task already waits in that direction (asyncio's
-    /// "read() called while another coroutine is already waiting for incoming data").
-    pub(crate) fn io_wait(
-        &self,
-        token: usize,
-        direction: u8,
-        future: &Future<()>,
-    ) -> Result<u64, Error> {
-        let busy = {
-            let slab = self.inner.io.slab.borrow();
-            let Some(registration) = slab.get(token) else {
-                return Err(Error::Runtime("the socket is no longer registered".into()));
-            };
-            if direction == READ {
-                registration.reader.is_some()
-            } else {
-                registration.writer.is_some()
-            }
-        };
-        if busy {
-            let what = if direction == READ { "read" } else { "write" };
-            return Err(Error::Runtime(
-                format!(
-                    "another task is already waiting to {what} on this socket: one task at a \
-                     time may wait in each direction; await the other task, or share the \
-                     socket through a single task"
-                )
-                .into(),
-            ));
-        }
-        let wait = self.inner.io.waits.get() + 1;
-        self.inner.io.waits.set(wait);
-        self.inner
-            .io
-            .set_waiter(token, direction, Waiter::Future(future.clone(), wait));
-        Ok(wait)
-    }
-
-    /// Forgets wait number `wait` of one direction, if it still waits (its task stopped
-    /// waiting: it was cancelled, or dropped the wait).
-    pub(crate) fn io_forget(&self, token: usize, direction: u8, wait: u64) {
-        let ours = {
-            let mut slab = self.inner.io.slab.borrow_mut();
-            slab.get_mut(token).is_some_and(
-                |r| matches!(r.slot(direction), Some(Waiter::Future(_, w)) if *w == wait),
-            )
-        };
-        if ours {
-            let waiter = self.inner.io.take_waiter(token, direction);
-            drop(waiter);
-        }
     }
 
     fn with_registry<R>(
@@ -491,7 +456,8 @@ impl EventLoop {
             self.inner.io.fired.replace(fired);
             return;
         }
-        fired.sort_unstable();
+        // One event per source and poll: the token alone orders them.
+        fired.sort_unstable_by_key(|&(token, _)| token);
         self.record(|| {
             Event::Select(
                 fired
@@ -506,42 +472,51 @@ impl EventLoop {
             )
         });
         for &(token, ready) in &fired {
-            let waiters = {
-                let mut slab = self.inner.io.slab.borrow_mut();
-                let Some(registration) = slab.get_mut(token) else {
-                    continue; // deregistered since
-                };
-                registration.ready |= ready;
-                [READ, WRITE].map(|direction| {
-                    if ready & direction == 0 {
-                        return None;
-                    }
-                    match registration.slot(direction) {
-                        // A callback stays registered: schedule a call of it.
-                        Some(Waiter::Callback(callback)) => {
-                            Some(Waiter::Callback(callback.clone()))
-                        }
-                        // A task's wait is over: take the future out.
-                        slot @ Some(Waiter::Future(..)) => slot.take(),
-                        None => None,
-                    }
-                })
-            };
-            for waiter in waiters.into_iter().flatten() {
-                match waiter {
-                    Waiter::Callback(callback) => self.schedule_io_callback(callback),
-                    Waiter::Future(future, _) => {
-                        self.inner.io.waiting.set(self.inner.io.waiting.get() - 1);
-                        if !future.done() {
-                            let _ = future.set_result(());
-                        }
-                    }
-                }
-            }
+            self.dispatch_event(token, ready);
         }
         self.inner.io.fired.replace(fired);
     }
     // ANCHOR_END: dispatch_io
+
+    /// One event of source `token`: a socket's waits keep the readiness, and the wait in
+    /// progress ends; the callbacks of the directions that became ready are scheduled.
+    fn dispatch_event(&self, token: usize, ready: u8) {
+        // Whoever is woken is taken out of the slab first: a waker may run any code.
+        let slab = self.inner.io.slab.borrow();
+        let Some(registration) = slab.get(token) else {
+            return; // deregistered since
+        };
+        if let Some([reading, writing]) = &registration.waits {
+            let reading = reading.announce(ready).then(|| reading.clone());
+            let writing = writing.announce(ready).then(|| writing.clone());
+            drop(slab);
+            if let Some(wait) = reading {
+                wait.end_ready(self);
+            }
+            if let Some(wait) = writing {
+                wait.end_ready(self);
+            }
+            return;
+        }
+        // A callback stays registered: schedule a call of it.
+        let reader = registration
+            .reader
+            .as_ref()
+            .filter(|_| ready & READ != 0)
+            .cloned();
+        let writer = registration
+            .writer
+            .as_ref()
+            .filter(|_| ready & WRITE != 0)
+            .cloned();
+        drop(slab);
+        if let Some(callback) = reader {
+            self.schedule_io_callback(callback);
+        }
+        if let Some(callback) = writer {
+            self.schedule_io_callback(callback);
+        }
+    }
 
     /// Puts one call of a reader's or writer's callback on the ready deque.
     fn schedule_io_callback(&self, callback: Rc<IoCallback>) {

@@ -1,21 +1,30 @@
 //! Chapter 8, the awaitable level: `steploop::net` over 127.0.0.1 — echo round trips, ten
 //! thousand connections that leave no registration behind, each error as `Error::Io` with
-//! the OS error, a slow reader under `wait_for`, and the stall rule with sockets.
+//! the OS error, a slow reader under `wait_for` and under `timeout`, a reader cancelled with a
+//! message, a read polled outside any task or after its loop closed, and the stall rule with
+//! sockets.
 //!
 //! # Determinism
 //! Server and clients run as tasks on one loop and one thread, and every step a test looks
 //! at is caused by the step before it (a reply follows its request; a reset follows unread
 //! bytes). Nothing is timed: the one deadline (`wait_for`) runs on a virtual clock against a
-//! server that never answers, so the timer wins on every run. Every loop is bounded.
+//! server that never answers, so the timer wins on every run. A read polled outside any task
+//! is looked at again once its waker was woken, for which the test waits in sleeps of a
+//! millisecond, five seconds at most: a busy machine only makes it wait longer. Every loop is
+//! bounded.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future as _;
 use std::io::ErrorKind;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use steploop::net::{TcpListener, TcpStream};
-use steploop::{gather, get_running_loop, wait_for, Error, EventLoop};
+use steploop::{gather, get_running_loop, timeout, wait_for, Error, EventLoop};
 
 /// The OS error kind inside an `Error::Io`.
 fn io_kind(error: &Error) -> ErrorKind {
@@ -240,6 +249,50 @@ fn a_slow_reader_under_wait_for_times_out_and_can_read_later() {
 }
 
 #[test]
+fn a_read_under_timeout_is_cancelled_in_its_own_task_and_the_socket_reads_later() {
+    // asyncio.timeout cancels the very task that reads, inside its await: the wait ends
+    // cancelled, leaves nothing behind, and the next read waits afresh.
+    let lp = EventLoop::with_virtual_clock();
+    let (first, second) = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            let mut buf = [0; 4];
+            let first = timeout(Duration::from_secs(3), client.read_exact(&mut buf)).await;
+            server_side.write_all(b"late").await?;
+            client.read_exact(&mut buf).await?;
+            Ok((first, buf))
+        })
+        .unwrap();
+    assert!(matches!(first, Err(Error::Timeout)), "{first:?}");
+    assert_eq!(&second, b"late");
+    assert_eq!(lp.time(), Duration::from_secs(3));
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn a_read_that_must_wait_after_its_loop_closed_fails_instead_of_waiting_forever() {
+    let lp = EventLoop::new();
+    let (client, _server_side) = lp
+        .run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            Ok((Rc::new(client), Rc::new(server_side)))
+        })
+        .unwrap();
+    lp.close().unwrap();
+    let mut buf = [0; 4];
+    let mut read = std::pin::pin!(client.read(&mut buf));
+    let polled = read.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    assert!(
+        matches!(polled, Poll::Ready(Err(Error::Closed))),
+        "{polled:?}"
+    );
+}
+
+#[test]
 fn two_tasks_waiting_to_read_one_socket_is_an_error() {
     let lp = EventLoop::new();
     let error = lp
@@ -258,6 +311,90 @@ fn two_tasks_waiting_to_read_one_socket_is_an_error() {
         .unwrap_err();
     assert!(matches!(error, Error::Runtime(_)), "{error:?}");
     assert!(error.to_string().contains("already waiting to read"));
+}
+
+#[test]
+fn cancelling_a_task_waiting_to_read_gives_its_message_and_frees_the_socket() {
+    // asyncio's sock_recv: cancelling the task cancels what it waits on, which removes the
+    // reader; the socket can be read again at once.
+    let lp = EventLoop::new();
+    let (outcome, later) = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = Rc::new(TcpStream::connect(listener.local_addr()?).await?);
+            let (server_side, _) = listener.accept().await?;
+            let reader = client.clone();
+            let task = lp.create_task(async move { reader.read(&mut [0; 4]).await });
+            steploop::sleep(Duration::ZERO).await?; // the task runs, and waits to read
+            assert!(task.cancel_with("no more reading"));
+            let outcome = task.await;
+            server_side.write_all(b"next").await?;
+            let mut buf = [0; 4];
+            client.read_exact(&mut buf).await?;
+            Ok((outcome, buf))
+        })
+        .unwrap();
+    let Err(Error::Cancelled(Some(message))) = outcome else {
+        panic!("expected the cancellation, got {outcome:?}")
+    };
+    assert_eq!(&*message, "no more reading");
+    assert_eq!(&later, b"next");
+    assert_eq!(lp.registered_sources(), 0);
+}
+
+#[test]
+fn a_read_polled_outside_any_task_wakes_the_waker_it_was_polled_with() {
+    // A future of another library's executor awaiting a read: the event wakes its waker,
+    // once, and the next poll reads.
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let lp = EventLoop::new();
+    let (woken, read) = lp
+        .run_until_complete(async {
+            let lp = get_running_loop().unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let (server_side, _) = listener.accept().await?;
+            let count = Arc::new(Count(AtomicUsize::new(0)));
+            let waker = Waker::from(count.clone());
+            let read = Rc::new(RefCell::new(Box::pin(async move {
+                let mut buf = [0; 4];
+                client.read_exact(&mut buf).await.map(|()| buf)
+            })));
+            // Polled from a callback, where no task runs: the wait keeps the waker.
+            let (first, polled) = (Rc::new(Cell::new(None)), read.clone());
+            let (first_out, waker_in) = (first.clone(), waker.clone());
+            lp.call_soon(move |_: &EventLoop| {
+                let mut cx = Context::from_waker(&waker_in);
+                first_out.set(Some(
+                    polled.borrow_mut().as_mut().poll(&mut cx).is_pending(),
+                ));
+            });
+            steploop::sleep(Duration::ZERO).await?;
+            assert_eq!(first.get(), Some(true), "nothing to read yet");
+            server_side.write_all(b"ping").await?;
+            for _ in 0..5_000 {
+                if count.0.load(Ordering::SeqCst) > 0 {
+                    break;
+                }
+                steploop::sleep(Duration::from_millis(1)).await?;
+            }
+            let woken = count.0.load(Ordering::SeqCst);
+            let mut cx = Context::from_waker(&waker);
+            let Poll::Ready(read) = read.borrow_mut().as_mut().poll(&mut cx) else {
+                panic!("woken, yet the read is not ready");
+            };
+            Ok((woken, read?))
+        })
+        .unwrap();
+    assert_eq!(woken, 1);
+    assert_eq!(&read, b"ping");
+    assert_eq!(lp.registered_sources(), 0);
 }
 
 #[test]
