@@ -38,7 +38,9 @@ use crate::{Error, EventLoop};
 mod current;
 mod step;
 
-pub(crate) use current::{await_target, current_key, take_thrown, throw_at_next_step, Awaiter};
+pub(crate) use current::{
+    await_sleep, await_target, current_key, take_thrown, throw_at_next_step, Awaiter,
+};
 pub use current::{current_task, TaskRef};
 pub(crate) use step::create_task;
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::{AnyTask, Task};
 use crate::label::Label;
-use crate::task_state::{Awaited, TaskKey};
+use crate::task_state::{Awaited, SleepWait, TaskKey};
+use crate::trace::Event;
 use crate::{Error, EventLoop};
 
 /// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`), as plain
@@ -76,6 +77,22 @@ pub(crate) fn await_target(event_loop: &EventLoop, target: &Rc<dyn Awaited>) -> 
         return Awaiter::AlreadyWaiting;
     }
     Awaiter::Task(running.key)
+}
+
+/// Records that task `key`, whose step is running, sleeps on `sleep` (see
+/// [`Waiter::Sleep`](crate::task_state::Waiter::Sleep)); traced as asyncio's await of the
+/// sleep's future, once per step.
+pub(crate) fn await_sleep(event_loop: &EventLoop, key: TaskKey, sleep: SleepWait) {
+    let registered = event_loop
+        .inner
+        .tasks
+        .with(key, |task| task.header().wait_on_sleep(sleep));
+    if registered == Some(true) {
+        event_loop.record(|| Event::Await {
+            task: Label::task(key.id),
+            future: Label::sleep_nanos(sleep.delay),
+        });
+    }
 }
 
 /// Refuses an await of the current task: its next step, scheduled now, throws `error` into

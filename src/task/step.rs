@@ -14,8 +14,9 @@ use super::{AnyTask, Task, TaskCell};
 use crate::future::{Future, FutureCell, FutureHost, FutureState};
 use crate::label::Label;
 use crate::ready::Runnable;
-use crate::task_state::{Awaited, TaskKey};
+use crate::task_state::{Awaited, SleepWait, TaskKey, Waiter};
 use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
+use crate::timers::TimerId;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
 
@@ -65,7 +66,11 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(event_loop, Err(Error::Cancelled(message)));
             }
-            header.exc.set(Some(Box::new(Error::Cancelled(message))));
+            // A sleep cancelled before throws its own cancellation and message, as a
+            // cancelled future gives its own.
+            if !header.throws_cancellation() {
+                header.exc.set(Some(Box::new(Error::Cancelled(message))));
+            }
         }
 
         // A cell taken and put back: a step pays no allocation to know whether it throws.
@@ -91,7 +96,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 
         match polled {
             Ok(Poll::Pending) => {
-                self.cancel_waiter_if_requested();
+                self.cancel_waiter_if_requested(event_loop);
                 if header.suspend() == Suspended::Foreign {
                     event_loop.foreign_wait_started();
                 }
@@ -117,7 +122,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         requests.set(requests.get().saturating_add(1));
         if let Some(waiter) = self.header.waiter() {
             self.header.cancelling_now.set(true);
-            let cancelled = waiter.cancel_with_message(message.clone());
+            let cancelled = self.cancel_waiter(&event_loop, waiter, message.clone());
             self.header.cancelling_now.set(false);
             if cancelled {
                 return true;
@@ -193,7 +198,7 @@ impl<T: 'static> TaskCell<T> {
     /// called) reaches the future the coroutine now waits on, which wakes the task on the
     /// next tick with `Error::Cancelled` (bpo-34872). After a `sleep(0)`, which waits on no
     /// future, the request stays, and the step it scheduled throws it.
-    fn cancel_waiter_if_requested(&self) {
+    fn cancel_waiter_if_requested(&self, event_loop: &EventLoop) {
         let header = &self.header;
         // Cells, taken and put back: a step pays no borrow flag for what is almost always
         // empty.
@@ -202,12 +207,61 @@ impl<T: 'static> TaskCell<T> {
         };
         header.must_cancel.set(Some(message.clone()));
         if let Some(waiter) = header.waiter() {
-            if waiter.cancel_with_message(message) {
+            if self.cancel_waiter(event_loop, waiter, message) {
                 header.must_cancel.set(None);
             }
         }
     }
     // ANCHOR_END: cancel_waiter
+
+    /// Cancels what the task waits on (asyncio's `self._fut_waiter.cancel(msg)`); false if it
+    /// was already done.
+    fn cancel_waiter(
+        &self,
+        event_loop: &EventLoop,
+        waiter: Waiter,
+        message: Option<Arc<str>>,
+    ) -> bool {
+        match waiter {
+            Waiter::Future(future) => future.cancel_with_message(message),
+            Waiter::Sleep(sleep) => self.cancel_sleep(event_loop, sleep, message),
+        }
+    }
+
+    // ANCHOR: cancel_sleep
+    /// Cancels the sleep the task waits on, as cancelling a sleep's future does in asyncio:
+    /// the task's wakeup is scheduled, and the step throws the cancellation in at the sleep,
+    /// which then cancels its timer. The trace shows what asyncio does: the sleep's future
+    /// done, cancelled, and the task's wakeup.
+    fn cancel_sleep(
+        &self,
+        event_loop: &EventLoop,
+        sleep: SleepWait,
+        message: Option<Arc<str>>,
+    ) -> bool {
+        let header = &self.header;
+        // A sleep whose timer fired is done, and cannot be cancelled: the cancellation waits
+        // for the next step, as asyncio's `_must_cancel`. So does one when what the step
+        // throws is already taken (an error of a refused await).
+        if !event_loop.timer_pending(sleep.timer) {
+            return false;
+        }
+        let thrown = header.exc.take();
+        if thrown.is_some() {
+            header.exc.set(thrown);
+            return false;
+        }
+        event_loop.record(|| Event::FutureDone {
+            future: Label::sleep_nanos(sleep.delay),
+            outcome: "cancelled",
+        });
+        header.exc.set(Some(Box::new(Error::Cancelled(message))));
+        if header.sleep_cancelled() == Woken::Schedule {
+            event_loop.push_step(header.key, true);
+        }
+        true
+    }
+    // ANCHOR_END: cancel_sleep
 
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
     /// future, which schedules its done-callbacks, and free the task's slot.
@@ -247,6 +301,22 @@ impl EventLoop {
     }
 
     // ANCHOR: schedule_step
+    /// The timer of a sleep fired (asyncio's `_set_result_unless_cancelled` of the sleep's
+    /// future): wakes the task in slot `task`, if it still sleeps on that timer.
+    pub(crate) fn sleep_over(&self, task: usize, timer: TimerId) {
+        let Some(Some((key, delay))) = self.inner.tasks.with_slot(task, |task| {
+            let header = task.header();
+            header.sleep_over(timer).map(|delay| (header.key, delay))
+        }) else {
+            return;
+        };
+        self.record(|| Event::FutureDone {
+            future: Label::sleep_nanos(delay),
+            outcome: "result",
+        });
+        self.schedule_step(key, true);
+    }
+
     /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
     /// either scheduled once, or waiting, never both.
     pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
