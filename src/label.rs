@@ -110,6 +110,11 @@ impl Label {
         Label(LabelText::Sleep(to_nanos(delay)))
     }
 
+    /// `sleep(delay)`, the delay in nanoseconds.
+    pub(crate) fn sleep_nanos(delay: u64) -> Label {
+        Label(LabelText::Sleep(delay))
+    }
+
     /// The same label, noting where its future or task was created (debug mode).
     pub(crate) fn located(self, at: &'static Location<'static>) -> Label {
         let label = match self.0 {

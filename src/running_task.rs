@@ -12,7 +12,8 @@ use std::rc::Rc;
 
 use crate::label::Label;
 use crate::scheduler::{self, Scheduler};
-use crate::task_state::{AnyTask, Awaited, TaskKey};
+use crate::task_state::{AnyTask, Awaited, SleepWait, TaskKey};
+use crate::trace::Event;
 use crate::Error;
 
 /// The task whose step is running on this thread (asyncio's `_current_tasks[loop]`), as plain
@@ -79,6 +80,21 @@ pub(crate) fn await_target(scheduler: &Scheduler, target: &Rc<dyn Awaited>) -> A
         return Awaiter::AlreadyWaiting;
     }
     Awaiter::Task(running.key)
+}
+
+/// Records that task `key`, whose step is running, sleeps on `sleep` (see
+/// [`Waiter::Sleep`](crate::task_state::Waiter::Sleep)); traced as asyncio's await of the
+/// sleep's future, once per step.
+pub(crate) fn await_sleep(scheduler: &Scheduler, key: TaskKey, sleep: SleepWait) {
+    let registered = scheduler
+        .tasks
+        .with(key, |task| task.header().wait_on_sleep(sleep));
+    if registered == Some(true) {
+        scheduler.record(|| Event::Await {
+            task: Label::task(key.id),
+            future: Label::sleep_nanos(sleep.delay),
+        });
+    }
 }
 
 /// Refuses an await of the current task: its next step, scheduled now, throws `error` into

@@ -23,6 +23,7 @@ use crate::label::Label;
 use crate::ready::{DoneCall, Notify, ReadyQueue, Runnable};
 use crate::task_state::{AnyTask, Stepped, TaskKey, Woken};
 use crate::task_table::TaskTable;
+use crate::timers::id::TimerId;
 use crate::trace::{Event, Tracer};
 
 /// What the scheduler asks of the loop that owns it (the loop's state, `state.rs`).
@@ -31,6 +32,9 @@ pub(crate) trait LoopOwner {
     fn call_exception_handler(self: Rc<Self>, context: &ExceptionContext);
     /// The loop's state, for the facade to turn back into an `EventLoop` (`get_loop`).
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
+    /// True while timer `timer` has neither run nor been cancelled (a sleep's, whose task is
+    /// being cancelled).
+    fn timer_pending(&self, timer: TimerId) -> bool;
 }
 
 /// The part of a loop that futures and tasks schedule through.
@@ -145,6 +149,30 @@ impl Scheduler {
             Stepped::Foreign => self.tasks.foreign_wait_started(),
             Stepped::Done => self.tasks.remove(key),
         }
+    }
+
+    /// True while timer `timer` has neither run nor been cancelled (see
+    /// [`LoopOwner::timer_pending`]); false once the loop is gone.
+    pub(crate) fn timer_pending(&self, timer: TimerId) -> bool {
+        self.owner
+            .upgrade()
+            .is_some_and(|owner| owner.timer_pending(timer))
+    }
+
+    /// The timer of a sleep fired (asyncio's `_set_result_unless_cancelled` of the sleep's
+    /// future): wakes the task in slot `task`, if it still sleeps on that timer.
+    pub(crate) fn sleep_over(&self, task: usize, timer: TimerId) {
+        let Some(Some((key, delay))) = self.tasks.with_slot(task, |task| {
+            let header = task.header();
+            header.sleep_over(timer).map(|delay| (header.key, delay))
+        }) else {
+            return;
+        };
+        self.record(|| Event::FutureDone {
+            future: Label::sleep_nanos(delay),
+            outcome: "result",
+        });
+        self.schedule_step(key, true);
     }
 
     // ANCHOR: schedule_step

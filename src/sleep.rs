@@ -5,6 +5,15 @@
 //! future; when the timer fires, the future's result is set, which schedules the waiting task's
 //! wakeup. `sleep(0)` is different: it creates nothing and simply yields once, so that the task
 //! steps again on the next tick and everything else ready runs first.
+//!
+//! # Implementation notes
+//! A task's sleep allocates no future: the future would have one waiter, the task, and one
+//! job, to wake it. The timer names the task's slot instead, and the task's state says which
+//! timer it sleeps on ([`Waiter::Sleep`](crate::task_state::Waiter::Sleep)); cancelling the
+//! task throws the cancellation in at the sleep, as the cancelled future's wakeup would. The
+//! trace still shows asyncio's future (`sleep(1.000)`, its await and its completion), and a
+//! million sleeping tasks are a million timers, not also a million futures. A sleep polled
+//! outside the loop's tasks has a future of its own ([`SleepTimer`]), which wakes its waker.
 
 use std::fmt;
 use std::pin::Pin;
@@ -13,11 +22,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::clock::to_nanos;
 use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
 use crate::running::running_loop;
-use crate::task;
-use crate::task_state::{Awaited, TaskKey};
+use crate::running_task;
+use crate::task_state::{Awaited, SleepWait, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;
 
@@ -62,7 +72,11 @@ enum SleepState {
     Start,
     /// `sleep(0)`: the task's next step is scheduled.
     Yielded,
-    /// Waiting for the timer to set the future's result.
+    /// Asleep in a task: the timer wakes the task.
+    Asleep {
+        timer: TimerRef,
+    },
+    /// Polled outside the loop's tasks: waiting for the timer to set the future's result.
     Waiting {
         cell: Rc<SleepTimer>,
         timer: TimerRef,
@@ -81,10 +95,23 @@ impl std::future::Future for Sleep {
                 this.state = SleepState::Done;
                 // The step after a bare `yield`: what it throws (a cancellation requested
                 // meanwhile) is raised here.
-                match task::take_thrown() {
+                match running_task::take_thrown() {
                     Some(thrown) => Poll::Ready(Err(thrown)),
                     None => Poll::Ready(Ok(())),
                 }
+            }
+            SleepState::Asleep { timer } => {
+                // The step after the wakeup: what it throws (the task's cancellation) is
+                // raised here.
+                if let Some(thrown) = running_task::take_thrown() {
+                    this.finish();
+                    return Poll::Ready(Err(thrown));
+                }
+                if !timer.is_pending() {
+                    this.state = SleepState::Done;
+                    return Poll::Ready(Ok(()));
+                }
+                this.sleep_again(cx)
             }
             SleepState::Waiting { cell, .. } => {
                 let polled = cell.await_in(cx);
@@ -100,7 +127,7 @@ impl std::future::Future for Sleep {
 
 impl Sleep {
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if let Some(thrown) = task::take_thrown() {
+        if let Some(thrown) = running_task::take_thrown() {
             self.state = SleepState::Done;
             return Poll::Ready(Err(thrown));
         }
@@ -113,29 +140,76 @@ impl Sleep {
         };
         if self.delay.is_zero() {
             // A bare `yield`: step again on the next tick, after everything ready now.
-            match task::current_key(event_loop.id()) {
+            match running_task::current_key(event_loop.id()) {
                 Some(key) => event_loop.scheduler().schedule_step(key, false),
                 None => cx.waker().wake_by_ref(),
             }
             self.state = SleepState::Yielded;
             return Poll::Pending;
         }
+        if let Some(key) = running_task::current_key(event_loop.id()) {
+            let timer = event_loop.call_later_sleep(self.delay, key.index);
+            running_task::await_sleep(event_loop.scheduler(), key, self.wait(&timer));
+            self.state = SleepState::Asleep { timer };
+            return Poll::Pending;
+        }
         let cell = Rc::new_cyclic(|me| SleepTimer {
             future: FutureCell::new(event_loop.scheduler(), Label::sleep(self.delay), false),
             me: me.clone(),
         });
-        let timer = event_loop.call_later_sleep(self.delay, cell.clone());
+        let timer = event_loop.call_later_sleep_future(self.delay, cell.clone());
         let polled = cell.await_in(cx);
         self.state = SleepState::Waiting { cell, timer };
         polled
     }
 
+    fn wait(&self, timer: &TimerRef) -> SleepWait {
+        SleepWait {
+            timer: timer.id(),
+            delay: to_nanos(self.delay),
+        }
+    }
+
+    /// Polled again before its timer fired: the task was woken another way (the coroutine
+    /// awaits more than the sleep), or this is another poll in the same step. The task that
+    /// polls it now sleeps on it.
+    fn sleep_again(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let SleepState::Asleep { timer } = &self.state else {
+            unreachable!("only an asleep sleep sleeps again");
+        };
+        let event_loop = match running_loop("sleep") {
+            Ok(event_loop) if timer.belongs_to(&event_loop) => event_loop,
+            Ok(_) => {
+                self.finish();
+                return Poll::Ready(Err(Error::Runtime(
+                    "a sleep started on one loop was awaited on another: a sleep belongs to \
+                     the loop that started it; await a new sleep on this loop"
+                        .into(),
+                )));
+            }
+            Err(error) => {
+                self.finish();
+                return Poll::Ready(Err(error));
+            }
+        };
+        match running_task::current_key(event_loop.id()) {
+            Some(key) => {
+                // Usually the same task; a sleep may also have moved to another one.
+                timer.set_sleeper(key.index);
+                running_task::await_sleep(event_loop.scheduler(), key, self.wait(timer));
+            }
+            // Started in a task, polled outside one: its timer wakes no one, so it is polled
+            // again on every tick until the timer has fired.
+            None => cx.waker().wake_by_ref(),
+        }
+        Poll::Pending
+    }
+
     /// The sleep is over (or was cancelled): a timer still pending has nothing left to do.
     fn finish(&mut self) {
-        if let SleepState::Waiting { timer, .. } =
-            std::mem::replace(&mut self.state, SleepState::Done)
-        {
-            timer.cancel();
+        match std::mem::replace(&mut self.state, SleepState::Done) {
+            SleepState::Asleep { timer } | SleepState::Waiting { timer, .. } => timer.cancel(),
+            SleepState::Start | SleepState::Yielded | SleepState::Done => {}
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::reactor::{Registrations, Selector};
 use crate::remote::{Message, Remote};
 use crate::scheduler::{LoopOwner, Scheduler};
 use crate::task::AnyTask;
+use crate::timers::id::TimerId;
 use crate::timers::TimerHeap;
 use crate::trace::Event;
 use crate::EventLoop;
@@ -119,6 +120,10 @@ impl LoopOwner for Inner {
 
     fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
         self
+    }
+
+    fn timer_pending(&self, timer: TimerId) -> bool {
+        self.scheduled.borrow().is_pending(timer)
     }
 }
 

@@ -38,7 +38,6 @@ use crate::Error;
 mod current;
 mod step;
 
-pub(crate) use crate::running_task::{current_key, take_thrown};
 pub use current::{current_task, TaskRef};
 pub(crate) use step::create_task;
 

@@ -22,6 +22,12 @@
 //!   Running ── the coroutine returns, fails or panics (or New is cancelled) ──▶ Done
 //! ```
 //!
+//! A sleep is a future that needs no block of its own (see `sleep.rs`), and has states of its
+//! own beside the future's, with the same arrows: `RunningAsleep` (`Running`, the coroutine
+//! asleep from this step on), `Sleeping` (`Waiting`, on the sleep's timer) and
+//! `ScheduledFromSleep` (`Scheduled`, woken from `Sleeping`). Cancelling the sleep leaves them
+//! for `Running` or `Scheduled`, the sleep forgotten.
+//!
 //! Beside the state, a task carries what may be asked of it at any time: a cancellation to
 //! deliver at its next step (asyncio's `_must_cancel`), the error its running step throws into
 //! the coroutine, and how many cancellations were requested (asyncio's
@@ -39,6 +45,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::label::Label;
+use crate::timers::id::TimerId;
 
 /// What the loop needs of any task, whatever its result type (see `task.rs`).
 pub(crate) trait AnyTask {
@@ -91,8 +98,36 @@ pub(crate) trait Awaited {
     fn forget_wakeup(&self, key: TaskKey);
 }
 
-/// The future a task waits on.
-pub(crate) type Waiter = Rc<dyn Awaited>;
+// ANCHOR: waiter
+/// What a task waits on (asyncio's `_fut_waiter`), as [`TaskHeader::waiter`] gives it.
+#[derive(Clone)]
+pub(crate) enum Waiter {
+    /// A steploop future (or task), whose done-callbacks hold the task's wakeup.
+    Future(Rc<dyn Awaited>),
+    /// A [`sleep`](crate::sleep()), which has no future of its own: its timer wakes the task
+    /// by key, and cancelling the task throws the cancellation in at the sleep.
+    Sleep(SleepWait),
+}
+// ANCHOR_END: waiter
+
+/// A sleep a task waits on: its timer, and its delay, which names it in traces
+/// (`sleep(1.000)`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SleepWait {
+    pub(crate) timer: TimerId,
+    /// The delay in nanoseconds.
+    pub(crate) delay: u64,
+}
+
+impl Waiter {
+    /// Forgets the wakeup of task `key`: the task no longer waits here (it was woken another
+    /// way). A sleep's timer asks the task what it waits on when it fires: nothing to forget.
+    pub(crate) fn forget_wakeup(&self, key: TaskKey) {
+        if let Waiter::Future(future) = self {
+            future.forget_wakeup(key);
+        }
+    }
+}
 
 // ANCHOR: state
 /// Where a task is in its life (see the module's diagram).
@@ -109,8 +144,11 @@ pub(crate) enum TaskState {
     /// the step runs (to `Running`).
     Scheduled {
         /// The future the task waited on, if any.
-        waiter: Option<Waiter>,
+        waiter: Option<Rc<dyn Awaited>>,
     },
+    /// `Scheduled`, woken from `Sleeping`: the sleep stays what the task waits on until the
+    /// step runs, as a future does.
+    ScheduledFromSleep(SleepWait),
     /// Its step polls the coroutine. `waiter` is the steploop future the coroutine awaits
     /// from this step on (asyncio's `result.add_done_callback(self.__wakeup)`); `rescheduled`
     /// is true once a next step is on the ready deque (a `sleep(0)`, a refused await, its own
@@ -119,13 +157,19 @@ pub(crate) enum TaskState {
     /// to `WaitingForeign` if neither.
     Running {
         /// The future awaited from this step on, if any.
-        waiter: Option<Waiter>,
+        waiter: Option<Rc<dyn Awaited>>,
         /// True once the next step is scheduled.
         rescheduled: bool,
     },
+    /// `Running`, the coroutine asleep from this step on: left for `Sleeping`, or for
+    /// `ScheduledFromSleep` if rescheduled.
+    RunningAsleep { sleep: SleepWait, rescheduled: bool },
     /// Suspended on one steploop future, whose done-callback is the task's wakeup. Left by a
     /// wake (to `Scheduled`).
-    Waiting(Waiter),
+    Waiting(Rc<dyn Awaited>),
+    /// Suspended on a sleep, whose timer wakes the task. Left by a wake (to
+    /// `ScheduledFromSleep`), or by the sleep's cancellation (to `Scheduled`).
+    Sleeping(SleepWait),
     /// Suspended on a waker that is not steploop's (a future of another library), which
     /// another thread may wake at any time: while any task is here, an idle loop waits for it
     /// instead of reporting a stall. Left by a wake (to `Scheduled`).
@@ -135,6 +179,10 @@ pub(crate) enum TaskState {
     Done,
 }
 // ANCHOR_END: state
+
+// The waiter is inline in each state rather than an enum of its own, which would make every
+// task eight bytes bigger and every transition move them.
+const _: () = assert!(std::mem::size_of::<TaskState>() == 24);
 
 /// What [`TaskHeader::wake`] asks of the loop.
 #[derive(Debug, PartialEq, Eq)]
@@ -224,6 +272,7 @@ impl TaskHeader {
                 },
                 Woken::Schedule,
             ),
+            TaskState::Sleeping(sleep) => (TaskState::ScheduledFromSleep(sleep), Woken::Schedule),
             TaskState::WaitingForeign => (
                 TaskState::Scheduled { waiter: None },
                 Woken::ScheduleLeavingForeignWait,
@@ -238,9 +287,21 @@ impl TaskHeader {
                 },
                 Woken::Schedule,
             ),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: false,
+            } => (
+                TaskState::RunningAsleep {
+                    sleep,
+                    rescheduled: true,
+                },
+                Woken::Schedule,
+            ),
             already @ (TaskState::New
             | TaskState::Scheduled { .. }
+            | TaskState::ScheduledFromSleep(_)
             | TaskState::Running { .. }
+            | TaskState::RunningAsleep { .. }
             | TaskState::Done) => (already, Woken::Nothing),
         };
         self.state.set(state);
@@ -257,13 +318,18 @@ impl TaskHeader {
         };
         match self.state.replace(running) {
             TaskState::New => StepStart::First,
-            TaskState::Scheduled { waiter } => StepStart::Again(waiter),
+            TaskState::Scheduled { waiter } => StepStart::Again(waiter.map(Waiter::Future)),
+            TaskState::ScheduledFromSleep(sleep) => StepStart::Again(Some(Waiter::Sleep(sleep))),
             TaskState::Done => {
                 self.state.set(TaskState::Done);
                 StepStart::Done
             }
             // A step runs only when scheduled.
-            TaskState::Running { .. } | TaskState::Waiting(_) | TaskState::WaitingForeign => {
+            TaskState::Running { .. }
+            | TaskState::RunningAsleep { .. }
+            | TaskState::Waiting(_)
+            | TaskState::Sleeping(_)
+            | TaskState::WaitingForeign => {
                 debug_assert!(false, "a step ran for a task that was not scheduled");
                 StepStart::Again(None)
             }
@@ -273,31 +339,103 @@ impl TaskHeader {
     /// The running coroutine awaits `target`: the task's wakeup is to be added to its
     /// done-callbacks. False if it already awaits this very future in this step (a repeated
     /// poll), which keeps a single registration.
-    pub(crate) fn wait_on(&self, target: &Waiter) -> bool {
-        match self.state.take() {
+    pub(crate) fn wait_on(&self, target: &Rc<dyn Awaited>) -> bool {
+        let (state, new) = match self.state.take() {
             TaskState::Running {
                 waiter: Some(waiter),
                 rescheduled,
-            } if Rc::ptr_eq(&waiter, target) => {
-                self.state.set(TaskState::Running {
+            } if Rc::ptr_eq(&waiter, target) => (
+                TaskState::Running {
                     waiter: Some(waiter),
                     rescheduled,
-                });
-                false
-            }
-            TaskState::Running { rescheduled, .. } => {
-                self.state.set(TaskState::Running {
+                },
+                false,
+            ),
+            TaskState::Running { rescheduled, .. }
+            | TaskState::RunningAsleep { rescheduled, .. } => (
+                TaskState::Running {
                     waiter: Some(target.clone()),
                     rescheduled,
-                });
-                true
-            }
+                },
+                true,
+            ),
             other => {
                 debug_assert!(false, "only a running task awaits");
-                self.state.set(other);
-                false
+                (other, false)
             }
-        }
+        };
+        self.state.set(state);
+        new
+    }
+
+    /// The running coroutine sleeps: its timer wakes the task. False if it already sleeps on
+    /// this very timer in this step (a repeated poll).
+    pub(crate) fn wait_on_sleep(&self, sleep: SleepWait) -> bool {
+        let (state, new) = match self.state.take() {
+            TaskState::RunningAsleep {
+                sleep: current,
+                rescheduled,
+            } if current.timer == sleep.timer => (
+                TaskState::RunningAsleep {
+                    sleep: current,
+                    rescheduled,
+                },
+                false,
+            ),
+            TaskState::Running { rescheduled, .. }
+            | TaskState::RunningAsleep { rescheduled, .. } => {
+                (TaskState::RunningAsleep { sleep, rescheduled }, true)
+            }
+            other => {
+                debug_assert!(false, "only a running task sleeps");
+                (other, false)
+            }
+        };
+        self.state.set(state);
+        new
+    }
+
+    /// The timer `timer` fired: the delay of the sleep it ends, if the task still waits on that
+    /// sleep (it was not cancelled, and the task did not move on); the task is then to be
+    /// woken.
+    pub(crate) fn sleep_over(&self, timer: TimerId) -> Option<u64> {
+        let state = self.state.take();
+        let delay = match &state {
+            TaskState::Sleeping(sleep) | TaskState::ScheduledFromSleep(sleep)
+                if sleep.timer == timer =>
+            {
+                Some(sleep.delay)
+            }
+            _ => None,
+        };
+        self.state.set(state);
+        delay
+    }
+
+    /// The sleep the task waits on is cancelled: the task no longer waits on it, and its step
+    /// is wanted, as a cancelled future's wakeup would ask. Says whether the loop must put the
+    /// step on the ready deque.
+    pub(crate) fn sleep_cancelled(&self) -> Woken {
+        let (state, wake) = match self.state.take() {
+            TaskState::Sleeping(_) => (TaskState::Scheduled { waiter: None }, Woken::Schedule),
+            TaskState::ScheduledFromSleep(_) => {
+                (TaskState::Scheduled { waiter: None }, Woken::Nothing)
+            }
+            TaskState::RunningAsleep { rescheduled, .. } => (
+                TaskState::Running {
+                    waiter: None,
+                    rescheduled: true,
+                },
+                if rescheduled {
+                    Woken::Nothing
+                } else {
+                    Woken::Schedule
+                },
+            ),
+            other => (other, Woken::Nothing),
+        };
+        self.state.set(state);
+        wake
     }
 
     /// The poll returned pending: the task waits, on the loop or on a foreign waker.
@@ -316,6 +454,14 @@ impl TaskHeader {
                 waiter: None,
                 rescheduled: false,
             } => (TaskState::WaitingForeign, Suspended::Foreign),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: true,
+            } => (TaskState::ScheduledFromSleep(sleep), Suspended::OnTheLoop),
+            TaskState::RunningAsleep {
+                sleep,
+                rescheduled: false,
+            } => (TaskState::Sleeping(sleep), Suspended::OnTheLoop),
             other => {
                 debug_assert!(false, "only a running task suspends");
                 (other, Suspended::OnTheLoop)
@@ -330,7 +476,16 @@ impl TaskHeader {
         self.state.set(TaskState::Done);
     }
 
-    /// The future the task waits on, if any: what cancelling the task cancels.
+    /// True if what the step throws is a cancellation already: a sleep's, cancelled with
+    /// its own message.
+    pub(crate) fn throws_cancellation(&self) -> bool {
+        let thrown = self.exc.take();
+        let cancellation = matches!(thrown.as_deref(), Some(Error::Cancelled(_)));
+        self.exc.set(thrown);
+        cancellation
+    }
+
+    /// The future (or sleep) the task waits on, if any: what cancelling the task cancels.
     pub(crate) fn waiter(&self) -> Option<Waiter> {
         let state = self.state.take();
         let waiter = match &state {
@@ -341,7 +496,10 @@ impl TaskHeader {
             | TaskState::Running {
                 waiter: Some(waiter),
                 ..
-            } => Some(waiter.clone()),
+            } => Some(Waiter::Future(waiter.clone())),
+            TaskState::Sleeping(sleep)
+            | TaskState::ScheduledFromSleep(sleep)
+            | TaskState::RunningAsleep { sleep, .. } => Some(Waiter::Sleep(*sleep)),
             _ => None,
         };
         self.state.set(state);
@@ -385,11 +543,13 @@ mod tests {
     fn a_task_waits_on_one_future_until_a_wake_and_forgets_it_at_its_next_step() {
         let task = header();
         task.start_step();
-        let target: Waiter = Rc::new(Target);
+        let target: Rc<dyn Awaited> = Rc::new(Target);
         assert!(task.wait_on(&target));
         assert!(!task.wait_on(&target), "a repeated poll registers once");
         assert_eq!(task.suspend(), Suspended::OnTheLoop);
-        assert!(task.waiter().is_some_and(|w| Rc::ptr_eq(&w, &target)));
+        assert!(task
+            .waiter()
+            .is_some_and(|w| matches!(w, Waiter::Future(w) if Rc::ptr_eq(&w, &target))));
         assert_eq!(task.wake(), Woken::Schedule);
         assert!(
             task.waiter().is_some(),
@@ -416,5 +576,50 @@ mod tests {
         task.finish();
         assert_eq!(task.wake(), Woken::Nothing);
         assert!(matches!(task.start_step(), StepStart::Done));
+    }
+
+    fn sleep(seq: u32) -> SleepWait {
+        SleepWait {
+            timer: TimerId::new(0, seq),
+            delay: 1_000,
+        }
+    }
+
+    #[test]
+    fn a_sleeping_task_is_woken_by_its_own_timer_only() {
+        let task = header();
+        task.start_step();
+        assert!(task.wait_on_sleep(sleep(7)));
+        assert!(
+            !task.wait_on_sleep(sleep(7)),
+            "a repeated poll registers once"
+        );
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert_eq!(task.sleep_over(sleep(8).timer), None, "another timer");
+        assert_eq!(task.sleep_over(sleep(7).timer), Some(1_000));
+        assert_eq!(task.wake(), Woken::Schedule);
+        assert_eq!(
+            task.sleep_over(sleep(7).timer),
+            Some(1_000),
+            "still its sleep until the step runs"
+        );
+        assert!(matches!(task.start_step(), StepStart::Again(Some(_))));
+        assert_eq!(task.sleep_over(sleep(7).timer), None, "the step moved on");
+    }
+
+    #[test]
+    fn a_cancelled_sleep_leaves_its_timer_nothing_to_wake() {
+        let task = header();
+        task.start_step();
+        assert!(task.wait_on_sleep(sleep(7)));
+        assert_eq!(task.suspend(), Suspended::OnTheLoop);
+        assert_eq!(task.sleep_cancelled(), Woken::Schedule);
+        assert_eq!(task.sleep_over(sleep(7).timer), None);
+        assert!(
+            task.waiter().is_none(),
+            "a second cancel is delivered by the step"
+        );
+        assert_eq!(task.sleep_cancelled(), Woken::Nothing);
+        assert!(matches!(task.start_step(), StepStart::Again(None)));
     }
 }

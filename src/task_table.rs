@@ -46,6 +46,17 @@ impl TaskTable {
         (task.header().key == key).then(|| f(&**task))
     }
 
+    /// Calls `f` with the task in slot `index`, whichever it is, if the slot holds one.
+    #[inline(always)]
+    pub(crate) fn with_slot<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&dyn AnyTask) -> R,
+    ) -> Option<R> {
+        let slab = self.slab.borrow();
+        slab.get(index).map(|task| f(&**task))
+    }
+
     /// Adds a task; `make` builds it knowing its key.
     pub(crate) fn insert<R: AnyTask + 'static>(
         &self,

@@ -24,7 +24,8 @@ use crate::handle::as_event_loop;
 use crate::label::Label;
 use crate::ready::{Facade, RemoteCall, Runnable};
 use crate::remote::{Message, Remote};
-use crate::task::{current_key, AnyTask};
+use crate::running_task::current_key;
+use crate::task_state::AnyTask;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
 

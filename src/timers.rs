@@ -26,9 +26,11 @@ use crate::Error;
 use crate::EventLoop;
 
 mod handle;
+pub(crate) mod id;
 
 pub use handle::TimerHandle;
 pub(crate) use handle::TimerRef;
+use id::TimerId;
 
 /// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
 /// top costs less than rebuilding (asyncio's `_MIN_SCHEDULED_TIMER_HANDLES`).
@@ -101,9 +103,9 @@ enum Job {
     /// A callback from `call_later` or `call_at`: a zero-sized closure (one that captures
     /// nothing) boxes without allocating.
     Callback(Box<dyn TimerCallback>),
-    /// A sleep, whose future is its own callback (asyncio's
-    /// `futures._set_result_unless_cancelled`).
-    Sleep(Rc<SleepTimer>),
+    /// A sleep (asyncio's `futures._set_result_unless_cancelled` of the sleep's future): wakes
+    /// the task in this slot of the task table, if that task still sleeps on this timer.
+    Sleep(u32),
 }
 
 // A slot is as small as the heap entry it replaces was, so a sleeping task costs no more.
@@ -117,10 +119,10 @@ impl Job {
         }
     }
 
-    fn run(self, event_loop: &EventLoop) {
+    fn run(self, event_loop: &EventLoop, id: TimerId) {
         match self {
             Job::Callback(callback) => callback.run(event_loop),
-            Job::Sleep(sleep) => sleep.fire(),
+            Job::Sleep(task) => event_loop.scheduler().sleep_over(task as usize, id),
         }
     }
 
@@ -132,10 +134,15 @@ impl Job {
                 let placeholder = callback.placeholder();
                 Some(std::mem::replace(callback, placeholder))
             }
-            // A sleep's future is completed by its task's cancellation, not by this timer.
+            // A sleep's task is woken by its own cancellation, not by this timer.
             Job::Sleep(_) => None,
         }
     }
+}
+
+/// A task's slot in the task table, as a sleep's timer keeps it.
+fn task_slot(task: usize) -> u32 {
+    u32::try_from(task).expect("more than 2³² tasks pending at once")
 }
 
 /// A timer's callback with its label. The label of a plain closure is its type's name, which
@@ -210,6 +217,7 @@ impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Labelled<F> {
 /// A timer taken out of its slot: what the loop runs, or drops and traces.
 pub(crate) struct Fired {
     job: Job,
+    id: TimerId,
     /// True if the timer was cancelled: it must be skipped, not run.
     pub(crate) cancelled: bool,
 }
@@ -221,7 +229,7 @@ impl Fired {
 
     /// Runs the timer's callback (from the loop's runner, which contains a panic).
     pub(crate) fn run(self, event_loop: &EventLoop) {
-        self.job.run(event_loop);
+        self.job.run(event_loop, self.id);
     }
 }
 
@@ -232,27 +240,6 @@ pub(crate) struct Cancelled {
     pub(crate) counted: bool,
     /// The closure, to be dropped with nothing borrowed.
     pub(crate) closure: Option<Box<dyn TimerCallback>>,
-}
-
-/// Which timer a handle refers to: its slot, and its sequence number to tell it from a later
-/// timer in the same slot.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct TimerId {
-    key: u32,
-    seq: u32,
-}
-
-impl TimerId {
-    /// The timer's slot.
-    pub(crate) fn key(self) -> u32 {
-        self.key
-    }
-
-    /// The timer's sequence number: the order in which the loop's timers were scheduled, and
-    /// the timer's name in traces.
-    pub(crate) fn seq(self) -> u32 {
-        self.seq
-    }
 }
 
 /// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
@@ -287,9 +274,28 @@ impl TimerHeap {
         self.push(when, Job::Callback(Box::new(callback)))
     }
 
-    /// Schedules a sleep's timer.
-    pub(crate) fn push_sleep(&mut self, when: u64, sleep: Rc<SleepTimer>) -> TimerId {
-        self.push(when, Job::Sleep(sleep))
+    /// Schedules the timer of a sleep that wakes the task in slot `task` of the task table.
+    pub(crate) fn push_sleep(&mut self, when: u64, task: usize) -> TimerId {
+        self.push(when, Job::Sleep(task_slot(task)))
+    }
+
+    /// Hands a sleep's timer to the task in slot `task` (a sleep polled by another task than
+    /// the one that started it).
+    pub(crate) fn set_sleeper(&mut self, id: TimerId, task: usize) {
+        if let Some(slot) = self.slots.get_mut(id.key() as usize) {
+            if slot.seq == id.seq() {
+                if let Job::Sleep(sleeper) = &mut slot.job {
+                    *sleeper = task_slot(task);
+                }
+            }
+        }
+    }
+
+    /// True while timer `id` has neither run nor been cancelled.
+    pub(crate) fn is_pending(&self, id: TimerId) -> bool {
+        self.slots
+            .get(id.key() as usize)
+            .is_some_and(|slot| slot.seq == id.seq() && !slot.cancelled)
     }
 
     fn push(&mut self, when: u64, job: Job) -> TimerId {
@@ -303,7 +309,7 @@ impl TimerHeap {
         });
         let key = u32::try_from(key).expect("more than 2³² timers pending at once");
         self.heap.push(Entry { when, seq, key });
-        TimerId { key, seq }
+        TimerId::new(key, seq)
     }
 
     /// How many timers the heap holds, cancelled ones included.
@@ -320,10 +326,10 @@ impl TimerHeap {
     /// borrowed (a closure may capture anything, even a handle that cancels in its `Drop`),
     /// and whether it was counted.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Cancelled {
-        let Some(slot) = self.slots.get_mut(id.key as usize) else {
+        let Some(slot) = self.slots.get_mut(id.key() as usize) else {
             return Cancelled::default(); // it ran, and nothing took its slot since
         };
-        if slot.seq != id.seq || slot.cancelled {
+        if slot.seq != id.seq() || slot.cancelled {
             return Cancelled::default(); // it ran (the slot holds a newer timer), or was cancelled
         }
         slot.cancelled = true;
@@ -424,6 +430,7 @@ impl TimerHeap {
         let slot = self.slots.remove(key as usize);
         Fired {
             job: slot.job,
+            id: TimerId::new(key, slot.seq),
             cancelled: slot.cancelled,
         }
     }
@@ -437,6 +444,7 @@ impl TimerHeap {
             .drain()
             .map(|slot| Fired {
                 job: slot.job,
+                id: TimerId::new(u32::MAX, slot.seq),
                 cancelled: true,
             })
             .collect()
@@ -477,10 +485,27 @@ impl EventLoop {
         self.timer_handle(id, when, label)
     }
 
-    /// `call_later` for a sleep, whose future is its own timer.
-    pub(crate) fn call_later_sleep(&self, delay: Duration, sleep: Rc<SleepTimer>) -> TimerRef {
+    /// `call_later` for the sleep of the task in slot `task`, which the timer wakes.
+    pub(crate) fn call_later_sleep(&self, delay: Duration, task: usize) -> TimerRef {
         let (delay, when) = self.deadline_after(delay);
-        let id = self.inner.scheduled.borrow_mut().push_sleep(when, sleep);
+        let id = self.inner.scheduled.borrow_mut().push_sleep(when, task);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    /// `call_later` for a sleep polled outside the loop's tasks, whose own future the timer
+    /// completes.
+    pub(crate) fn call_later_sleep_future(
+        &self,
+        delay: Duration,
+        sleep: Rc<SleepTimer>,
+    ) -> TimerRef {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self.inner.scheduled.borrow_mut().push_labelled(
+            when,
+            SleepTimer::timer_label(),
+            move |_: &EventLoop| sleep.fire(),
+        );
         self.record_call_later(SleepTimer::timer_label, delay, when, id);
         TimerRef::new(id, when, Rc::downgrade(&self.inner))
     }
@@ -606,11 +631,11 @@ mod tests {
             ..TimerHeap::default()
         };
         let ids: Vec<TimerId> = (0..4).map(|_| timers.push_callback(7, |_| {})).collect();
-        assert_eq!(ids[2].seq, 0, "the sequence wrapped");
+        assert_eq!(ids[2].seq(), 0, "the sequence wrapped");
         let popped: Vec<u32> = std::iter::from_fn(|| timers.pop_due(7))
             .map(|popped| popped.ok().unwrap())
             .collect();
-        let keys: Vec<u32> = ids.iter().map(|id| id.key).collect();
+        let keys: Vec<u32> = ids.iter().map(|id| id.key()).collect();
         assert_eq!(popped, keys);
     }
 }

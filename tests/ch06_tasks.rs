@@ -450,6 +450,102 @@ fn cancelling_a_sleeping_task_cancels_its_timer() {
     );
 }
 
+#[test]
+fn a_sleep_polled_beside_another_future_still_wakes_its_task_when_it_is_due() {
+    let lp = EventLoop::with_virtual_clock();
+    let fut = lp.create_future::<u32>();
+    let setter = fut.clone();
+    lp.call_later(secs(1), move |_| {
+        setter.set_result(7).unwrap();
+    });
+    let task = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(secs(3)));
+        let mut waiting = Box::pin(std::future::IntoFuture::into_future(fut));
+        // Both polled in every step; the future comes first, and wakes the task at t=1.
+        let first = std::future::poll_fn(|cx| {
+            if let Poll::Ready(value) = waiting.as_mut().poll(cx) {
+                return Poll::Ready(value);
+            }
+            assert!(nap.as_mut().poll(cx).is_pending());
+            Poll::Pending
+        })
+        .await?;
+        let woken_at = get_running_loop().unwrap().time();
+        nap.await?;
+        Ok::<_, Error>((first, woken_at, get_running_loop().unwrap().time()))
+    });
+    assert_eq!(
+        lp.run_until_complete(task).unwrap(),
+        (7, secs(1), secs(3)),
+        "the sleep started at t=0 ends at t=3, though the task was woken at t=1"
+    );
+}
+
+#[test]
+fn a_sleep_moved_to_another_task_wakes_that_task() {
+    let lp = EventLoop::with_virtual_clock();
+    let handoff: Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>> = Rc::default();
+    let give = handoff.clone();
+    let first = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(secs(2)));
+        // Started here, then handed over, unfinished.
+        std::future::poll_fn(|cx| {
+            assert!(nap.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        *give.borrow_mut() = Some(nap);
+        Ok::<_, Error>(())
+    });
+    let second = lp.create_task(async move {
+        let nap = handoff
+            .borrow_mut()
+            .take()
+            .expect("the first task ran first");
+        nap.await?;
+        Ok::<_, Error>(get_running_loop().unwrap().time())
+    });
+    lp.run_until_complete(first).unwrap();
+    assert_eq!(lp.run_until_complete(second).unwrap(), secs(2));
+}
+
+#[test]
+fn a_waker_a_coroutine_keeps_wakes_its_own_task_after_other_tasks_stepped() {
+    let lp = EventLoop::with_virtual_clock();
+    let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let ready = Rc::new(Cell::new(false));
+    let (keep, is_ready) = (kept.clone(), ready.clone());
+    let first = lp.create_task(async move {
+        // A future of another library: it keeps the waker and is ready once told.
+        std::future::poll_fn(|cx| {
+            if is_ready.get() {
+                return Poll::Ready(());
+            }
+            *keep.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        Ok::<_, Error>("the first task woke")
+    });
+    let second = lp.create_task(async move {
+        // Steps of another task in between, each lent a waker.
+        for _ in 0..3 {
+            sleep(Duration::ZERO).await?;
+        }
+        ready.set(true);
+        let waker = kept
+            .borrow_mut()
+            .take()
+            .expect("the first task kept its waker");
+        waker.wake();
+        sleep(Duration::ZERO).await?; // the first task's wakeup runs before this step
+        Ok::<_, Error>(())
+    });
+    lp.run_until_complete(second).unwrap();
+    assert!(first.done(), "the kept waker woke the task that kept it");
+    assert_eq!(first.result().unwrap(), "the first task woke");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names, current_task, all_tasks
 // ---------------------------------------------------------------------------------------------

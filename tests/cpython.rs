@@ -72,6 +72,67 @@ const PENDING: &[Found] = &[];
 /// (the generated programs meet them only now and then).
 const FIXED: &[Found] = &[
     Found {
+        construct: Construct::Sleep,
+        // asyncio: the sleep's future, cancelled by the first cancel(), gives its own
+        // CancelledError; the second only sets _must_cancel.
+        reason: "a task cancelled in its step, then again before it resumed, left its sleep \
+                 with the later message",
+        level: Level::Combinators,
+        program: || {
+            vec![
+                Op::CallSoon {
+                    id: 1,
+                    body: vec![Op::Cancel {
+                        target: 0,
+                        msg: Some(2),
+                    }],
+                },
+                Op::Cancel {
+                    target: 0,
+                    msg: None,
+                },
+                Op::Sleep {
+                    delay: 3,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Found {
+        construct: Construct::Sleep,
+        // asyncio: a sleep whose timer fired is done; cancel() only sets _must_cancel, and the
+        // last message given is thrown in.
+        reason: "a task cancelled after its sleep's timer fired, before it resumed, cancelled \
+                 the sleep with the first message",
+        level: Level::Tasks,
+        program: || {
+            vec![
+                Op::CallLater {
+                    id: 1,
+                    delay: 0,
+                    body: vec![Op::CallLater {
+                        id: 2,
+                        delay: 1,
+                        body: vec![
+                            Op::Cancel {
+                                target: 0,
+                                msg: None,
+                            },
+                            Op::Cancel {
+                                target: 0,
+                                msg: Some(4),
+                            },
+                        ],
+                    }],
+                },
+                Op::Sleep {
+                    delay: 1,
+                    catch: Catch::Nothing,
+                },
+            ]
+        },
+    },
+    Found {
         construct: Construct::CancelRunningTask,
         // asyncio: cancel() of the running task only sets _must_cancel; __step cancels the
         // future the task next suspends on, and the task resumes one iteration later.

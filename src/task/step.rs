@@ -15,8 +15,8 @@ use crate::label::Label;
 use crate::remote::Remote;
 use crate::running_task::{Running, RUNNING};
 use crate::scheduler::{self, Scheduler};
-use crate::task_state::{Awaited, Stepped, TaskKey};
-use crate::task_state::{StepStart, Suspended, TaskHeader};
+use crate::task_state::{Awaited, SleepWait, Stepped, TaskKey, Waiter};
+use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
 use crate::trace::Event;
 use crate::Error;
 
@@ -66,7 +66,11 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 // Thrown into a coroutine that never ran: it ends at once, its body unrun.
                 return self.complete(Err(Error::Cancelled(message)));
             }
-            header.exc.set(Some(Box::new(Error::Cancelled(message))));
+            // A sleep cancelled before throws its own cancellation and message, as a
+            // cancelled future gives its own.
+            if !header.throws_cancellation() {
+                header.exc.set(Some(Box::new(Error::Cancelled(message))));
+            }
         }
 
         // A cell taken and put back: a step pays no allocation to know whether it throws.
@@ -119,7 +123,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         requests.set(requests.get().saturating_add(1));
         if let Some(waiter) = self.header.waiter() {
             self.header.cancelling_now.set(true);
-            let cancelled = waiter.cancel_with_message(message.clone());
+            let cancelled = self.cancel_waiter(waiter, message.clone());
             self.header.cancelling_now.set(false);
             if cancelled {
                 return true;
@@ -204,12 +208,54 @@ impl<T: 'static> TaskCell<T> {
         };
         header.must_cancel.set(Some(message.clone()));
         if let Some(waiter) = header.waiter() {
-            if waiter.cancel_with_message(message) {
+            if self.cancel_waiter(waiter, message) {
                 header.must_cancel.set(None);
             }
         }
     }
     // ANCHOR_END: cancel_waiter
+
+    /// Cancels what the task waits on (asyncio's `self._fut_waiter.cancel(msg)`); false if it
+    /// was already done.
+    fn cancel_waiter(&self, waiter: Waiter, message: Option<Arc<str>>) -> bool {
+        match waiter {
+            Waiter::Future(future) => future.cancel_with_message(message),
+            Waiter::Sleep(sleep) => self.cancel_sleep(sleep, message),
+        }
+    }
+
+    // ANCHOR: cancel_sleep
+    /// Cancels the sleep the task waits on, as cancelling a sleep's future does in asyncio:
+    /// the task's wakeup is scheduled, and the step throws the cancellation in at the sleep,
+    /// which then cancels its timer. The trace shows what asyncio does: the sleep's future
+    /// done, cancelled, and the task's wakeup.
+    fn cancel_sleep(&self, sleep: SleepWait, message: Option<Arc<str>>) -> bool {
+        let header = &self.header;
+        let Some(scheduler) = self.future.scheduler() else {
+            return false;
+        };
+        // A sleep whose timer fired is done, and cannot be cancelled: the cancellation waits
+        // for the next step, as asyncio's `_must_cancel`. So does one when what the step
+        // throws is already taken (an error of a refused await).
+        if !scheduler.timer_pending(sleep.timer) {
+            return false;
+        }
+        let thrown = header.exc.take();
+        if thrown.is_some() {
+            header.exc.set(thrown);
+            return false;
+        }
+        scheduler.record(|| Event::FutureDone {
+            future: Label::sleep_nanos(sleep.delay),
+            outcome: "cancelled",
+        });
+        header.exc.set(Some(Box::new(Error::Cancelled(message))));
+        if header.sleep_cancelled() == Woken::Schedule {
+            scheduler.push_step(header.key, true);
+        }
+        true
+    }
+    // ANCHOR_END: cancel_sleep
 
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
     /// future, which schedules its done-callbacks; the loop then frees the task's slot.

@@ -3,12 +3,13 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::rc::Weak;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use super::TimerId;
 use crate::label::Label;
 use crate::state::Inner;
+use crate::EventLoop;
 
 /// A timer as the loop's own code holds it (a sleep's): which timer, when, and the loop.
 pub(crate) struct TimerRef {
@@ -25,6 +26,30 @@ impl TimerRef {
             id,
             when,
             event_loop,
+        }
+    }
+
+    pub(crate) fn id(&self) -> TimerId {
+        self.id
+    }
+
+    /// True while the timer has neither run nor been cancelled (false once the loop is gone).
+    pub(crate) fn is_pending(&self) -> bool {
+        self.event_loop
+            .upgrade()
+            .is_some_and(|inner| inner.scheduled.borrow().is_pending(self.id))
+    }
+
+    /// True if the timer belongs to `event_loop`.
+    pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
+        std::ptr::eq(self.event_loop.as_ptr(), Rc::as_ptr(&event_loop.inner))
+    }
+
+    /// Hands a sleep's timer to the task in slot `task` of its loop (see
+    /// `TimerHeap::set_sleeper`).
+    pub(crate) fn set_sleeper(&self, task: usize) {
+        if let Some(inner) = self.event_loop.upgrade() {
+            inner.scheduled.borrow_mut().set_sleeper(self.id, task);
         }
     }
 
