@@ -132,6 +132,9 @@ impl EventLoop {
                 self.wait_until(when)?;
             } else if !inner.until_complete.get() && inner.remote.handles() > 0 {
                 self.poll(None)?;
+            } else if inner.remote.has_pending() {
+                // The last handle was dropped after the tick took in the queue: what it sent
+                // before it went (a `stop()`, say) is still to be taken, and may be work.
             } else {
                 return Err(stalled());
             }
@@ -495,5 +498,27 @@ impl EventLoop {
             ready,
             timers,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::EventLoop;
+
+    #[test]
+    fn what_the_last_handle_sent_before_it_was_dropped_is_taken_not_reported_as_a_stall() {
+        // The window this closes: a tick took in the queue and found it empty; then another
+        // thread sent `stop()` and dropped the last handle, before the tick looked at how
+        // many handles are left.
+        let lp = EventLoop::new();
+        let handle = lp.handle();
+        std::thread::spawn(move || {
+            handle.stop().unwrap();
+            drop(handle);
+        })
+        .join()
+        .unwrap();
+        assert!(lp.wait_for_work().is_ok(), "the stop is taken in");
+        assert_eq!(lp.inner.sched.ready.len(), 1, "the stop is ready to run");
     }
 }
