@@ -30,17 +30,11 @@ use slab::Slab;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
+use crate::ready::BridgeKey;
 use crate::remote::Message;
 use crate::running::running_loop;
-use crate::task::{Awaited, TaskKey};
+use crate::task_state::{Awaited, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};
-
-/// A bridge's place in the loop's slab, with its number to tell it from a later occupant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BridgeKey {
-    index: usize,
-    id: u64,
-}
 
 /// The loop's bridges: loop futures waiting for work in other threads.
 #[derive(Default)]
@@ -161,7 +155,7 @@ impl EventLoop {
     ) -> Future<T> {
         self.check_open("wrap_future");
         let inner = &*self.inner;
-        let number = inner.tasks.next_future_number();
+        let number = inner.sched.tasks.next_future_number();
         let id = inner.bridges.created.get() + 1;
         inner.bridges.created.set(id);
         let bridge = {
@@ -173,7 +167,7 @@ impl EventLoop {
             };
             let bridge = Rc::new(BridgeCell {
                 key,
-                future: FutureCell::new(self, Label::future(number), false),
+                future: FutureCell::new(self.scheduler(), Label::future(number), false),
                 source: source.clone(),
                 read,
             });

@@ -35,9 +35,14 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::exception_handler::ExceptionHandler;
+use crate::exception_handler::ExceptionContext;
 use crate::inspect::TickObserver;
 use crate::label::Label;
+use crate::EventLoop;
+
+/// A function that receives what the loop could not hand to anyone else
+/// (the `handler(loop, context)` of `loop.set_exception_handler`).
+pub type ExceptionHandler = dyn Fn(&EventLoop, &ExceptionContext);
 
 /// asyncio's default `slow_callback_duration`: 0.1 s.
 const SLOW_CALLBACK_DURATION: Duration = Duration::from_millis(100);

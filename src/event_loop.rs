@@ -40,13 +40,15 @@ use std::time::Duration;
 
 use crate::bridge::dispose_executor;
 use crate::clock::{to_nanos, ClockKind};
-use crate::exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+use crate::debug::ExceptionHandler;
+use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::handle::{Callback, Handle};
 use crate::inspect::Queues;
 use crate::label::Label;
 use crate::reactor::{READ, WRITE};
 use crate::run::Awaitable;
+use crate::scheduler::Scheduler;
 use crate::state::Inner;
 use crate::task::{Task, TaskRef};
 use crate::threadsafe::LoopHandle;
@@ -100,11 +102,9 @@ impl EventLoop {
 
     /// A new loop on the given clock.
     pub fn with_clock(kind: ClockKind) -> EventLoop {
-        let event_loop = EventLoop {
-            inner: Rc::new(Inner::new(kind)),
-        };
-        crate::running::register_on_this_thread(&event_loop);
-        event_loop
+        EventLoop {
+            inner: Inner::new(kind),
+        }
     }
 }
 
@@ -187,7 +187,7 @@ impl EventLoop {
 
     /// True once the loop was closed (`loop.is_closed()`).
     pub fn is_closed(&self) -> bool {
-        self.inner.closed.get()
+        self.inner.sched.is_closed()
     }
 
     /// Closes the loop: drops every pending handle and timer without running them, and
@@ -211,7 +211,7 @@ impl EventLoop {
                     .into(),
             ));
         }
-        if self.inner.closed.get() {
+        if self.inner.sched.is_closed() {
             return Ok(());
         }
         self.close_parts();
@@ -412,8 +412,8 @@ impl EventLoop {
     /// ```
     #[track_caller]
     pub fn create_future<T: 'static>(&self) -> Future<T> {
-        let n = self.inner.tasks.next_future_number();
-        let future = Future::new(self, Label::future(n));
+        let n = self.inner.sched.tasks.next_future_number();
+        let future = Future::new(self.scheduler(), Label::future(n));
         future.set_created_at(self.caller_if_debug());
         future
     }
@@ -433,12 +433,14 @@ impl EventLoop {
         T: 'static,
         F: StdFuture<Output = Result<T, Error>> + 'static,
     {
-        crate::task::create_task(self, coroutine)
+        self.check_open("create_task");
+        let created_at = self.caller_if_debug();
+        crate::task::create_task(self.scheduler(), &self.inner.remote, created_at, coroutine)
     }
 
     /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
     pub fn all_tasks(&self) -> Vec<TaskRef> {
-        let all = self.inner.tasks.all();
+        let all = self.inner.sched.tasks.all();
         all.into_iter().map(TaskRef::new).collect()
     }
 }
@@ -910,12 +912,12 @@ impl EventLoop {
 
     /// Switches recording of the scheduling trace on or off for this loop.
     pub fn set_trace(&self, on: bool) {
-        self.inner.tracer.set(on);
+        self.inner.sched.tracer.set(on);
     }
 
     /// Returns what was recorded so far and starts a fresh recording.
     pub fn take_trace(&self) -> Trace {
-        self.inner.tracer.take()
+        self.inner.sched.tracer.take()
     }
 
     /// Prints a line to standard output and, when tracing, records it in the trace, so that a
@@ -951,7 +953,7 @@ impl EventLoop {
     ///
     /// A due timer that has moved to the ready deque is listed there, not in `timers`.
     pub fn queues(&self) -> Queues {
-        crate::inspect::queues(self)
+        self.snapshot_queues()
     }
 
     /// Calls `observer` at the start of every tick while tracing is on, with the queues as the
@@ -1014,6 +1016,48 @@ impl Labelled<'_> {
     }
 }
 
+/// # The loop of a future or a task
+///
+/// `Future.get_loop()`, `Task.get_loop()`. A future knows only its loop's scheduling part (see
+/// `scheduler.rs`); the loop itself is found from it here, above both.
+impl<T: 'static> Future<T> {
+    /// The loop the future belongs to (`Future.get_loop()`).
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub fn get_loop(&self) -> EventLoop {
+        EventLoop::of(&self.scheduler())
+    }
+}
+
+impl<T: 'static> Task<T> {
+    /// The loop the task runs on (`Task.get_loop()`).
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub fn get_loop(&self) -> EventLoop {
+        self.future().get_loop()
+    }
+}
+
+impl EventLoop {
+    /// The loop that `scheduler` is a part of.
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub(crate) fn of(scheduler: &Scheduler) -> EventLoop {
+        let inner = scheduler
+            .owner()
+            .and_then(|state| state.downcast::<Inner>().ok());
+        EventLoop {
+            inner: inner.expect(
+                "the future's event loop was dropped: keep the EventLoop alive while its \
+                 futures are in use",
+            ),
+        }
+    }
+}
+
 impl Drop for EventLoop {
     /// asyncio's `BaseEventLoop.__del__`: when the last handle of a loop that nobody closed
     /// goes, the loop is closed, so that what [`close`](EventLoop::close) reports (callbacks
@@ -1025,7 +1069,7 @@ impl Drop for EventLoop {
     /// exception handler would abort the process. `Inner`'s drop still reports the tasks.
     fn drop(&mut self) {
         let last = Rc::strong_count(&self.inner) == 1;
-        if last && !self.inner.closed.get() && !self.is_running() && !std::thread::panicking() {
+        if last && !self.is_closed() && !self.is_running() && !std::thread::panicking() {
             // Cannot fail: the loop is not running.
             let _ = self.close();
         }
@@ -1044,7 +1088,7 @@ impl fmt::Debug for EventLoop {
             .field("clock", &self.clock_kind())
             .field("running", &self.is_running())
             .field("closed", &self.is_closed())
-            .field("ready", &self.inner.ready.len())
+            .field("ready", &self.inner.sched.ready.len())
             .field("scheduled", &self.inner.scheduled.borrow().len())
             .finish()
     }

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::panic::Location;
 
-use crate::{Error, EventLoop};
+use crate::Error;
 
 // ANCHOR: context
 /// What happened, for the exception handler (asyncio's `context` dict).
@@ -97,10 +97,6 @@ impl fmt::Display for ExceptionContext {
         Ok(())
     }
 }
-
-/// A function that receives what the loop could not hand to anyone else
-/// (the `handler(loop, context)` of `loop.set_exception_handler`).
-pub type ExceptionHandler = dyn Fn(&EventLoop, &ExceptionContext);
 
 /// The handler used when none is set (`loop.default_exception_handler`): logs the context at
 /// error level through the `log` crate.

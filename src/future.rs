@@ -17,21 +17,22 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::Location;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
+use crate::error::Error;
+use crate::exception_handler::ExceptionContext;
 use crate::label::Label;
-use crate::state::WeakLoop;
-use crate::task::Awaited;
+use crate::ready::Notify;
+use crate::scheduler::Scheduler;
+use crate::task_state::Awaited;
 use crate::trace::Event;
-use crate::{Error, EventLoop, ExceptionContext};
 
 mod callbacks;
 mod waiting;
 
 pub use callbacks::CallbackId;
-pub(crate) use callbacks::Notify;
-use callbacks::{Callbacks, DoneCallback, DoneFunction, NEXT_CALLBACK_ID};
+use callbacks::{Callbacks, DoneCallback, DoneFunction, ScheduledDone, NEXT_CALLBACK_ID};
 pub use waiting::Waiting;
 
 // ANCHOR: state
@@ -51,9 +52,10 @@ pub enum FutureState<T> {
 
 /// The state of a future: what `Future<T>` points to.
 pub(crate) struct FutureCell<T> {
+    /// The loop's scheduling part, not the loop: what a future schedules its callbacks on.
     /// Weak, because the loop owns tasks and tasks own futures: a strong reference back would
     /// keep a dropped loop alive.
-    event_loop: WeakLoop,
+    scheduler: Weak<Scheduler>,
     state: RefCell<FutureState<T>>,
     callbacks: RefCell<Callbacks<T>>,
     label: RefCell<Label>,
@@ -113,9 +115,9 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: 'static> Future<T> {
-    pub(crate) fn new(event_loop: &EventLoop, label: Label) -> Future<T> {
+    pub(crate) fn new(scheduler: &Rc<Scheduler>, label: Label) -> Future<T> {
         Future {
-            host: Rc::new(FutureCell::new(event_loop, label, false)),
+            host: Rc::new(FutureCell::new(scheduler, label, false)),
         }
     }
 
@@ -126,7 +128,7 @@ impl<T: 'static> Future<T> {
         Future { host }
     }
 
-    fn cell(&self) -> &FutureCell<T> {
+    pub(crate) fn cell(&self) -> &FutureCell<T> {
         self.host.cell()
     }
 
@@ -140,22 +142,22 @@ impl<T: 'static> Future<T> {
         self.cell().cancelled()
     }
 
-    /// The loop the future belongs to (`Future.get_loop()`).
+    /// The scheduling part of the future's loop.
     ///
     /// # Panics
     /// If the loop has been dropped.
-    pub fn get_loop(&self) -> EventLoop {
-        self.cell().event_loop.upgrade().expect(
+    pub(crate) fn scheduler(&self) -> Rc<Scheduler> {
+        self.cell().scheduler.upgrade().expect(
             "the future's event loop was dropped: keep the EventLoop alive while its futures are in use",
         )
     }
 
-    /// True if the future belongs to `event_loop`.
-    pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
+    /// True if the future belongs to the loop numbered `loop_id`.
+    pub(crate) fn belongs_to(&self, loop_id: u64) -> bool {
         self.cell()
-            .event_loop
+            .scheduler
             .upgrade()
-            .is_some_and(|own| own.id() == event_loop.id())
+            .is_some_and(|own| own.id == loop_id)
     }
 
     /// The future's name in traces and reports.
@@ -321,7 +323,7 @@ impl<T: 'static> Future<T> {
             function: callback,
         }));
         if self.done() {
-            self.schedule(&self.get_loop(), entry);
+            self.schedule(&self.scheduler(), entry);
         } else {
             self.cell().callbacks.borrow_mut().push(entry);
         }
@@ -333,7 +335,7 @@ impl<T: 'static> Future<T> {
     pub(crate) fn add_shared_done_callback(&self, callback: Rc<dyn Notify>, index: u32) {
         let entry = DoneCallback::Notify(callback, index);
         if self.done() {
-            self.schedule(&self.get_loop(), entry);
+            self.schedule(&self.scheduler(), entry);
         } else {
             self.cell().callbacks.borrow_mut().push(entry);
         }
@@ -368,19 +370,17 @@ impl<T: 'static> Future<T> {
             }
             *current = state;
         }
-        let Some(event_loop) = self.cell().event_loop.upgrade() else {
+        let Some(scheduler) = self.cell().scheduler.upgrade() else {
             // No loop, nobody to run the callbacks: drop them.
             drop(self.cell().callbacks.take());
             return Ok(());
         };
-        event_loop.record(|| Event::FutureDone {
+        scheduler.record(|| Event::FutureDone {
             future: self.label(),
             outcome: self.outcome_word(),
         });
         let callbacks = self.cell().callbacks.take();
-        for callback in callbacks.into_iter() {
-            self.schedule(&event_loop, callback);
-        }
+        callbacks.for_each(|callback| self.schedule(&scheduler, callback));
         Ok(())
     }
     // ANCHOR_END: finish
@@ -394,16 +394,16 @@ impl<T: 'static> Future<T> {
         }
     }
 
-    /// Schedules one done-callback on the loop.
-    fn schedule(&self, event_loop: &EventLoop, callback: DoneCallback<T>) {
+    /// Schedules one done-callback on the loop: each kind is its own entry of the ready
+    /// deque, and a task's wakeup is the task's key.
+    fn schedule(&self, scheduler: &Scheduler, callback: DoneCallback<T>) {
         match callback {
             DoneCallback::Function(done) => {
-                let label = done.label().clone();
                 let future = self.clone();
-                event_loop.call_soon_labelled(label, move |_: &EventLoop| done.call(&future));
+                scheduler.schedule_done(Box::new(ScheduledDone { done, future }));
             }
-            DoneCallback::Notify(target, index) => event_loop.schedule_notify(target, index),
-            DoneCallback::Wakeup(task) => event_loop.schedule_step(task, true),
+            DoneCallback::Notify(target, index) => scheduler.schedule_notify(target, index),
+            DoneCallback::Wakeup(task) => scheduler.schedule_step(task, true),
             DoneCallback::Waker(waker) => waker.wake(),
         }
     }
@@ -428,9 +428,9 @@ impl<T> FutureCell<T> {
         };
     }
 
-    pub(crate) fn new(event_loop: &EventLoop, label: Label, is_task: bool) -> FutureCell<T> {
+    pub(crate) fn new(scheduler: &Rc<Scheduler>, label: Label, is_task: bool) -> FutureCell<T> {
         FutureCell {
-            event_loop: event_loop.downgrade(),
+            scheduler: Rc::downgrade(scheduler),
             state: RefCell::new(FutureState::Pending),
             callbacks: RefCell::new(Callbacks::default()),
             label: RefCell::new(label),
@@ -466,8 +466,9 @@ impl<T> FutureCell<T> {
         }
     }
 
-    pub(crate) fn event_loop(&self) -> Option<EventLoop> {
-        self.event_loop.upgrade()
+    /// The scheduling part of the future's loop, while the loop is alive.
+    pub(crate) fn scheduler(&self) -> Option<Rc<Scheduler>> {
+        self.scheduler.upgrade()
     }
 
     /// `Future.exception()`: see [`Future::exception`].
@@ -501,9 +502,9 @@ impl<T> Drop for FutureCell<T> {
         if let Some(location) = self.created_at() {
             context = context.with_source_traceback(location);
         }
-        match self.event_loop.upgrade() {
-            Some(event_loop) => event_loop.call_exception_handler(&context),
-            None => crate::default_exception_handler(&context),
+        match self.scheduler.upgrade() {
+            Some(scheduler) => scheduler.call_exception_handler(&context),
+            None => crate::exception_handler::default_exception_handler(&context),
         }
     }
 }

@@ -11,6 +11,8 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::label::Label;
+use crate::ready::{Entry, Facade, Runnable};
+use crate::trace::Event;
 use crate::EventLoop;
 
 /// The callbacks the loop runs: a closure or function that receives the loop running it, so
@@ -23,17 +25,6 @@ pub trait Callback: FnOnce(&EventLoop) + 'static {}
 
 impl<F: FnOnce(&EventLoop) + 'static> Callback for F {}
 
-/// The state a handle shares between the ready deque and its owner.
-pub(crate) trait RawHandle {
-    fn label(&self) -> &Label;
-    fn is_cancelled(&self) -> bool;
-    /// Marks the handle cancelled and drops its callback (releasing whatever the closure
-    /// captured, as asyncio sets `_callback = None`).
-    fn cancel(&self);
-    /// Runs the callback, unless it was cancelled or has already run.
-    fn run(&self, event_loop: &EventLoop);
-}
-
 // ANCHOR: handle_cell
 /// One allocation per callback: the flags, the label and the closure itself.
 struct HandleCell<F> {
@@ -43,7 +34,9 @@ struct HandleCell<F> {
 }
 // ANCHOR_END: handle_cell
 
-impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
+/// The state a handle shares between the ready deque, which holds it as an [`Entry`], and its
+/// owner.
+impl<F: FnOnce(&EventLoop) + 'static> Entry for HandleCell<F> {
     fn label(&self) -> &Label {
         &self.label
     }
@@ -59,9 +52,9 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
         }
     }
 
-    fn run(&self, event_loop: &EventLoop) {
+    fn run(&self, event_loop: &Facade) {
         if let Some(callback) = self.callback.take() {
-            callback(event_loop);
+            callback(as_event_loop(event_loop));
         }
     }
     // ANCHOR_END: cancel_and_run
@@ -90,7 +83,7 @@ impl<F: FnOnce(&EventLoop) + 'static> RawHandle for HandleCell<F> {
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    raw: Rc<dyn RawHandle>,
+    raw: Rc<dyn Entry>,
 }
 
 impl Handle {
@@ -119,15 +112,43 @@ impl Handle {
         self.raw.label()
     }
 
-    pub(crate) fn run(&self, event_loop: &EventLoop) {
-        self.raw.run(event_loop);
+    /// How a handle is shown in reports: `<Handle hello>`, `<Handle hello cancelled>`.
+    pub(crate) fn describe(entry: &dyn Entry) -> String {
+        let state = if entry.is_cancelled() {
+            " cancelled"
+        } else {
+            ""
+        };
+        format!("<Handle {}{state}>", entry.label())
     }
+}
+
+/// The loop, as an entry of the ready deque received it (see `ready.rs`'s notes).
+#[inline(always)]
+pub(crate) fn as_event_loop(event_loop: &Facade) -> &EventLoop {
+    event_loop
+        .downcast_ref::<EventLoop>()
+        .expect("the ready deque's runner passes the EventLoop")
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.cancelled() { " cancelled" } else { "" };
-        write!(f, "<Handle {}{state}>", self.label())
+        f.write_str(&Handle::describe(&*self.raw))
+    }
+}
+
+impl EventLoop {
+    /// `call_soon` with a label of the caller's choosing: the handle goes on the ready deque.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    pub(crate) fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
+        self.check_open("call_soon");
+        let handle = Handle::new(label, callback);
+        self.record(|| Event::CallSoon(handle.label().clone()));
+        let ready = &self.scheduler().ready;
+        ready.push(Runnable::Callback(handle.raw.clone()));
+        handle
     }
 }
 

@@ -3,15 +3,15 @@
 //! A trace says what the loop *did*; a reader of the trace works out what the loop *held* — the
 //! ready deque and the timer heap at each tick — and the book's step-through viewer shows
 //! exactly that reading ([`replay`](crate::replay)). This module lets a test check the reading
-//! against the truth: [`EventLoop::queues`] takes a snapshot of both queues, and a tick
-//! observer ([`EventLoop::set_tick_observer`]) is handed one at the start of every traced
+//! against the truth: [`EventLoop::queues`](crate::EventLoop::queues) takes a snapshot of both queues, and a tick
+//! observer ([`EventLoop::set_tick_observer`](crate::EventLoop::set_tick_observer)) is handed one at the start of every traced
 //! tick. asyncio's users look at `loop._ready` and `loop._scheduled` for the same purpose.
 //!
 //! # Implementation notes
 //! The observer is called only while tracing is on, from inside the branch that records the
-//! tick: a loop that does not trace pays nothing for it, not even a check.
+//! tick: a loop that does not trace pays nothing for it, not even a check. This module holds
+//! what a snapshot is; the tick takes it (`tick.rs`), since only the loop sees both queues.
 
-use crate::event_loop::EventLoop;
 use crate::label::Label;
 
 /// The loop's two queues at one moment.
@@ -62,42 +62,3 @@ pub struct ScheduledTimer {
 
 /// What a tick observer is: a function handed the loop's queues.
 pub type TickObserver = dyn FnMut(&Queues);
-
-impl EventLoop {
-    /// Hands the queues to the tick observer, if there is one.
-    pub(crate) fn observe_tick(&self) {
-        // Taken out while it runs, so that a call back into the loop never finds it borrowed;
-        // an observer set meanwhile replaces it.
-        let Some(mut observer) = self.inner.diagnostics.take_tick_observer() else {
-            return;
-        };
-        observer(&self.queues());
-        self.inner.diagnostics.restore_tick_observer(observer);
-    }
-}
-
-/// A snapshot of the loop's queues ([`EventLoop::queues`]).
-pub(crate) fn queues(event_loop: &EventLoop) -> Queues {
-    let inner = &*event_loop.inner;
-    let ready = inner
-        .ready
-        .labels(|runnable| event_loop.runnable_label(runnable));
-    let timers = inner
-        .scheduled
-        .borrow()
-        .entries()
-        .into_iter()
-        .map(|(when, seq, label, cancelled)| ScheduledTimer {
-            when,
-            seq,
-            label,
-            cancelled,
-        })
-        .collect();
-    Queues {
-        tick: inner.ticks.get(),
-        time: inner.clock.now(),
-        ready,
-        timers,
-    }
-}

@@ -25,14 +25,16 @@
 //! |---|---|---|
 //! | [`handle`](Handle) | `asyncio.Handle`, `loop.call_soon` | 3, The ready deque |
 //! | `event_loop` ([`EventLoop`]) | `AbstractEventLoop`: the loop's whole public API, in its sections, over the parts below | all |
-//! | `ready` | `_ready`, and `_run_once`'s last loop: the only place where callbacks are called | 3, The ready deque |
-//! | `tick` | `_run_once`, `run_forever`, `stop` | 3, The ready deque; 4; 8 |
+//! | `ready` | `_ready`: the ready deque and the kinds of entry it holds | 3, The ready deque |
+//! | `scheduler` | what futures and tasks reach through `self._loop`: the ready deque, the task table, the trace | 3, The ready deque; 5; 6 |
+//! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
 //! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together | 3, The ready deque |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
+//! | `running_task` | `_current_tasks`: the task whose step runs, and how an await registers it | 5, Futures; 6, Tasks |
 //! | `task_table` | `_all_tasks`: the loop's tasks by key | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
@@ -75,6 +77,8 @@ mod remote;
 pub mod replay;
 mod run;
 mod running;
+mod running_task;
+mod scheduler;
 mod sleep;
 mod state;
 mod task;
@@ -96,9 +100,10 @@ pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
     AsCompleted, ReturnWhen,
 };
+pub use debug::ExceptionHandler;
 pub use error::{Error, ErrorGroup};
 pub use event_loop::{EventLoop, Labelled};
-pub use exception_handler::{default_exception_handler, ExceptionContext, ExceptionHandler};
+pub use exception_handler::{default_exception_handler, ExceptionContext};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
 pub use handle::{Callback, Handle};

@@ -33,8 +33,9 @@ use std::task::{Context, Poll};
 use crate::label::Label;
 use crate::reactor::{IoWait, Waits, READ, WRITE};
 use crate::running::running_loop;
+use crate::running_task::{self, Awaiter};
 use crate::state::WeakLoop;
-use crate::task::{self, Awaited, Awaiter};
+use crate::task_state::Awaited;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
 
@@ -140,7 +141,7 @@ where
             }
             // A wait begins, unless the step throws something into the coroutine: then
             // the await raises it here, as any steploop await does.
-            if let Some(thrown) = task::take_thrown() {
+            if let Some(thrown) = running_task::take_thrown() {
                 return Poll::Ready(Err(thrown));
             }
             let event_loop = this.socket.event_loop()?;
@@ -167,7 +168,7 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
         if outcome.is_some() {
             self.waiting = false;
         }
-        if let Some(thrown) = task::take_thrown() {
+        if let Some(thrown) = running_task::take_thrown() {
             if self.waiting {
                 self.waiting = false;
                 self.wait.abandon();
@@ -196,7 +197,7 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
     /// `Future.__await__`, which registers the task's wakeup as a done-callback).
     fn register(&self, event_loop: &EventLoop, cx: &mut Context<'_>) {
         let target: Rc<dyn Awaited> = self.wait.clone();
-        match task::await_target(event_loop, &target) {
+        match running_task::await_target(event_loop.scheduler(), &target) {
             Awaiter::Task(key) => {
                 self.wait.wake_task(key);
                 event_loop.record(|| Event::Await {
@@ -207,7 +208,7 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
             // A wait is never a task: `Itself` cannot come.
             Awaiter::AlreadyWaiting | Awaiter::Itself(_) => {}
             Awaiter::Foreign => self.wait.wake_waker(cx.waker()),
-            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+            Awaiter::OtherLoop(task) => running_task::throw_at_next_step(Error::Runtime(
                 format!(
                     "{task} waits for {} of a socket of a different loop: a socket belongs to \
                      the loop that was running when it was made, and only that loop's tasks \

@@ -17,18 +17,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::bridge::BridgeKey;
-use crate::label::Label;
-use crate::task::TaskKey;
-use crate::EventLoop;
-
-/// A callback sent from another thread, with its label: one allocation holds both.
-pub(crate) trait RemoteCall: Send {
-    /// Runs the callback on the loop's thread.
-    fn call(self: Box<Self>, event_loop: &EventLoop);
-    /// The callback's name in traces and reports.
-    fn label(&self) -> Label;
-}
+use crate::ready::{BridgeKey, RemoteCall};
+use crate::task_state::TaskKey;
 
 /// What other threads send to the loop.
 pub(crate) enum Message {

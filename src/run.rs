@@ -134,7 +134,7 @@ pub(crate) fn ensure_future_on<T: 'static>(
     awaitable: impl Awaitable<T>,
 ) -> Result<Future<T>, Error> {
     let future = awaitable.into_future_on(event_loop);
-    if !future.belongs_to(event_loop) {
+    if !future.belongs_to(event_loop.id()) {
         return Err(Error::Runtime(
             format!(
                 "{} belongs to a different loop than the one asked to run it (asyncio: \

@@ -26,8 +26,8 @@ use crate::clock::to_nanos;
 use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
 use crate::running::running_loop;
-use crate::task::{self, Awaited, TaskKey};
-use crate::task_state::SleepWait;
+use crate::running_task;
+use crate::task_state::{Awaited, SleepWait, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;
 
@@ -95,7 +95,7 @@ impl std::future::Future for Sleep {
                 this.state = SleepState::Done;
                 // The step after a bare `yield`: what it throws (a cancellation requested
                 // meanwhile) is raised here.
-                match task::take_thrown() {
+                match running_task::take_thrown() {
                     Some(thrown) => Poll::Ready(Err(thrown)),
                     None => Poll::Ready(Ok(())),
                 }
@@ -103,7 +103,7 @@ impl std::future::Future for Sleep {
             SleepState::Asleep { timer } => {
                 // The step after the wakeup: what it throws (the task's cancellation) is
                 // raised here.
-                if let Some(thrown) = task::take_thrown() {
+                if let Some(thrown) = running_task::take_thrown() {
                     this.finish();
                     return Poll::Ready(Err(thrown));
                 }
@@ -127,7 +127,7 @@ impl std::future::Future for Sleep {
 
 impl Sleep {
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if let Some(thrown) = task::take_thrown() {
+        if let Some(thrown) = running_task::take_thrown() {
             self.state = SleepState::Done;
             return Poll::Ready(Err(thrown));
         }
@@ -140,21 +140,21 @@ impl Sleep {
         };
         if self.delay.is_zero() {
             // A bare `yield`: step again on the next tick, after everything ready now.
-            match task::current_key(&event_loop) {
-                Some(key) => event_loop.schedule_step(key, false),
+            match running_task::current_key(event_loop.id()) {
+                Some(key) => event_loop.scheduler().schedule_step(key, false),
                 None => cx.waker().wake_by_ref(),
             }
             self.state = SleepState::Yielded;
             return Poll::Pending;
         }
-        if let Some(key) = task::current_key(&event_loop) {
+        if let Some(key) = running_task::current_key(event_loop.id()) {
             let timer = event_loop.call_later_sleep(self.delay, key.index);
-            task::await_sleep(&event_loop, key, self.wait(&timer));
+            running_task::await_sleep(event_loop.scheduler(), key, self.wait(&timer));
             self.state = SleepState::Asleep { timer };
             return Poll::Pending;
         }
         let cell = Rc::new_cyclic(|me| SleepTimer {
-            future: FutureCell::new(&event_loop, Label::sleep(self.delay), false),
+            future: FutureCell::new(event_loop.scheduler(), Label::sleep(self.delay), false),
             me: me.clone(),
         });
         let timer = event_loop.call_later_sleep_future(self.delay, cell.clone());
@@ -192,11 +192,11 @@ impl Sleep {
                 return Poll::Ready(Err(error));
             }
         };
-        match task::current_key(&event_loop) {
+        match running_task::current_key(event_loop.id()) {
             Some(key) => {
                 // Usually the same task; a sleep may also have moved to another one.
                 timer.set_sleeper(key.index);
-                task::await_sleep(&event_loop, key, self.wait(timer));
+                running_task::await_sleep(event_loop.scheduler(), key, self.wait(timer));
             }
             // Started in a task, polled outside one: its timer wakes no one, so it is polled
             // again on every tick until the timer has fired.

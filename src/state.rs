@@ -2,11 +2,12 @@
 //! dropped together.
 //!
 //! [`EventLoop`] is a facade over an `Rc<Inner>`. `Inner` holds the parts, each of which owns
-//! its fields and exposes narrow methods: the ready deque (`ready`), timers and the clock
-//! (`timers`, `clock`), the task table (`task_table`), the reactor (`reactor`), what crosses
-//! threads (`remote`, `bridge`), and diagnostics (`debug`); and the few cells that say where
-//! the loop is in its life.
+//! its fields and exposes narrow methods: the scheduling part that futures and tasks hold
+//! (`scheduler`: the ready deque, the task table, the trace), timers and the clock (`timers`,
+//! `clock`), the reactor (`reactor`), what crosses threads (`remote`, `bridge`), and
+//! diagnostics (`debug`); and the few cells that say where the loop is in its life.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,12 +19,12 @@ use crate::debug::Diagnostics;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::ThreadPoolExecutor;
 use crate::reactor::{Registrations, Selector};
-use crate::ready::ReadyQueue;
 use crate::remote::{Message, Remote};
+use crate::scheduler::{LoopOwner, Scheduler};
 use crate::task::AnyTask;
-use crate::task_table::TaskTable;
+use crate::timers::id::TimerId;
 use crate::timers::TimerHeap;
-use crate::trace::{Event, Tracer};
+use crate::trace::Event;
 use crate::EventLoop;
 
 /// The loop's state: the parts, each owning its fields, and the few cells that say where the
@@ -31,12 +32,9 @@ use crate::EventLoop;
 /// cancel and read the clock while the loop is in the middle of a tick: no part holds a borrow
 /// while user code runs.
 pub(crate) struct Inner {
-    /// Identifies the loop to wakers, which must not hold an `Rc` to it.
-    pub(crate) id: u64,
-    /// What runs on the next tick (asyncio's `_ready`).
-    pub(crate) ready: ReadyQueue,
-    /// Every task not yet done; the ready deque refers to them by key.
-    pub(crate) tasks: TaskTable,
+    /// The ready deque, the task table, the trace, the loop's number and its closed flag:
+    /// what futures and tasks hold of the loop.
+    pub(crate) sched: Rc<Scheduler>,
     /// Timers waiting for their deadline (asyncio's `_scheduled`).
     pub(crate) scheduled: RefCell<TimerHeap>,
     pub(crate) clock: Clock,
@@ -63,31 +61,24 @@ pub(crate) struct Inner {
     pub(crate) default_executor_shut_down: Cell<bool>,
     /// Debug mode, the exception handler, the tick observer.
     pub(crate) diagnostics: Diagnostics,
-    /// Whether events are being recorded; every part records through it.
-    pub(crate) tracer: Tracer,
     /// True while `run_until_complete` runs the loop: then a live `LoopHandle` alone does not
     /// keep the loop waiting (see `tick.rs`).
     pub(crate) until_complete: Cell<bool>,
     /// Set by `stop()`: finish the current tick, then return from `run_forever`.
     pub(crate) stopping: Cell<bool>,
     pub(crate) running: Cell<bool>,
-    pub(crate) closed: Cell<bool>,
     /// Ticks run so far; the trace numbers ticks with it.
     pub(crate) ticks: Cell<u64>,
 }
 
-/// A weak reference to a loop, held by futures: the loop owns its tasks, and tasks own futures.
+/// A weak reference to a loop, held by what belongs to a loop and needs the whole of it (a task
+/// group, a socket, a timeout): the loop owns its tasks, and tasks own these.
 #[derive(Clone)]
 pub(crate) struct WeakLoop(Weak<Inner>);
 
 impl WeakLoop {
     pub(crate) fn upgrade(&self) -> Option<EventLoop> {
         self.0.upgrade().map(|inner| EventLoop { inner })
-    }
-
-    /// False once the loop was dropped.
-    pub(crate) fn is_alive(&self) -> bool {
-        self.0.strong_count() > 0
     }
 }
 
@@ -96,12 +87,10 @@ static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Inner {
     /// A loop's state, every part empty, on the given clock.
-    pub(crate) fn new(kind: ClockKind) -> Inner {
+    pub(crate) fn new(kind: ClockKind) -> Rc<Inner> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        Inner {
-            id,
-            ready: ReadyQueue::default(),
-            tasks: TaskTable::default(),
+        let inner = Rc::new_cyclic(|me: &Weak<Inner>| Inner {
+            sched: Rc::new(Scheduler::new(id, me.clone())),
             remote: Arc::new(Remote::new(id)),
             inbox: Cell::new(Vec::new()),
             bridges: Bridges::default(),
@@ -112,13 +101,29 @@ impl Inner {
             clock: Clock::new(kind),
             stopping: Cell::new(false),
             running: Cell::new(false),
-            closed: Cell::new(false),
             ticks: Cell::new(0),
             selector: RefCell::new(None),
             io: Registrations::default(),
-            tracer: Tracer::default(),
             diagnostics: Diagnostics::default(),
-        }
+        });
+        crate::scheduler::register_on_this_thread(&inner.sched);
+        inner
+    }
+}
+
+/// What the scheduler asks of the loop: futures and tasks know the scheduler, and reach the
+/// whole loop only through it.
+impl LoopOwner for Inner {
+    fn call_exception_handler(self: Rc<Self>, context: &ExceptionContext) {
+        EventLoop { inner: self }.call_exception_handler(context);
+    }
+
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
+        self
+    }
+
+    fn timer_pending(&self, timer: TimerId) -> bool {
+        self.scheduled.borrow().is_pending(timer)
     }
 }
 
@@ -128,15 +133,16 @@ impl EventLoop {
         // Other threads first, while the loop is still open: what they already delivered
         // (sent, or on the ready deque) reaches its futures; what is still in flight is
         // reported and cancelled.
-        let (delivered, dropped_calls) = self.inner.ready.close();
+        let sched = &self.inner.sched;
+        let (delivered, dropped_calls) = sched.ready.close();
         self.close_remote(delivered, dropped_calls);
-        self.inner.closed.set(true);
+        sched.set_closed();
         // Take everything out before dropping it: dropping a callback runs the destructors of
         // whatever it captured, and those may touch the loop. The futures completed just now
         // may have scheduled callbacks: those are dropped too.
-        self.inner.ready.close();
+        sched.ready.close();
         let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
-        let tasks = self.inner.tasks.take_all();
+        let tasks = sched.tasks.take_all();
         let selector = self.inner.selector.borrow_mut().take();
         let registrations = self.inner.io.clear();
         // Dropped here, with nothing borrowed: closures may capture anything.
@@ -155,32 +161,33 @@ impl EventLoop {
 impl EventLoop {
     /// This loop's number, which its tasks carry too.
     pub(crate) fn id(&self) -> u64 {
-        self.inner.id
+        self.inner.sched.id
+    }
+
+    /// The loop's scheduling part, which its futures and tasks hold.
+    pub(crate) fn scheduler(&self) -> &Rc<Scheduler> {
+        &self.inner.sched
     }
 
     /// Records the event that `event` builds, if tracing is on (see [`Tracer::record`]).
     #[inline(always)]
     pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
-        self.inner.tracer.record(event);
+        self.inner.sched.record(event);
     }
 
     /// True when events are being recorded.
     #[inline(always)]
     pub(crate) fn is_tracing(&self) -> bool {
-        self.inner.tracer.is_on()
+        self.inner.sched.tracer.is_on()
     }
 
     /// Panics if the loop is closed: scheduling on a closed loop, or running it, is a
     /// programmer's error (asyncio's `RuntimeError('Event loop is closed')`; see
     /// [`Error`](crate::Error#what-panics-and-what-returns-err)). `what` names the call.
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn check_open(&self, what: &str) {
-        if self.is_closed() {
-            panic!(
-                "{what} on a closed event loop: a closed loop never runs anything again; \
-                 do the work before close(), or create a new EventLoop"
-            );
-        }
+        self.inner.sched.check_open(what);
     }
 
     /// The location of the caller of a `#[track_caller]` function, kept in debug mode only.
@@ -215,7 +222,7 @@ impl Drop for Inner {
         if let Some(executor) = self.default_executor.get_mut().take() {
             crate::bridge::dispose_executor(executor);
         }
-        for (_, task) in self.tasks.take_all() {
+        for (_, task) in self.sched.tasks.take_all() {
             if task.destroy() {
                 default_exception_handler(&destroyed_pending(&task));
             }

@@ -31,38 +31,15 @@ use std::task::Waker;
 use crate::future::{CallbackId, Future, FutureCell, Waiting};
 use crate::label::Label;
 use crate::task_state::TaskHeader;
-pub(crate) use crate::task_state::{Awaited, TaskKey};
+pub(crate) use crate::task_state::{AnyTask, Awaited, TaskKey};
 use crate::trace::Event;
-use crate::{Error, EventLoop};
+use crate::Error;
 
 mod current;
 mod step;
 
-pub(crate) use current::{
-    await_sleep, await_target, current_key, take_thrown, throw_at_next_step, Awaiter,
-};
 pub use current::{current_task, TaskRef};
 pub(crate) use step::create_task;
-
-/// What the loop needs of any task, whatever its result type.
-pub(crate) trait AnyTask {
-    fn header(&self) -> &TaskHeader;
-    /// `Task-N`, or the name given with `set_name`: the label of the task's future.
-    fn name(&self) -> Label;
-    /// Polls the coroutine once (asyncio's `__step` / `__wakeup`).
-    fn step(self: Rc<Self>, event_loop: &EventLoop);
-    fn cancel(&self, message: Option<Arc<str>>) -> bool;
-    fn cancelling(&self) -> u32;
-    fn uncancel(&self) -> u32;
-    fn done(&self) -> bool;
-    fn cancelled(&self) -> bool;
-    /// Drops the coroutine of a task that will never run again; true if it was still pending.
-    fn destroy(&self) -> bool;
-    /// `Future.exception()` of the task's future.
-    fn exception(&self) -> Result<Option<Error>, Error>;
-    /// Where the task was created, in debug mode.
-    fn created_at(&self) -> Option<&'static Location<'static>>;
-}
 
 type Coroutine<T> = Pin<Box<dyn StdFuture<Output = Result<T, Error>>>>;
 
@@ -78,7 +55,7 @@ struct TaskCell<T> {
 // ANCHOR: task
 /// A coroutine scheduled on the loop (asyncio's `asyncio.Task`), and the future of its result.
 ///
-/// Created by [`EventLoop::create_task`]. Await it (`task.await`) to get `Result<T, Error>`.
+/// Created by [`EventLoop::create_task`](crate::EventLoop::create_task). Await it (`task.await`) to get `Result<T, Error>`.
 ///
 /// # Examples
 /// ```
@@ -112,8 +89,8 @@ impl<T: 'static> Task<T> {
         let number = self.cell.header.key.id;
         let name = name.into();
         // A loop that is gone records nothing.
-        if let Some(event_loop) = self.cell.future.event_loop() {
-            event_loop.record(|| Event::Rename {
+        if let Some(scheduler) = self.cell.future.scheduler() {
+            scheduler.record(|| Event::Rename {
                 task: Label::task(number),
                 name: name.clone(),
             });
@@ -227,11 +204,6 @@ impl<T: 'static> Task<T> {
     /// The future that receives the task's result.
     pub fn future(&self) -> Future<T> {
         Future::from_host(self.cell.clone())
-    }
-
-    /// The loop the task runs on.
-    pub fn get_loop(&self) -> EventLoop {
-        self.future().get_loop()
     }
 
     /// Where `create_task` was called, if the loop was in debug mode then (asyncio's

@@ -247,7 +247,10 @@ impl TaskGroup {
             .event_loop
             .upgrade()
             .expect("the parent task runs, so its loop is alive");
-        let future = Future::new(&event_loop, Label::new("TaskGroup._on_completed_fut"));
+        let future = Future::new(
+            event_loop.scheduler(),
+            Label::new("TaskGroup._on_completed_fut"),
+        );
         *slot = Some(future.clone());
         future
     }

@@ -39,11 +39,45 @@
 //! which may schedule this very task: the waiter is cloned out first).
 
 use std::cell::Cell;
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::timers::TimerId;
+use crate::label::Label;
+use crate::timers::id::TimerId;
+
+/// What the loop needs of any task, whatever its result type (see `task.rs`).
+pub(crate) trait AnyTask {
+    fn header(&self) -> &TaskHeader;
+    /// `Task-N`, or the name given with `set_name`: the label of the task's future.
+    fn name(&self) -> Label;
+    /// Polls the coroutine once (asyncio's `__step` / `__wakeup`), and says where that left
+    /// the task.
+    fn step(self: Rc<Self>) -> Stepped;
+    fn cancel(&self, message: Option<Arc<str>>) -> bool;
+    fn cancelling(&self) -> u32;
+    fn uncancel(&self) -> u32;
+    fn done(&self) -> bool;
+    fn cancelled(&self) -> bool;
+    /// Drops the coroutine of a task that will never run again; true if it was still pending.
+    fn destroy(&self) -> bool;
+    /// `Future.exception()` of the task's future.
+    fn exception(&self) -> Result<Option<Error>, Error>;
+    /// Where the task was created, in debug mode.
+    fn created_at(&self) -> Option<&'static Location<'static>>;
+}
+
+/// Where a step left its task, for the loop's task table to follow.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stepped {
+    /// Suspended on a steploop future, or with its next step scheduled.
+    OnTheLoop,
+    /// Suspended on a foreign waker: the loop counts it, so as not to mistake it for a stall.
+    Foreign,
+    /// Done (or found done): its slot in the table is freed.
+    Done,
+}
 
 /// A task's place in the loop's slab, with its number to tell it from a later occupant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

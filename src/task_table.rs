@@ -9,8 +9,7 @@ use std::rc::Rc;
 
 use slab::Slab;
 
-use crate::task::AnyTask;
-use crate::task_state::TaskKey;
+use crate::task_state::{AnyTask, TaskKey};
 
 /// The tasks of one loop, by key.
 ///

@@ -20,9 +20,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::executor::ConcurrentFuture;
+use crate::handle::as_event_loop;
 use crate::label::Label;
-use crate::remote::{Message, Remote, RemoteCall};
-use crate::task::{current_key, AnyTask};
+use crate::ready::{Facade, RemoteCall, Runnable};
+use crate::remote::{Message, Remote};
+use crate::running_task::current_key;
+use crate::task_state::AnyTask;
+use crate::trace::Event;
 use crate::{Error, EventLoop};
 
 // ANCHOR: loop_handle
@@ -126,10 +130,16 @@ where
     F: FnOnce(&EventLoop) + Send + 'static,
 {
     let call = Box::new(Call { label, callback });
-    // On the loop's own thread, the ready deque itself: the call keeps its place among the
-    // `call_soon`s around it. From any other thread, the queue, drained at the next tick.
-    if let Some(event_loop) = crate::running::loop_of_this_thread(remote.loop_id()) {
-        return event_loop.call_soon_from_handle(call);
+    // On the loop's own thread, the ready deque itself, as asyncio's `call_soon_threadsafe`
+    // appends to `_ready`: the call keeps its place among the `call_soon`s around it. From any
+    // other thread, the queue, drained at the next tick.
+    if let Some(scheduler) = crate::scheduler::of_this_thread(remote.loop_id()) {
+        if scheduler.is_closed() {
+            return Err(Error::Closed);
+        }
+        scheduler.record(|| Event::CallSoon(call.label()));
+        scheduler.ready.push(Runnable::Remote(call));
+        return Ok(());
     }
     remote.push(Message::Call(call)).map_err(|_| Error::Closed)
 }
@@ -141,8 +151,8 @@ struct Call<F> {
 }
 
 impl<F: FnOnce(&EventLoop) + Send> RemoteCall for Call<F> {
-    fn call(self: Box<Self>, event_loop: &EventLoop) {
-        (self.callback)(event_loop)
+    fn call(self: Box<Self>, event_loop: &Facade) {
+        (self.callback)(as_event_loop(event_loop))
     }
 
     fn label(&self) -> Label {
@@ -230,13 +240,13 @@ where
         }
         lp.create_task(async move {
             let lp = crate::get_running_loop().expect("a task runs on its loop");
-            let key = current_key(&lp).expect("a task's coroutine runs in its task");
+            let key = current_key(lp.id()).expect("a task's coroutine runs in its task");
             // Cancelling the concurrent future, from any thread, cancels this task.
             let cancel = delivery.future.clone().expect("not delivered yet");
             cancel.add_done_callback(move |future| {
                 if future.cancelled() {
                     let cancel_task = move |lp: &EventLoop| {
-                        if let Some(task) = lp.task(key) {
+                        if let Some(task) = lp.scheduler().task(key) {
                             AnyTask::cancel(&*task, None);
                         }
                     };

@@ -1,11 +1,18 @@
 //! The tick (asyncio's `_run_once`): drop cancelled timers, wait until something is ready —
 //! for a timer, a socket, or another thread — move the timers that came due onto the ready
-//! deque, then hand the ready deque to its runner (`ready.rs`). And what `run_forever` does
-//! around it: mark the loop running on its thread, and clear that however the run ends.
+//! deque, then run what was ready when the tick began ([`EventLoop::run_ready`]: CPython's
+//! "the only place where callbacks are actually *called*", each panic contained in one place,
+//! [`EventLoop::call_guarded`], and, in debug mode, each entry timed there too). And what
+//! `run_forever` does around it: mark the loop running on its thread, and clear that however
+//! the run ends.
 
-use std::time::Duration;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
+use crate::exception_handler::ExceptionContext;
+use crate::handle::Handle;
+use crate::inspect::{Queues, ScheduledTimer};
 use crate::label::Label;
 use crate::ready::Runnable;
 use crate::remote::Message;
@@ -73,7 +80,7 @@ impl EventLoop {
         // makes no system call and reads no clock: that keeps a chain of callbacks cheap. With
         // I/O to watch, it looks (a poll with timeout 0), so that busy callbacks cannot keep
         // sockets waiting.
-        if inner.ready.is_empty() && !inner.stopping.get() {
+        if inner.sched.ready.is_empty() && !inner.stopping.get() {
             self.wait_for_work()?;
         } else if inner.io.is_waiting() {
             self.poll(Some(Duration::ZERO))?;
@@ -82,10 +89,10 @@ impl EventLoop {
         let due = self.move_due_timers();
 
         // Handles scheduled from now on land behind this count and wait for the next tick.
-        let ntodo = inner.ready.len();
+        let ntodo = inner.sched.ready.len();
         let tick = inner.ticks.get() + 1;
         inner.ticks.set(tick);
-        if inner.tracer.is_on() {
+        if inner.sched.tracer.is_on() {
             self.record_tick(tick, due);
             self.observe_tick();
         }
@@ -116,7 +123,7 @@ impl EventLoop {
         let inner = &*self.inner;
         loop {
             let next_deadline = inner.scheduled.borrow().next_deadline();
-            let in_flight = inner.tasks.has_foreign_waits() || !inner.bridges.is_empty();
+            let in_flight = inner.sched.tasks.has_foreign_waits() || !inner.bridges.is_empty();
             if in_flight {
                 self.wait_for_remote(next_deadline)?;
             } else if inner.io.is_waiting() {
@@ -125,12 +132,15 @@ impl EventLoop {
                 self.wait_until(when)?;
             } else if !inner.until_complete.get() && inner.remote.handles() > 0 {
                 self.poll(None)?;
+            } else if inner.remote.has_pending() {
+                // The last handle was dropped after the tick took in the queue: what it sent
+                // before it went (a `stop()`, say) is still to be taken, and may be work.
             } else {
                 return Err(stalled());
             }
             self.take_remote_messages();
             let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
-            if due || !inner.ready.is_empty() || inner.stopping.get() {
+            if due || !inner.sched.ready.is_empty() || inner.stopping.get() {
                 return Ok(());
             }
         }
@@ -149,7 +159,7 @@ impl EventLoop {
             (Clock::Real { .. }, Some(when)) => self.poll(Some(Duration::from_nanos(when - now))),
             (Clock::Virtual { .. }, Some(when)) => {
                 self.poll(Some(Duration::ZERO))?;
-                if inner.ready.is_empty() && !inner.remote.has_pending() {
+                if inner.sched.ready.is_empty() && !inner.remote.has_pending() {
                     self.wait_until(when)?;
                 }
                 Ok(())
@@ -195,21 +205,21 @@ impl EventLoop {
             let runnable = match message {
                 Message::Wake(key) => {
                     self.record(|| Event::Received(Label::new("wake")));
-                    self.schedule_step(key, true);
+                    self.scheduler().schedule_step(key, true);
                     continue;
                 }
                 Message::Bridge(key) => Runnable::Bridge(key),
                 Message::Call(call) => Runnable::Remote(call),
             };
             self.record(|| Event::Received(self.runnable_label(&runnable)));
-            inner.ready.push(runnable);
+            inner.sched.ready.push(runnable);
         }
         inner.inbox.set(inbox);
     }
 
     fn record_tick(&self, tick: u64, due: Vec<Label>) {
         let inner = &*self.inner;
-        let ready = inner.ready.labels(|r| self.runnable_label(r));
+        let ready = inner.sched.ready.labels(|r| self.runnable_label(r));
         let time = inner.clock.now();
         self.record(|| Event::Tick {
             tick,
@@ -276,10 +286,10 @@ impl EventLoop {
         while let Some(popped) = scheduled.pop_due(now) {
             match popped {
                 Ok(key) => {
-                    if inner.tracer.is_on() {
+                    if inner.sched.tracer.is_on() {
                         due.push(scheduled.label(key));
                     }
-                    inner.ready.push(Runnable::Timer(key));
+                    inner.sched.ready.push(Runnable::Timer(key));
                 }
                 Err(cancelled) => self.record(|| Event::DropCancelledTimer(cancelled.label())),
             }
@@ -324,5 +334,191 @@ impl Drop for RunningGuard<'_> {
         crate::running::leave();
         let (method, error) = (self.method, self.error.take());
         event_loop.record(|| Event::Returned { method, error });
+    }
+}
+
+impl EventLoop {
+    // ANCHOR: run_ready
+    /// Runs the first `ntodo` entries of the ready deque, those that were ready when the tick
+    /// began: what they schedule waits for the next tick. In debug mode each entry is timed on
+    /// the real clock, and one that held the loop for `slow_callback_duration` or longer is
+    /// logged (asyncio's `_run_once` with `_debug` set).
+    pub(crate) fn run_ready(&self, ntodo: usize) {
+        let debug = self.inner.diagnostics.debug();
+        for _ in 0..ntodo {
+            let Some(runnable) = self.inner.sched.ready.pop() else {
+                break;
+            };
+            if !debug {
+                self.run_runnable(runnable);
+                continue;
+            }
+            // Named before it runs: a task that finishes in this step leaves the loop's slab.
+            let label = self.runnable_label(&runnable);
+            let started = Instant::now();
+            self.run_runnable(runnable);
+            crate::debug::log_if_slow(&label, started.elapsed(), self.slow_callback_duration());
+        }
+    }
+    // ANCHOR_END: run_ready
+
+    /// Runs one entry of the ready deque.
+    #[inline(always)]
+    fn run_runnable(&self, runnable: Runnable) {
+        match runnable {
+            Runnable::Callback(handle) => {
+                if handle.is_cancelled() {
+                    self.record(|| Event::SkipCancelled(handle.label().clone()));
+                    return;
+                }
+                let call = || handle.run(self);
+                self.call_guarded(|| handle.label(), call, || Handle::describe(&*handle));
+            }
+            Runnable::Done(call) => {
+                // The callback consumes its entry; a panic report needs the label afterwards.
+                let label = call.label().clone();
+                let run = || call.call();
+                self.call_guarded(|| &label, run, || format!("<Handle {label}>"));
+            }
+            Runnable::Timer(key) => {
+                // Taken out of its slot before it runs: it may schedule timers, or cancel its
+                // own handle (which does nothing then, as for a timer that already ran).
+                let timer = self.inner.scheduled.borrow_mut().take(key);
+                let label = timer.label();
+                if timer.cancelled {
+                    self.record(|| Event::SkipCancelled(label));
+                    return;
+                }
+                let call = || timer.run(self);
+                self.call_guarded(|| &label, call, || format!("<Handle {label}>"));
+            }
+            Runnable::Notify(target, index) => {
+                // The callback consumes `target`; a panic report needs the label afterwards.
+                let label = target.label();
+                let call = || target.notify(index as usize);
+                self.call_guarded(|| &label, call, || format!("<Handle {label}>"));
+            }
+            Runnable::Remote(call) => {
+                let label = call.label();
+                let run = || call.call(self);
+                let handle = || format!("<Handle {label} (call_soon_threadsafe)>");
+                self.call_guarded(|| &label, run, handle);
+            }
+            // A step contains its coroutine's panic itself: it becomes the task's exception.
+            Runnable::Step { task, wakeup } => self.inner.sched.run_step(task, wakeup),
+            // Copies an outcome into a future: no code of the user's runs.
+            Runnable::Bridge(key) => self.run_bridge(key),
+        }
+    }
+
+    /// Calls one callback, containing a panic so that one bad callback cannot stop the loop:
+    /// the panic goes to the trace and the exception handler, with `handle` describing what
+    /// ran (asyncio's `Handle._run`).
+    #[inline(always)]
+    fn call_guarded<'l>(
+        &self,
+        label: impl Fn() -> &'l Label,
+        call: impl FnOnce(),
+        handle: impl FnOnce() -> String,
+    ) {
+        // The label is asked for only when it is used (a trace, a panic): reading a handle's
+        // is a call through its vtable.
+        self.record(|| Event::Run(label().clone()));
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(call)) {
+            self.report_panic(label(), payload, handle());
+        }
+    }
+
+    /// Reports a panic in a callback to the trace and the exception handler.
+    #[cold]
+    fn report_panic(&self, label: &Label, payload: Box<dyn std::any::Any + Send>, handle: String) {
+        let error = Error::from_panic(payload);
+        self.record(|| Event::Panicked {
+            label: label.clone(),
+            message: match &error {
+                Error::Panicked(message) => message.to_string(),
+                other => other.to_string(),
+            },
+        });
+        let context = ExceptionContext::new(format!("Exception in callback {label}"))
+            .with_exception(error)
+            .with_handle(handle);
+        self.call_exception_handler(&context);
+    }
+
+    /// What an entry of the ready deque is called in traces and reports.
+    pub(crate) fn runnable_label(&self, runnable: &Runnable) -> Label {
+        match runnable {
+            Runnable::Callback(handle) => handle.label().clone(),
+            Runnable::Done(call) => call.label().clone(),
+            Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
+            Runnable::Notify(target, _) => target.label(),
+            Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
+            Runnable::Remote(call) => call.label(),
+            Runnable::Bridge(key) => self.bridge_label(*key),
+        }
+    }
+}
+
+/// Looking at the queues between ticks ([`EventLoop::queues`], the tick observer).
+impl EventLoop {
+    /// Hands the queues to the tick observer, if there is one.
+    pub(crate) fn observe_tick(&self) {
+        // Taken out while it runs, so that a call back into the loop never finds it borrowed;
+        // an observer set meanwhile replaces it.
+        let Some(mut observer) = self.inner.diagnostics.take_tick_observer() else {
+            return;
+        };
+        observer(&self.snapshot_queues());
+        self.inner.diagnostics.restore_tick_observer(observer);
+    }
+
+    /// A snapshot of the loop's queues ([`EventLoop::queues`]).
+    pub(crate) fn snapshot_queues(&self) -> Queues {
+        let inner = &*self.inner;
+        let ready = inner
+            .sched
+            .ready
+            .labels(|runnable| self.runnable_label(runnable));
+        let timers = inner
+            .scheduled
+            .borrow()
+            .entries()
+            .into_iter()
+            .map(|(when, seq, label, cancelled)| ScheduledTimer {
+                when,
+                seq,
+                label,
+                cancelled,
+            })
+            .collect();
+        Queues {
+            tick: inner.ticks.get(),
+            time: inner.clock.now(),
+            ready,
+            timers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::EventLoop;
+
+    #[test]
+    fn what_the_last_handle_sent_before_it_was_dropped_is_taken_not_reported_as_a_stall() {
+        // The window this closes: a tick took in the queue and found it empty; then another
+        // thread sent `stop()` and dropped the last handle, before the tick looked at how
+        // many handles are left.
+        let lp = EventLoop::new();
+        let handle = lp.handle();
+        std::thread::spawn(move || {
+            handle.stop().unwrap();
+            drop(handle);
+        })
+        .join()
+        .unwrap();
+        assert!(lp.wait_for_work().is_ok(), "the stop is taken in");
+        assert_eq!(lp.inner.sched.ready.len(), 1, "the stop is ready to run");
     }
 }

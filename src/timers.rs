@@ -26,9 +26,11 @@ use crate::Error;
 use crate::EventLoop;
 
 mod handle;
+pub(crate) mod id;
 
 pub use handle::TimerHandle;
 pub(crate) use handle::TimerRef;
+use id::TimerId;
 
 /// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
 /// top costs less than rebuilding (asyncio's `_MIN_SCHEDULED_TIMER_HANDLES`).
@@ -120,7 +122,7 @@ impl Job {
     fn run(self, event_loop: &EventLoop, id: TimerId) {
         match self {
             Job::Callback(callback) => callback.run(event_loop),
-            Job::Sleep(task) => event_loop.sleep_over(task as usize, id),
+            Job::Sleep(task) => event_loop.scheduler().sleep_over(task as usize, id),
         }
     }
 
@@ -146,7 +148,7 @@ fn task_slot(task: usize) -> u32 {
 /// A timer's callback with its label. The label of a plain closure is its type's name, which
 /// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
 pub(crate) trait TimerCallback {
-    /// Runs the callback; the loop's runner contains a panic (see `ready.rs`).
+    /// Runs the callback; the loop's runner contains a panic (see `tick.rs`).
     fn run(self: Box<Self>, event_loop: &EventLoop);
     fn label(&self) -> Label;
     /// What replaces the callback once it is cancelled: the same label, nothing to run.
@@ -240,32 +242,6 @@ pub(crate) struct Cancelled {
     pub(crate) closure: Option<Box<dyn TimerCallback>>,
 }
 
-/// Which timer a handle refers to: its slot, and its sequence number to tell it from a later
-/// timer in the same slot.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct TimerId {
-    key: u32,
-    seq: u32,
-}
-
-impl TimerId {
-    #[cfg(test)]
-    pub(crate) fn new(key: u32, seq: u32) -> TimerId {
-        TimerId { key, seq }
-    }
-
-    /// The timer's slot.
-    pub(crate) fn key(self) -> u32 {
-        self.key
-    }
-
-    /// The timer's sequence number: the order in which the loop's timers were scheduled, and
-    /// the timer's name in traces.
-    pub(crate) fn seq(self) -> u32 {
-        self.seq
-    }
-}
-
 /// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
 /// still in the heap.
 #[derive(Default)]
@@ -306,8 +282,8 @@ impl TimerHeap {
     /// Hands a sleep's timer to the task in slot `task` (a sleep polled by another task than
     /// the one that started it).
     pub(crate) fn set_sleeper(&mut self, id: TimerId, task: usize) {
-        if let Some(slot) = self.slots.get_mut(id.key as usize) {
-            if slot.seq == id.seq {
+        if let Some(slot) = self.slots.get_mut(id.key() as usize) {
+            if slot.seq == id.seq() {
                 if let Job::Sleep(sleeper) = &mut slot.job {
                     *sleeper = task_slot(task);
                 }
@@ -318,8 +294,8 @@ impl TimerHeap {
     /// True while timer `id` has neither run nor been cancelled.
     pub(crate) fn is_pending(&self, id: TimerId) -> bool {
         self.slots
-            .get(id.key as usize)
-            .is_some_and(|slot| slot.seq == id.seq && !slot.cancelled)
+            .get(id.key() as usize)
+            .is_some_and(|slot| slot.seq == id.seq() && !slot.cancelled)
     }
 
     fn push(&mut self, when: u64, job: Job) -> TimerId {
@@ -333,7 +309,7 @@ impl TimerHeap {
         });
         let key = u32::try_from(key).expect("more than 2³² timers pending at once");
         self.heap.push(Entry { when, seq, key });
-        TimerId { key, seq }
+        TimerId::new(key, seq)
     }
 
     /// How many timers the heap holds, cancelled ones included.
@@ -350,10 +326,10 @@ impl TimerHeap {
     /// borrowed (a closure may capture anything, even a handle that cancels in its `Drop`),
     /// and whether it was counted.
     pub(crate) fn cancel(&mut self, id: TimerId) -> Cancelled {
-        let Some(slot) = self.slots.get_mut(id.key as usize) else {
+        let Some(slot) = self.slots.get_mut(id.key() as usize) else {
             return Cancelled::default(); // it ran, and nothing took its slot since
         };
-        if slot.seq != id.seq || slot.cancelled {
+        if slot.seq != id.seq() || slot.cancelled {
             return Cancelled::default(); // it ran (the slot holds a newer timer), or was cancelled
         }
         slot.cancelled = true;
@@ -454,7 +430,7 @@ impl TimerHeap {
         let slot = self.slots.remove(key as usize);
         Fired {
             job: slot.job,
-            id: TimerId { key, seq: slot.seq },
+            id: TimerId::new(key, slot.seq),
             cancelled: slot.cancelled,
         }
     }
@@ -468,10 +444,7 @@ impl TimerHeap {
             .drain()
             .map(|slot| Fired {
                 job: slot.job,
-                id: TimerId {
-                    key: u32::MAX,
-                    seq: slot.seq,
-                },
+                id: TimerId::new(u32::MAX, slot.seq),
                 cancelled: true,
             })
             .collect()
@@ -518,11 +491,6 @@ impl EventLoop {
         let id = self.inner.scheduled.borrow_mut().push_sleep(when, task);
         self.record_call_later(SleepTimer::timer_label, delay, when, id);
         TimerRef::new(id, when, Rc::downgrade(&self.inner))
-    }
-
-    /// True while timer `timer` has neither run nor been cancelled.
-    pub(crate) fn timer_pending(&self, timer: TimerId) -> bool {
-        self.inner.scheduled.borrow().is_pending(timer)
     }
 
     /// `call_later` for a sleep polled outside the loop's tasks, whose own future the timer
@@ -592,11 +560,12 @@ impl Inner {
         let mut scheduled = self.scheduled.borrow_mut();
         let cancelled = scheduled.cancel(id);
         // The label only when tracing: building one for nothing costs on every cancel.
-        let traced = (cancelled.counted && self.tracer.is_on()).then(|| scheduled.label(id.key()));
+        let traced =
+            (cancelled.counted && self.sched.tracer.is_on()).then(|| scheduled.label(id.key()));
         drop(scheduled);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
-            self.tracer.record(|| Event::CancelTimer {
+            self.sched.tracer.record(|| Event::CancelTimer {
                 label,
                 when,
                 seq: id.seq(),
@@ -662,11 +631,11 @@ mod tests {
             ..TimerHeap::default()
         };
         let ids: Vec<TimerId> = (0..4).map(|_| timers.push_callback(7, |_| {})).collect();
-        assert_eq!(ids[2].seq, 0, "the sequence wrapped");
+        assert_eq!(ids[2].seq(), 0, "the sequence wrapped");
         let popped: Vec<u32> = std::iter::from_fn(|| timers.pop_due(7))
             .map(|popped| popped.ok().unwrap())
             .collect();
-        let keys: Vec<u32> = ids.iter().map(|id| id.key).collect();
+        let keys: Vec<u32> = ids.iter().map(|id| id.key()).collect();
         assert_eq!(popped, keys);
     }
 }

@@ -209,7 +209,7 @@ impl<T: Clone + 'static> AsCompleted<T> {
                         None => Err(Error::Timeout),
                     });
                 }
-                let getter = Future::<()>::new(&self.event_loop, Label::new("getter"));
+                let getter = Future::<()>::new(self.event_loop.scheduler(), Label::new("getter"));
                 queue.getter = Some(getter.clone());
                 getter
             };

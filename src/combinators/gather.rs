@@ -6,8 +6,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::running_loop;
-use crate::future::{FutureCell, FutureHost, Notify};
+use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
+use crate::ready::Notify;
 use crate::run::Awaitable;
 use crate::task::{Awaited, TaskKey};
 use crate::{Error, Future};
@@ -155,7 +156,7 @@ impl<T: Clone + 'static, O: 'static> GatheringFuture<T, O> {
             .collect();
         let gathering = Rc::new(GatheringFuture {
             outer: Rc::new(FutureCell::new(
-                &event_loop,
+                event_loop.scheduler(),
                 Label::new("GatheringFuture"),
                 false,
             )),

@@ -54,7 +54,7 @@ where
         return Ok(inner);
     }
     let outer = Future::<T>::new(
-        &event_loop,
+        event_loop.scheduler(),
         Label::new(format!("shield({})", inner.label())),
     );
 

@@ -98,7 +98,7 @@ where
         ));
     }
 
-    let waiter = Future::<()>::new(&event_loop, Label::new("waiter"));
+    let waiter = Future::<()>::new(event_loop.scheduler(), Label::new("waiter"));
     // Shared by the cleanup and every completion callback, as asyncio's handle is.
     let timeout_handle = timeout.map(|timeout| {
         let waiter = waiter.clone();

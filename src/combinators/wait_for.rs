@@ -74,7 +74,7 @@ where
     // Even a future that is already done goes through the waiter, as in 3.11: its
     // done-callback releases the waiter on the next tick, and the task resumes on the one
     // after.
-    let waiter = Future::<()>::new(&event_loop, Label::new("waiter"));
+    let waiter = Future::<()>::new(event_loop.scheduler(), Label::new("waiter"));
     let timer = event_loop
         .with_label("_release_waiter")
         .call_later(timeout, {
@@ -107,7 +107,7 @@ where
 /// Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`): a task may need
 /// more ticks, even more time, to finish cancelling.
 async fn cancel_and_wait<T: 'static>(event_loop: &EventLoop, fut: &Future<T>) -> Result<(), Error> {
-    let waiter = Future::<()>::new(event_loop, Label::new("waiter"));
+    let waiter = Future::<()>::new(event_loop.scheduler(), Label::new("waiter"));
     let callback = fut.add_done_callback_labelled(Label::new("_release_waiter"), {
         let waiter = waiter.clone();
         move |_: &Future<T>| release_waiter(&waiter)

@@ -7,7 +7,8 @@ use std::task::Waker;
 
 use super::Future;
 use crate::label::Label;
-use crate::task::TaskKey;
+use crate::ready::{DoneCall, Notify};
+use crate::task_state::TaskKey;
 
 thread_local! {
     /// Numbers done-callbacks, for [`CallbackId`]. Futures never leave their thread, so ids
@@ -52,15 +53,22 @@ impl<T, F: FnOnce(&Future<T>)> DoneFn<T> for DoneFunction<F> {
     }
 }
 
-/// One done-callback that many futures share, such as `gather`'s, which every child calls when
-/// it is done. Each future holds the same `Rc` and the index it was given; when it is done, the
-/// loop runs `notify(index)` straight from the ready deque, as it runs a task's wakeup: no
-/// closure per future, and no handle per call.
-pub(crate) trait Notify {
-    /// The callback's name in traces.
-    fn label(&self) -> Label;
-    /// The future added with `index` is done.
-    fn notify(self: Rc<Self>, index: usize);
+/// A done-callback on its way to the ready deque, with the future it is told about: the
+/// entry `Runnable::Done` runs.
+pub(super) struct ScheduledDone<T> {
+    pub(super) done: Box<dyn DoneFn<T>>,
+    pub(super) future: Future<T>,
+}
+
+impl<T> DoneCall for ScheduledDone<T> {
+    fn label(&self) -> &Label {
+        self.done.label()
+    }
+
+    fn call(self: Box<Self>) {
+        let ScheduledDone { done, future } = *self;
+        done.call(&future);
+    }
 }
 
 /// Who is waiting for a future to be done.
@@ -136,9 +144,14 @@ impl<T> Callbacks<T> {
         }
     }
 
-    pub(super) fn into_iter(self) -> impl Iterator<Item = DoneCallback<T>> {
-        self.first
-            .into_iter()
-            .chain(self.rest.map(|rest| *rest).unwrap_or_default())
+    /// Hands each callback to `f`, in order, without building an iterator: a future's only
+    /// callback, the common case, costs one test.
+    pub(super) fn for_each(self, mut f: impl FnMut(DoneCallback<T>)) {
+        if let Some(first) = self.first {
+            f(first);
+        }
+        if let Some(rest) = self.rest {
+            rest.into_iter().for_each(f);
+        }
     }
 }

@@ -11,7 +11,8 @@ use std::task::{Context, Poll, Waker};
 use super::callbacks::DoneCallback;
 use super::{Future, FutureCell};
 use crate::label::Label;
-use crate::task::{self, Awaited, Awaiter, TaskKey};
+use crate::running_task::{self, Awaiter};
+use crate::task_state::{Awaited, TaskKey};
 use crate::trace::Event;
 use crate::Error;
 
@@ -33,7 +34,7 @@ impl<T: 'static> Future<T> {
         let outcome = self.outcome();
         // What the step throws into the coroutine (a cancellation, mostly) is raised here,
         // at the await where the coroutine is suspended, whatever the future's outcome.
-        if let Some(thrown) = task::take_thrown() {
+        if let Some(thrown) = running_task::take_thrown() {
             // asyncio's `__step(exc)` keeps an `exc` that already is a CancelledError: a
             // future that ended cancelled gives its own cancellation, and its message.
             return match outcome {
@@ -48,21 +49,21 @@ impl<T: 'static> Future<T> {
         if let Some(outcome) = outcome {
             return Poll::Ready(outcome);
         }
-        let event_loop = self.get_loop();
-        match task::await_target(&event_loop, target) {
+        let scheduler = self.scheduler();
+        match running_task::await_target(&scheduler, target) {
             Awaiter::Task(key) => {
                 self.cell()
                     .callbacks
                     .borrow_mut()
                     .push(DoneCallback::Wakeup(key));
-                event_loop.record(|| Event::Await {
+                scheduler.record(|| Event::Await {
                     task: Label::task(key.id),
                     future: self.label(),
                 });
             }
             Awaiter::AlreadyWaiting => {}
             Awaiter::Foreign => self.register_waker(cx.waker()),
-            Awaiter::OtherLoop(task) => task::throw_at_next_step(Error::Runtime(
+            Awaiter::OtherLoop(task) => running_task::throw_at_next_step(Error::Runtime(
                 format!(
                     "{task} got {} attached to a different loop: a future belongs to the loop \
                      that created it and can be awaited only by that loop's tasks; hand \
@@ -72,7 +73,7 @@ impl<T: 'static> Future<T> {
                 )
                 .into(),
             )),
-            Awaiter::Itself(task) => task::throw_at_next_step(Error::Runtime(
+            Awaiter::Itself(task) => running_task::throw_at_next_step(Error::Runtime(
                 format!(
                     "{task} cannot await on itself: a task's result is what its own \
                      coroutine returns, which cannot happen while the coroutine waits for \

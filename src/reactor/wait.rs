@@ -175,7 +175,7 @@ impl IoWait {
             },
         });
         if let Some(key) = self.task.take() {
-            event_loop.schedule_step(key, true);
+            event_loop.scheduler().schedule_step(key, true);
         } else if let Some(waker) = self.waker.take() {
             waker.wake();
         }

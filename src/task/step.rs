@@ -9,16 +9,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::current::{Running, RUNNING};
 use super::{AnyTask, Task, TaskCell};
 use crate::future::{Future, FutureCell, FutureHost, FutureState};
 use crate::label::Label;
-use crate::ready::Runnable;
-use crate::task_state::{Awaited, SleepWait, TaskKey, Waiter};
+use crate::remote::Remote;
+use crate::running_task::{Running, RUNNING};
+use crate::scheduler::{self, Scheduler};
+use crate::task_state::{Awaited, SleepWait, Stepped, TaskKey, Waiter};
 use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
-use crate::timers::TimerId;
 use crate::trace::Event;
-use crate::{Error, EventLoop};
+use crate::Error;
 
 impl<T: 'static> FutureHost<T> for TaskCell<T> {
     fn cell(&self) -> &FutureCell<T> {
@@ -46,7 +46,7 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         self.future.label()
     }
 
-    fn step(self: Rc<Self>, event_loop: &EventLoop) {
+    fn step(self: Rc<Self>) -> Stepped {
         let header = &self.header;
         let first = match header.start_step() {
             StepStart::First => true,
@@ -58,13 +58,13 @@ impl<T: 'static> AnyTask for TaskCell<T> {
                 }
                 false
             }
-            StepStart::Done => return,
+            StepStart::Done => return Stepped::Done,
         };
         // asyncio's `if self._must_cancel: exc = self._make_cancelled_error()`.
         if let Some(message) = header.must_cancel.take() {
             if first {
                 // Thrown into a coroutine that never ran: it ends at once, its body unrun.
-                return self.complete(event_loop, Err(Error::Cancelled(message)));
+                return self.complete(Err(Error::Cancelled(message)));
             }
             // A sleep cancelled before throws its own cancellation and message, as a
             // cancelled future gives its own.
@@ -96,13 +96,14 @@ impl<T: 'static> AnyTask for TaskCell<T> {
 
         match polled {
             Ok(Poll::Pending) => {
-                self.cancel_waiter_if_requested(event_loop);
-                if header.suspend() == Suspended::Foreign {
-                    event_loop.foreign_wait_started();
+                self.cancel_waiter_if_requested();
+                match header.suspend() {
+                    Suspended::OnTheLoop => Stepped::OnTheLoop,
+                    Suspended::Foreign => Stepped::Foreign,
                 }
             }
-            Ok(Poll::Ready(outcome)) => self.complete(event_loop, outcome),
-            Err(panic) => self.complete(event_loop, Err(Error::from_panic(panic))),
+            Ok(Poll::Ready(outcome)) => self.complete(outcome),
+            Err(panic) => self.complete(Err(Error::from_panic(panic))),
         }
     }
     // ANCHOR_END: step
@@ -114,15 +115,15 @@ impl<T: 'static> AnyTask for TaskCell<T> {
         if self.future.done() || self.header.cancelling_now.get() {
             return false;
         }
-        let Some(event_loop) = self.future.event_loop() else {
+        let Some(scheduler) = self.future.scheduler() else {
             return false;
         };
-        event_loop.record(|| Event::Cancel(self.future.label()));
+        scheduler.record(|| Event::Cancel(self.future.label()));
         let requests = &self.header.cancel_requests;
         requests.set(requests.get().saturating_add(1));
         if let Some(waiter) = self.header.waiter() {
             self.header.cancelling_now.set(true);
-            let cancelled = self.cancel_waiter(&event_loop, waiter, message.clone());
+            let cancelled = self.cancel_waiter(waiter, message.clone());
             self.header.cancelling_now.set(false);
             if cancelled {
                 return true;
@@ -198,7 +199,7 @@ impl<T: 'static> TaskCell<T> {
     /// called) reaches the future the coroutine now waits on, which wakes the task on the
     /// next tick with `Error::Cancelled` (bpo-34872). After a `sleep(0)`, which waits on no
     /// future, the request stays, and the step it scheduled throws it.
-    fn cancel_waiter_if_requested(&self, event_loop: &EventLoop) {
+    fn cancel_waiter_if_requested(&self) {
         let header = &self.header;
         // Cells, taken and put back: a step pays no borrow flag for what is almost always
         // empty.
@@ -207,7 +208,7 @@ impl<T: 'static> TaskCell<T> {
         };
         header.must_cancel.set(Some(message.clone()));
         if let Some(waiter) = header.waiter() {
-            if self.cancel_waiter(event_loop, waiter, message) {
+            if self.cancel_waiter(waiter, message) {
                 header.must_cancel.set(None);
             }
         }
@@ -216,15 +217,10 @@ impl<T: 'static> TaskCell<T> {
 
     /// Cancels what the task waits on (asyncio's `self._fut_waiter.cancel(msg)`); false if it
     /// was already done.
-    fn cancel_waiter(
-        &self,
-        event_loop: &EventLoop,
-        waiter: Waiter,
-        message: Option<Arc<str>>,
-    ) -> bool {
+    fn cancel_waiter(&self, waiter: Waiter, message: Option<Arc<str>>) -> bool {
         match waiter {
             Waiter::Future(future) => future.cancel_with_message(message),
-            Waiter::Sleep(sleep) => self.cancel_sleep(event_loop, sleep, message),
+            Waiter::Sleep(sleep) => self.cancel_sleep(sleep, message),
         }
     }
 
@@ -233,17 +229,15 @@ impl<T: 'static> TaskCell<T> {
     /// the task's wakeup is scheduled, and the step throws the cancellation in at the sleep,
     /// which then cancels its timer. The trace shows what asyncio does: the sleep's future
     /// done, cancelled, and the task's wakeup.
-    fn cancel_sleep(
-        &self,
-        event_loop: &EventLoop,
-        sleep: SleepWait,
-        message: Option<Arc<str>>,
-    ) -> bool {
+    fn cancel_sleep(&self, sleep: SleepWait, message: Option<Arc<str>>) -> bool {
         let header = &self.header;
+        let Some(scheduler) = self.future.scheduler() else {
+            return false;
+        };
         // A sleep whose timer fired is done, and cannot be cancelled: the cancellation waits
         // for the next step, as asyncio's `_must_cancel`. So does one when what the step
         // throws is already taken (an error of a refused await).
-        if !event_loop.timer_pending(sleep.timer) {
+        if !scheduler.timer_pending(sleep.timer) {
             return false;
         }
         let thrown = header.exc.take();
@@ -251,21 +245,21 @@ impl<T: 'static> TaskCell<T> {
             header.exc.set(thrown);
             return false;
         }
-        event_loop.record(|| Event::FutureDone {
+        scheduler.record(|| Event::FutureDone {
             future: Label::sleep_nanos(sleep.delay),
             outcome: "cancelled",
         });
         header.exc.set(Some(Box::new(Error::Cancelled(message))));
         if header.sleep_cancelled() == Woken::Schedule {
-            event_loop.push_step(header.key, true);
+            scheduler.push_step(header.key, true);
         }
         true
     }
     // ANCHOR_END: cancel_sleep
 
     /// The coroutine returned (or failed, or panicked): record the outcome in the task's
-    /// future, which schedules its done-callbacks, and free the task's slot.
-    fn complete(self: &Rc<Self>, event_loop: &EventLoop, outcome: Result<T, Error>) {
+    /// future, which schedules its done-callbacks; the loop then frees the task's slot.
+    fn complete(self: &Rc<Self>, outcome: Result<T, Error>) -> Stepped {
         let header = &self.header;
         let result = match (outcome, header.must_cancel.take()) {
             // Cancelled right before the coroutine finished: the task ends cancelled.
@@ -280,85 +274,7 @@ impl<T: 'static> TaskCell<T> {
         Future::from_host(self.clone()).set_outcome(state);
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
-        event_loop.remove_task(header.key);
-    }
-}
-
-/// The loop's side of tasks: the slab that holds them and the steps on the ready deque.
-impl EventLoop {
-    /// The task with this key, if it is still pending.
-    pub(crate) fn task(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
-        self.inner.tasks.get(key)
-    }
-
-    /// Runs one step of a task; a key whose task has finished meanwhile is ignored.
-    pub(crate) fn run_step(&self, key: TaskKey, wakeup: bool) {
-        let Some(task) = self.task(key) else {
-            return;
-        };
-        self.record(|| Event::Run(Label::step(key.id, wakeup)));
-        task.step(self);
-    }
-
-    // ANCHOR: schedule_step
-    /// The timer of a sleep fired (asyncio's `_set_result_unless_cancelled` of the sleep's
-    /// future): wakes the task in slot `task`, if it still sleeps on that timer.
-    pub(crate) fn sleep_over(&self, task: usize, timer: TimerId) {
-        let Some(Some((key, delay))) = self.inner.tasks.with_slot(task, |task| {
-            let header = task.header();
-            header.sleep_over(timer).map(|delay| (header.key, delay))
-        }) else {
-            return;
-        };
-        self.record(|| Event::FutureDone {
-            future: Label::sleep_nanos(delay),
-            outcome: "result",
-        });
-        self.schedule_step(key, true);
-    }
-
-    /// Puts a step of task `key` on the ready deque, unless one is already there: a task is
-    /// either scheduled once, or waiting, never both.
-    pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
-        // None: finished, its slot empty or holding a newer task.
-        let Some(wake) = self.inner.tasks.with(key, |task| task.header().wake()) else {
-            return;
-        };
-        match wake {
-            Woken::Schedule => {}
-            Woken::ScheduleLeavingForeignWait => self.foreign_wait_ended(),
-            Woken::Nothing => return, // already scheduled, or done
-        }
-        self.push_step(key, wakeup);
-    }
-
-    /// Appends a step of task `key` to the ready deque.
-    fn push_step(&self, key: TaskKey, wakeup: bool) {
-        self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
-        let step = Runnable::Step { task: key, wakeup };
-        self.inner.ready.push(step);
-    }
-    // ANCHOR_END: schedule_step
-
-    /// Adds a task to the slab; `make` builds it knowing its key.
-    pub(crate) fn insert_task<R: AnyTask + 'static>(
-        &self,
-        make: impl FnOnce(TaskKey) -> Rc<R>,
-    ) -> (TaskKey, Rc<R>) {
-        self.inner.tasks.insert(make)
-    }
-
-    /// Frees the slot of a finished task.
-    pub(crate) fn remove_task(&self, key: TaskKey) {
-        self.inner.tasks.remove(key);
-    }
-
-    pub(crate) fn foreign_wait_started(&self) {
-        self.inner.tasks.foreign_wait_started();
-    }
-
-    pub(crate) fn foreign_wait_ended(&self) {
-        self.inner.tasks.foreign_wait_ended();
+        Stepped::Done
     }
 }
 
@@ -372,7 +288,7 @@ impl EventLoop {
 /// queue, and the loop picks it up on its next tick.
 struct TaskWaker {
     key: TaskKey,
-    remote: Arc<crate::remote::Remote>,
+    remote: Arc<Remote>,
 }
 
 impl Wake for TaskWaker {
@@ -381,42 +297,47 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        match crate::running::running_loop_with_id(self.remote.loop_id()) {
-            Some(event_loop) => event_loop.schedule_step(self.key, true),
+        match scheduler::running_with_id(self.remote.loop_id()) {
+            Some(scheduler) => scheduler.schedule_step(self.key, true),
             None => self.remote.wake_task(self.key),
         }
     }
 }
 // ANCHOR_END: waker
 
-/// Wraps `coroutine` in a task and schedules its first step ([`EventLoop::create_task`]).
-#[track_caller]
-pub(crate) fn create_task<T, F>(event_loop: &EventLoop, coroutine: F) -> Task<T>
+/// Wraps `coroutine` in a task and schedules its first step ([`EventLoop::create_task`], which
+/// checks that the loop is open and passes where it was called from in debug mode).
+///
+/// [`EventLoop::create_task`]: crate::EventLoop::create_task
+pub(crate) fn create_task<T, F>(
+    scheduler: &Rc<Scheduler>,
+    remote: &Arc<Remote>,
+    created_at: Option<&'static Location<'static>>,
+    coroutine: F,
+) -> Task<T>
 where
     T: 'static,
     F: StdFuture<Output = Result<T, Error>> + 'static,
 {
-    event_loop.check_open("create_task");
-    let created_at = event_loop.caller_if_debug();
     let coroutine_label = std::any::type_name::<F>();
-    let (key, task) = event_loop.insert_task(|key| {
+    let (key, task) = scheduler.tasks.insert(|key| {
         let name = Label::task(key.id);
         Rc::new(TaskCell {
-            future: FutureCell::new(event_loop, name.clone(), true),
-            header: TaskHeader::new(key, event_loop.id(), coroutine_label),
+            future: FutureCell::new(scheduler, name.clone(), true),
+            header: TaskHeader::new(key, scheduler.id, coroutine_label),
             coroutine: RefCell::new(Some(Box::pin(coroutine))),
             waker: Waker::from(Arc::new(TaskWaker {
                 key,
-                remote: event_loop.remote(),
+                remote: remote.clone(),
             })),
         })
     });
     task.future.set_created_at(created_at);
-    event_loop.record(|| Event::CreateTask {
+    scheduler.record(|| Event::CreateTask {
         task: Label::task(key.id),
         coroutine: Label::coroutine(task.header.coroutine),
     });
     // Its first step, which its state (`New`) says is on the ready deque.
-    event_loop.push_step(key, false);
+    scheduler.push_step(key, false);
     Task { cell: task }
 }
