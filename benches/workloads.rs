@@ -15,7 +15,6 @@
 //! or, without it, generate 5,000,000 lines in memory first. `--chunk-lines K` sets the chunk
 //! size (500,000 by default).
 
-#[allow(dead_code)] // `merge_frequencies` is for the chapter's other examples
 #[path = "../examples/mapreduce/mod.rs"]
 mod mapreduce;
 

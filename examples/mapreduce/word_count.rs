@@ -49,23 +49,19 @@ pub fn map_frequencies(chunk: &str) -> Result<Frequencies, Error> {
 // ANCHOR_END: map_frequencies
 
 // ANCHOR: merge
-/// The seed's `merge_dict` for whole chunks' results: adds the smaller map into the larger,
-/// so that the work is proportional to the smaller one.
+/// The seed's `merge_dict` for whole chunks' results: adds one map into the other, into the
+/// one with more room. That keeps the work proportional to the smaller map, and a map made
+/// with room for every word never has to grow.
 pub fn merge_frequencies(first: Frequencies, second: Frequencies) -> Frequencies {
-    let (mut into, from) = if first.len() >= second.len() {
+    let (mut into, from) = if first.capacity() >= second.capacity() {
         (first, second)
     } else {
         (second, first)
     };
-    add_frequencies(&mut into, from);
-    into
-}
-
-/// Adds `from`'s counts into `into`, word by word.
-fn add_frequencies(into: &mut Frequencies, from: Frequencies) {
     for (word, count) in from {
         *into.entry(word).or_insert(0) += count;
     }
+    into
 }
 
 /// The seed's `reduce(merge_dict, middle_results)`: the chunks' counts merged into one, or
@@ -88,7 +84,7 @@ pub fn reduce_frequencies(
     let words = middle_results.iter().map(|counts| counts.len()).sum();
     let mut final_results = Frequencies::with_capacity(words);
     for counts in middle_results {
-        add_frequencies(&mut final_results, Arc::unwrap_or_clone(counts));
+        final_results = merge_frequencies(final_results, Arc::unwrap_or_clone(counts));
     }
     Ok(final_results)
 }
