@@ -235,7 +235,10 @@ fn ch15_per_wakeup_and_per_timer() {
         .map(|(function, _)| function)
         .collect();
     assert_eq!(top[0], "TaskCell::step", "{top:?}");
-    assert_eq!(top[1], "{closure}::{closure}", "the coroutines come second: {top:?}");
+    assert_eq!(
+        top[1], "{closure}::{closure}",
+        "the coroutines come second: {top:?}"
+    );
     for function in ["Future::poll_await", "Scheduler::schedule_step"] {
         assert!(top[2..].contains(&function.to_owned()), "{top:?}");
     }
