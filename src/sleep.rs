@@ -27,6 +27,7 @@ use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
 use crate::running::running_loop;
 use crate::running_task;
+use crate::scheduler::Scheduler;
 use crate::task_state::{Awaited, SleepWait, TaskKey};
 use crate::timers::TimerRef;
 use crate::Error;
@@ -153,14 +154,10 @@ impl Sleep {
             self.state = SleepState::Asleep { timer };
             return Poll::Pending;
         }
-        let cell = Rc::new_cyclic(|me| SleepTimer {
-            future: FutureCell::new(event_loop.scheduler(), Label::sleep(self.delay), false),
-            me: me.clone(),
-        });
-        let timer = event_loop.call_later_sleep_future(self.delay, cell.clone());
-        let polled = cell.await_in(cx);
-        self.state = SleepState::Waiting { cell, timer };
-        polled
+        let delay = self.delay;
+        self.wait_on_future(event_loop.scheduler(), cx, |cell| {
+            event_loop.call_later_sleep_future(delay, cell)
+        })
     }
 
     fn wait(&self, timer: &TimerRef) -> SleepWait {
@@ -198,11 +195,36 @@ impl Sleep {
                 timer.set_sleeper(key.index);
                 running_task::await_sleep(event_loop.scheduler(), key, self.wait(timer));
             }
-            // Started in a task, polled outside one: its timer wakes no one, so it is polled
-            // again on every tick until the timer has fired.
-            None => cx.waker().wake_by_ref(),
+            // Started in a task, polled outside one: its timer wakes tasks, not wakers. From
+            // now on it waits as a sleep polled outside the loop's tasks does, on a future that
+            // a timer completes, due when the first one was.
+            None => {
+                let when = timer.when();
+                timer.cancel();
+                return self.wait_on_future(event_loop.scheduler(), cx, |cell| {
+                    event_loop.call_at_sleep_future(when, cell)
+                });
+            }
         }
         Poll::Pending
+    }
+
+    /// Waits on a future of its own that the timer `schedule` makes will complete (a sleep
+    /// polled outside the loop's tasks).
+    fn wait_on_future(
+        &mut self,
+        scheduler: &Rc<Scheduler>,
+        cx: &mut Context<'_>,
+        schedule: impl FnOnce(Rc<SleepTimer>) -> TimerRef,
+    ) -> Poll<Result<(), Error>> {
+        let cell = Rc::new_cyclic(|me| SleepTimer {
+            future: FutureCell::new(scheduler, Label::sleep(self.delay), false),
+            me: me.clone(),
+        });
+        let timer = schedule(cell.clone());
+        let polled = cell.await_in(cx);
+        self.state = SleepState::Waiting { cell, timer };
+        polled
     }
 
     /// The sleep is over (or was cancelled): a timer still pending has nothing left to do.

@@ -501,13 +501,26 @@ impl EventLoop {
         sleep: Rc<SleepTimer>,
     ) -> TimerRef {
         let (delay, when) = self.deadline_after(delay);
-        let id = self.inner.scheduled.borrow_mut().push_labelled(
+        let id = self.push_sleep_future(when, sleep);
+        self.record_call_later(SleepTimer::timer_label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    /// `call_at` for a sleep that a task started and something else polls now: its future is
+    /// completed by a timer due when the task's was.
+    pub(crate) fn call_at_sleep_future(&self, when: u64, sleep: Rc<SleepTimer>) -> TimerRef {
+        self.check_open("call_at");
+        let id = self.push_sleep_future(when, sleep);
+        self.record_call_at(SleepTimer::timer_label, when, id);
+        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+    }
+
+    fn push_sleep_future(&self, when: u64, sleep: Rc<SleepTimer>) -> TimerId {
+        self.inner.scheduled.borrow_mut().push_labelled(
             when,
             SleepTimer::timer_label(),
             move |_: &EventLoop| sleep.fire(),
-        );
-        self.record_call_later(SleepTimer::timer_label, delay, when, id);
-        TimerRef::new(id, when, Rc::downgrade(&self.inner))
+        )
     }
 
     /// The delay in nanoseconds and the deadline it makes, from now.

@@ -510,6 +510,64 @@ fn a_sleep_moved_to_another_task_wakes_that_task() {
 }
 
 #[test]
+fn a_sleep_started_in_a_task_then_polled_outside_one_wakes_its_waker_when_due_not_before() {
+    // Another library's executor, driven from the loop's thread, may poll a sleep that a task
+    // started. Waking it at every poll would keep the loop busy and, on a virtual clock,
+    // keep time from ever reaching the deadline.
+    struct Count(std::sync::atomic::AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let lp = EventLoop::with_virtual_clock();
+    let handoff: Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>> = Rc::default();
+    let give = handoff.clone();
+    let started = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(secs(2)));
+        std::future::poll_fn(|cx| {
+            assert!(nap.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        *give.borrow_mut() = Some(nap);
+        Ok::<_, Error>(())
+    });
+    lp.run_until_complete(started).unwrap();
+
+    let count = Arc::new(Count(Default::default()));
+    let wakes = || count.0.load(std::sync::atomic::Ordering::SeqCst);
+    let waker = Waker::from(count.clone());
+    let poll_outside_tasks = |lp: &EventLoop| {
+        let (nap, waker) = (handoff.clone(), waker.clone());
+        let polled = Rc::new(Cell::new(Poll::Pending));
+        let result = polled.clone();
+        lp.call_soon(move |_| {
+            let mut nap = nap.borrow_mut();
+            let nap = nap.as_mut().expect("handed over");
+            result.set(
+                nap.as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .map(|r| r.is_ok()),
+            );
+        });
+        polled
+    };
+    let first = poll_outside_tasks(&lp);
+    lp.run_until_complete(lp.create_task(sleep(secs(1))))
+        .unwrap();
+    assert_eq!(first.get(), Poll::Pending);
+    assert_eq!(wakes(), 0, "not due at t=1: nothing to wake");
+    lp.run_until_complete(lp.create_task(sleep(secs(2))))
+        .unwrap();
+    assert_eq!(wakes(), 1, "woken once, when due at t=2");
+    let again = poll_outside_tasks(&lp);
+    lp.run_until_complete(lp.create_task(sleep(Duration::ZERO)))
+        .unwrap();
+    assert_eq!(again.get(), Poll::Ready(true), "over, without an error");
+}
+
+#[test]
 fn a_waker_a_coroutine_keeps_wakes_its_own_task_after_other_tasks_stepped() {
     let lp = EventLoop::with_virtual_clock();
     let kept: Rc<RefCell<Option<Waker>>> = Rc::default();

@@ -33,6 +33,11 @@ impl TimerRef {
         self.id
     }
 
+    /// The loop time at which the timer is due, in nanoseconds.
+    pub(crate) fn when(&self) -> u64 {
+        self.when
+    }
+
     /// True while the timer has neither run nor been cancelled (false once the loop is gone).
     pub(crate) fn is_pending(&self) -> bool {
         self.event_loop
