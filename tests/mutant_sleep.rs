@@ -41,55 +41,7 @@ mod programs;
 mod mutant {
     #![allow(unused_imports)]
     use crate as stage;
-    use crate::loops::*;
-    use std::any::Any;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    fn failure(error: stage::Error) -> Failure {
-        match error {
-            stage::Error::Cancelled => Failure::Cancelled(None),
-            stage::Error::InvalidState(_) => Failure::InvalidState,
-            other => Failure::Exception(other.to_string()),
-        }
-    }
-
-    fn error(failure: Failure) -> stage::Error {
-        match failure {
-            Failure::Cancelled(_) => stage::Error::Cancelled,
-            Failure::Timeout => unreachable!("stage 6 has no wait_for"),
-            other => stage::Error::Exception(other.to_string()),
-        }
-    }
-
-    include!("loops/stage/callbacks.rs");
-    include!("loops/stage/timers.rs");
-    include!("loops/stage/futures.rs");
-    include!("loops/stage/tasks.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-        fn futures(&self) -> Option<&dyn Futures> {
-            Some(self)
-        }
-        fn tasks(&self) -> Option<&dyn Tasks> {
-            Some(self)
-        }
-    }
+    include!("loops/adapters/stage06.rs");
 }
 
 use loops::stages;

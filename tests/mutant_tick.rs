@@ -24,25 +24,7 @@ mod programs;
 mod mutant {
     #![allow(unused_imports)]
     use crate as stage;
-    use crate::loops::*;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::new()
-    }
-
-    fn time(_: &stage::EventLoop) -> Duration {
-        Duration::ZERO
-    }
-
-    include!("loops/stage/callbacks.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-    }
+    include!("loops/adapters/stage03.rs");
 }
 
 use loops::stages;

@@ -28,29 +28,7 @@ mod programs;
 mod mutant {
     #![allow(unused_imports)]
     use crate as stage;
-    use crate::loops::*;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    include!("loops/stage/callbacks.rs");
-    include!("loops/stage/timers.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-    }
+    include!("loops/adapters/stage04.rs");
 }
 
 use loops::stages;

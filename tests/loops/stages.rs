@@ -4,151 +4,26 @@
 
 pub mod stage03 {
     #![allow(unused_imports)]
-    use crate::loops::*;
     use ::stage03 as stage;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::new()
-    }
-
-    /// Chapter 3's loop has no clock: everything happens at t=0.
-    fn time(_: &stage::EventLoop) -> Duration {
-        Duration::ZERO
-    }
-
-    include!("stage/callbacks.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-    }
+    include!("adapters/stage03.rs");
 }
 
 pub mod stage04 {
     #![allow(unused_imports)]
-    use crate::loops::*;
     use ::stage04 as stage;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    include!("stage/callbacks.rs");
-    include!("stage/timers.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-    }
+    include!("adapters/stage04.rs");
 }
 
 pub mod stage05 {
     #![allow(unused_imports)]
-    use crate::loops::*;
     use ::stage05 as stage;
-    use std::any::Any;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    fn failure(error: stage::Error) -> Failure {
-        match error {
-            stage::Error::Cancelled => Failure::Cancelled(None),
-            stage::Error::InvalidState(_) => Failure::InvalidState,
-            other => Failure::Exception(other.to_string()),
-        }
-    }
-
-    include!("stage/callbacks.rs");
-    include!("stage/timers.rs");
-    include!("stage/futures.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-        fn futures(&self) -> Option<&dyn Futures> {
-            Some(self)
-        }
-    }
+    include!("adapters/stage05.rs");
 }
 
 pub mod stage06 {
     #![allow(unused_imports)]
-    use crate::loops::*;
     use ::stage06 as stage;
-    use std::any::Any;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    fn new_loop() -> stage::EventLoop {
-        stage::EventLoop::with_virtual_clock()
-    }
-
-    fn time(lp: &stage::EventLoop) -> Duration {
-        lp.time()
-    }
-
-    fn failure(error: stage::Error) -> Failure {
-        match error {
-            stage::Error::Cancelled => Failure::Cancelled(None),
-            stage::Error::InvalidState(_) => Failure::InvalidState,
-            other => Failure::Exception(other.to_string()),
-        }
-    }
-
-    fn error(failure: Failure) -> stage::Error {
-        match failure {
-            Failure::Cancelled(_) => stage::Error::Cancelled,
-            Failure::Timeout => unreachable!("stage 6 has no wait_for"),
-            other => stage::Error::Exception(other.to_string()),
-        }
-    }
-
-    include!("stage/callbacks.rs");
-    include!("stage/timers.rs");
-    include!("stage/futures.rs");
-    include!("stage/tasks.rs");
-
-    impl Loop for Stage {
-        fn callbacks(&self) -> &dyn Callbacks {
-            self
-        }
-        fn timers(&self) -> Option<&dyn Timers> {
-            Some(self)
-        }
-        fn futures(&self) -> Option<&dyn Futures> {
-            Some(self)
-        }
-        fn tasks(&self) -> Option<&dyn Tasks> {
-            Some(self)
-        }
-    }
+    include!("adapters/stage06.rs");
 }
 
 /// A stage of chapter 7 or later: what chapters 3 to 7 built, unchanged in what the generated
