@@ -18,7 +18,7 @@ use crate::clock::{Clock, ClockKind};
 use crate::debug::Diagnostics;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::ThreadPoolExecutor;
-use crate::reactor::{Registrations, Selector};
+use crate::reactor::Reactor;
 use crate::remote::{Message, Remote};
 use crate::scheduler::{LoopOwner, Scheduler};
 use crate::task::AnyTask;
@@ -38,12 +38,9 @@ pub(crate) struct Inner {
     /// Timers waiting for their deadline (asyncio's `_scheduled`).
     pub(crate) scheduled: RefCell<TimerHeap>,
     pub(crate) clock: Clock,
-    /// The loop's "select": created on first use, since a loop that never waits for a timer
-    /// (or, later, for I/O) never needs the epoll instance.
-    pub(crate) selector: RefCell<Option<Selector>>,
-    /// The sources registered with the selector, in a slab whose keys are their `mio::Token`s
-    /// (asyncio's selector map: `add_reader`, `add_writer`, and the sockets of `net`).
-    pub(crate) io: Registrations,
+    /// The loop's "select" and the sources registered with it (asyncio's selector and its map:
+    /// `add_reader`, `add_writer`, and the sockets of `net`), which sockets hold weakly.
+    pub(crate) reactor: Rc<Reactor>,
     /// What other threads send: wakeups, `call_soon_threadsafe` callbacks, completions.
     pub(crate) remote: Arc<Remote>,
     /// The messages of one drain, moved out of the remote queue under its lock. Kept between
@@ -89,22 +86,25 @@ impl Inner {
     /// A loop's state, every part empty, on the given clock.
     pub(crate) fn new(kind: ClockKind) -> Rc<Inner> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        let inner = Rc::new_cyclic(|me: &Weak<Inner>| Inner {
-            sched: Rc::new(Scheduler::new(id, me.clone())),
-            remote: Arc::new(Remote::new(id)),
-            inbox: Cell::new(Vec::new()),
-            bridges: Bridges::default(),
-            until_complete: Cell::new(false),
-            default_executor: RefCell::new(None),
-            default_executor_shut_down: Cell::new(false),
-            scheduled: RefCell::new(TimerHeap::default()),
-            clock: Clock::new(kind),
-            stopping: Cell::new(false),
-            running: Cell::new(false),
-            ticks: Cell::new(0),
-            selector: RefCell::new(None),
-            io: Registrations::default(),
-            diagnostics: Diagnostics::default(),
+        let inner = Rc::new_cyclic(|me: &Weak<Inner>| {
+            let sched = Rc::new(Scheduler::new(id, me.clone()));
+            let remote = Arc::new(Remote::new(id));
+            Inner {
+                reactor: Rc::new(Reactor::new(sched.clone(), remote.clone())),
+                sched,
+                remote,
+                inbox: Cell::new(Vec::new()),
+                bridges: Bridges::default(),
+                until_complete: Cell::new(false),
+                default_executor: RefCell::new(None),
+                default_executor_shut_down: Cell::new(false),
+                scheduled: RefCell::new(TimerHeap::default()),
+                clock: Clock::new(kind),
+                stopping: Cell::new(false),
+                running: Cell::new(false),
+                ticks: Cell::new(0),
+                diagnostics: Diagnostics::default(),
+            }
         });
         crate::scheduler::register_on_this_thread(&inner.sched);
         inner
@@ -143,8 +143,7 @@ impl EventLoop {
         sched.ready.close();
         let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
         let tasks = sched.tasks.take_all();
-        let selector = self.inner.selector.borrow_mut().take();
-        let registrations = self.inner.io.clear();
+        let reactor = self.inner.reactor.close();
         // Dropped here, with nothing borrowed: closures may capture anything.
         drop(scheduled.clear());
         for (_, task) in tasks {
@@ -152,8 +151,7 @@ impl EventLoop {
                 self.call_exception_handler(&destroyed_pending(&task));
             }
         }
-        drop(registrations);
-        drop(selector);
+        drop(reactor);
     }
 }
 
@@ -167,6 +165,11 @@ impl EventLoop {
     /// The loop's scheduling part, which its futures and tasks hold.
     pub(crate) fn scheduler(&self) -> &Rc<Scheduler> {
         &self.inner.sched
+    }
+
+    /// The loop's reactor, which its sockets hold.
+    pub(crate) fn reactor(&self) -> &Rc<Reactor> {
+        &self.inner.reactor
     }
 
     /// Records the event that `event` builds, if tracing is on (see [`Tracer::record`]).
