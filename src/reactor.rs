@@ -109,7 +109,6 @@ pub(crate) struct IoCallback {
 /// receives the loop, as every callback on the ready deque does.
 pub(crate) type IoFunction = Box<dyn FnMut(&EventLoop)>;
 
-// ANCHOR: reactor
 /// The loop's reactor: the poll instance, the sources registered with it, and the count of
 /// waiters (asyncio's `self._selector` and its map).
 pub(crate) struct Reactor {
@@ -131,7 +130,6 @@ pub(crate) struct Reactor {
     /// so that it allocates only while warming up.
     fired: RefCell<Vec<(usize, u8)>>,
 }
-// ANCHOR_END: reactor
 
 /// What a closed reactor leaves behind, for the loop to drop once it borrows nothing: the
 /// callbacks it held may capture anything, and their destructors may touch the loop.
