@@ -32,7 +32,6 @@ use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
 use crate::ready::BridgeKey;
 use crate::remote::Message;
-use crate::running::running_loop;
 use crate::task_state::{Awaited, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};
 
@@ -301,28 +300,6 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
     if let Err(error) = spawned {
         log::warn!("could not start a thread to let an executor finish: {error}");
     }
-}
-
-/// Wraps a [`ConcurrentFuture`] in a future of the running loop (`asyncio.wrap_future(future)`);
-/// see [`EventLoop::wrap_future`].
-///
-/// # Errors
-/// [`Error::Runtime`] if no loop is running on this thread; `future` is left as it was. Call
-/// [`EventLoop::wrap_future`] on a loop that is not running.
-///
-/// # Examples
-/// ```
-/// use steploop::{executor::ThreadPoolExecutor, run, wrap_future};
-///
-/// let executor = ThreadPoolExecutor::new(2);
-/// let future = executor.submit(|| 100_000_000_u64 / 10).unwrap();
-/// let counted = run(async move { wrap_future(future)?.await });
-/// assert_eq!(counted.unwrap(), 10_000_000);
-/// ```
-pub fn wrap_future<T: Clone + Send + 'static>(
-    future: ConcurrentFuture<T>,
-) -> Result<Future<T>, Error> {
-    Ok(running_loop("wrap_future")?.wrap_future(future))
 }
 
 /// Shuts the default executor down, waiting for it in a thread of its own

@@ -316,14 +316,7 @@ impl EventLoop {
     /// assert_eq!(lp.time(), Duration::from_secs(3)); // and no real time passed
     /// ```
     pub fn call_later<F: Callback>(&self, delay: Duration, callback: F) -> TimerHandle {
-        let (delay, when) = self.deadline_after(delay);
-        let id = self
-            .inner
-            .scheduled
-            .borrow_mut()
-            .push_callback(when, callback);
-        self.record_call_later(Label::of_type::<F>, delay, when, id);
-        self.timer_handle(id, when, Label::of_type::<F>())
+        self.inner.timers.call_later(delay, callback)
     }
 
     /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
@@ -343,14 +336,7 @@ impl EventLoop {
     /// lp.run_forever().unwrap();
     /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
-        let when = self.deadline_at(when);
-        let id = self
-            .inner
-            .scheduled
-            .borrow_mut()
-            .push_callback(when, callback);
-        self.record_call_at(Label::of_type::<F>, when, id);
-        self.timer_handle(id, when, Label::of_type::<F>())
+        self.inner.timers.call_at(when, callback)
     }
 
     /// The loop's current time, measured from the loop's creation (`loop.time()`).
@@ -358,7 +344,7 @@ impl EventLoop {
     /// On a virtual clock this is the time the loop has jumped to; it does not move while
     /// callbacks run.
     pub fn time(&self) -> Duration {
-        Duration::from_nanos(self.inner.clock.now())
+        Duration::from_nanos(self.inner.timers.now())
     }
 
     /// Moves a virtual clock forward by `duration` at once, as if the running callback had
@@ -381,18 +367,18 @@ impl EventLoop {
     /// assert!(EventLoop::new().advance_time(Duration::from_secs(1)).is_err());
     /// ```
     pub fn advance_time(&self, duration: Duration) -> Result<(), Error> {
-        crate::timers::advance_time(self, duration)
+        self.inner.timers.advance(duration)
     }
 
     /// Which clock this loop runs on.
     pub fn clock_kind(&self) -> ClockKind {
-        self.inner.clock.kind()
+        self.inner.timers.clock().kind()
     }
 
     /// How many timers the heap holds, counting cancelled ones not dropped yet: at most about
     /// twice the live timers, since the heap is compacted when most of it is cancelled.
     pub fn scheduled_timers(&self) -> usize {
-        self.inner.scheduled.borrow().len()
+        self.inner.timers.len()
     }
 }
 
@@ -1011,12 +997,17 @@ impl Labelled<'_> {
     /// [`EventLoop::call_later`] under this label.
     pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
         self.event_loop
+            .inner
+            .timers
             .call_later_labelled(self.label, delay, callback)
     }
 
     /// [`EventLoop::call_at`] under this label.
     pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
-        self.event_loop.call_at_labelled(self.label, when, callback)
+        self.event_loop
+            .inner
+            .timers
+            .call_at_labelled(self.label, when, callback)
     }
 }
 
@@ -1093,7 +1084,7 @@ impl fmt::Debug for EventLoop {
             .field("running", &self.is_running())
             .field("closed", &self.is_closed())
             .field("ready", &self.inner.sched.ready.len())
-            .field("scheduled", &self.inner.scheduled.borrow().len())
+            .field("scheduled", &self.inner.timers.len())
             .finish()
     }
 }

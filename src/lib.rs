@@ -42,7 +42,8 @@
 //! | `timeout` ([`timeout()`], [`timeout_at`], [`Timeout`]) | `asyncio.timeout`, `timeout_at`, `Timeout` (3.11) | 7, Composing tasks |
 //! | `task_group` ([`task_group()`], [`TaskGroup`]) | `asyncio.TaskGroup` (3.11) | 7, Composing tasks |
 //! | `remote` | the self-pipe: wakeups and callbacks from other threads | 6, Tasks; 11 |
-//! | `bridge` ([`wrap_future`], [`EventLoop::run_in_executor`]) | `wrap_future`, `_chain_future`, `run_in_executor`, the default executor | 10, Offloading blocking work |
+//! | `bridge` ([`EventLoop::run_in_executor`], [`EventLoop::wrap_future`]) | `_chain_future`, `run_in_executor`, the default executor | 10, Offloading blocking work |
+//! | `wrap_future` ([`wrap_future()`]) | `asyncio.wrap_future`, on the running loop | 10, Offloading blocking work |
 //! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
@@ -91,10 +92,10 @@ pub mod timeline;
 mod timeout;
 mod timers;
 pub mod trace;
+mod wrap_future;
 
 pub mod executor;
 
-pub use bridge::wrap_future;
 pub use clock::ClockKind;
 pub use combinators::{
     as_completed, ensure_future, gather, gather_return_exceptions, shield, wait, wait_for,
@@ -117,3 +118,4 @@ pub use task_group::{task_group, TaskGroup};
 pub use threadsafe::{run_coroutine_threadsafe, LoopHandle};
 pub use timeout::{timeout, timeout_at, Timeout};
 pub use timers::TimerHandle;
+pub use wrap_future::wrap_future;

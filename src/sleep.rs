@@ -29,8 +29,8 @@ use crate::running::running_loop;
 use crate::running_task;
 use crate::scheduler::Scheduler;
 use crate::task_state::{Awaited, SleepWait, TaskKey};
-use crate::timers::TimerRef;
-use crate::Error;
+use crate::timers::{sleep_label, TimerRef};
+use crate::{Error, EventLoop};
 
 // ANCHOR: sleep
 /// Waits for `delay` of loop time (`asyncio.sleep(delay)`); `sleep(Duration::ZERO)` yields to
@@ -149,14 +149,16 @@ impl Sleep {
             return Poll::Pending;
         }
         if let Some(key) = running_task::current_key(event_loop.id()) {
-            let timer = event_loop.call_later_sleep(self.delay, key.index);
+            let timer = event_loop.timers().sleep(self.delay, key.index);
             running_task::await_sleep(event_loop.scheduler(), key, self.wait(&timer));
             self.state = SleepState::Asleep { timer };
             return Poll::Pending;
         }
         let delay = self.delay;
         self.wait_on_future(event_loop.scheduler(), cx, |cell| {
-            event_loop.call_later_sleep_future(delay, cell)
+            event_loop
+                .timers()
+                .later(sleep_label(), delay, move |_: &EventLoop| cell.fire())
         })
     }
 
@@ -175,7 +177,7 @@ impl Sleep {
             unreachable!("only an asleep sleep sleeps again");
         };
         let event_loop = match running_loop("sleep") {
-            Ok(event_loop) if timer.belongs_to(&event_loop) => event_loop,
+            Ok(event_loop) if timer.belongs_to(event_loop.timers()) => event_loop,
             Ok(_) => {
                 self.finish();
                 return Poll::Ready(Err(Error::Runtime(
@@ -202,7 +204,9 @@ impl Sleep {
                 let when = timer.when();
                 timer.cancel();
                 return self.wait_on_future(event_loop.scheduler(), cx, |cell| {
-                    event_loop.call_at_sleep_future(when, cell)
+                    event_loop
+                        .timers()
+                        .at(sleep_label(), when, move |_: &EventLoop| cell.fire())
                 });
             }
         }
@@ -237,9 +241,9 @@ impl Sleep {
 }
 
 // ANCHOR: sleep_timer
-/// A sleep's future and its timer's callback in one allocation: the future that `sleep`
-/// awaits, which the timer heap's slot holds instead of a closure. Firing the timer is
-/// asyncio's `futures._set_result_unless_cancelled(future, None)`.
+/// A sleep's future and what its timer's callback needs in one allocation: the future that
+/// `sleep` awaits, which the timer's callback holds. Firing the timer is asyncio's
+/// `futures._set_result_unless_cancelled(future, None)`.
 ///
 /// # Implementation notes
 /// asyncio allocates a future and a `TimerHandle` around a `partial`; a million sleeping tasks
@@ -253,11 +257,6 @@ pub(crate) struct SleepTimer {
 // ANCHOR_END: sleep_timer
 
 impl SleepTimer {
-    /// The timer's label in traces: asyncio's callback, `_set_result_unless_cancelled`.
-    pub(crate) fn timer_label() -> Label {
-        Label::fixed("set_result_unless_cancelled")
-    }
-
     /// The timer fired: the sleep is over, unless its future was cancelled meanwhile. The timer
     /// heap calls this at most once, since firing takes the timer out of its slot.
     pub(crate) fn fire(&self) {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::bridge::Bridges;
-use crate::clock::{Clock, ClockKind};
+use crate::clock::ClockKind;
 use crate::debug::Diagnostics;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::ThreadPoolExecutor;
@@ -23,7 +23,7 @@ use crate::remote::{Message, Remote};
 use crate::scheduler::{LoopOwner, Scheduler};
 use crate::task::AnyTask;
 use crate::timers::id::TimerId;
-use crate::timers::TimerHeap;
+use crate::timers::Timers;
 use crate::trace::Event;
 use crate::EventLoop;
 
@@ -35,9 +35,8 @@ pub(crate) struct Inner {
     /// The ready deque, the task table, the trace, the loop's number and its closed flag:
     /// what futures and tasks hold of the loop.
     pub(crate) sched: Rc<Scheduler>,
-    /// Timers waiting for their deadline (asyncio's `_scheduled`).
-    pub(crate) scheduled: RefCell<TimerHeap>,
-    pub(crate) clock: Clock,
+    /// Timers waiting for their deadline (asyncio's `_scheduled`), and the clock.
+    pub(crate) timers: Rc<Timers>,
     /// The loop's "select" and the sources registered with it (asyncio's selector and its map:
     /// `add_reader`, `add_writer`, and the sockets of `net`), which sockets hold weakly.
     pub(crate) reactor: Rc<Reactor>,
@@ -90,6 +89,7 @@ impl Inner {
             let sched = Rc::new(Scheduler::new(id, me.clone()));
             let remote = Arc::new(Remote::new(id));
             Inner {
+                timers: Rc::new(Timers::new(kind, sched.clone())),
                 reactor: Rc::new(Reactor::new(sched.clone(), remote.clone())),
                 sched,
                 remote,
@@ -98,8 +98,6 @@ impl Inner {
                 until_complete: Cell::new(false),
                 default_executor: RefCell::new(None),
                 default_executor_shut_down: Cell::new(false),
-                scheduled: RefCell::new(TimerHeap::default()),
-                clock: Clock::new(kind),
                 stopping: Cell::new(false),
                 running: Cell::new(false),
                 ticks: Cell::new(0),
@@ -123,7 +121,7 @@ impl LoopOwner for Inner {
     }
 
     fn timer_pending(&self, timer: TimerId) -> bool {
-        self.scheduled.borrow().is_pending(timer)
+        self.timers.is_pending(timer)
     }
 }
 
@@ -141,7 +139,7 @@ impl EventLoop {
         // whatever it captured, and those may touch the loop. The futures completed just now
         // may have scheduled callbacks: those are dropped too.
         sched.ready.close();
-        let mut scheduled = std::mem::take(&mut *self.inner.scheduled.borrow_mut());
+        let mut scheduled = self.inner.timers.take_all();
         let tasks = sched.tasks.take_all();
         let reactor = self.inner.reactor.close();
         // Dropped here, with nothing borrowed: closures may capture anything.
@@ -160,6 +158,11 @@ impl EventLoop {
     /// This loop's number, which its tasks carry too.
     pub(crate) fn id(&self) -> u64 {
         self.inner.sched.id
+    }
+
+    /// The loop's timers and clock.
+    pub(crate) fn timers(&self) -> &Rc<Timers> {
+        &self.inner.timers
     }
 
     /// The loop's scheduling part, which its futures and tasks hold.

@@ -73,7 +73,7 @@ impl EventLoop {
     /// ready now.
     fn run_tick(&self) -> Result<(), Error> {
         let inner = &*self.inner;
-        self.drop_cancelled_timers();
+        inner.timers.drop_cancelled();
         self.take_remote_messages();
 
         // Wait only when there is nothing to do. A tick with ready handles and no I/O to watch
@@ -86,7 +86,7 @@ impl EventLoop {
             self.poll(Some(Duration::ZERO))?;
         }
 
-        let due = self.move_due_timers();
+        let due = inner.timers.move_due();
 
         // Handles scheduled from now on land behind this count and wait for the next tick.
         let ntodo = inner.sched.ready.len();
@@ -122,7 +122,7 @@ impl EventLoop {
     fn wait_for_work(&self) -> Result<(), Error> {
         let inner = &*self.inner;
         loop {
-            let next_deadline = inner.scheduled.borrow().next_deadline();
+            let next_deadline = inner.timers.next_deadline();
             let in_flight = inner.sched.tasks.has_foreign_waits() || !inner.bridges.is_empty();
             if in_flight {
                 self.wait_for_remote(next_deadline)?;
@@ -139,7 +139,7 @@ impl EventLoop {
                 return Err(stalled());
             }
             self.take_remote_messages();
-            let due = next_deadline.is_some_and(|when| when <= inner.clock.now());
+            let due = next_deadline.is_some_and(|when| when <= inner.timers.now());
             if due || !inner.sched.ready.is_empty() || inner.stopping.get() {
                 return Ok(());
             }
@@ -153,8 +153,8 @@ impl EventLoop {
     /// came.
     fn wait_for_io(&self, next_deadline: Option<u64>) -> Result<(), Error> {
         let inner = &*self.inner;
-        let now = inner.clock.now();
-        match (&inner.clock, next_deadline) {
+        let now = inner.timers.now();
+        match (inner.timers.clock(), next_deadline) {
             (_, Some(when)) if when <= now => self.poll(Some(Duration::ZERO)),
             (Clock::Real { .. }, Some(when)) => self.poll(Some(Duration::from_nanos(when - now))),
             (Clock::Virtual { .. }, Some(when)) => {
@@ -191,8 +191,8 @@ impl EventLoop {
         if self.inner.remote.has_pending() {
             return Ok(());
         }
-        let now = self.inner.clock.now();
-        let timeout = match (&self.inner.clock, next_deadline) {
+        let now = self.inner.timers.now();
+        let timeout = match (self.inner.timers.clock(), next_deadline) {
             // A timer already due runs now, whatever the clock.
             (_, Some(when)) if when <= now => Some(Duration::ZERO),
             (Clock::Real { .. }, Some(when)) => Some(Duration::from_nanos(when - now)),
@@ -227,7 +227,7 @@ impl EventLoop {
     fn record_tick(&self, tick: u64, due: Vec<Label>) {
         let inner = &*self.inner;
         let ready = inner.sched.ready.labels(|r| self.runnable_label(r));
-        let time = inner.clock.now();
+        let time = inner.timers.now();
         self.record(|| Event::Tick {
             tick,
             time,
@@ -236,38 +236,21 @@ impl EventLoop {
         });
     }
 
-    /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
-    /// that have reached the top (the only ones that would delay the next deadline).
-    fn drop_cancelled_timers(&self) {
-        let inner = &*self.inner;
-        let mut scheduled = inner.scheduled.borrow_mut();
-        if scheduled.needs_compaction() {
-            let dropped = scheduled.compact();
-            let left = scheduled.len();
-            drop(scheduled);
-            self.record(|| Event::CompactTimers { dropped, left });
-            return;
-        }
-        while let Some(timer) = scheduled.pop_cancelled() {
-            self.record(|| Event::DropCancelledTimer(timer.label()));
-        }
-    }
-
     // ANCHOR: wait_until
     /// Waits until loop time `when`: a virtual clock jumps there; a real clock blocks in
     /// `mio::Poll::poll` with that timeout (the loop's `select`).
     fn wait_until(&self, when: u64) -> Result<(), Error> {
         let inner = &*self.inner;
-        let from = inner.clock.now();
+        let from = inner.timers.now();
         if when > from {
-            match &inner.clock {
-                Clock::Virtual { .. } => inner.clock.advance_to(when),
+            match inner.timers.clock() {
+                Clock::Virtual { .. } => inner.timers.clock().advance_to(when),
                 Clock::Real { .. } => self.poll(Some(Duration::from_nanos(when - from)))?,
             }
         }
         // The clock is read again only for the trace.
         if self.is_tracing() {
-            let until = inner.clock.now();
+            let until = inner.timers.now();
             if until > from {
                 self.record(|| Event::Wait {
                     from,
@@ -279,30 +262,6 @@ impl EventLoop {
         Ok(())
     }
     // ANCHOR_END: wait_until
-
-    /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
-    /// when tracing (an empty, unallocated `Vec` otherwise).
-    fn move_due_timers(&self) -> Vec<Label> {
-        let inner = &*self.inner;
-        let mut due = Vec::new();
-        let mut scheduled = inner.scheduled.borrow_mut();
-        if scheduled.is_empty() {
-            return due;
-        }
-        let now = inner.clock.now();
-        while let Some(popped) = scheduled.pop_due(now) {
-            match popped {
-                Ok(key) => {
-                    if inner.sched.tracer.is_on() {
-                        due.push(scheduled.label(key));
-                    }
-                    inner.sched.ready.push(Runnable::Timer(key));
-                }
-                Err(cancelled) => self.record(|| Event::DropCancelledTimer(cancelled.label())),
-            }
-        }
-        due
-    }
 }
 
 fn stalled() -> Error {
@@ -390,7 +349,7 @@ impl EventLoop {
             Runnable::Timer(key) => {
                 // Taken out of its slot before it runs: it may schedule timers, or cancel its
                 // own handle (which does nothing then, as for a timer that already ran).
-                let timer = self.inner.scheduled.borrow_mut().take(key);
+                let timer = self.inner.timers.take(key);
                 let label = timer.label();
                 if timer.cancelled {
                     self.record(|| Event::SkipCancelled(label));
@@ -458,7 +417,7 @@ impl EventLoop {
         match runnable {
             Runnable::Callback(handle) => handle.label().clone(),
             Runnable::Done(call) => call.label().clone(),
-            Runnable::Timer(key) => self.inner.scheduled.borrow().label(*key),
+            Runnable::Timer(key) => self.inner.timers.label(*key),
             Runnable::Notify(target, _) => target.label(),
             Runnable::Step { task, wakeup } => Label::step(task.id, *wakeup),
             Runnable::Remote(call) => call.label(),
@@ -488,8 +447,7 @@ impl EventLoop {
             .ready
             .labels(|runnable| self.runnable_label(runnable));
         let timers = inner
-            .scheduled
-            .borrow()
+            .timers
             .entries()
             .into_iter()
             .map(|(when, seq, label, cancelled)| ScheduledTimer {
@@ -501,7 +459,7 @@ impl EventLoop {
             .collect();
         Queues {
             tick: inner.ticks.get(),
-            time: inner.clock.now(),
+            time: inner.timers.now(),
             ready,
             timers,
         }

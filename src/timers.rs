@@ -1,550 +1,151 @@
-//! The timer heap (asyncio's `_scheduled`) and `TimerHandle`, what `call_later` returns.
+//! The loop's timers and its clock: `call_later`, `call_at`, `time()`, and the heap of pending
+//! timers (asyncio's `_scheduled`), which each tick moves onto the ready deque as they come due.
 //!
-//! asyncio keeps delayed callbacks in a binary heap ordered by deadline (`heapq`); each tick
-//! moves the timers that came due onto the ready deque. A cancelled timer is not searched for
-//! and removed (that would cost O(n)); it stays in the heap, marked, and is dropped when it
-//! reaches the top — or in bulk, when cancelled timers make up most of the heap.
-//!
-//! The heap holds small copies (deadline, sequence number, slot key); the timers themselves sit
-//! in a slab of slots beside it, which the ready deque and the handles refer to by key.
+//! [`Timers`] is one part of the loop: it owns the heap (`heap.rs`) and the clock, and records
+//! through the loop's scheduling part. What a timer gives back, [`TimerHandle`] for a callback
+//! and `TimerRef` for a sleep (`handle.rs`), holds this part weakly, so that cancelling a timer
+//! needs nothing else of the loop.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::marker::PhantomData;
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use slab::Slab;
-
-use crate::clock::{to_nanos, Clock};
+use crate::clock::{to_nanos, Clock, ClockKind};
 use crate::handle::Callback;
 use crate::label::Label;
-use crate::sleep::SleepTimer;
-use crate::state::Inner;
+use crate::ready::Runnable;
+use crate::scheduler::Scheduler;
 use crate::trace::Event;
 use crate::Error;
-use crate::EventLoop;
 
+mod callback;
 mod handle;
+mod heap;
 pub(crate) mod id;
 
 pub use handle::TimerHandle;
 pub(crate) use handle::TimerRef;
+pub(crate) use heap::{Fired, TimerHeap};
 use id::TimerId;
 
-/// Below this many timers the heap is never compacted: sifting a few cancelled entries to the
-/// top costs less than rebuilding (asyncio's `_MIN_SCHEDULED_TIMER_HANDLES`).
-const MIN_TIMERS_TO_COMPACT: usize = 100;
-
-// ANCHOR: entry
-/// One timer in the heap: 16 bytes and `Copy`, so that four share a cache line and comparing
-/// two never leaves the heap's own memory.
-#[derive(Clone, Copy)]
-struct Entry {
-    /// Loop time at which the callback is due, in nanoseconds.
-    when: u64,
-    /// The order in which timers were scheduled, to break ties between equal deadlines.
-    seq: u32,
-    /// Where the timer's callback waits, in the slab of slots.
-    key: u32,
+/// The loop's timers and clock.
+pub(crate) struct Timers {
+    /// Timers waiting for their deadline (asyncio's `_scheduled`). Borrowed only inside this
+    /// part's methods, never while user code runs.
+    heap: RefCell<TimerHeap>,
+    clock: Clock,
+    /// Where due timers go (the ready deque), and the trace.
+    sched: Rc<Scheduler>,
 }
 
-// `BinaryHeap` is a max-heap; reversing the order makes it pop the earliest deadline first.
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.when.cmp(&self.when).then_with(|| {
-            // Equal deadlines: the one scheduled first runs first. A heap alone does not keep
-            // insertion order, hence the sequence number. It wraps around after 2³² timers, so
-            // it is compared as a distance: right as long as two timers due at the same
-            // instant were scheduled fewer than 2³¹ timers apart.
-            (other.seq.wrapping_sub(self.seq) as i32).cmp(&0)
-        })
-    }
+/// The label of a sleep's timer in traces (asyncio's sleep schedules
+/// `futures._set_result_unless_cancelled`).
+pub(crate) fn sleep_label() -> Label {
+    Label::fixed("set_result_unless_cancelled")
 }
 
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-
-    // The one comparison the heap's sifting uses, written out: `cmp` builds an `Ordering`
-    // from two comparisons and then tests it, which costs instructions on every level of
-    // every pop.
-    fn le(&self, other: &Self) -> bool {
-        self.when > other.when
-            || (self.when == other.when && self.seq.wrapping_sub(other.seq) as i32 >= 0)
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Entry {}
-
-/// A timer waiting in the heap or on the ready deque: what runs, and its state.
-struct Slot {
-    job: Job,
-    /// The sequence number of the timer in this slot: a handle whose number differs belongs to
-    /// an earlier timer that used the same slot, and must not touch this one.
-    seq: u32,
-    /// Set by `TimerHandle::cancel` (asyncio's `TimerHandle._cancelled`).
-    cancelled: bool,
-    /// True while the timer's entry is in the heap (asyncio's `TimerHandle._scheduled`); false
-    /// once it moved to the ready deque.
-    in_heap: bool,
-}
-// ANCHOR_END: entry
-
-/// What a timer runs when it fires.
-enum Job {
-    /// A callback from `call_later` or `call_at`: a zero-sized closure (one that captures
-    /// nothing) boxes without allocating.
-    Callback(Box<dyn TimerCallback>),
-    /// A sleep (asyncio's `futures._set_result_unless_cancelled` of the sleep's future): wakes
-    /// the task in this slot of the task table, if that task still sleeps on this timer.
-    Sleep(u32),
-}
-
-// A slot is as small as the heap entry it replaces was, so a sleeping task costs no more.
-const _: () = assert!(std::mem::size_of::<Slot>() == 24);
-
-impl Job {
-    fn label(&self) -> Label {
-        match self {
-            Job::Callback(callback) => callback.label(),
-            Job::Sleep(_) => SleepTimer::timer_label(),
+impl Timers {
+    pub(crate) fn new(kind: ClockKind, sched: Rc<Scheduler>) -> Timers {
+        Timers {
+            heap: RefCell::new(TimerHeap::default()),
+            clock: Clock::new(kind),
+            sched,
         }
     }
 
-    fn run(self, event_loop: &EventLoop, id: TimerId) {
-        match self {
-            Job::Callback(callback) => callback.run(event_loop),
-            Job::Sleep(task) => event_loop.scheduler().sleep_over(task as usize, id),
-        }
-    }
-
-    /// Replaces the closure with a placeholder that keeps only the label traces still show,
-    /// and returns the closure, for the caller to drop (asyncio sets `_callback = None`).
-    fn cancel(&mut self) -> Option<Box<dyn TimerCallback>> {
-        match self {
-            Job::Callback(callback) => {
-                let placeholder = callback.placeholder();
-                Some(std::mem::replace(callback, placeholder))
-            }
-            // A sleep's task is woken by its own cancellation, not by this timer.
-            Job::Sleep(_) => None,
-        }
-    }
-}
-
-/// A task's slot in the task table, as a sleep's timer keeps it.
-fn task_slot(task: usize) -> u32 {
-    u32::try_from(task).expect("more than 2³² tasks pending at once")
-}
-
-/// A timer's callback with its label. The label of a plain closure is its type's name, which
-/// the vtable knows: no field, so a closure that captures nothing takes no memory at all.
-pub(crate) trait TimerCallback {
-    /// Runs the callback; the loop's runner contains a panic (see `tick.rs`).
-    fn run(self: Box<Self>, event_loop: &EventLoop);
-    fn label(&self) -> Label;
-    /// What replaces the callback once it is cancelled: the same label, nothing to run.
-    fn placeholder(&mut self) -> Box<dyn TimerCallback>;
-}
-
-/// A closure labelled by its type's name.
-struct Named<F>(F);
-
-/// What is left of a cancelled `Named<F>`: nothing but its type, for the label.
-struct Dropped<F>(PhantomData<fn() -> F>);
-
-/// A closure with a label of the caller's choosing (`EventLoop::with_label`).
-struct Labelled<F> {
-    label: Label,
-    callback: Option<F>,
-}
-
-impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Named<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) {
-        let Named(callback) = *self;
-        callback(event_loop);
-    }
-
-    fn label(&self) -> Label {
-        Label::of_type::<F>()
-    }
-
-    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
-        Box::new(Dropped::<F>(PhantomData)) // zero-sized: no allocation
-    }
-}
-
-impl<F: 'static> TimerCallback for Dropped<F> {
-    fn run(self: Box<Self>, _: &EventLoop) {}
-
-    fn label(&self) -> Label {
-        Label::of_type::<F>()
-    }
-
-    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
-        Box::new(Dropped::<F>(PhantomData))
-    }
-}
-
-impl<F: FnOnce(&EventLoop) + 'static> TimerCallback for Labelled<F> {
-    fn run(self: Box<Self>, event_loop: &EventLoop) {
-        if let Some(callback) = self.callback {
-            callback(event_loop);
-        }
-    }
-
-    fn label(&self) -> Label {
-        self.label.clone()
-    }
-
-    fn placeholder(&mut self) -> Box<dyn TimerCallback> {
-        let label = std::mem::replace(&mut self.label, Label::fixed(""));
-        Box::new(Labelled::<fn(&EventLoop)> {
-            label,
-            callback: None,
-        })
-    }
-}
-
-/// A timer taken out of its slot: what the loop runs, or drops and traces.
-pub(crate) struct Fired {
-    job: Job,
-    id: TimerId,
-    /// True if the timer was cancelled: it must be skipped, not run.
-    pub(crate) cancelled: bool,
-}
-
-impl Fired {
-    pub(crate) fn label(&self) -> Label {
-        self.job.label()
-    }
-
-    /// Runs the timer's callback (from the loop's runner, which contains a panic).
-    pub(crate) fn run(self, event_loop: &EventLoop) {
-        self.job.run(event_loop, self.id);
-    }
-}
-
-/// What `TimerHeap::cancel` hands back.
-#[derive(Default)]
-pub(crate) struct Cancelled {
-    /// True if the timer was counted as a cancelled timer in the heap.
-    pub(crate) counted: bool,
-    /// The closure, to be dropped with nothing borrowed.
-    pub(crate) closure: Option<Box<dyn TimerCallback>>,
-}
-
-/// The heap of pending timers and the slots they refer to, with a count of the cancelled ones
-/// still in the heap.
-#[derive(Default)]
-pub(crate) struct TimerHeap {
-    heap: BinaryHeap<Entry>,
-    slots: Slab<Slot>,
-    next_seq: u32,
-    /// Cancelled timers still in `heap` (asyncio's `_timer_cancelled_count`).
-    cancelled: usize,
-}
-
-impl TimerHeap {
-    /// Schedules a callback, labelled by its type's name.
-    pub(crate) fn push_callback<F>(&mut self, when: u64, callback: F) -> TimerId
-    where
-        F: FnOnce(&EventLoop) + 'static,
-    {
-        self.push(when, Job::Callback(Box::new(Named(callback))))
-    }
-
-    /// Schedules a callback under the given label.
-    pub(crate) fn push_labelled<F>(&mut self, when: u64, label: Label, callback: F) -> TimerId
-    where
-        F: FnOnce(&EventLoop) + 'static,
-    {
-        let callback = Labelled {
-            label,
-            callback: Some(callback),
-        };
-        self.push(when, Job::Callback(Box::new(callback)))
-    }
-
-    /// Schedules the timer of a sleep that wakes the task in slot `task` of the task table.
-    pub(crate) fn push_sleep(&mut self, when: u64, task: usize) -> TimerId {
-        self.push(when, Job::Sleep(task_slot(task)))
-    }
-
-    /// Hands a sleep's timer to the task in slot `task` (a sleep polled by another task than
-    /// the one that started it).
-    pub(crate) fn set_sleeper(&mut self, id: TimerId, task: usize) {
-        if let Some(slot) = self.slots.get_mut(id.key() as usize) {
-            if slot.seq == id.seq() {
-                if let Job::Sleep(sleeper) = &mut slot.job {
-                    *sleeper = task_slot(task);
-                }
-            }
-        }
-    }
-
-    /// True while timer `id` has neither run nor been cancelled.
-    pub(crate) fn is_pending(&self, id: TimerId) -> bool {
-        self.slots
-            .get(id.key() as usize)
-            .is_some_and(|slot| slot.seq == id.seq() && !slot.cancelled)
-    }
-
-    fn push(&mut self, when: u64, job: Job) -> TimerId {
-        let seq = self.next_seq;
-        self.next_seq = seq.wrapping_add(1);
-        let key = self.slots.insert(Slot {
-            job,
-            seq,
-            cancelled: false,
-            in_heap: true,
-        });
-        let key = u32::try_from(key).expect("more than 2³² timers pending at once");
-        self.heap.push(Entry { when, seq, key });
-        TimerId::new(key, seq)
-    }
-
-    /// How many timers the heap holds, cancelled ones included.
-    pub(crate) fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
-    /// Cancels the timer `id` if it has neither run nor been cancelled, and counts it if it is
-    /// still in the heap. Returns its closure, which the caller drops once the heap is no longer
-    /// borrowed (a closure may capture anything, even a handle that cancels in its `Drop`),
-    /// and whether it was counted.
-    pub(crate) fn cancel(&mut self, id: TimerId) -> Cancelled {
-        let Some(slot) = self.slots.get_mut(id.key() as usize) else {
-            return Cancelled::default(); // it ran, and nothing took its slot since
-        };
-        if slot.seq != id.seq() || slot.cancelled {
-            return Cancelled::default(); // it ran (the slot holds a newer timer), or was cancelled
-        }
-        slot.cancelled = true;
-        let closure = slot.job.cancel();
-        // On the ready deque it is skipped when its turn comes; only the heap's count matters.
-        let counted = slot.in_heap;
-        if counted {
-            self.cancelled += 1;
-        }
-        Cancelled { counted, closure }
-    }
-
-    // ANCHOR: compaction
-    /// True when cancelled timers are more than half of a heap worth compacting
-    /// (asyncio: more than 100 timers, and more than 50% of them cancelled).
-    pub(crate) fn needs_compaction(&self) -> bool {
-        self.heap.len() > MIN_TIMERS_TO_COMPACT && self.cancelled * 2 > self.heap.len()
-    }
-
-    /// Drops every cancelled timer and rebuilds the heap: O(n), paid rarely, and it bounds the
-    /// heap to about twice the live timers however many are cancelled.
-    pub(crate) fn compact(&mut self) -> usize {
-        let before = self.heap.len();
-        let mut entries = std::mem::take(&mut self.heap).into_vec();
-        // The flags sit in the slab, a few to a cache line, rather than each behind its own
-        // pointer; an entry's slot is removed with it.
-        let slots = &mut self.slots;
-        entries.retain(|entry| {
-            let cancelled = slots[entry.key as usize].cancelled;
-            if cancelled {
-                slots.remove(entry.key as usize);
-            }
-            !cancelled
-        });
-        self.heap = BinaryHeap::from(entries); // heapify: O(n)
-        self.cancelled = 0;
-        before - self.heap.len()
-    }
-    // ANCHOR_END: compaction
-
-    /// Removes a cancelled timer from the top of the heap, if the top is one.
-    pub(crate) fn pop_cancelled(&mut self) -> Option<Fired> {
-        let top = self.heap.peek()?;
-        if !self.slots[top.key as usize].cancelled {
-            return None;
-        }
-        let entry = self.heap.pop()?;
-        self.cancelled -= 1;
-        Some(self.take(entry.key))
-    }
-
-    /// The deadline of the earliest timer (cancelled or not).
-    pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.heap.peek().map(|entry| entry.when)
-    }
-
-    // ANCHOR: pop_due
-    /// Removes the earliest timer from the heap if it is due at `now`. A live timer stays in
-    /// its slot, to be run from the ready deque (`Ok(key)`); a cancelled one leaves its slot
-    /// too and is returned to be dropped (`Err`).
+    /// Loop time now, in nanoseconds (`loop.time()`).
     #[inline]
-    pub(crate) fn pop_due(&mut self, now: u64) -> Option<Result<u32, Fired>> {
-        if self.heap.peek()?.when > now {
-            return None;
-        }
-        let entry = self.heap.pop()?;
-        let slot = &mut self.slots[entry.key as usize];
-        if slot.cancelled {
-            self.cancelled -= 1;
-            return Some(Err(self.take(entry.key)));
-        }
-        slot.in_heap = false;
-        Some(Ok(entry.key))
-    }
-    // ANCHOR_END: pop_due
-
-    /// Every timer in the heap, soonest first: (deadline, sequence number, label, cancelled).
-    pub(crate) fn entries(&self) -> Vec<(u64, u32, Label, bool)> {
-        let mut entries: Vec<Entry> = self.heap.iter().copied().collect();
-        // The heap's order is reversed (it is a max-heap): the greatest entry is the soonest.
-        entries.sort_by(|a, b| b.cmp(a));
-        entries
-            .into_iter()
-            .map(|entry| {
-                let slot = &self.slots[entry.key as usize];
-                (entry.when, entry.seq, slot.job.label(), slot.cancelled)
-            })
-            .collect()
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now()
     }
 
-    /// The label of the timer in slot `key` (in the heap or on the ready deque).
-    pub(crate) fn label(&self, key: u32) -> Label {
-        self.slots[key as usize].job.label()
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
-    /// Takes a timer out of its slot, to run it or drop it.
-    pub(crate) fn take(&mut self, key: u32) -> Fired {
-        let slot = self.slots.remove(key as usize);
-        Fired {
-            job: slot.job,
-            id: TimerId::new(key, slot.seq),
-            cancelled: slot.cancelled,
-        }
+    /// `call_later`, the timer labelled by the callback's type.
+    pub(crate) fn call_later<F: Callback>(self: &Rc<Self>, delay: Duration, f: F) -> TimerHandle {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self.heap.borrow_mut().push_callback(when, f);
+        self.record_call_later(Label::of_type::<F>, delay, when, id);
+        self.handle(id, when, Label::of_type::<F>())
     }
 
-    /// Empties the heap and the slots, for `loop.close()`. The jobs are returned to be dropped
-    /// once the loop's state is no longer borrowed.
-    pub(crate) fn clear(&mut self) -> Vec<Fired> {
-        self.heap.clear();
-        self.cancelled = 0;
-        self.slots
-            .drain()
-            .map(|slot| Fired {
-                job: slot.job,
-                id: TimerId::new(u32::MAX, slot.seq),
-                cancelled: true,
-            })
-            .collect()
+    /// `call_at`, the timer labelled by the callback's type.
+    pub(crate) fn call_at<F: Callback>(self: &Rc<Self>, when: Duration, f: F) -> TimerHandle {
+        let when = self.deadline_at(when);
+        let id = self.heap.borrow_mut().push_callback(when, f);
+        self.record_call_at(Label::of_type::<F>, when, id);
+        self.handle(id, when, Label::of_type::<F>())
     }
-}
 
-/// The loop's side of timers: scheduling them in the heap, with their trace.
-impl EventLoop {
+    /// `call_later` under a label of the caller's choosing.
     pub(crate) fn call_later_labelled(
-        &self,
+        self: &Rc<Self>,
         label: Label,
         delay: Duration,
         f: impl Callback,
     ) -> TimerHandle {
-        let (delay, when) = self.deadline_after(delay);
-        let id = self
-            .inner
-            .scheduled
-            .borrow_mut()
-            .push_labelled(when, label.clone(), f);
-        self.record_call_later(|| label.clone(), delay, when, id);
-        self.timer_handle(id, when, label)
+        let timer = self.later(label.clone(), delay, f);
+        TimerHandle::new(timer, label)
     }
 
+    /// `call_at` under a label of the caller's choosing.
     pub(crate) fn call_at_labelled(
-        &self,
+        self: &Rc<Self>,
         label: Label,
         when: Duration,
         f: impl Callback,
     ) -> TimerHandle {
-        let when = self.deadline_at(when);
-        let id = self
-            .inner
-            .scheduled
-            .borrow_mut()
-            .push_labelled(when, label.clone(), f);
-        self.record_call_at(|| label.clone(), when, id);
-        self.timer_handle(id, when, label)
+        let timer = self.at(label.clone(), to_nanos(when), f);
+        TimerHandle::new(timer, label)
+    }
+
+    /// A labelled timer due after `delay`, as the loop's own code holds it.
+    pub(crate) fn later(
+        self: &Rc<Self>,
+        label: Label,
+        delay: Duration,
+        f: impl Callback,
+    ) -> TimerRef {
+        let (delay, when) = self.deadline_after(delay);
+        let id = self.heap.borrow_mut().push_labelled(when, label.clone(), f);
+        self.record_call_later(|| label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(self))
+    }
+
+    /// A labelled timer due at loop time `when` (nanoseconds), as the loop's own code holds it.
+    pub(crate) fn at(self: &Rc<Self>, label: Label, when: u64, f: impl Callback) -> TimerRef {
+        self.sched.check_open("call_at");
+        let id = self.heap.borrow_mut().push_labelled(when, label.clone(), f);
+        self.record_call_at(|| label, when, id);
+        TimerRef::new(id, when, Rc::downgrade(self))
     }
 
     /// `call_later` for the sleep of the task in slot `task`, which the timer wakes.
-    pub(crate) fn call_later_sleep(&self, delay: Duration, task: usize) -> TimerRef {
+    pub(crate) fn sleep(self: &Rc<Self>, delay: Duration, task: usize) -> TimerRef {
         let (delay, when) = self.deadline_after(delay);
-        let id = self.inner.scheduled.borrow_mut().push_sleep(when, task);
-        self.record_call_later(SleepTimer::timer_label, delay, when, id);
-        TimerRef::new(id, when, Rc::downgrade(&self.inner))
-    }
-
-    /// `call_later` for a sleep polled outside the loop's tasks, whose own future the timer
-    /// completes.
-    pub(crate) fn call_later_sleep_future(
-        &self,
-        delay: Duration,
-        sleep: Rc<SleepTimer>,
-    ) -> TimerRef {
-        let (delay, when) = self.deadline_after(delay);
-        let id = self.push_sleep_future(when, sleep);
-        self.record_call_later(SleepTimer::timer_label, delay, when, id);
-        TimerRef::new(id, when, Rc::downgrade(&self.inner))
-    }
-
-    /// `call_at` for a sleep that a task started and something else polls now: its future is
-    /// completed by a timer due when the task's was.
-    pub(crate) fn call_at_sleep_future(&self, when: u64, sleep: Rc<SleepTimer>) -> TimerRef {
-        self.check_open("call_at");
-        let id = self.push_sleep_future(when, sleep);
-        self.record_call_at(SleepTimer::timer_label, when, id);
-        TimerRef::new(id, when, Rc::downgrade(&self.inner))
-    }
-
-    fn push_sleep_future(&self, when: u64, sleep: Rc<SleepTimer>) -> TimerId {
-        self.inner.scheduled.borrow_mut().push_labelled(
-            when,
-            SleepTimer::timer_label(),
-            move |_: &EventLoop| sleep.fire(),
-        )
+        let id = self.heap.borrow_mut().push_sleep(when, task);
+        self.record_call_later(sleep_label, delay, when, id);
+        TimerRef::new(id, when, Rc::downgrade(self))
     }
 
     /// The delay in nanoseconds and the deadline it makes, from now.
-    pub(crate) fn deadline_after(&self, delay: Duration) -> (u64, u64) {
-        self.check_open("call_later");
+    fn deadline_after(&self, delay: Duration) -> (u64, u64) {
+        self.sched.check_open("call_later");
         let delay = to_nanos(delay);
-        (delay, self.inner.clock.now().saturating_add(delay))
+        (delay, self.clock.now().saturating_add(delay))
     }
 
     /// The deadline `when` in nanoseconds.
-    pub(crate) fn deadline_at(&self, when: Duration) -> u64 {
-        self.check_open("call_at");
+    fn deadline_at(&self, when: Duration) -> u64 {
+        self.sched.check_open("call_at");
         to_nanos(when)
     }
 
     /// Records a `call_later` in the trace, once the timer is in the heap and has its number.
-    pub(crate) fn record_call_later(
-        &self,
-        label: impl FnOnce() -> Label,
-        delay: u64,
-        when: u64,
-        id: TimerId,
-    ) {
-        self.record(|| Event::CallLater {
+    fn record_call_later(&self, label: impl FnOnce() -> Label, delay: u64, when: u64, id: TimerId) {
+        self.sched.record(|| Event::CallLater {
             label: label(),
             delay,
             when,
@@ -553,102 +154,132 @@ impl EventLoop {
     }
 
     /// Records a `call_at` in the trace, once the timer is in the heap and has its number.
-    pub(crate) fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
-        self.record(|| Event::CallAt {
+    fn record_call_at(&self, label: impl FnOnce() -> Label, when: u64, id: TimerId) {
+        self.sched.record(|| Event::CallAt {
             label: label(),
             when,
             seq: id.seq(),
         });
     }
 
-    pub(crate) fn timer_handle(&self, id: TimerId, when: u64, label: Label) -> TimerHandle {
-        TimerHandle::new(TimerRef::new(id, when, Rc::downgrade(&self.inner)), label)
+    fn handle(self: &Rc<Self>, id: TimerId, when: u64, label: Label) -> TimerHandle {
+        TimerHandle::new(TimerRef::new(id, when, Rc::downgrade(self)), label)
     }
-}
 
-impl Inner {
+    /// True while timer `id` has neither run nor been cancelled.
+    pub(crate) fn is_pending(&self, id: TimerId) -> bool {
+        self.heap.borrow().is_pending(id)
+    }
+
+    /// Hands a sleep's timer to the task in slot `task` (see `TimerHeap::set_sleeper`).
+    pub(crate) fn set_sleeper(&self, id: TimerId, task: usize) {
+        self.heap.borrow_mut().set_sleeper(id, task);
+    }
+
     /// Cancels a timer (`TimerHandle.cancel()`): counted and traced if it is still in the
     /// heap; skipped when its turn comes if it is on the ready deque; nothing if it already ran.
-    pub(crate) fn cancel_timer(&self, id: TimerId, when: u64) {
-        let mut scheduled = self.scheduled.borrow_mut();
-        let cancelled = scheduled.cancel(id);
+    pub(crate) fn cancel(&self, id: TimerId, when: u64) {
+        let mut heap = self.heap.borrow_mut();
+        let cancelled = heap.cancel(id);
         // The label only when tracing: building one for nothing costs on every cancel.
-        let traced =
-            (cancelled.counted && self.sched.tracer.is_on()).then(|| scheduled.label(id.key()));
-        drop(scheduled);
+        let traced = (cancelled.counted && self.sched.tracer.is_on()).then(|| heap.label(id.key()));
+        drop(heap);
         drop(cancelled.closure); // here, with the heap no longer borrowed
         if let Some(label) = traced {
-            self.sched.tracer.record(|| Event::CancelTimer {
+            self.sched.record(|| Event::CancelTimer {
                 label,
                 when,
                 seq: id.seq(),
             });
         }
     }
-}
 
-/// Moves a virtual clock forward ([`EventLoop::advance_time`]).
-pub(crate) fn advance_time(event_loop: &EventLoop, duration: Duration) -> Result<(), Error> {
-    let inner = &*event_loop.inner;
-    if !matches!(inner.clock, Clock::Virtual { .. }) {
-        return Err(Error::Runtime(
-            "advance_time on a real clock: only a virtual clock can be moved; create the \
-             loop with EventLoop::with_virtual_clock() to simulate work"
-                .into(),
-        ));
-    }
-    let from = inner.clock.now();
-    let until = from.saturating_add(to_nanos(duration));
-    inner.clock.advance_to(until);
-    event_loop.record(|| Event::Busy { from, until });
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(when: u64, seq: u32) -> Entry {
-        Entry { when, seq, key: 0 }
+    /// Moves a virtual clock forward ([`EventLoop::advance_time`](crate::EventLoop::advance_time)).
+    pub(crate) fn advance(&self, duration: Duration) -> Result<(), Error> {
+        if !matches!(self.clock, Clock::Virtual { .. }) {
+            return Err(Error::Runtime(
+                "advance_time on a real clock: only a virtual clock can be moved; create the \
+                 loop with EventLoop::with_virtual_clock() to simulate work"
+                    .into(),
+            ));
+        }
+        let from = self.clock.now();
+        let until = from.saturating_add(to_nanos(duration));
+        self.clock.advance_to(until);
+        self.sched.record(|| Event::Busy { from, until });
+        Ok(())
     }
 
-    #[test]
-    fn the_written_out_comparison_agrees_with_cmp() {
-        let entries = [
-            entry(1, 0),
-            entry(1, 1),
-            entry(2, 0),
-            entry(2, u32::MAX),
-            entry(2, 5),
-            entry(0, u32::MAX - 1),
-        ];
-        for a in &entries {
-            for b in &entries {
-                assert_eq!(
-                    a <= b,
-                    a.cmp(b) != Ordering::Greater,
-                    "{}/{} vs {}/{}",
-                    a.when,
-                    a.seq,
-                    b.when,
-                    b.seq
-                );
-            }
+    /// The deadline of the earliest timer (cancelled or not).
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.heap.borrow().next_deadline()
+    }
+
+    /// How many timers the heap holds, cancelled ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.heap.borrow().len()
+    }
+
+    /// The label of the timer in slot `key` (in the heap or on the ready deque).
+    pub(crate) fn label(&self, key: u32) -> Label {
+        self.heap.borrow().label(key)
+    }
+
+    /// Takes the timer in slot `key` out, for the runner to run it (or skip it, if cancelled).
+    pub(crate) fn take(&self, key: u32) -> Fired {
+        self.heap.borrow_mut().take(key)
+    }
+
+    /// Every timer in the heap, soonest first: (deadline, sequence number, label, cancelled).
+    pub(crate) fn entries(&self) -> Vec<(u64, u32, Label, bool)> {
+        self.heap.borrow().entries()
+    }
+
+    /// Takes every timer out, for `loop.close()`: the caller drops them once nothing is
+    /// borrowed, since a closure may capture anything.
+    pub(crate) fn take_all(&self) -> TimerHeap {
+        std::mem::take(&mut *self.heap.borrow_mut())
+    }
+
+    /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
+    /// that have reached the top (the only ones that would delay the next deadline).
+    pub(crate) fn drop_cancelled(&self) {
+        let mut heap = self.heap.borrow_mut();
+        if heap.needs_compaction() {
+            let dropped = heap.compact();
+            let left = heap.len();
+            drop(heap);
+            self.sched.record(|| Event::CompactTimers { dropped, left });
+            return;
+        }
+        while let Some(timer) = heap.pop_cancelled() {
+            self.sched
+                .record(|| Event::DropCancelledTimer(timer.label()));
         }
     }
 
-    #[test]
-    fn equal_deadlines_keep_their_order_across_the_sequence_wrapping_around() {
-        let mut timers = TimerHeap {
-            next_seq: u32::MAX - 1,
-            ..TimerHeap::default()
-        };
-        let ids: Vec<TimerId> = (0..4).map(|_| timers.push_callback(7, |_| {})).collect();
-        assert_eq!(ids[2].seq(), 0, "the sequence wrapped");
-        let popped: Vec<u32> = std::iter::from_fn(|| timers.pop_due(7))
-            .map(|popped| popped.ok().unwrap())
-            .collect();
-        let keys: Vec<u32> = ids.iter().map(|id| id.key()).collect();
-        assert_eq!(popped, keys);
+    /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
+    /// when tracing (an empty, unallocated `Vec` otherwise).
+    pub(crate) fn move_due(&self) -> Vec<Label> {
+        let mut due = Vec::new();
+        let mut heap = self.heap.borrow_mut();
+        if heap.is_empty() {
+            return due;
+        }
+        let now = self.clock.now();
+        while let Some(popped) = heap.pop_due(now) {
+            match popped {
+                Ok(key) => {
+                    if self.sched.tracer.is_on() {
+                        due.push(heap.label(key));
+                    }
+                    self.sched.ready.push(Runnable::Timer(key));
+                }
+                Err(cancelled) => self
+                    .sched
+                    .record(|| Event::DropCancelledTimer(cancelled.label())),
+            }
+        }
+        due
     }
 }

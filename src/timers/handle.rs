@@ -6,27 +6,22 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use super::TimerId;
+use super::{TimerId, Timers};
 use crate::label::Label;
-use crate::state::Inner;
-use crate::EventLoop;
 
-/// A timer as the loop's own code holds it (a sleep's): which timer, when, and the loop.
+/// A timer as the loop's own code holds it (a sleep's): which timer, when, and the loop's
+/// timers.
 pub(crate) struct TimerRef {
     id: TimerId,
     when: u64,
-    /// The loop, to cancel the timer in its heap; weak, because a handle kept by a user must
-    /// not keep a closed loop alive.
-    event_loop: Weak<Inner>,
+    /// The loop's timers, to cancel the timer in their heap; weak, because a handle kept by a
+    /// user must not keep a closed loop alive.
+    timers: Weak<Timers>,
 }
 
 impl TimerRef {
-    pub(crate) fn new(id: TimerId, when: u64, event_loop: Weak<Inner>) -> TimerRef {
-        TimerRef {
-            id,
-            when,
-            event_loop,
-        }
+    pub(crate) fn new(id: TimerId, when: u64, timers: Weak<Timers>) -> TimerRef {
+        TimerRef { id, when, timers }
     }
 
     pub(crate) fn id(&self) -> TimerId {
@@ -40,29 +35,29 @@ impl TimerRef {
 
     /// True while the timer has neither run nor been cancelled (false once the loop is gone).
     pub(crate) fn is_pending(&self) -> bool {
-        self.event_loop
+        self.timers
             .upgrade()
-            .is_some_and(|inner| inner.scheduled.borrow().is_pending(self.id))
+            .is_some_and(|timers| timers.is_pending(self.id))
     }
 
-    /// True if the timer belongs to `event_loop`.
-    pub(crate) fn belongs_to(&self, event_loop: &EventLoop) -> bool {
-        std::ptr::eq(self.event_loop.as_ptr(), Rc::as_ptr(&event_loop.inner))
+    /// True if the timer is one of `timers` (of the same loop).
+    pub(crate) fn belongs_to(&self, timers: &Rc<Timers>) -> bool {
+        std::ptr::eq(self.timers.as_ptr(), Rc::as_ptr(timers))
     }
 
     /// Hands a sleep's timer to the task in slot `task` of its loop (see
     /// `TimerHeap::set_sleeper`).
     pub(crate) fn set_sleeper(&self, task: usize) {
-        if let Some(inner) = self.event_loop.upgrade() {
-            inner.scheduled.borrow_mut().set_sleeper(self.id, task);
+        if let Some(timers) = self.timers.upgrade() {
+            timers.set_sleeper(self.id, task);
         }
     }
 
     /// Cancels the timer unless it already ran or was cancelled; does nothing once the loop is
     /// gone.
     pub(crate) fn cancel(&self) {
-        if let Some(inner) = self.event_loop.upgrade() {
-            inner.cancel_timer(self.id, self.when);
+        if let Some(timers) = self.timers.upgrade() {
+            timers.cancel(self.id, self.when);
         }
     }
 }
