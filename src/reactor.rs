@@ -134,7 +134,6 @@ pub(crate) struct Reactor {
 /// What a closed reactor leaves behind, for the loop to drop once it borrows nothing: the
 /// callbacks it held may capture anything, and their destructors may touch the loop.
 pub(crate) struct Closed {
-    // Dropped in this order: the registrations, then the poll instance.
     _registrations: Slab<Registration>,
     _selector: Option<Selector>,
 }
