@@ -680,7 +680,9 @@ impl EventLoop {
         S: mio::event::Source + AsRawFd + ?Sized,
         F: FnMut(&EventLoop) + 'static,
     {
-        self.add_callback(source, READ, Label::of_type::<F>(), Box::new(callback))
+        let label = Label::of_type::<F>();
+        self.reactor()
+            .add_callback(source, READ, label, Box::new(callback))
     }
 
     /// Stops watching `source` for reading (`loop.remove_reader(fd)`). Returns whether a
@@ -703,7 +705,7 @@ impl EventLoop {
     where
         S: mio::event::Source + AsRawFd + ?Sized,
     {
-        self.remove_callback(source, READ)
+        self.reactor().remove_callback(source, READ)
     }
 
     /// Calls `callback` whenever `source` becomes writable, until [`remove_writer`] is called
@@ -737,7 +739,9 @@ impl EventLoop {
         S: mio::event::Source + AsRawFd + ?Sized,
         F: FnMut(&EventLoop) + 'static,
     {
-        self.add_callback(source, WRITE, Label::of_type::<F>(), Box::new(callback))
+        let label = Label::of_type::<F>();
+        self.reactor()
+            .add_callback(source, WRITE, label, Box::new(callback))
     }
 
     /// Stops watching `source` for writing (`loop.remove_writer(fd)`). Returns whether a
@@ -760,7 +764,7 @@ impl EventLoop {
     where
         S: mio::event::Source + AsRawFd + ?Sized,
     {
-        self.remove_callback(source, WRITE)
+        self.reactor().remove_callback(source, WRITE)
     }
 
     /// How many sources are registered with the loop's selector (both levels): the number of
@@ -773,7 +777,7 @@ impl EventLoop {
     /// assert_eq!(EventLoop::new().registered_sources(), 0);
     /// ```
     pub fn registered_sources(&self) -> usize {
-        self.inner.io.len()
+        self.reactor().len()
     }
 }
 

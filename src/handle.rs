@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::label::Label;
 use crate::ready::{Entry, Facade, Runnable};
+use crate::scheduler::Scheduler;
 use crate::trace::Event;
 use crate::EventLoop;
 
@@ -143,11 +144,22 @@ impl EventLoop {
     /// # Panics
     /// If the loop is closed.
     pub(crate) fn call_soon_labelled(&self, label: Label, callback: impl Callback) -> Handle {
-        self.check_open("call_soon");
+        Handle::schedule(self.scheduler(), label, callback)
+    }
+}
+
+impl Handle {
+    /// `call_soon` on the loop whose scheduling part is `scheduler`: for the parts of the loop
+    /// that schedule callbacks without going through the facade (the reactor's readers).
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    #[inline]
+    pub(crate) fn schedule(scheduler: &Scheduler, label: Label, callback: impl Callback) -> Handle {
+        scheduler.check_open("call_soon");
         let handle = Handle::new(label, callback);
-        self.record(|| Event::CallSoon(handle.label().clone()));
-        let ready = &self.scheduler().ready;
-        ready.push(Runnable::Callback(handle.raw.clone()));
+        scheduler.record(|| Event::CallSoon(handle.label().clone()));
+        scheduler.ready.push(Runnable::Callback(handle.raw.clone()));
         handle
     }
 }

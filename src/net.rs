@@ -27,35 +27,36 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use crate::label::Label;
-use crate::reactor::{IoWait, Waits, READ, WRITE};
+use crate::reactor::{IoWait, Reactor, Waits, READ, WRITE};
 use crate::running::running_loop;
 use crate::running_task::{self, Awaiter};
-use crate::state::WeakLoop;
 use crate::task_state::Awaited;
 use crate::trace::Event;
-use crate::{Error, EventLoop};
+use crate::Error;
 
-/// A source registered with a loop: the socket, its token, and its loop.
+/// A source registered with a loop: the socket, its token, and the loop's reactor.
 struct Registered<S: mio::event::Source> {
     source: S,
     token: usize,
-    event_loop: WeakLoop,
+    /// Weak: the loop owns its tasks, which own their sockets. The reactor is all of the loop
+    /// a socket needs: it registers, waits, and wakes tasks through the loop's scheduler.
+    reactor: Weak<Reactor>,
     /// The readiness of each direction (reading, writing), and what a task waits on there:
     /// shared with the registration, whose events set them.
     waits: Waits,
 }
 
 impl<S: mio::event::Source> Registered<S> {
-    fn new(event_loop: &EventLoop, mut source: S) -> Result<Registered<S>, Error> {
-        let (token, waits) = event_loop.io_register_socket(&mut source)?;
+    fn new(reactor: &Rc<Reactor>, mut source: S) -> Result<Registered<S>, Error> {
+        let (token, waits) = reactor.register_socket(&mut source)?;
         Ok(Registered {
             source,
             token,
-            event_loop: event_loop.downgrade(),
+            reactor: Rc::downgrade(reactor),
             waits,
         })
     }
@@ -65,8 +66,9 @@ impl<S: mio::event::Source> Registered<S> {
         &self.waits[usize::from(direction == WRITE)]
     }
 
-    fn event_loop(&self) -> Result<EventLoop, Error> {
-        self.event_loop.upgrade().ok_or(Error::Closed)
+    /// The reactor, unless the loop is gone.
+    fn reactor(&self) -> Result<Rc<Reactor>, Error> {
+        self.reactor.upgrade().ok_or(Error::Closed)
     }
 
     /// Runs `op` until it does not answer `WouldBlock`, waiting for readiness in `direction`
@@ -88,8 +90,8 @@ impl<S: mio::event::Source> Registered<S> {
 impl<S: mio::event::Source> Drop for Registered<S> {
     /// Deregisters the socket: its slab entry is freed, and the selector forgets it.
     fn drop(&mut self) {
-        if let Some(event_loop) = self.event_loop.upgrade() {
-            let _ = event_loop.io_deregister(&mut self.source, self.token);
+        if let Some(reactor) = self.reactor.upgrade() {
+            let _ = reactor.deregister(&mut self.source, self.token);
         }
     }
 }
@@ -144,14 +146,14 @@ where
             if let Some(thrown) = running_task::take_thrown() {
                 return Poll::Ready(Err(thrown));
             }
-            let event_loop = this.socket.event_loop()?;
-            if event_loop.is_closed() {
+            let reactor = this.socket.reactor()?;
+            if reactor.scheduler().is_closed() {
                 // Its registrations are gone: no event would ever end the wait.
                 return Poll::Ready(Err(Error::Closed));
             }
-            this.wait.start(&event_loop)?;
+            this.wait.start(&reactor)?;
             this.waiting = true;
-            this.register(&event_loop, cx);
+            this.register(&reactor, cx);
             return Poll::Pending;
         }
     }
@@ -185,8 +187,8 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
             None => {
                 // Polled again before the end (its task woken another way): say again who
                 // waits, as its task forgot this wait when its step began.
-                if let Some(event_loop) = self.socket.event_loop.upgrade() {
-                    self.register(&event_loop, cx);
+                if let Some(reactor) = self.socket.reactor.upgrade() {
+                    self.register(&reactor, cx);
                 }
                 Poll::Pending
             }
@@ -195,12 +197,13 @@ impl<S: mio::event::Source, F> Io<'_, S, F> {
 
     /// Says who waits: the running task, by key, or the context's waker (asyncio's
     /// `Future.__await__`, which registers the task's wakeup as a done-callback).
-    fn register(&self, event_loop: &EventLoop, cx: &mut Context<'_>) {
+    fn register(&self, reactor: &Reactor, cx: &mut Context<'_>) {
         let target: Rc<dyn Awaited> = self.wait.clone();
-        match running_task::await_target(event_loop.scheduler(), &target) {
+        let scheduler = reactor.scheduler();
+        match running_task::await_target(scheduler, &target) {
             Awaiter::Task(key) => {
                 self.wait.wake_task(key);
-                event_loop.record(|| Event::Await {
+                scheduler.record(|| Event::Await {
                     task: Label::task(key.id),
                     future: self.wait.label(),
                 });
@@ -361,7 +364,7 @@ impl TcpListener {
         let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         rustix::net::listen(&listener, backlog).map_err(io::Error::from)?;
         Ok(TcpListener {
-            io: Registered::new(&event_loop, listener)?,
+            io: Registered::new(event_loop.reactor(), listener)?,
         })
     }
 
@@ -377,8 +380,8 @@ impl TcpListener {
     /// See [`TcpListener`].
     pub async fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
         let (stream, peer) = self.io.io(READ, |listener| listener.accept()).await?;
-        let event_loop = self.io.event_loop()?;
-        Ok((TcpStream::register(&event_loop, stream)?, peer))
+        let reactor = self.io.reactor()?;
+        Ok((TcpStream::register(&reactor, stream)?, peer))
     }
     // ANCHOR_END: accept
 
@@ -433,9 +436,9 @@ pub struct TcpStream {
 }
 
 impl TcpStream {
-    fn register(event_loop: &EventLoop, stream: mio::net::TcpStream) -> Result<TcpStream, Error> {
+    fn register(reactor: &Rc<Reactor>, stream: mio::net::TcpStream) -> Result<TcpStream, Error> {
         Ok(TcpStream {
-            io: Registered::new(event_loop, stream)?,
+            io: Registered::new(reactor, stream)?,
         })
     }
 
@@ -469,7 +472,7 @@ impl TcpStream {
     pub async fn connect(addr: impl ToSocketAddrs) -> Result<TcpStream, Error> {
         let event_loop = running_loop("TcpStream::connect")?;
         let stream = mio::net::TcpStream::connect(resolve(addr)?)?;
-        let stream = TcpStream::register(&event_loop, stream)?;
+        let stream = TcpStream::register(event_loop.reactor(), stream)?;
         loop {
             stream.io.io(WRITE, |_| Ok(())).await?;
             if let Some(error) = stream.io.source.take_error()? {

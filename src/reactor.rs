@@ -9,6 +9,12 @@
 //! a reader's callback (the callback level), or the wakeup of a task that awaits the socket
 //! (the awaitable level, [`crate::net`], through an [`IoWait`]).
 //!
+//! [`Reactor`] is one of the loop's parts: it owns the poll and the registrations, and knows
+//! the rest of the loop only through the two handles it is given — the scheduler, where events
+//! become handles and task wakeups and are traced, and the queue of what other threads send
+//! (asyncio's self-pipe), whose waker lives in the poll. The loop holds it as an `Rc`; a
+//! socket, and each of its waits, hold it weakly, and reach it without going through the loop.
+//!
 //! Invariants:
 //! - A source is registered with the poll exactly while its slab entry exists, under the
 //!   entry's key as its token, for both directions at once (`READABLE | WRITABLE`): no
@@ -27,11 +33,15 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use slab::Slab;
 
+use crate::handle::Handle;
 use crate::label::Label;
+use crate::remote::Remote;
+use crate::scheduler::Scheduler;
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop};
 
@@ -66,7 +76,7 @@ fn closed(direction: u8) -> u8 {
 }
 
 /// The poll instance and its event buffer.
-pub(crate) struct Selector {
+struct Selector {
     poll: mio::Poll,
     events: mio::Events,
 }
@@ -74,7 +84,7 @@ pub(crate) struct Selector {
 // ANCHOR: registration
 /// One registered source: who waits for it (asyncio's `SelectorKey`, whose `data` is the
 /// `(reader, writer)` pair).
-pub(crate) struct Registration {
+struct Registration {
     /// The callback called when the source becomes readable (`add_reader`).
     reader: Option<Rc<IoCallback>>,
     /// The callback called when the source becomes writable (`add_writer`).
@@ -95,13 +105,22 @@ pub(crate) struct IoCallback {
     function: RefCell<IoFunction>,
 }
 
-/// The function of a reader or writer: called again on every event, hence `FnMut`.
-type IoFunction = Box<dyn FnMut(&EventLoop)>;
+/// The function of a reader or writer: called again on every event, hence `FnMut`. It
+/// receives the loop, as every callback on the ready deque does.
+pub(crate) type IoFunction = Box<dyn FnMut(&EventLoop)>;
 
-/// The loop's registrations: the slab, the descriptor map of the callback level, and the
-/// count of waiters.
-#[derive(Default)]
-pub(crate) struct Registrations {
+/// The loop's reactor: the poll instance, the sources registered with it, and the count of
+/// waiters (asyncio's `self._selector` and its map).
+pub(crate) struct Reactor {
+    /// Where events become handles and task wakeups, and are traced.
+    sched: Rc<Scheduler>,
+    /// What other threads send: its waker is registered with the poll, and a poll that may
+    /// block tells it first.
+    remote: Arc<Remote>,
+    /// The loop's "select": created on first use, since a loop that never waits (for a timer,
+    /// for I/O or for another thread) never needs the epoll instance.
+    selector: RefCell<Option<Selector>>,
+    /// The registered sources, whose keys are their `mio::Token`s.
     slab: RefCell<Slab<Registration>>,
     /// Descriptor → slab key, for `remove_reader(source)` (asyncio's `_fd_to_key`).
     by_fd: RefCell<HashMap<RawFd, usize>>,
@@ -112,7 +131,34 @@ pub(crate) struct Registrations {
     fired: RefCell<Vec<(usize, u8)>>,
 }
 
-impl Registrations {
+/// What a closed reactor leaves behind, for the loop to drop once it borrows nothing: the
+/// callbacks it held may capture anything, and their destructors may touch the loop.
+pub(crate) struct Closed {
+    _registrations: Slab<Registration>,
+    _selector: Option<Selector>,
+}
+
+impl Reactor {
+    /// An empty reactor, without a poll instance yet, scheduling through `sched`; `remote`'s
+    /// waker is registered with the poll once it exists.
+    pub(crate) fn new(sched: Rc<Scheduler>, remote: Arc<Remote>) -> Reactor {
+        Reactor {
+            sched,
+            remote,
+            selector: RefCell::new(None),
+            slab: RefCell::default(),
+            by_fd: RefCell::default(),
+            waiting: Cell::new(0),
+            fired: RefCell::default(),
+        }
+    }
+
+    /// The scheduling part the reactor wakes tasks through: for the awaitable level, whose
+    /// waits are awaited as futures are.
+    pub(crate) fn scheduler(&self) -> &Scheduler {
+        &self.sched
+    }
+
     /// True if some reader or writer waits: then I/O may still happen.
     pub(crate) fn is_waiting(&self) -> bool {
         self.waiting.get() > 0
@@ -124,7 +170,7 @@ impl Registrations {
     }
 
     /// Counts waiters in or out: readers, writers, and waits in progress.
-    pub(crate) fn count_waiting(&self, change: isize) {
+    fn count_waiting(&self, change: isize) {
         let count = self.waiting.get().checked_add_signed(change);
         debug_assert!(
             count.is_some(),
@@ -177,9 +223,10 @@ impl Registrations {
         Some(removed)
     }
 
-    /// Empties everything (the loop is closing); returns the registrations to drop. Waits
+    /// Empties everything (the loop is closing) and gives back what it held, to drop. Waits
     /// in progress are forgotten: nothing will end them.
-    pub(crate) fn clear(&self) -> Slab<Registration> {
+    pub(crate) fn close(&self) -> Closed {
+        let selector = self.selector.borrow_mut().take();
         self.by_fd.borrow_mut().clear();
         self.waiting.set(0);
         let registrations = std::mem::take(&mut *self.slab.borrow_mut());
@@ -188,7 +235,10 @@ impl Registrations {
                 wait.forget();
             }
         }
-        registrations
+        Closed {
+            _registrations: registrations,
+            _selector: selector,
+        }
     }
 }
 
@@ -211,9 +261,14 @@ impl Registration {
 /// and writer before you drop the source: the kernel forgets a closed descriptor, but the loop
 /// would keep the callbacks and keep waiting. The awaitable level ([`crate::net`]) owns its
 /// sockets and deregisters them when they are dropped.
-impl EventLoop {
+impl Reactor {
+    /// Sets the reader (`direction` is `READ`) or the writer of `source`, registering the
+    /// source if it is new, and replacing the callback it had.
+    ///
+    /// # Panics
+    /// If the loop is closed.
     pub(crate) fn add_callback<S>(
-        &self,
+        self: &Rc<Self>,
         source: &mut S,
         direction: u8,
         label: Label,
@@ -222,13 +277,13 @@ impl EventLoop {
     where
         S: mio::event::Source + AsRawFd + ?Sized,
     {
-        self.check_open(if direction == READ {
+        self.sched.check_open(if direction == READ {
             "add_reader"
         } else {
             "add_writer"
         });
         let fd = source.as_raw_fd();
-        let known = self.inner.io.by_fd.borrow().get(&fd).copied();
+        let known = self.by_fd.borrow().get(&fd).copied();
         let token = match known {
             Some(token) => {
                 // Re-arm: epoll reports the current readiness again, so that a reader added
@@ -239,9 +294,9 @@ impl EventLoop {
                 token
             }
             None => {
-                let token = self.io_register(source)?;
-                self.inner.io.slab.borrow_mut()[token].fd = Some(fd);
-                self.inner.io.by_fd.borrow_mut().insert(fd, token);
+                let (token, _) = self.register_source(source, false)?;
+                self.slab.borrow_mut()[token].fd = Some(fd);
+                self.by_fd.borrow_mut().insert(fd, token);
                 token
             }
         };
@@ -250,50 +305,49 @@ impl EventLoop {
             removed: Cell::new(false),
             function: RefCell::new(function),
         });
-        if let Some(old) = self.inner.io.set_callback(token, direction, callback) {
+        if let Some(old) = self.set_callback(token, direction, callback) {
             old.removed.set(true);
         }
         Ok(())
     }
 
+    /// Removes the reader or the writer of `source`; true if it had one. A source left with
+    /// neither is deregistered.
     pub(crate) fn remove_callback<S>(&self, source: &mut S, direction: u8) -> Result<bool, Error>
     where
         S: mio::event::Source + AsRawFd + ?Sized,
     {
         let fd = source.as_raw_fd();
-        let Some(token) = self.inner.io.by_fd.borrow().get(&fd).copied() else {
+        let Some(token) = self.by_fd.borrow().get(&fd).copied() else {
             return Ok(false);
         };
-        let removed = match self.inner.io.take_callback(token, direction) {
+        let removed = match self.take_callback(token, direction) {
             Some(callback) => {
                 callback.removed.set(true);
                 true
             }
             None => false,
         };
-        let idle = self.inner.io.slab.borrow()[token].writer.is_none()
-            && self.inner.io.slab.borrow()[token].reader.is_none();
+        let idle = self.slab.borrow()[token].writer.is_none()
+            && self.slab.borrow()[token].reader.is_none();
         if idle {
-            self.io_deregister(source, token)?;
+            self.deregister(source, token)?;
         }
         Ok(removed)
     }
 }
 
 /// The awaitable level's side of the registrations, used by [`crate::net`].
-impl EventLoop {
-    /// Registers `source` for both directions, without waits: for the callback level, which
-    /// finds it again by its descriptor. Returns its token.
-    pub(crate) fn io_register<S>(&self, source: &mut S) -> Result<usize, Error>
-    where
-        S: mio::event::Source + ?Sized,
-    {
-        self.register_source(source, false).map(|(token, _)| token)
-    }
-
+impl Reactor {
     /// Registers a socket of the awaitable level for both directions; returns its token and
     /// its waits for reading and for writing.
-    pub(crate) fn io_register_socket<S>(&self, source: &mut S) -> Result<(usize, Waits), Error>
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    pub(crate) fn register_socket<S>(
+        self: &Rc<Self>,
+        source: &mut S,
+    ) -> Result<(usize, Waits), Error>
     where
         S: mio::event::Source + ?Sized,
     {
@@ -301,18 +355,20 @@ impl EventLoop {
         Ok((token, waits.expect("made for a socket")))
     }
 
+    /// Registers `source` for both directions, with waits if it is a `socket` of the
+    /// awaitable level (the callback level finds its sources again by their descriptors).
     fn register_source<S>(
-        &self,
+        self: &Rc<Self>,
         source: &mut S,
         socket: bool,
     ) -> Result<(usize, Option<Waits>), Error>
     where
         S: mio::event::Source + ?Sized,
     {
-        self.check_open("registering a socket");
+        self.sched.check_open("registering a socket");
         self.ensure_selector()?;
         let (token, waits) = {
-            let mut slab = self.inner.io.slab.borrow_mut();
+            let mut slab = self.slab.borrow_mut();
             let entry = slab.vacant_entry();
             let token = entry.key();
             let waits =
@@ -328,22 +384,22 @@ impl EventLoop {
         let registered =
             self.with_registry(|registry| registry.register(source, mio::Token(token), both()));
         if let Err(error) = registered {
-            self.inner.io.remove(token);
+            self.remove(token);
             return Err(error);
         }
         Ok((token, waits))
     }
 
     /// Removes the registration `token` of `source`, from the slab and from the poll.
-    pub(crate) fn io_deregister<S>(&self, source: &mut S, token: usize) -> Result<(), Error>
+    pub(crate) fn deregister<S>(&self, source: &mut S, token: usize) -> Result<(), Error>
     where
         S: mio::event::Source + ?Sized,
     {
-        let Some(removed) = self.inner.io.remove(token) else {
+        let Some(removed) = self.remove(token) else {
             return Ok(()); // the loop was closed meanwhile: nothing left to undo
         };
         drop(removed);
-        let has_selector = self.inner.selector.borrow().is_some();
+        let has_selector = self.selector.borrow().is_some();
         if has_selector {
             self.with_registry(|registry| registry.deregister(source))?;
         }
@@ -354,7 +410,7 @@ impl EventLoop {
         &self,
         f: impl FnOnce(&mio::Registry) -> std::io::Result<R>,
     ) -> Result<R, Error> {
-        let selector = self.inner.selector.borrow();
+        let selector = self.selector.borrow();
         let selector = selector
             .as_ref()
             .expect("the selector exists once I/O is registered");
@@ -367,14 +423,14 @@ fn both() -> mio::Interest {
     mio::Interest::READABLE | mio::Interest::WRITABLE
 }
 
-impl EventLoop {
+impl Reactor {
     /// Creates the poll instance, with the waker other threads use, if it does not exist yet.
     pub(crate) fn ensure_selector(&self) -> Result<(), Error> {
-        let mut selector = self.inner.selector.borrow_mut();
+        let mut selector = self.selector.borrow_mut();
         if selector.is_none() {
             let poll = mio::Poll::new()?;
             let waker = mio::Waker::new(poll.registry(), REMOTE_TOKEN)?;
-            self.inner.remote.set_waker(waker);
+            self.remote.set_waker(waker);
             *selector = Some(Selector {
                 poll,
                 events: mio::Events::with_capacity(1024),
@@ -386,7 +442,8 @@ impl EventLoop {
     // ANCHOR: poll
     /// Blocks in the poll instance for at most `timeout` (the loop's `select(timeout)`), or
     /// only looks (a zero timeout) if another thread has sent something meanwhile; then turns
-    /// the I/O events into handles on the ready deque.
+    /// the I/O events into handles on the ready deque. `debug` (the loop's debug mode) logs
+    /// how long each wait that may block took.
     ///
     /// # Implementation notes
     /// The loop tells other threads that it is about to sleep (`enter_sleep`), so that only a
@@ -396,10 +453,10 @@ impl EventLoop {
     /// a wake-up. With I/O registered it does not spin: what it waits for arrives through the
     /// poll, not through the queue. A look (zero timeout) with no I/O registered is no system
     /// call at all.
-    pub(crate) fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {
+    pub(crate) fn poll(&self, timeout: Option<Duration>, debug: bool) -> Result<(), Error> {
         self.ensure_selector()?;
-        let remote = &*self.inner.remote;
-        let io = self.inner.io.is_waiting();
+        let remote = &*self.remote;
+        let io = self.is_waiting();
         let mut timeout = timeout;
         if timeout != Some(Duration::ZERO)
             && !io
@@ -415,17 +472,17 @@ impl EventLoop {
             timeout = Some(Duration::ZERO);
         }
         let polled = {
-            let mut selector = self.inner.selector.borrow_mut();
+            let mut selector = self.selector.borrow_mut();
             let selector = selector.as_mut().expect("created just above");
             // Debug mode times every wait that may block (asyncio: `timeout != 0`).
-            let debug = self.inner.diagnostics.debug() && timeout != Some(Duration::ZERO);
+            let debug = debug && timeout != Some(Duration::ZERO);
             let started = debug.then(std::time::Instant::now);
             let polled = selector.poll.poll(&mut selector.events, timeout);
             if let Some(started) = started {
                 let events = selector.events.iter().count();
                 crate::debug::log_poll(timeout, started.elapsed(), events);
             }
-            let mut fired = self.inner.io.fired.borrow_mut();
+            let mut fired = self.fired.borrow_mut();
             fired.clear();
             for event in selector.events.iter() {
                 if event.token() != REMOTE_TOKEN {
@@ -451,14 +508,14 @@ impl EventLoop {
     /// Turns the events of one poll into handles, in token order (so that traces, and the
     /// order of the ready deque, do not depend on the order epoll happened to list them in).
     fn dispatch_io(&self) {
-        let mut fired = self.inner.io.fired.take();
+        let mut fired = self.fired.take();
         if fired.is_empty() {
-            self.inner.io.fired.replace(fired);
+            self.fired.replace(fired);
             return;
         }
         // One event per source and poll: the token alone orders them.
         fired.sort_unstable_by_key(|&(token, _)| token);
-        self.record(|| {
+        self.sched.record(|| {
             Event::Select(
                 fired
                     .iter()
@@ -474,7 +531,7 @@ impl EventLoop {
         for &(token, ready) in &fired {
             self.dispatch_event(token, ready);
         }
-        self.inner.io.fired.replace(fired);
+        self.fired.replace(fired);
     }
     // ANCHOR_END: dispatch_io
 
@@ -482,7 +539,7 @@ impl EventLoop {
     /// progress ends; the callbacks of the directions that became ready are scheduled.
     fn dispatch_event(&self, token: usize, ready: u8) {
         // Whoever is woken is taken out of the slab first: a waker may run any code.
-        let slab = self.inner.io.slab.borrow();
+        let slab = self.slab.borrow();
         let Some(registration) = slab.get(token) else {
             return; // deregistered since
         };
@@ -518,10 +575,11 @@ impl EventLoop {
         }
     }
 
-    /// Puts one call of a reader's or writer's callback on the ready deque.
+    /// Puts one call of a reader's or writer's callback on the ready deque (a `call_soon`
+    /// with the callback's label).
     fn schedule_io_callback(&self, callback: Rc<IoCallback>) {
         let label = callback.label.clone();
-        self.call_soon_labelled(label, move |lp: &EventLoop| {
+        Handle::schedule(&self.sched, label, move |lp: &EventLoop| {
             if !callback.removed.get() {
                 (callback.function.borrow_mut())(lp);
             }

@@ -18,7 +18,7 @@ use crate::clock::ClockKind;
 use crate::debug::Diagnostics;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::ThreadPoolExecutor;
-use crate::reactor::{Registrations, Selector};
+use crate::reactor::Reactor;
 use crate::remote::{Message, Remote};
 use crate::scheduler::{LoopOwner, Scheduler};
 use crate::task::AnyTask;
@@ -37,12 +37,9 @@ pub(crate) struct Inner {
     pub(crate) sched: Rc<Scheduler>,
     /// Timers waiting for their deadline (asyncio's `_scheduled`), and the clock.
     pub(crate) timers: Rc<Timers>,
-    /// The loop's "select": created on first use, since a loop that never waits for a timer
-    /// (or, later, for I/O) never needs the epoll instance.
-    pub(crate) selector: RefCell<Option<Selector>>,
-    /// The sources registered with the selector, in a slab whose keys are their `mio::Token`s
-    /// (asyncio's selector map: `add_reader`, `add_writer`, and the sockets of `net`).
-    pub(crate) io: Registrations,
+    /// The loop's "select" and the sources registered with it (asyncio's selector and its map:
+    /// `add_reader`, `add_writer`, and the sockets of `net`), which sockets hold weakly.
+    pub(crate) reactor: Rc<Reactor>,
     /// What other threads send: wakeups, `call_soon_threadsafe` callbacks, completions.
     pub(crate) remote: Arc<Remote>,
     /// The messages of one drain, moved out of the remote queue under its lock. Kept between
@@ -90,10 +87,12 @@ impl Inner {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         let inner = Rc::new_cyclic(|me: &Weak<Inner>| {
             let sched = Rc::new(Scheduler::new(id, me.clone()));
+            let remote = Arc::new(Remote::new(id));
             Inner {
                 timers: Rc::new(Timers::new(kind, sched.clone())),
+                reactor: Rc::new(Reactor::new(sched.clone(), remote.clone())),
                 sched,
-                remote: Arc::new(Remote::new(id)),
+                remote,
                 inbox: Cell::new(Vec::new()),
                 bridges: Bridges::default(),
                 until_complete: Cell::new(false),
@@ -102,8 +101,6 @@ impl Inner {
                 stopping: Cell::new(false),
                 running: Cell::new(false),
                 ticks: Cell::new(0),
-                selector: RefCell::new(None),
-                io: Registrations::default(),
                 diagnostics: Diagnostics::default(),
             }
         });
@@ -144,8 +141,7 @@ impl EventLoop {
         sched.ready.close();
         let mut scheduled = self.inner.timers.take_all();
         let tasks = sched.tasks.take_all();
-        let selector = self.inner.selector.borrow_mut().take();
-        let registrations = self.inner.io.clear();
+        let reactor = self.inner.reactor.close();
         // Dropped here, with nothing borrowed: closures may capture anything.
         drop(scheduled.clear());
         for (_, task) in tasks {
@@ -153,8 +149,7 @@ impl EventLoop {
                 self.call_exception_handler(&destroyed_pending(&task));
             }
         }
-        drop(registrations);
-        drop(selector);
+        drop(reactor);
     }
 }
 
@@ -173,6 +168,11 @@ impl EventLoop {
     /// The loop's scheduling part, which its futures and tasks hold.
     pub(crate) fn scheduler(&self) -> &Rc<Scheduler> {
         &self.inner.sched
+    }
+
+    /// The loop's reactor, which its sockets hold.
+    pub(crate) fn reactor(&self) -> &Rc<Reactor> {
+        &self.inner.reactor
     }
 
     /// Records the event that `event` builds, if tracing is on (see [`Tracer::record`]).

@@ -82,7 +82,7 @@ impl EventLoop {
         // sockets waiting.
         if inner.sched.ready.is_empty() && !inner.stopping.get() {
             self.wait_for_work()?;
-        } else if inner.io.is_waiting() {
+        } else if inner.reactor.is_waiting() {
             self.poll(Some(Duration::ZERO))?;
         }
 
@@ -126,7 +126,7 @@ impl EventLoop {
             let in_flight = inner.sched.tasks.has_foreign_waits() || !inner.bridges.is_empty();
             if in_flight {
                 self.wait_for_remote(next_deadline)?;
-            } else if inner.io.is_waiting() {
+            } else if inner.reactor.is_waiting() {
                 self.wait_for_io(next_deadline)?;
             } else if let Some(when) = next_deadline {
                 self.wait_until(when)?;
@@ -169,6 +169,13 @@ impl EventLoop {
     }
     // ANCHOR_END: wait_for_io
 
+    /// The reactor's poll (the loop's `select`), which in debug mode logs how long each wait
+    /// took.
+    fn poll(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let debug = self.inner.diagnostics.debug();
+        self.inner.reactor.poll(timeout, debug)
+    }
+
     /// Takes in what other threads sent since the last tick: wakeups, `call_soon_threadsafe`
     /// callbacks and completions of work sent to other threads.
     fn take_remote_messages(&self) {
@@ -180,7 +187,7 @@ impl EventLoop {
     /// Waits in the poll until another thread wakes the loop, or until the next deadline on a
     /// real clock. A virtual clock does not move while outside work is in flight.
     fn wait_for_remote(&self, next_deadline: Option<u64>) -> Result<(), Error> {
-        self.ensure_selector()?;
+        self.inner.reactor.ensure_selector()?;
         if self.inner.remote.has_pending() {
             return Ok(());
         }

@@ -10,27 +10,26 @@
 //! A future would do, and once did; but a wait needs less than a future, which keeps a label,
 //! an outcome of any type and a list of done-callbacks, and schedules each of them. Here the
 //! event finds the one waiter and schedules its task's wakeup by key; the readiness is read
-//! and cleared without looking the socket up in the loop's slab; and a socket waits again and
+//! and cleared without looking the socket up in the reactor's slab; and a socket waits again and
 //! again without allocating. Traces show the same events as for a future named after the
 //! socket's token and the direction (`token 3 readable`).
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::Waker;
 
-use super::{closed, Registrations, READ};
+use super::{closed, Reactor, READ};
 use crate::label::Label;
-use crate::state::WeakLoop;
 use crate::task::{Awaited, TaskKey};
 use crate::trace::Event;
-use crate::{Error, EventLoop};
+use crate::Error;
 
 // ANCHOR: io_wait
 /// One direction of a registered socket: its readiness, and the wait in progress.
 pub(crate) struct IoWait {
-    /// Weak, as a future's: the loop owns the registrations that hold this.
-    event_loop: WeakLoop,
+    /// Weak, as a future's scheduler: the reactor owns the registrations that hold this.
+    reactor: Weak<Reactor>,
     token: usize,
     /// `READ` or `WRITE`.
     direction: u8,
@@ -65,9 +64,9 @@ enum Phase {
 impl IoWait {
     /// The wait of `direction` (`READ` or `WRITE`) of the source registered as `token`. Its
     /// readiness starts as "unknown", treated as ready: the first read or write simply tries.
-    pub(super) fn new(event_loop: &EventLoop, token: usize, direction: u8) -> Rc<IoWait> {
+    pub(super) fn new(reactor: &Rc<Reactor>, token: usize, direction: u8) -> Rc<IoWait> {
         Rc::new(IoWait {
-            event_loop: event_loop.downgrade(),
+            reactor: Rc::downgrade(reactor),
             token,
             direction,
             ready: Cell::new(direction),
@@ -117,12 +116,13 @@ impl IoWait {
         own != 0 && self.phase.get() == Phase::Waiting
     }
 
-    /// Begins a wait: the next event in this direction ends it.
+    /// Begins a wait: the next event in this direction ends it. `reactor`, the one the
+    /// socket is registered with, counts it.
     ///
     /// # Errors
     /// [`Error::Runtime`] if another task already waits in this direction (asyncio's
     /// "read() called while another coroutine is already waiting for incoming data").
-    pub(crate) fn start(&self, event_loop: &EventLoop) -> Result<(), Error> {
+    pub(crate) fn start(&self, reactor: &Reactor) -> Result<(), Error> {
         if self.phase.get() != Phase::Idle {
             let what = if self.direction == READ {
                 "read"
@@ -139,7 +139,7 @@ impl IoWait {
             ));
         }
         self.phase.set(Phase::Waiting);
-        event_loop.inner.io.count_waiting(1);
+        reactor.count_waiting(1);
         Ok(())
     }
 
@@ -160,13 +160,13 @@ impl IoWait {
 
     /// Ends the wait in progress as `phase` (`Ready` or `Cancelled`) and wakes its waiter;
     /// false, changing nothing, if no wait is in progress.
-    fn end(&self, event_loop: &EventLoop, phase: Phase) -> bool {
+    fn end(&self, reactor: &Reactor, phase: Phase) -> bool {
         if self.phase.get() != Phase::Waiting {
             return false;
         }
         self.phase.set(phase);
-        event_loop.inner.io.count_waiting(-1);
-        event_loop.record(|| Event::FutureDone {
+        reactor.count_waiting(-1);
+        reactor.sched.record(|| Event::FutureDone {
             future: self.label(),
             outcome: if phase == Phase::Ready {
                 "result"
@@ -175,7 +175,7 @@ impl IoWait {
             },
         });
         if let Some(key) = self.task.take() {
-            event_loop.scheduler().schedule_step(key, true);
+            reactor.sched.schedule_step(key, true);
         } else if let Some(waker) = self.waker.take() {
             waker.wake();
         }
@@ -183,8 +183,8 @@ impl IoWait {
     }
 
     /// An event ended the wait.
-    pub(super) fn end_ready(&self, event_loop: &EventLoop) {
-        self.end(event_loop, Phase::Ready);
+    pub(super) fn end_ready(&self, reactor: &Reactor) {
+        self.end(reactor, Phase::Ready);
     }
 
     /// The outcome of a wait that has ended, taken: the wait is idle again. `None` while it
@@ -206,17 +206,17 @@ impl IoWait {
     /// The waiter gives up before taking the outcome (its task dropped the wait, or must
     /// raise something else): the wait is idle again, and a wait in progress stops counting.
     pub(crate) fn abandon(&self) {
-        match self.event_loop.upgrade() {
-            Some(event_loop) => self.stop(&event_loop.inner.io),
+        match self.reactor.upgrade() {
+            Some(reactor) => self.stop(&reactor),
             None => self.forget(),
         }
     }
 
     /// As [`abandon`](IoWait::abandon), for the registrations themselves: a socket that is
     /// deregistered stops its waits.
-    pub(super) fn stop(&self, io: &Registrations) {
+    pub(super) fn stop(&self, reactor: &Reactor) {
         if self.phase.get() == Phase::Waiting {
-            io.count_waiting(-1);
+            reactor.count_waiting(-1);
         }
         self.forget();
     }
@@ -241,14 +241,14 @@ impl Awaited for IoWait {
     /// returns `Err(Error::Cancelled)` (asyncio's `sock_recv` cancels its future, which
     /// removes its reader).
     fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool {
-        let Some(event_loop) = self.event_loop.upgrade() else {
+        let Some(reactor) = self.reactor.upgrade() else {
             return false;
         };
         if !self.is_waiting() {
             return false;
         }
         self.message.set(message);
-        self.end(&event_loop, Phase::Cancelled)
+        self.end(&reactor, Phase::Cancelled)
     }
 
     fn forget_wakeup(&self, key: TaskKey) {
