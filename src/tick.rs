@@ -310,15 +310,17 @@ impl EventLoop {
     /// the real clock, and one that held the loop for `slow_callback_duration` or longer is
     /// logged (asyncio's `_run_once` with `_debug` set).
     pub(crate) fn run_ready(&self, ntodo: usize) {
-        let debug = self.inner.diagnostics.debug();
-        for _ in 0..ntodo {
-            let Some(runnable) = self.inner.sched.ready.pop() else {
-                break;
-            };
-            if !debug {
+        let ready = &self.inner.sched.ready;
+        if !self.inner.diagnostics.debug() {
+            for _ in 0..ntodo {
+                let Some(runnable) = ready.pop() else { break };
                 self.run_runnable(runnable);
-                continue;
             }
+            return;
+        }
+        // Debug mode: each entry timed, slow ones logged.
+        for _ in 0..ntodo {
+            let Some(runnable) = ready.pop() else { break };
             // Named before it runs: a task that finishes in this step leaves the loop's slab.
             let label = self.runnable_label(&runnable);
             let started = Instant::now();

@@ -243,7 +243,16 @@ impl Timers {
 
     /// Drops cancelled timers: all at once when they are most of the heap, otherwise only those
     /// that have reached the top (the only ones that would delay the next deadline).
+    #[inline]
     pub(crate) fn drop_cancelled(&self) {
+        // Every tick asks; most ticks have no cancelled timer at all, and pay one look.
+        if self.heap.borrow().has_cancelled() {
+            self.drop_cancelled_now();
+        }
+    }
+
+    #[inline(never)]
+    fn drop_cancelled_now(&self) {
         let mut heap = self.heap.borrow_mut();
         if heap.needs_compaction() {
             let dropped = heap.compact();
@@ -260,12 +269,19 @@ impl Timers {
 
     /// Moves every timer due by now onto the ready deque, earliest first; returns their labels
     /// when tracing (an empty, unallocated `Vec` otherwise).
+    #[inline]
     pub(crate) fn move_due(&self) -> Vec<Label> {
+        // Every tick asks; a loop without timers pays one look.
+        if self.heap.borrow().is_empty() {
+            return Vec::new();
+        }
+        self.move_due_now()
+    }
+
+    #[inline(never)]
+    fn move_due_now(&self) -> Vec<Label> {
         let mut due = Vec::new();
         let mut heap = self.heap.borrow_mut();
-        if heap.is_empty() {
-            return due;
-        }
         let now = self.clock.now();
         while let Some(popped) = heap.pop_due(now) {
             match popped {

@@ -233,6 +233,11 @@ impl TimerHeap {
         self.heap.len()
     }
 
+    /// True if some timer in the heap is cancelled (and not yet dropped).
+    pub(crate) fn has_cancelled(&self) -> bool {
+        self.cancelled > 0
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
