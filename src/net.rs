@@ -14,13 +14,13 @@
 //! - At most one task waits in each direction of a socket; a second gets [`Error::Runtime`].
 //!
 //! # Implementation notes
-//! Sockets are registered once, for both directions, edge-triggered. Each makes one
-//! [`IoWait`] per direction, shared with its registration, which remembers the readiness each
-//! event announced and forgets it when a system call answers `WouldBlock`: an operation on a
-//! socket known not to be ready waits at once, without a system call that would only fail. A
-//! socket that always has data is read without ever yielding to the loop, as an asyncio
-//! `StreamReader` with buffered data is. A wait is no future: the event wakes the waiting
-//! task by key, and nothing is allocated per wait.
+//! Sockets are registered once, for both directions, edge-triggered. Each makes one `IoWait`
+//! (`src/reactor/wait.rs`) per direction, shared with its registration, which remembers the
+//! readiness each event announced and forgets it when a system call answers `WouldBlock`: an
+//! operation on a socket known not to be ready waits at once, without a system call that would only
+//! fail. A socket that always has data is read without ever yielding to the loop, as an asyncio
+//! `StreamReader` with buffered data is. A wait is no future: the event wakes the waiting task by
+//! key, and nothing is allocated per wait.
 
 use std::fmt;
 use std::io;

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::layout::{Bar, Kind, Layout};
+use super::layout::{secs, Bar, Kind, Layout};
 
 /// The widest the lane names' column gets: names longer than this are cut.
 pub(super) const MAX_LEFT: f64 = 182.0;
@@ -400,11 +400,6 @@ pub(crate) fn f(value: f64) -> String {
     } else {
         format!("{sign}{}.{}", tenths / 10, tenths % 10)
     }
-}
-
-/// Seconds with three decimals, as the text of traces shows them.
-pub(super) fn secs(nanos: u64) -> String {
-    crate::clock::Secs(nanos).to_string()
 }
 
 /// Seconds without trailing zeros: `0.5`, `1`, `0.25`.

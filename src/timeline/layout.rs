@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use super::draw::secs;
 use crate::label::Label;
 use crate::trace::{Event, Names, Trace};
 
@@ -403,6 +402,11 @@ impl Layout {
     pub(super) fn lane_count(&self) -> usize {
         self.lanes.len() + self.workers.len()
     }
+}
+
+/// Seconds with three decimals, as the text of traces shows them.
+pub(super) fn secs(nanos: u64) -> String {
+    crate::clock::Secs(nanos).to_string()
 }
 
 #[cfg(test)]
