@@ -144,7 +144,7 @@ impl EventLoop {
         let reactor = self.inner.reactor.close();
         // Dropped here, with nothing borrowed: closures may capture anything.
         drop(scheduled.clear());
-        for (_, task) in tasks {
+        for task in tasks {
             if task.destroy() {
                 self.call_exception_handler(&destroyed_pending(&task));
             }
@@ -228,7 +228,7 @@ impl Drop for Inner {
         if let Some(executor) = self.default_executor.get_mut().take() {
             crate::bridge::dispose_executor(executor);
         }
-        for (_, task) in self.sched.tasks.take_all() {
+        for task in self.sched.tasks.take_all() {
             if task.destroy() {
                 default_exception_handler(&destroyed_pending(&task));
             }

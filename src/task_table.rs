@@ -17,9 +17,17 @@ use crate::task_state::{AnyTask, TaskKey};
 /// The slab is borrowed only inside these methods; a task is cloned out (an `Rc`) before any
 /// of its code runs, and dropped outside the borrow, since dropping a task may run arbitrary
 /// destructors.
+/// A task in its slot, with its number beside it: telling a current key from a stale one reads
+/// the table alone, not the task (a step's first look at a task, among a thousand, would
+/// otherwise wait for the task's memory before anything else could start).
+struct Slot {
+    id: u64,
+    task: Rc<dyn AnyTask>,
+}
+
 #[derive(Default)]
 pub(crate) struct TaskTable {
-    slab: RefCell<Slab<Rc<dyn AnyTask>>>,
+    slab: RefCell<Slab<Slot>>,
     /// Tasks created so far: the next one is `Task-{tasks_created + 1}`.
     tasks_created: Cell<u64>,
     /// Futures created so far (`create_future`, `wrap_future`), for their names.
@@ -34,16 +42,16 @@ impl TaskTable {
     /// The task with this key, if it is still pending.
     pub(crate) fn get(&self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
         let slab = self.slab.borrow();
-        let task = slab.get(key.index)?;
-        (task.header().key == key).then(|| task.clone())
+        let slot = slab.get(key.index)?;
+        (slot.id == key.id).then(|| slot.task.clone())
     }
 
     /// Calls `f` with the task of this key, if it is still pending, without cloning it out.
     #[inline(always)]
     pub(crate) fn with<R>(&self, key: TaskKey, f: impl FnOnce(&dyn AnyTask) -> R) -> Option<R> {
         let slab = self.slab.borrow();
-        let task = slab.get(key.index)?;
-        (task.header().key == key).then(|| f(&**task))
+        let slot = slab.get(key.index)?;
+        (slot.id == key.id).then(|| f(&*slot.task))
     }
 
     /// Calls `f` with the task in slot `index`, whichever it is, if the slot holds one.
@@ -54,7 +62,7 @@ impl TaskTable {
         f: impl FnOnce(&dyn AnyTask) -> R,
     ) -> Option<R> {
         let slab = self.slab.borrow();
-        slab.get(index).map(|task| f(&**task))
+        slab.get(index).map(|slot| f(&*slot.task))
     }
 
     /// Adds a task; `make` builds it knowing its key.
@@ -71,7 +79,10 @@ impl TaskTable {
             id,
         };
         let task = make(key);
-        entry.insert(task.clone());
+        entry.insert(Slot {
+            id,
+            task: task.clone(),
+        });
         (key, task)
     }
 
@@ -79,24 +90,28 @@ impl TaskTable {
     pub(crate) fn remove(&self, key: TaskKey) {
         let removed = {
             let mut slab = self.slab.borrow_mut();
-            let owned = slab
-                .get(key.index)
-                .is_some_and(|task| task.header().key == key);
-            owned.then(|| slab.remove(key.index))
+            let owned = slab.get(key.index).is_some_and(|slot| slot.id == key.id);
+            owned.then(|| slab.remove(key.index).task)
         };
         drop(removed);
     }
 
     /// Every pending task, oldest first.
     pub(crate) fn all(&self) -> Vec<Rc<dyn AnyTask>> {
-        let mut all: Vec<_> = self.slab.borrow().iter().map(|(_, t)| t.clone()).collect();
+        let mut all: Vec<_> = self
+            .slab
+            .borrow()
+            .iter()
+            .map(|(_, slot)| slot.task.clone())
+            .collect();
         all.sort_by_key(|task| task.header().key.id);
         all
     }
 
     /// Empties the table (`close`, or the loop's drop): the caller destroys the tasks.
-    pub(crate) fn take_all(&self) -> Slab<Rc<dyn AnyTask>> {
-        std::mem::take(&mut *self.slab.borrow_mut())
+    pub(crate) fn take_all(&self) -> Vec<Rc<dyn AnyTask>> {
+        let slab = std::mem::take(&mut *self.slab.borrow_mut());
+        slab.into_iter().map(|(_, slot)| slot.task).collect()
     }
 
     /// The number of the next future: `Future-N`.
