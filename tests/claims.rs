@@ -229,7 +229,7 @@ fn ch15_per_wakeup_and_per_timer() {
         "After `TaskCell::step`, the step of each task that awaits (above), and the workload's \
          own coroutines, come `Future::poll_await`",
     );
-    chapter.says("and `Scheduler::schedule_step`, which puts the woken task's step");
+    chapter.says("and `Future::finish`, which sets the result");
     let top: Vec<String> = top_functions("future_pingpong")
         .into_iter()
         .map(|(function, _)| function)
@@ -239,7 +239,7 @@ fn ch15_per_wakeup_and_per_timer() {
         top[1], "{closure}::{closure}",
         "the coroutines come second: {top:?}"
     );
-    for function in ["Future::poll_await", "Scheduler::schedule_step"] {
+    for function in ["Future::poll_await", "Future::finish"] {
         assert!(top[2..].contains(&function.to_owned()), "{top:?}");
     }
 
