@@ -139,11 +139,11 @@ impl EventLoop {
         // whatever it captured, and those may touch the loop. The futures completed just now
         // may have scheduled callbacks: those are dropped too.
         sched.ready.close();
-        let mut scheduled = self.inner.timers.take_all();
+        let timers = self.inner.timers.take_all();
         let tasks = sched.tasks.take_all();
         let reactor = self.inner.reactor.close();
         // Dropped here, with nothing borrowed: closures may capture anything.
-        drop(scheduled.clear());
+        drop(timers);
         for task in tasks {
             if task.destroy() {
                 self.call_exception_handler(&destroyed_pending(&task));

@@ -355,21 +355,6 @@ impl TimerHeap {
             cancelled: slot.cancelled,
         }
     }
-
-    /// Empties the heap and the slots, for `loop.close()`. The jobs are returned to be dropped
-    /// once the loop's state is no longer borrowed.
-    pub(crate) fn clear(&mut self) -> Vec<Fired> {
-        self.heap.clear();
-        self.cancelled = 0;
-        self.slots
-            .drain()
-            .map(|slot| Fired {
-                job: slot.job,
-                id: TimerId::new(u32::MAX, slot.seq),
-                cancelled: true,
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
