@@ -481,14 +481,16 @@ fn a_sleep_polled_beside_another_future_still_wakes_its_task_when_it_is_due() {
     );
 }
 
-#[test]
-fn a_sleep_moved_to_another_task_wakes_that_task() {
-    let lp = EventLoop::with_virtual_clock();
-    let handoff: Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>> = Rc::default();
+/// A sleep handed from one place to another, unfinished.
+type Handoff = Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>>;
+
+/// A task that starts a sleep of `delay` (polls it once, so that the sleep belongs to this
+/// task), then hands it over unfinished and ends.
+fn start_a_sleep_and_hand_it_over(lp: &EventLoop, delay: Duration) -> (Task<()>, Handoff) {
+    let handoff: Handoff = Rc::default();
     let give = handoff.clone();
-    let first = lp.create_task(async move {
-        let mut nap = Box::pin(sleep(secs(2)));
-        // Started here, then handed over, unfinished.
+    let task = lp.create_task(async move {
+        let mut nap = Box::pin(sleep(delay));
         std::future::poll_fn(|cx| {
             assert!(nap.as_mut().poll(cx).is_pending());
             Poll::Ready(())
@@ -497,6 +499,13 @@ fn a_sleep_moved_to_another_task_wakes_that_task() {
         *give.borrow_mut() = Some(nap);
         Ok::<_, Error>(())
     });
+    (task, handoff)
+}
+
+#[test]
+fn a_sleep_moved_to_another_task_wakes_that_task() {
+    let lp = EventLoop::with_virtual_clock();
+    let (first, handoff) = start_a_sleep_and_hand_it_over(&lp, secs(2));
     let second = lp.create_task(async move {
         let nap = handoff
             .borrow_mut()
@@ -521,18 +530,7 @@ fn a_sleep_started_in_a_task_then_polled_outside_one_wakes_its_waker_when_due_no
         }
     }
     let lp = EventLoop::with_virtual_clock();
-    let handoff: Rc<RefCell<Option<Pin<Box<steploop::Sleep>>>>> = Rc::default();
-    let give = handoff.clone();
-    let started = lp.create_task(async move {
-        let mut nap = Box::pin(sleep(secs(2)));
-        std::future::poll_fn(|cx| {
-            assert!(nap.as_mut().poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
-        *give.borrow_mut() = Some(nap);
-        Ok::<_, Error>(())
-    });
+    let (started, handoff) = start_a_sleep_and_hand_it_over(&lp, secs(2));
     lp.run_until_complete(started).unwrap();
 
     let count = Arc::new(Count(Default::default()));
