@@ -2,8 +2,9 @@
 //! pool from scratch").
 //!
 //! This part of steploop does not need the event loop: it is Python's `concurrent.futures`
-//! module rebuilt on `std::thread`, `Mutex` and `Condvar`. Chapter 10 hands its futures to the
-//! loop (`run_in_executor`, `wrap_future`).
+//! module rebuilt on `std::thread`, `Mutex` and `Condvar`. (Its [`ReturnWhen`] is the one of
+//! chapter 7's `asyncio.wait`, a plain enum.) Chapter 10 hands its futures to the loop
+//! (`run_in_executor`, `wrap_future`).
 //!
 //! ```
 //! use steploop::executor::{as_completed, ThreadPoolExecutor};
