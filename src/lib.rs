@@ -47,6 +47,7 @@
 //! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
+//! | `spin` | (steploop's own: a few microseconds of spinning before a thread sleeps until another acts) | 8, The reactor; 9; 15, Performance |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | [`inspect`] ([`EventLoop::queues`]) | `loop._ready`, `loop._scheduled`, looked at from outside | 3, 4; 14, Seeing the loop |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
@@ -81,6 +82,7 @@ mod running;
 mod running_task;
 mod scheduler;
 mod sleep;
+mod spin;
 mod state;
 mod task;
 mod task_group;

@@ -42,6 +42,7 @@ use crate::handle::Handle;
 use crate::label::Label;
 use crate::remote::Remote;
 use crate::scheduler::Scheduler;
+use crate::spin::spin_until;
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop};
 
@@ -458,10 +459,7 @@ impl Reactor {
         let remote = &*self.remote;
         let io = self.is_waiting();
         let mut timeout = timeout;
-        if timeout != Some(Duration::ZERO)
-            && !io
-            && crate::executor::spin_until(|| remote.has_pending())
-        {
+        if timeout != Some(Duration::ZERO) && !io && spin_until(|| remote.has_pending()) {
             return Ok(());
         }
         let sleeping = timeout != Some(Duration::ZERO) && remote.enter_sleep();
