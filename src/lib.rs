@@ -30,6 +30,7 @@
 //! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
 //! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together | 3, The ready deque |
+//! | `nanos` | the float of seconds that `loop.time()` returns: kept as nanoseconds, shown as seconds | 3, The ready deque; 4, Time |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
@@ -71,6 +72,7 @@ mod future;
 mod handle;
 pub mod inspect;
 mod label;
+mod nanos;
 pub mod net;
 pub mod process;
 mod reactor;
