@@ -195,8 +195,8 @@ impl Scheduler {
     /// Appends a step of task `key` to the ready deque.
     pub(crate) fn push_step(&self, key: TaskKey, wakeup: bool) {
         self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
-        let step = Runnable::Step { task: key, wakeup };
-        self.ready.push(step);
+        self.ready
+            .push_with(|| Runnable::Step { task: key, wakeup });
     }
     // ANCHOR_END: schedule_step
 }
