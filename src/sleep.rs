@@ -233,10 +233,14 @@ impl Sleep {
 
     /// The sleep is over (or was cancelled): a timer still pending has nothing left to do.
     fn finish(&mut self) {
-        match std::mem::replace(&mut self.state, SleepState::Done) {
+        // Looked at in place, not moved out: a sleep that was a bare `yield` has just been
+        // set to `Done`, and reading the whole state back so soon would wait for that store
+        // (see `task_state.rs`'s notes).
+        match &self.state {
             SleepState::Asleep { timer } | SleepState::Waiting { timer, .. } => timer.cancel(),
-            SleepState::Start | SleepState::Yielded | SleepState::Done => {}
+            SleepState::Start | SleepState::Yielded | SleepState::Done => return,
         }
+        self.state = SleepState::Done;
     }
 }
 
