@@ -68,9 +68,10 @@ use crate::{Error, Future};
 /// ```
 /// use steploop::EventLoop;
 /// let lp = EventLoop::new();
-/// lp.call_soon(|lp| lp.print("hello"));
-/// lp.call_soon(|lp| lp.stop());
-/// lp.run_forever().unwrap(); // prints "hello", and returns once the tick is over
+/// lp.call_soon(|lp| lp.print("first"));
+/// lp.call_soon(|lp| lp.stop()); // once this tick is over
+/// lp.call_soon(|lp| lp.print("second"));
+/// lp.run_forever().unwrap(); // prints "first", then "second": callbacks run in order
 /// lp.close().unwrap();
 /// ```
 #[derive(Clone)]
@@ -205,21 +206,12 @@ impl EventLoop {
     /// Schedules `callback` to run on the next tick, after the handles already ready
     /// (`loop.call_soon(callback)`).
     ///
-    /// Callbacks run in the order they were scheduled. A callback scheduled while a tick is
-    /// running waits for the next tick, so a callback that keeps rescheduling itself cannot
-    /// starve the others.
+    /// Callbacks run in the order they were scheduled (see the example of [`EventLoop`]). A
+    /// callback scheduled while a tick is running waits for the next tick, so a callback that
+    /// keeps rescheduling itself cannot starve the others.
     ///
     /// # Panics
     /// If the loop is closed: a closed loop will never run the callback.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// lp.call_soon(|_| println!("first"));
-    /// lp.call_soon(|_| println!("second"));
-    /// lp.run_once().unwrap(); // prints "first", then "second"
-    /// ```
     pub fn call_soon<F: Callback>(&self, callback: F) -> Handle {
         self.call_soon_labelled(Label::of_type::<F>(), callback)
     }
@@ -502,7 +494,6 @@ impl EventLoop {
     /// ```
     /// use std::io::Write;
     /// use steploop::EventLoop;
-    ///
     /// let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
     /// let mut a = mio::net::UnixStream::from_std(a);
     /// b.write_all(b"ping").unwrap();

@@ -7,9 +7,9 @@
 //! `clock`), the reactor (`reactor`), what crosses threads (`remote`, `bridge`), and
 //! diagnostics (`debug`); and the few cells that say where the loop is in its life.
 //!
-//! A part reaches the whole loop only through `Inner`: a future or a task holds the
-//! scheduling part, and finds its loop (`Future.get_loop()`, `Task.get_loop()`) by asking the
-//! scheduler for its owner, which is this `Inner`.
+//! The way back from a part to the whole loop goes through `Inner` too: a future or a task
+//! holds only the scheduling part, and finds its loop (`Future.get_loop()`, `Task.get_loop()`)
+//! by asking the scheduler for its owner, this `Inner` (`EventLoop::of`).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
