@@ -7,8 +7,9 @@
 //! hour finishes in microseconds, and every run prints the same times.
 
 use std::cell::Cell;
-use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::nanos::to_nanos;
 
 /// Which clock a loop runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -20,11 +21,8 @@ pub enum ClockKind {
     Virtual,
 }
 
-/// A clock that tells loop time in nanoseconds since the loop started.
-///
-/// # Implementation notes
-/// Nanoseconds in a `u64` last 584 years: enough for any loop, and cheaper to compare and
-/// store in the timer heap than a `Duration`.
+/// A clock that tells loop time in nanoseconds since the loop started, in a `u64`, as the
+/// loop keeps every time (the `nanos` module says why).
 #[derive(Debug)]
 pub(crate) enum Clock {
     Real { origin: Instant },
@@ -64,33 +62,10 @@ impl Clock {
     }
 }
 
-/// A `Duration` as nanoseconds, saturating at `u64::MAX` (584 years: "never").
-pub(crate) fn to_nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// Loop time as seconds with three decimals: `t=1.500`.
-pub(crate) struct Secs(pub(crate) u64);
-
-impl fmt::Display for Secs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Integer arithmetic, so that the text never depends on floating-point rounding.
-        let millis = (self.0 + 500_000) / 1_000_000;
-        write!(f, "{}.{:03}", millis / 1000, millis % 1000)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seconds_are_rounded_to_milliseconds_without_floats() {
-        assert_eq!(Secs(0).to_string(), "0.000");
-        assert_eq!(Secs(1_500_000_000).to_string(), "1.500");
-        assert_eq!(Secs(999_999).to_string(), "0.001");
-        assert_eq!(Secs(12_345_499_999).to_string(), "12.345");
-    }
+    use std::time::Duration;
 
     #[test]
     fn virtual_clock_moves_only_forward_and_only_when_told() {
@@ -106,6 +81,5 @@ mod tests {
     fn real_clock_starts_near_zero() {
         let clock = Clock::new(ClockKind::Real);
         assert!(clock.now() < to_nanos(Duration::from_secs(1)));
-        assert_eq!(to_nanos(Duration::MAX), u64::MAX);
     }
 }

@@ -4,8 +4,9 @@
 //! - every handle is timed on the real clock, even on a virtual-clock loop, and one that runs
 //!   for `slow_callback_duration` (100 ms unless set) or longer is logged as a warning:
 //!   `Executing <Handle Task-3.step> took 0.152 seconds`;
-//! - every wait in the selector is timed and logged, at `info` level when it lasted a second or
-//!   more and at `debug` level otherwise: `poll 1000.000 ms took 1001.024 ms: 1 events`;
+//! - every wait in the selector is timed and logged by the reactor, which owns the poll, at
+//!   `info` level when it lasted a second or more and at `debug` level otherwise:
+//!   `poll 1000.000 ms took 1001.024 ms: 1 events`;
 //! - tasks and futures remember the line that created them (`#[track_caller]` on
 //!   `create_task`, `create_future`, `run_until_complete`, `run`), and the exception handler's
 //!   reports show it (asyncio's `source_traceback`).
@@ -152,31 +153,6 @@ pub(crate) fn log_if_slow(label: &Label, took: Duration, threshold: Duration) {
             "Executing <Handle {label}> took {:.3} seconds",
             took.as_secs_f64()
         );
-    }
-}
-
-/// Logs one wait in the selector, as asyncio's debug mode does: at `info` level when it took a
-/// second or more, `debug` otherwise.
-pub(crate) fn log_poll(timeout: Option<Duration>, took: Duration, events: usize) {
-    let level = if took >= Duration::from_secs(1) {
-        log::Level::Info
-    } else {
-        log::Level::Debug
-    };
-    let took_ms = took.as_secs_f64() * 1e3;
-    match timeout {
-        None => log::log!(level, "poll took {took_ms:.3} ms: {events} events"),
-        Some(timeout) if events > 0 => log::log!(
-            level,
-            "poll {:.3} ms took {took_ms:.3} ms: {events} events",
-            timeout.as_secs_f64() * 1e3
-        ),
-        Some(timeout) if took >= Duration::from_secs(1) => log::log!(
-            level,
-            "poll {:.3} ms took {took_ms:.3} ms: timeout",
-            timeout.as_secs_f64() * 1e3
-        ),
-        Some(_) => {}
     }
 }
 

@@ -36,7 +36,6 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::clock::{to_nanos, ClockKind};
 use crate::debug::ExceptionHandler;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
@@ -50,6 +49,7 @@ use crate::task::{Task, TaskRef};
 use crate::threadsafe::LoopHandle;
 use crate::timers::TimerHandle;
 use crate::trace::{Event, Trace};
+use crate::{clock::ClockKind, nanos::to_nanos};
 use crate::{Error, Future};
 
 /// An event loop: callbacks, timers and (in later chapters) futures, tasks and I/O, run one tick

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::panic::Location;
 
-use crate::clock::{to_nanos, Secs};
+use crate::nanos::{to_nanos, Secs};
 
 /// The name a handle carries into traces: never an address, so traces are deterministic.
 #[derive(Clone, PartialEq, Eq)]

@@ -30,6 +30,7 @@
 //! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
 //! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together; `Future.get_loop()` | 3, The ready deque |
+//! | `nanos` | the float of seconds that `loop.time()` returns: kept as nanoseconds, shown as seconds | 3, The ready deque; 4, Time |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
@@ -47,6 +48,7 @@
 //! | `threadsafe` ([`LoopHandle`], [`run_coroutine_threadsafe`]) | `call_soon_threadsafe`, `run_coroutine_threadsafe` | 11, Loops in other threads |
 //! | `reactor` ([`EventLoop::add_reader`]) | the selector: `_run_once`'s `select(timeout)`; `add_reader`, `remove_reader`, `add_writer`, `remove_writer` | 4, Time; 8, The reactor |
 //! | [`net`] ([`net::TcpListener`], [`net::TcpStream`]) | `sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `readexactly` | 8, The reactor |
+//! | `spin` | (steploop's own: a few microseconds of spinning before a thread sleeps until another acts) | 8, The reactor; 9; 15, Performance |
 //! | [`trace`] | (steploop's own: what the loop did, tick by tick) | 3 onwards |
 //! | [`inspect`] ([`EventLoop::queues`]) | `loop._ready`, `loop._scheduled`, looked at from outside | 3, 4; 14, Seeing the loop |
 //! | `exception_handler` ([`ExceptionContext`]) | `call_exception_handler`, `set_exception_handler`, `default_exception_handler` | 3; 14, Seeing the loop |
@@ -70,6 +72,7 @@ mod future;
 mod handle;
 pub mod inspect;
 mod label;
+mod nanos;
 pub mod net;
 pub mod process;
 mod reactor;
@@ -81,6 +84,7 @@ mod running;
 mod running_task;
 mod scheduler;
 mod sleep;
+mod spin;
 mod state;
 mod task;
 mod task_group;

@@ -42,6 +42,7 @@ use crate::handle::Handle;
 use crate::label::Label;
 use crate::remote::Remote;
 use crate::scheduler::Scheduler;
+use crate::spin::spin_until;
 use crate::trace::{Event, IoReady};
 use crate::{Error, EventLoop};
 
@@ -458,10 +459,7 @@ impl Reactor {
         let remote = &*self.remote;
         let io = self.is_waiting();
         let mut timeout = timeout;
-        if timeout != Some(Duration::ZERO)
-            && !io
-            && crate::executor::spin_until(|| remote.has_pending())
-        {
+        if timeout != Some(Duration::ZERO) && !io && spin_until(|| remote.has_pending()) {
             return Ok(());
         }
         let sleeping = timeout != Some(Duration::ZERO) && remote.enter_sleep();
@@ -480,7 +478,7 @@ impl Reactor {
             let polled = selector.poll.poll(&mut selector.events, timeout);
             if let Some(started) = started {
                 let events = selector.events.iter().count();
-                crate::debug::log_poll(timeout, started.elapsed(), events);
+                log_poll(timeout, started.elapsed(), events);
             }
             let mut fired = self.fired.borrow_mut();
             fired.clear();
@@ -604,6 +602,32 @@ fn readiness(event: &mio::event::Event) -> u8 {
         ready |= WRITE | WRITE_CLOSED;
     }
     ready
+}
+
+/// Debug mode's log of one wait in the poll, as asyncio's `_run_once` logs its
+/// `select(timeout)` in debug mode: at `info` level when it took a second or more, `debug`
+/// otherwise; a wait that timed out is logged only when it took that second.
+fn log_poll(timeout: Option<Duration>, took: Duration, events: usize) {
+    let level = if took >= Duration::from_secs(1) {
+        log::Level::Info
+    } else {
+        log::Level::Debug
+    };
+    let took_ms = took.as_secs_f64() * 1e3;
+    match timeout {
+        None => log::log!(level, "poll took {took_ms:.3} ms: {events} events"),
+        Some(timeout) if events > 0 => log::log!(
+            level,
+            "poll {:.3} ms took {took_ms:.3} ms: {events} events",
+            timeout.as_secs_f64() * 1e3
+        ),
+        Some(timeout) if took >= Duration::from_secs(1) => log::log!(
+            level,
+            "poll {:.3} ms took {took_ms:.3} ms: timeout",
+            timeout.as_secs_f64() * 1e3
+        ),
+        Some(_) => {}
+    }
 }
 
 impl std::fmt::Debug for IoCallback {

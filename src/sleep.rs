@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::clock::to_nanos;
 use crate::future::{Future, FutureCell, FutureHost};
 use crate::label::Label;
+use crate::nanos::to_nanos;
 use crate::running::running_loop;
 use crate::running_task;
 use crate::scheduler::Scheduler;

@@ -15,9 +15,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::clock::{to_nanos, Clock, ClockKind};
+use crate::clock::{Clock, ClockKind};
 use crate::handle::Callback;
 use crate::label::Label;
+use crate::nanos::to_nanos;
 use crate::ready::Runnable;
 use crate::scheduler::Scheduler;
 use crate::trace::Event;

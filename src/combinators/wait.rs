@@ -13,12 +13,24 @@ use crate::timers::TimerHandle;
 use crate::{Error, Future};
 
 /// When [`wait()`](crate::wait) returns: asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and
-/// `ALL_COMPLETED`.
+/// `ALL_COMPLETED`. The thread pool's [`executor::wait`](crate::executor::wait) takes the same.
 ///
-/// asyncio does not define these constants itself: `asyncio.FIRST_COMPLETED` *is*
-/// `concurrent.futures.FIRST_COMPLETED`. Likewise this is the very enum of
-/// [`executor::wait`](crate::executor::wait), re-exported.
-pub use crate::executor::ReturnWhen;
+/// # Notes
+/// In Python these are `concurrent.futures`' constants, and asyncio imports them:
+/// `asyncio.FIRST_COMPLETED` *is* `concurrent.futures.FIRST_COMPLETED`. The book builds
+/// `asyncio.wait` first (chapter 7), so the enum is defined here, and chapter 9's
+/// `concurrent.futures.wait` uses it from here: one enum for both, as in Python.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReturnWhen {
+    /// `FIRST_COMPLETED`: as soon as any of the futures finishes or is cancelled.
+    FirstCompleted,
+    /// `FIRST_EXCEPTION`: as soon as any of the futures finishes with an error; if none
+    /// fails, when all are done. A cancelled future is not an error here, as in Python.
+    FirstException,
+    /// `ALL_COMPLETED`, the default: when every future is done.
+    #[default]
+    AllCompleted,
+}
 
 /// Waits until the awaitables are done as `return_when` asks, or until `timeout` passes, and
 /// returns `(done, pending)` (`done, pending = await asyncio.wait(aws, timeout=..., return_when=...)`).

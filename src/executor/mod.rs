@@ -2,8 +2,9 @@
 //! pool from scratch").
 //!
 //! This part of steploop does not need the event loop: it is Python's `concurrent.futures`
-//! module rebuilt on `std::thread`, `Mutex` and `Condvar`. Chapter 10 hands its futures to the
-//! loop (`run_in_executor`, `wrap_future`).
+//! module rebuilt on `std::thread`, `Mutex` and `Condvar`. (Its [`ReturnWhen`] is the one of
+//! chapter 7's `asyncio.wait`, a plain enum.) Chapter 10 hands its futures to the loop
+//! (`run_in_executor`, `wrap_future`).
 //!
 //! ```
 //! use steploop::executor::{as_completed, ThreadPoolExecutor};
@@ -28,9 +29,7 @@
 //! | `wait` ([`wait()`], [`as_completed`], [`ReturnWhen`]) | `wait`, `as_completed` |
 //! | `waiter` | `_Waiter`: how `wait` hears about completions |
 
-use std::hint::spin_loop;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::thread;
 
 mod future;
 mod thread_pool;
@@ -48,30 +47,3 @@ pub use wait::{as_completed, wait, AsCompleted, DoneAndNotDoneFutures, ReturnWhe
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
-
-// ANCHOR: spin_until
-/// Spins a moment, then yields a few times, until `ready()`; returns whether it became ready.
-///
-/// A thread about to sleep until another thread does something calls this first: a pool
-/// worker waiting for a job, a caller of `result()`, and the loop before it sleeps in its poll. Sleeping and
-/// being woken costs two syscalls and, when the waker runs on another core, an interrupt to
-/// wake that core; on the 2-core virtual machine this was measured on, that round trip took
-/// 20 to 40 µs, while a pool job that is already on its way arrives in well under one. The
-/// budget, 63 spins then 4 yields (as `crossbeam`'s `Backoff`), is a few microseconds: short
-/// enough to cost nothing noticeable when the wait turns out to be long.
-pub(crate) fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
-    for step in 0..10 {
-        if ready() {
-            return true;
-        }
-        if step < 6 {
-            for _ in 0..1 << step {
-                spin_loop();
-            }
-        } else {
-            thread::yield_now();
-        }
-    }
-    ready()
-}
-// ANCHOR_END: spin_until

@@ -17,7 +17,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 
 use super::work_item::{Job, WorkItem};
-use super::{lock, spin_until, ConcurrentFuture};
+use super::{lock, ConcurrentFuture};
+use crate::spin::spin_until;
 use crate::Error;
 
 // ANCHOR: executor
@@ -49,7 +50,7 @@ use crate::Error;
 ///   no wake-up at all.
 /// - Before parking, a worker spins a moment for the next job, and `result()` spins a moment
 ///   for the outcome, because being put to sleep and woken costs two syscalls and, across
-///   cores, an interrupt; see `spin_until` in the module's source.
+///   cores, an interrupt; see `spin_until` in `src/spin.rs`.
 ///
 /// See [`submit`](Self::submit) for what one job costs.
 ///

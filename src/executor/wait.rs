@@ -12,18 +12,9 @@ use super::waiter::Waiter;
 use super::ConcurrentFuture;
 use crate::Error;
 
-/// When [`wait`] returns: Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and `ALL_COMPLETED`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ReturnWhen {
-    /// `FIRST_COMPLETED`: as soon as any future finishes or is cancelled.
-    FirstCompleted,
-    /// `FIRST_EXCEPTION`: as soon as any future finishes with an error; if none fails, when
-    /// all are done. A cancelled future is not an error here, as in Python.
-    FirstException,
-    /// `ALL_COMPLETED`, the default: when every future is done.
-    #[default]
-    AllCompleted,
-}
+// The enum of `asyncio.wait` (chapter 7, before this pool): in Python too, the two `wait`s
+// share their constants.
+pub use crate::combinators::ReturnWhen;
 
 /// What [`wait`] returns: Python's `DoneAndNotDoneFutures` named tuple.
 ///

@@ -36,7 +36,7 @@ use crate::label::Label;
 use crate::trace::Names;
 // Coordinates are written as the picture writes them, so that a tick's x is the same text in
 // both.
-use crate::clock::Secs;
+use crate::nanos::Secs;
 use crate::timeline::{f as number, TickMarks};
 
 pub(super) fn write(replay: &Replay, name: &str, picture: Option<(&str, &TickMarks)>) -> String {

@@ -406,7 +406,7 @@ impl Layout {
 
 /// Seconds with three decimals, as the text of traces shows them.
 pub(super) fn secs(nanos: u64) -> String {
-    crate::clock::Secs(nanos).to_string()
+    crate::nanos::Secs(nanos).to_string()
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 use std::fmt::{self, Write as _};
 
 use super::{Event, Names, Trace};
-use crate::clock::Secs;
 use crate::label::Label;
+use crate::nanos::Secs;
 
 fn list(names: &Names, labels: &[Label]) -> String {
     let mut out = String::from("[");

@@ -6,8 +6,8 @@ use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::{ConcurrentFuture, FutureState, Shared};
-use crate::executor::spin_until;
 use crate::executor::waiter::{Completion, Waiter, WaiterSlot};
+use crate::spin::spin_until;
 use crate::Error;
 
 impl<T> ConcurrentFuture<T> {
