@@ -19,7 +19,14 @@
 //! in a slab the loop owns, a pair of numbers, and allocates nothing. A bridge is one `Rc`
 //! that is at the same time the loop future's state (it implements the crate's `FutureHost`),
 //! so that cancelling the loop future reaches the concurrent one at once, without a
-//! done-callback and without an extra tick.
+//! done-callback and without an extra tick. `wrap_future` costs that `Rc`, a slab entry and
+//! the boxed done-callback on the concurrent future.
+//!
+//! `run_in_executor` is `submit` plus the same chain, except that it moves the value out of
+//! its private concurrent future instead of cloning it (`BridgeCell::read`).
+//! `run_in_process_pool` chains the same way; the process pool's workers are watched by the
+//! reactor of the pool's own loop, on its manager thread, which completes the concurrent
+//! future (see `process/driver.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -30,6 +37,7 @@ use slab::Slab;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
+use crate::process::ProcessPoolExecutor;
 use crate::ready::BridgeKey;
 use crate::remote::Message;
 use crate::task_state::{Awaited, TaskKey};
@@ -220,6 +228,20 @@ impl EventLoop {
         }
     }
 
+    /// `run_in_process_pool`: `submit`, then the loop future, as for a thread pool.
+    pub(crate) fn submit_to_process_pool(
+        &self,
+        pool: &ProcessPoolExecutor,
+        job: &str,
+        args: &[u8],
+    ) -> Future<Vec<u8>> {
+        self.check_open("run_in_process_pool");
+        match pool.submit(job, args) {
+            Ok(source) => self.chain(source, ConcurrentFuture::take_result),
+            Err(error) => self.failed_future(error),
+        }
+    }
+
     /// A loop future that already holds `error`: what asyncio raises at the call.
     pub(crate) fn failed_future<T: 'static>(&self, error: Error) -> Future<T> {
         let future = self.create_future();
@@ -299,6 +321,15 @@ pub(crate) fn dispose_executor(executor: Arc<ThreadPoolExecutor>) {
         .spawn(move || drop(executor));
     if let Err(error) = spawned {
         log::warn!("could not start a thread to let an executor finish: {error}");
+    }
+}
+
+/// Makes `executor` the default one ([`EventLoop::set_default_executor`]); the one it
+/// replaces is shut down without waiting.
+pub(crate) fn set_default_executor(event_loop: &EventLoop, executor: ThreadPoolExecutor) {
+    let mut default = event_loop.inner.default_executor.borrow_mut();
+    if let Some(old) = default.replace(Arc::new(executor)) {
+        dispose_executor(old);
     }
 }
 

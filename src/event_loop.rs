@@ -5,10 +5,9 @@
 //! the handles that are ready, runs each once, and comes back for more. Everything else —
 //! timers, futures, tasks, I/O, threads — ends up as an entry on the ready deque.
 //!
-//! This file holds the loop's whole public API, grouped in the sections of asyncio's
-//! `AbstractEventLoop`: creating a loop; running and stopping; scheduling callbacks; timers
-//! and the clock; futures and tasks; threads and executors; I/O; error handling; debug mode,
-//! traces and inspection. Each method is a short delegation to the part that owns the state:
+//! This file holds the loop's whole public API, in the sections of asyncio's
+//! `AbstractEventLoop` (one `impl` block each). Each method is a short delegation to the part
+//! that owns the state, whose module docs say how it works:
 //!
 //! | part | state it owns | module |
 //! |---|---|---|
@@ -17,7 +16,8 @@
 //! | the task table | `_all_tasks`, the names `Task-N`, `Future-N` | `task_table` |
 //! | the reactor | the selector and its map | `reactor` |
 //! | what crosses threads | the self-pipe, `_chain_future`, the default executor | `remote`, `bridge`, `threadsafe` |
-//! | diagnostics | `_debug`, the exception handler, the tick observer | `debug` |
+//! | diagnostics | `_debug`, the exception handler, the tick observer | `debug`, `exception_handler` |
+//! | the parts together | their life: `close`, `__del__`, `Future.get_loop()` | `state` |
 //!
 //! Invariants, stated once:
 //! - the ready deque holds entries in the order they were scheduled; a tick runs exactly the
@@ -33,21 +33,17 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future as StdFuture;
 use std::os::fd::AsRawFd;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bridge::dispose_executor;
 use crate::debug::ExceptionHandler;
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
-use crate::handle::{Callback, Handle};
+use crate::handle::{Callback, Handle, Labelled};
 use crate::inspect::Queues;
 use crate::label::Label;
 use crate::reactor::{READ, WRITE};
 use crate::run::Awaitable;
-use crate::scheduler::Scheduler;
 use crate::state::Inner;
 use crate::task::{Task, TaskRef};
 use crate::threadsafe::LoopHandle;
@@ -72,11 +68,10 @@ use crate::{Error, Future};
 /// ```
 /// use steploop::EventLoop;
 /// let lp = EventLoop::new();
-/// lp.call_soon(|lp| {
-///     println!("hello");
-///     lp.stop();
-/// });
-/// lp.run_forever().unwrap();
+/// lp.call_soon(|lp| lp.print("first"));
+/// lp.call_soon(|lp| lp.stop()); // once this tick is over
+/// lp.call_soon(|lp| lp.print("second"));
+/// lp.run_forever().unwrap(); // prints "first", then "second": callbacks run in order
 /// lp.close().unwrap();
 /// ```
 #[derive(Clone)]
@@ -116,8 +111,7 @@ impl EventLoop {
     /// Runs the loop until `stop()` is called (`loop.run_forever()`).
     ///
     /// # Errors
-    /// - [`Error::AlreadyRunning`] if this loop, or another, is already running on this
-    ///   thread.
+    /// - [`Error::AlreadyRunning`] if this loop, or another, is already running on this thread.
     /// - [`Error::Stalled`] if nothing is ready and nothing could ever become ready (no timers,
     ///   no I/O, no work from other threads) while `stop()` has not been called: asyncio would
     ///   block forever here. The loop is left as it was and can be run again.
@@ -125,15 +119,6 @@ impl EventLoop {
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// lp.call_soon(|lp| lp.stop());
-    /// lp.run_forever().unwrap();
-    /// assert!(!lp.is_running());
-    /// ```
     #[track_caller]
     pub fn run_forever(&self) -> Result<(), Error> {
         self.run_ticks("run_forever", true)
@@ -171,10 +156,8 @@ impl EventLoop {
         self.run_ticks("run_once", false)
     }
 
-    /// Asks the loop to stop once the current tick is over (`loop.stop()`).
-    ///
-    /// Called before `run_forever`, it makes the next `run_forever` run one tick and return,
-    /// as in asyncio.
+    /// Asks the loop to stop once the current tick is over (`loop.stop()`). Called before
+    /// `run_forever`, it makes the next `run_forever` run one tick and return, as in asyncio.
     pub fn stop(&self) {
         self.inner.stopping.set(true);
         self.record(|| Event::Stop);
@@ -193,48 +176,24 @@ impl EventLoop {
     /// Closes the loop: drops every pending handle and timer without running them, and
     /// releases the poll instance (`loop.close()`). Closing twice does nothing.
     ///
-    /// Other threads are told too: results they already sent reach their loop futures; work
-    /// still out (`run_in_executor`, `wrap_future`) is reported to the exception handler and
-    /// its futures cancelled; callbacks sent with `call_soon_threadsafe` and not yet run are
-    /// reported and dropped; from now on a `LoopHandle` gets [`Error::Closed`]. The default
-    /// executor is shut down without waiting, as in asyncio. Dropping the last handle of a
-    /// loop that was not closed closes it, with the same reports (asyncio's `__del__`).
+    /// Nothing goes unreported: results other threads already sent reach their futures; work
+    /// still out (its futures cancelled), `call_soon_threadsafe` callbacks never run and tasks
+    /// still pending are reported to the exception handler; a `LoopHandle` gets
+    /// [`Error::Closed`] from now on. The default executor is shut down without waiting. The
+    /// last clone of a loop nobody closed closes it when dropped (asyncio's `__del__`).
     ///
     /// # Errors
     /// [`Error::Runtime`] if the loop is running: stop it, and close it once `run_forever`
     /// has returned.
     pub fn close(&self) -> Result<(), Error> {
-        if self.is_running() {
-            return Err(Error::Runtime(
-                "cannot close a running event loop: call stop() and close the loop after \
-                 run_forever() has returned"
-                    .into(),
-            ));
-        }
-        if self.inner.sched.is_closed() {
-            return Ok(());
-        }
-        self.close_parts();
-        Ok(())
+        self.close_parts()
     }
 
     /// Shuts the default executor down and returns a future that is done once every job it
-    /// had has finished (`loop.shutdown_default_executor()`).
-    ///
-    /// As in asyncio, the waiting happens in a separate thread, so that the loop keeps
-    /// running meanwhile: a job may still need it, for instance to `call_soon_threadsafe`.
-    /// [`run`](crate::run) calls this before it closes the loop. Without a default executor
-    /// the future is done at once.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    ///
-    /// let lp = EventLoop::new();
-    /// let job = lp.run_in_executor(None, || "done");
-    /// lp.run_until_complete(lp.shutdown_default_executor()).unwrap();
-    /// assert_eq!(job.result().unwrap(), "done");
-    /// ```
+    /// had has finished (`loop.shutdown_default_executor()`). As in asyncio, the waiting
+    /// happens in a separate thread, so that the loop keeps running meanwhile: a job may still
+    /// need it, for instance to `call_soon_threadsafe`. [`run`](crate::run) calls this before
+    /// it closes the loop. Without a default executor the future is done at once.
     pub fn shutdown_default_executor(&self) -> Future<()> {
         crate::bridge::shutdown_default_executor(self)
     }
@@ -247,45 +206,21 @@ impl EventLoop {
     /// Schedules `callback` to run on the next tick, after the handles already ready
     /// (`loop.call_soon(callback)`).
     ///
-    /// Callbacks run in the order they were scheduled. A callback scheduled while a tick is
-    /// running waits for the next tick, so a callback that keeps rescheduling itself cannot
-    /// starve the others.
+    /// Callbacks run in the order they were scheduled (see the example of [`EventLoop`]). A
+    /// callback scheduled while a tick is running waits for the next tick, so a callback that
+    /// keeps rescheduling itself cannot starve the others.
     ///
     /// # Panics
     /// If the loop is closed: a closed loop will never run the callback.
-    ///
-    /// # Implementation notes
-    /// One allocation (the handle, which holds the closure) and a push onto a `VecDeque`.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// lp.call_soon(|_| println!("first"));
-    /// lp.call_soon(|_| println!("second"));
-    /// lp.run_once().unwrap(); // prints "first", then "second"
-    /// ```
     pub fn call_soon<F: Callback>(&self, callback: F) -> Handle {
         self.call_soon_labelled(Label::of_type::<F>(), callback)
     }
 
     /// Schedules the next callback under a label of your choosing, shown in traces and error
     /// reports instead of the function's name — as asyncio's `Handle` repr shows the callback's
-    /// arguments.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// let n = 2;
-    /// let handle = lp.with_label(format!("count({n})")).call_soon(move |_| println!("{n}"));
-    /// assert_eq!(handle.label().to_string(), "count(2)");
-    /// ```
+    /// arguments. Example: [`Labelled`].
     pub fn with_label(&self, label: impl Into<Cow<'static, str>>) -> Labelled<'_> {
-        Labelled {
-            event_loop: self,
-            label: Label::new(label),
-        }
+        Labelled::new(self, Label::new(label))
     }
 }
 
@@ -294,17 +229,11 @@ impl EventLoop {
 /// asyncio's `call_later`, `call_at`, `time`; and steploop's virtual clock.
 impl EventLoop {
     /// Schedules `callback` to run once `delay` has passed (`loop.call_later(delay, callback)`).
-    ///
     /// The deadline is `time() + delay`. Timers with the same deadline run in the order they
     /// were scheduled.
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Implementation notes
-    /// A clock read, a slot in a slab and a push onto a binary heap: O(log n) in the number of
-    /// pending timers. The callback is boxed, which allocates nothing for a closure that
-    /// captures nothing.
     ///
     /// # Examples
     /// ```
@@ -319,30 +248,17 @@ impl EventLoop {
         self.inner.timers.call_later(delay, callback)
     }
 
-    /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`).
-    ///
-    /// A deadline in the past makes the timer due on the next tick.
+    /// Schedules `callback` to run at loop time `when` (`loop.call_at(when, callback)`). A
+    /// deadline in the past makes the timer due on the next tick.
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::time::Duration;
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::with_virtual_clock();
-    /// let timer = lp.call_at(Duration::from_millis(2500), |lp| lp.stop());
-    /// assert_eq!(timer.when(), Duration::from_millis(2500));
-    /// lp.run_forever().unwrap();
-    /// ```
     pub fn call_at<F: Callback>(&self, when: Duration, callback: F) -> TimerHandle {
         self.inner.timers.call_at(when, callback)
     }
 
-    /// The loop's current time, measured from the loop's creation (`loop.time()`).
-    ///
-    /// On a virtual clock this is the time the loop has jumped to; it does not move while
-    /// callbacks run.
+    /// The loop's current time, measured from the loop's creation (`loop.time()`). On a
+    /// virtual clock, the time the loop has jumped to; it does not move while callbacks run.
     pub fn time(&self) -> Duration {
         Duration::from_nanos(self.inner.timers.now())
     }
@@ -384,18 +300,11 @@ impl EventLoop {
 
 /// # Futures and tasks
 ///
-/// asyncio's `create_future`, `create_task`, `all_tasks`.
+/// asyncio's `create_future`, `create_task`, `all_tasks`. (`Future.get_loop()` and
+/// `Task.get_loop()`, the way back from a future to its loop, are in `state.rs`.)
 impl EventLoop {
-    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N`.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// let fut = lp.create_future::<&str>();
-    /// assert!(!fut.done());
-    /// assert_eq!(fut.label().to_string(), "Future-1");
-    /// ```
+    /// Creates a pending future on this loop (`loop.create_future()`), named `Future-N` (the
+    /// first one `Future-1`), numbered per loop in creation order.
     #[track_caller]
     pub fn create_future<T: 'static>(&self) -> Future<T> {
         let n = self.inner.sched.tasks.next_future_number();
@@ -405,11 +314,9 @@ impl EventLoop {
     }
 
     /// Wraps a coroutine in a task and schedules its first step (`loop.create_task(coro)`).
-    ///
-    /// The task is named `Task-N`, numbered per loop in creation order.
-    ///
-    /// In debug mode the task remembers the line that called `create_task`, and reports about
-    /// it say so ([`Task::created_at`]).
+    /// The task is named `Task-N`, numbered per loop in creation order. In debug mode it
+    /// remembers the line that called `create_task`, which reports about it show
+    /// ([`Task::created_at`]).
     ///
     /// # Panics
     /// If the loop is closed.
@@ -426,21 +333,26 @@ impl EventLoop {
 
     /// The tasks of this loop that are not done yet (`asyncio.all_tasks()`), oldest first.
     pub fn all_tasks(&self) -> Vec<TaskRef> {
-        let all = self.inner.sched.tasks.all();
-        all.into_iter().map(TaskRef::new).collect()
+        self.inner
+            .sched
+            .tasks
+            .all()
+            .into_iter()
+            .map(TaskRef::new)
+            .collect()
     }
 }
 
 /// # Threads and executors
 ///
 /// asyncio's `run_in_executor`, `set_default_executor`, `wrap_future`; a handle for
-/// `call_soon_threadsafe`; and a process pool over pipes.
+/// `call_soon_threadsafe`; and a process pool over pipes. How a loop future receives what
+/// another thread completes: see `bridge.rs`.
 impl EventLoop {
     /// Runs `job` in `executor`, or in the loop's default executor for `None`, and returns a
-    /// loop future for its result (`loop.run_in_executor(executor, func)`).
-    ///
-    /// The loop goes on running other handles while the job runs; `.await` on the future
-    /// gives the job's value, or `Error::Panicked` if it panicked, or `Error::Cancelled`.
+    /// loop future for its result (`loop.run_in_executor(executor, func)`). The loop goes on
+    /// running other handles meanwhile; `.await` on the future gives the job's value, or
+    /// `Error::Panicked` if it panicked, or `Error::Cancelled`.
     ///
     /// # Notes
     /// - The default executor is a [`ThreadPoolExecutor`] with Python's default number of
@@ -456,14 +368,9 @@ impl EventLoop {
     /// If the loop is closed, as `call_soon` does: the job never runs, and no default executor
     /// is created.
     ///
-    /// # Implementation notes
-    /// `submit` plus [`wrap_future`](EventLoop::wrap_future), except that the value is moved
-    /// out of the private concurrent future instead of cloned.
-    ///
     /// # Examples
     /// ```
     /// use steploop::{get_running_loop, run};
-    ///
     /// let squared = run(async {
     ///     let lp = get_running_loop().unwrap();
     ///     lp.run_in_executor(None, || 12 * 12).await
@@ -484,22 +391,6 @@ impl EventLoop {
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{get_running_loop, run, Error};
-    ///
-    /// fn parse(text: &str) -> Result<u32, Error> {
-    ///     text.parse().map_err(Error::new)
-    /// }
-    /// let sum = run(async {
-    ///     let lp = get_running_loop().unwrap();
-    ///     let a = lp.run_in_executor_fallible(None, || parse("40")).await?;
-    ///     let b = lp.run_in_executor_fallible(None, || parse("2")).await?;
-    ///     Ok(a + b)
-    /// });
-    /// assert_eq!(sum.unwrap(), 42);
-    /// ```
     pub fn run_in_executor_fallible<T, E, F>(
         &self,
         executor: Option<&ThreadPoolExecutor>,
@@ -517,69 +408,35 @@ impl EventLoop {
     /// returns a loop future for its result bytes: `loop.run_in_executor(pool, func, *args)`
     /// with a `ProcessPoolExecutor`.
     ///
-    /// It behaves as [`run_in_executor`](EventLoop::run_in_executor) does: the loop goes on
-    /// while the job runs; the future gives the result, or the job's error,
-    /// `Error::Panicked`, `Error::BrokenProcessPool` if its worker died, or
-    /// `Error::ExecutorShutdown`; cancelling it cancels the job if no worker has taken it yet.
-    ///
-    /// # Notes
-    /// A separate method rather than `run_in_executor` over an executor trait, because the
-    /// two take different jobs: a thread pool runs any closure, a process pool only a job
-    /// registered by name with bytes for arguments (see [`crate::process`]).
+    /// It behaves as [`run_in_executor`](EventLoop::run_in_executor) does, and its future may
+    /// also fail with `Error::BrokenProcessPool` if the job's worker died; cancelling it
+    /// cancels the job if no worker has taken it yet. It is a method of its own because a
+    /// process pool runs only jobs registered by name, with bytes for arguments (see
+    /// [`crate::process`]).
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Implementation notes
-    /// [`ProcessPoolExecutor::submit`](crate::process::ProcessPoolExecutor::submit) plus the
-    /// same chaining as `run_in_executor`; the workers' channels are watched by the reactor of the
-    /// pool's own loop, on its manager thread, which completes the concurrent future.
     pub fn run_in_process_pool(
         &self,
         pool: &crate::process::ProcessPoolExecutor,
         job: &str,
         args: impl AsRef<[u8]>,
     ) -> Future<Vec<u8>> {
-        self.check_open("run_in_process_pool");
-        match pool.submit(job, args) {
-            Ok(source) => self.chain(source, ConcurrentFuture::take_result),
-            Err(error) => self.failed_future(error),
-        }
+        self.submit_to_process_pool(pool, job, args.as_ref())
     }
 
     /// Makes `executor` the one `run_in_executor(None, ..)` uses
-    /// (`loop.set_default_executor(executor)`).
-    ///
-    /// # Notes
-    /// A default executor it replaces is shut down without waiting: its jobs finish, in the
-    /// background.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{executor::ThreadPoolExecutor, EventLoop};
-    ///
-    /// let lp = EventLoop::new();
-    /// lp.set_default_executor(ThreadPoolExecutor::with_thread_name_prefix(1, "mine"));
-    /// let name = lp.run_in_executor(None, || std::thread::current().name().map(String::from));
-    /// assert_eq!(lp.run_until_complete(name).unwrap().as_deref(), Some("mine-1"));
-    /// ```
+    /// (`loop.set_default_executor(executor)`). A default executor it replaces is shut down
+    /// without waiting: its jobs finish, in the background. Its threads are named as it says
+    /// ([`ThreadPoolExecutor::with_thread_name_prefix`]).
     pub fn set_default_executor(&self, executor: ThreadPoolExecutor) {
-        let old = self
-            .inner
-            .default_executor
-            .borrow_mut()
-            .replace(Arc::new(executor));
-        if let Some(old) = old {
-            dispose_executor(old);
-        }
+        crate::bridge::set_default_executor(self, executor);
     }
 
     /// Wraps a [`ConcurrentFuture`] in a loop future that a task can await
-    /// (`asyncio.wrap_future(future, loop=loop)`).
-    ///
-    /// When `future` completes, in whatever thread, its outcome is copied into the loop future
-    /// on the loop's thread: the value (a clone, so that `future.result()` still works), the
-    /// error, or the cancellation.
+    /// (`asyncio.wrap_future(future, loop=loop)`). When `future` completes, in whatever
+    /// thread, its outcome is copied into the loop future on the loop's thread: the value (a
+    /// clone, so that `future.result()` still works), the error, or the cancellation.
     ///
     /// # Notes
     /// Cancelling the loop future cancels `future` too, which stops its job if the job has not
@@ -590,35 +447,19 @@ impl EventLoop {
     /// # Panics
     /// If the loop is closed.
     ///
-    /// # Implementation notes
-    /// One `Rc` (the loop future and its link to `future` in one), a slab entry, and the boxed
-    /// done-callback on `future`. The completion message is two numbers; see the module notes.
-    ///
     /// # Examples
     /// ```
     /// use steploop::{executor::ThreadPoolExecutor, EventLoop};
-    ///
-    /// let executor = ThreadPoolExecutor::new(1);
+    /// let future = ThreadPoolExecutor::new(1).submit(|| 6 * 7).unwrap();
     /// let lp = EventLoop::new();
-    /// let future = executor.submit(|| 6 * 7).unwrap();
-    /// let wrapped = lp.wrap_future(future.clone());
-    /// assert_eq!(lp.run_until_complete(wrapped).unwrap(), 42);
+    /// assert_eq!(lp.run_until_complete(lp.wrap_future(future.clone())).unwrap(), 42);
     /// assert_eq!(future.result().unwrap(), 42); // still readable
     /// ```
     pub fn wrap_future<T: Clone + Send + 'static>(&self, future: ConcurrentFuture<T>) -> Future<T> {
         self.chain(future, ConcurrentFuture::result)
     }
 
-    /// A handle through which other threads can reach this loop.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::{EventLoop, LoopHandle};
-    ///
-    /// fn assert_send_sync<T: Send + Sync + Clone>(_: &T) {}
-    /// let handle: LoopHandle = EventLoop::new().handle();
-    /// assert_send_sync(&handle);
-    /// ```
+    /// A handle through which other threads can reach this loop: `Send`, `Sync` and `Clone`.
     pub fn handle(&self) -> LoopHandle {
         LoopHandle::new(self.remote())
     }
@@ -627,12 +468,10 @@ impl EventLoop {
 /// # I/O
 ///
 /// asyncio's `add_reader`, `remove_reader`, `add_writer`, `remove_writer`; the sockets of
-/// [`net`](crate::net) register themselves.
+/// [`net`](crate::net) register themselves. How the selector works: see `reactor.rs`.
 impl EventLoop {
     /// Calls `callback` whenever `source` becomes readable, until [`remove_reader`] is called
-    /// (`loop.add_reader(fd, callback)`).
-    ///
-    /// A reader already set for this source is replaced.
+    /// (`loop.add_reader(fd, callback)`). A reader already set for this source is replaced.
     ///
     /// # Notes
     /// asyncio's selector is level-triggered: its callback runs on every tick while data is
@@ -647,31 +486,27 @@ impl EventLoop {
     /// If the loop is closed.
     ///
     /// # Implementation notes
-    /// The first reader or writer of a source costs an `epoll_ctl(ADD)` and a slab entry; a
-    /// reader added while a writer exists costs an `epoll_ctl(MOD)`, which makes epoll report
-    /// the current readiness again. Each event schedules one handle (one allocation).
+    /// One `epoll_ctl` (`ADD` with a slab entry, or `MOD` to re-arm a source already watched,
+    /// so that epoll reports its readiness again); each event schedules one handle.
     ///
     /// # Examples
+    /// The four methods of this section at work:
     /// ```
-    /// use std::io::{Read, Write};
+    /// use std::io::Write;
     /// use steploop::EventLoop;
-    ///
     /// let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// a.set_nonblocking(true).unwrap();
     /// let mut a = mio::net::UnixStream::from_std(a);
     /// b.write_all(b"ping").unwrap();
-    ///
     /// let lp = EventLoop::new();
-    /// lp.add_reader(&mut a, |lp| {
-    ///     lp.print("readable");
-    ///     lp.stop();
-    /// })
-    /// .unwrap();
-    /// lp.run_forever().unwrap(); // prints "readable"
+    /// lp.add_reader(&mut a, |lp| lp.stop()).unwrap(); // "ping" is waiting: readable now
+    /// lp.run_forever().unwrap();
     /// assert!(lp.remove_reader(&mut a).unwrap());
-    /// let mut buf = [0; 4];
-    /// a.read_exact(&mut buf).unwrap();
-    /// assert_eq!(&buf, b"ping");
+    /// assert!(!lp.remove_reader(&mut a).unwrap()); // no reader any more
+    ///
+    /// lp.add_writer(&mut a, |lp| lp.stop()).unwrap(); // a fresh socket has room to write
+    /// lp.run_forever().unwrap();
+    /// assert!(lp.remove_writer(&mut a).unwrap());
+    /// assert_eq!(lp.registered_sources(), 0);
     /// ```
     ///
     /// [`remove_reader`]: EventLoop::remove_reader
@@ -690,17 +525,6 @@ impl EventLoop {
     ///
     /// # Errors
     /// [`Error::Io`] if the operating system refuses to deregister the source.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// assert!(!lp.remove_reader(&mut a).unwrap()); // nothing registered yet
-    /// lp.add_reader(&mut a, |_| {}).unwrap();
-    /// assert!(lp.remove_reader(&mut a).unwrap());
-    /// ```
     pub fn remove_reader<S>(&self, source: &mut S) -> Result<bool, Error>
     where
         S: mio::event::Source + AsRawFd + ?Sized,
@@ -712,26 +536,15 @@ impl EventLoop {
     /// (`loop.add_writer(fd, callback)`).
     ///
     /// # Notes
-    /// Edge-triggered, as [`add_reader`](EventLoop::add_reader): the callback runs when the
-    /// source becomes writable (right after registration, for a connected socket with room in
-    /// its buffer), and again only after a write has met a full buffer and room came back.
+    /// Edge-triggered, as [`add_reader`](EventLoop::add_reader), whose example shows both: it
+    /// runs when the source becomes writable (at once, for a connected socket with room in its
+    /// buffer), and again only after a write has met a full buffer and room came back.
     ///
     /// # Errors
     /// [`Error::Io`] if the operating system refuses the registration.
     ///
     /// # Panics
     /// If the loop is closed.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// lp.add_writer(&mut a, |lp| lp.stop()).unwrap(); // a fresh socket has room to write
-    /// lp.run_forever().unwrap();
-    /// lp.remove_writer(&mut a).unwrap();
-    /// ```
     ///
     /// [`remove_writer`]: EventLoop::remove_writer
     pub fn add_writer<S, F>(&self, source: &mut S, callback: F) -> Result<(), Error>
@@ -749,17 +562,6 @@ impl EventLoop {
     ///
     /// # Errors
     /// [`Error::Io`] if the operating system refuses to deregister the source.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-    /// let mut a = mio::net::UnixStream::from_std(a);
-    /// let lp = EventLoop::new();
-    /// lp.add_writer(&mut a, |_| {}).unwrap();
-    /// assert!(lp.remove_writer(&mut a).unwrap());
-    /// assert!(!lp.remove_writer(&mut a).unwrap());
-    /// ```
     pub fn remove_writer<S>(&self, source: &mut S) -> Result<bool, Error>
     where
         S: mio::event::Source + AsRawFd + ?Sized,
@@ -767,15 +569,9 @@ impl EventLoop {
         self.reactor().remove_callback(source, WRITE)
     }
 
-    /// How many sources are registered with the loop's selector (both levels): the number of
-    /// entries in its slab, as `len(loop._selector.get_map())` is in asyncio. A loop that has
-    /// closed every socket it opened is back to zero.
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// assert_eq!(EventLoop::new().registered_sources(), 0);
-    /// ```
+    /// How many sources are registered with the loop's selector (both levels), as
+    /// `len(loop._selector.get_map())` is in asyncio. A loop that has closed every socket it
+    /// opened is back to zero.
     pub fn registered_sources(&self) -> usize {
         self.reactor().len()
     }
@@ -807,79 +603,37 @@ impl EventLoop {
 
     /// What the loop does with a report when no handler is set: logs it at error level
     /// through `log`, the message first, then the other keys sorted
-    /// (`loop.default_exception_handler(context)`). A handler of your own can call it to
-    /// keep the usual log line and do something more.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::cell::Cell;
-    /// use std::rc::Rc;
-    /// use steploop::EventLoop;
-    ///
-    /// let lp = EventLoop::new();
-    /// let reports = Rc::new(Cell::new(0));
-    /// let count = reports.clone();
-    /// lp.set_exception_handler(move |lp, context| {
-    ///     count.set(count.get() + 1);
-    ///     lp.default_exception_handler(context); // and log it as usual
-    /// });
-    /// lp.call_soon(|_| panic!("boom"));
-    /// lp.run_once().unwrap();
-    /// assert_eq!(reports.get(), 1);
-    /// ```
+    /// (`loop.default_exception_handler(context)`). A handler of your own can call it to keep
+    /// the usual log line and do something more, as the example of
+    /// [`default_exception_handler`](crate::default_exception_handler) does.
     pub fn default_exception_handler(&self, context: &ExceptionContext) {
         default_exception_handler(context);
     }
 
     /// Reports an error to the loop's exception handler (`loop.call_exception_handler(context)`).
-    ///
-    /// A handler that panics is itself reported through the default handler, so a broken handler
-    /// cannot lose the original report or take the loop down.
+    /// A handler that panics is itself reported through the default handler, so a broken
+    /// handler cannot lose the original report or take the loop down.
     pub fn call_exception_handler(&self, context: &ExceptionContext) {
-        let handler = self.inner.diagnostics.exception_handler();
-        let Some(handler) = handler else {
-            return default_exception_handler(context);
-        };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(self, context))) {
-            default_exception_handler(
-                &ExceptionContext::new("Unhandled error in exception handler")
-                    .with_exception(Error::from_panic(payload)),
-            );
-            default_exception_handler(context);
-        }
+        crate::exception_handler::call_exception_handler(self, context);
     }
 }
 
 /// # Debug mode, traces and inspection
 ///
 /// asyncio's `set_debug`, `get_debug`, `slow_callback_duration`; and steploop's trace and
-/// view of its queues.
+/// view of its queues. What debug mode logs and what it costs: see `debug.rs`; the queues:
+/// [`inspect`](crate::inspect).
 impl EventLoop {
     /// Switches debug mode on or off for this loop (`loop.set_debug(enabled)`).
     ///
-    /// In debug mode the loop times every handle on the real clock (even on a virtual-clock
-    /// loop) and logs a warning for each that ran [`slow_callback_duration`] or longer:
-    /// `Executing <Handle Task-3.step> took 0.152 seconds`; it logs each wait in the selector
-    /// (`poll took 12.345 ms: 1 events`, at `info` level from one second up, `debug` below);
+    /// In debug mode the loop logs each handle that ran [`slow_callback_duration`] or longer
+    /// (timed on the real clock, even on a virtual-clock loop) and each wait in its selector;
     /// and `create_task`, `create_future`, `run_until_complete` and `run` keep the line that
-    /// called them, which [`Task::created_at`](crate::Task::created_at) returns and the
-    /// exception handler's reports show as `source_traceback`.
-    ///
-    /// Every new loop starts in debug mode when the environment variable `STEPLOOP_DEBUG` is
-    /// set to anything but empty or `0` (asyncio's `PYTHONASYNCIODEBUG`).
-    ///
-    /// # Implementation notes
-    /// Off, it costs one `Cell<bool>` read per tick and one per wait in the selector.
+    /// called them, which [`Task::created_at`](crate::Task::created_at) returns and reports
+    /// show as `source_traceback`. `STEPLOOP_DEBUG` set to anything but empty or `0` turns it
+    /// on for every new loop (asyncio's `PYTHONASYNCIODEBUG`).
     ///
     /// [`slow_callback_duration`]: EventLoop::slow_callback_duration
-    ///
-    /// # Examples
-    /// ```
-    /// use steploop::EventLoop;
-    /// let lp = EventLoop::new();
-    /// lp.set_debug(true);
-    /// assert!(lp.get_debug());
-    /// ```
     pub fn set_debug(&self, enabled: bool) {
         self.inner.diagnostics.set_debug(enabled);
     }
@@ -919,11 +673,9 @@ impl EventLoop {
     }
 
     /// Records, when tracing, that `job` ran on the worker thread `worker` from loop time
-    /// `started` to `finished`; the timeline draws it on the worker's lane.
-    ///
-    /// The loop cannot see into other threads: whoever knows when a job ran (a simulated pool
-    /// on the virtual clock, a pool that times its jobs) tells the trace, typically when the
-    /// job's result is handed back.
+    /// `started` to `finished`; the timeline draws it on the worker's lane. The loop cannot
+    /// see into other threads: whoever knows when a job ran (a simulated pool on the virtual
+    /// clock, a pool that times its jobs) tells the trace, typically as it hands the result back.
     pub fn trace_job(
         &self,
         worker: impl Into<Cow<'static, str>>,
@@ -939,36 +691,17 @@ impl EventLoop {
         });
     }
 
-    /// A snapshot of the ready deque and the timer heap, as the loop holds them now.
-    ///
-    /// A due timer that has moved to the ready deque is listed there, not in `timers`.
+    /// A snapshot of the ready deque and the timer heap, as the loop holds them now. A due
+    /// timer that has moved to the ready deque is listed there, not in `timers`.
     pub fn queues(&self) -> Queues {
         self.snapshot_queues()
     }
 
     /// Calls `observer` at the start of every tick while tracing is on, with the queues as the
-    /// tick found them: after the due timers moved to the ready deque, before any handle runs.
-    /// That is the moment the trace's `tick` line describes. Replaces any observer set before.
-    ///
-    /// It is meant for tests and tools that check a reading of the trace against the loop
-    /// itself; it sees the queues and cannot change them.
-    ///
-    /// # Examples
-    /// ```
-    /// use std::cell::RefCell;
-    /// use std::rc::Rc;
-    /// use steploop::EventLoop;
-    ///
-    /// let lp = EventLoop::with_virtual_clock();
-    /// lp.set_trace(true);
-    /// let seen = Rc::new(RefCell::new(Vec::new()));
-    /// let log = seen.clone();
-    /// lp.set_tick_observer(move |queues| log.borrow_mut().push(queues.ready.len()));
-    /// lp.call_soon(|lp| lp.stop());
-    /// lp.call_soon(|_| ());
-    /// lp.run_forever().unwrap();
-    /// assert_eq!(*seen.borrow(), [2]);
-    /// ```
+    /// tick found them (after the due timers moved to the ready deque, before any handle runs:
+    /// the moment the trace's `tick` line describes); replaces any observer set before. For
+    /// tests and tools that check a reading of the trace against the loop itself; it cannot
+    /// change the queues. Example: [`TickObserver`](crate::inspect::TickObserver).
     pub fn set_tick_observer(&self, observer: impl FnMut(&Queues) + 'static) {
         self.inner
             .diagnostics
@@ -978,113 +711,5 @@ impl EventLoop {
     /// Removes the tick observer, if one is set.
     pub fn clear_tick_observer(&self) {
         self.inner.diagnostics.set_tick_observer(None);
-    }
-}
-
-/// A label waiting for the callback it names; made by [`EventLoop::with_label`].
-#[derive(Debug)]
-pub struct Labelled<'a> {
-    event_loop: &'a EventLoop,
-    label: Label,
-}
-
-impl Labelled<'_> {
-    /// [`EventLoop::call_soon`] under this label.
-    pub fn call_soon(self, callback: impl Callback) -> Handle {
-        self.event_loop.call_soon_labelled(self.label, callback)
-    }
-
-    /// [`EventLoop::call_later`] under this label.
-    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
-        self.event_loop
-            .inner
-            .timers
-            .call_later_labelled(self.label, delay, callback)
-    }
-
-    /// [`EventLoop::call_at`] under this label.
-    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
-        self.event_loop
-            .inner
-            .timers
-            .call_at_labelled(self.label, when, callback)
-    }
-}
-
-/// # The loop of a future or a task
-///
-/// `Future.get_loop()`, `Task.get_loop()`. A future knows only its loop's scheduling part (see
-/// `scheduler.rs`); the loop itself is found from it here, above both.
-impl<T: 'static> Future<T> {
-    /// The loop the future belongs to (`Future.get_loop()`).
-    ///
-    /// # Panics
-    /// If the loop has been dropped.
-    pub fn get_loop(&self) -> EventLoop {
-        EventLoop::of(&self.scheduler())
-    }
-}
-
-impl<T: 'static> Task<T> {
-    /// The loop the task runs on (`Task.get_loop()`).
-    ///
-    /// # Panics
-    /// If the loop has been dropped.
-    pub fn get_loop(&self) -> EventLoop {
-        self.future().get_loop()
-    }
-}
-
-impl EventLoop {
-    /// The loop that `scheduler` is a part of.
-    ///
-    /// # Panics
-    /// If the loop has been dropped.
-    pub(crate) fn of(scheduler: &Scheduler) -> EventLoop {
-        let inner = scheduler
-            .owner()
-            .and_then(|state| state.downcast::<Inner>().ok());
-        EventLoop {
-            inner: inner.expect(
-                "the future's event loop was dropped: keep the EventLoop alive while its \
-                 futures are in use",
-            ),
-        }
-    }
-}
-
-impl Drop for EventLoop {
-    /// asyncio's `BaseEventLoop.__del__`: when the last handle of a loop that nobody closed
-    /// goes, the loop is closed, so that what [`close`](EventLoop::close) reports (callbacks
-    /// other threads sent that never ran, work still out on other threads, tasks still
-    /// pending) is reported here too, through the loop's exception handler.
-    ///
-    /// # Implementation notes
-    /// A drop while the thread unwinds from a panic does not close: a second panic in an
-    /// exception handler would abort the process. `Inner`'s drop still reports the tasks.
-    fn drop(&mut self) {
-        let last = Rc::strong_count(&self.inner) == 1;
-        if last && !self.is_closed() && !self.is_running() && !std::thread::panicking() {
-            // Cannot fail: the loop is not running.
-            let _ = self.close();
-        }
-    }
-}
-
-impl Default for EventLoop {
-    fn default() -> Self {
-        EventLoop::new()
-    }
-}
-
-impl fmt::Debug for EventLoop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventLoop")
-            .field("clock", &self.clock_kind())
-            .field("running", &self.is_running())
-            .field("closed", &self.is_closed())
-            .field("ready", &self.inner.sched.ready.len())
-            .field("scheduled", &self.inner.timers.len())
-            .finish()
     }
 }

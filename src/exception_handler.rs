@@ -6,9 +6,9 @@
 //! running and nothing is lost silently.
 
 use std::fmt;
-use std::panic::Location;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 
-use crate::Error;
+use crate::{Error, EventLoop};
 
 // ANCHOR: context
 /// What happened, for the exception handler (asyncio's `context` dict).
@@ -100,6 +100,42 @@ impl fmt::Display for ExceptionContext {
 
 /// The handler used when none is set (`loop.default_exception_handler`): logs the context at
 /// error level through the `log` crate.
+///
+/// # Examples
+/// A handler that counts reports and still logs them as usual:
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use steploop::{default_exception_handler, EventLoop};
+///
+/// let lp = EventLoop::new();
+/// let reports = Rc::new(Cell::new(0));
+/// let count = reports.clone();
+/// lp.set_exception_handler(move |_, context| {
+///     count.set(count.get() + 1);
+///     default_exception_handler(context); // or lp.default_exception_handler(context)
+/// });
+/// lp.call_soon(|_| panic!("boom"));
+/// lp.run_once().unwrap();
+/// assert_eq!(reports.get(), 1);
+/// ```
 pub fn default_exception_handler(context: &ExceptionContext) {
     log::error!("{context}");
+}
+
+/// Hands `context` to `event_loop`'s handler, or to the default one when none is set
+/// (`loop.call_exception_handler`). A handler that panics is itself reported through the
+/// default handler, followed by the original report, so that a broken handler can neither
+/// lose a report nor take the loop down.
+pub(crate) fn call_exception_handler(event_loop: &EventLoop, context: &ExceptionContext) {
+    let Some(handler) = event_loop.inner.diagnostics.exception_handler() else {
+        return default_exception_handler(context);
+    };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(event_loop, context))) {
+        default_exception_handler(
+            &ExceptionContext::new("Unhandled error in exception handler")
+                .with_exception(Error::from_panic(payload)),
+        );
+        default_exception_handler(context);
+    }
 }

@@ -5,14 +5,19 @@
 //! handle is returned to you so that you can `cancel()` it before it runs. steploop does the
 //! same: one heap allocation holds the callback, its cancelled flag and its label, and both the
 //! ready deque and the caller hold a reference-counted pointer to it.
+//!
+//! A handle is shown by its label: the callback's function name, or one of the caller's
+//! choosing through [`Labelled`], which [`EventLoop::with_label`] returns.
 
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::label::Label;
 use crate::ready::{Entry, Facade, Runnable};
 use crate::scheduler::Scheduler;
+use crate::timers::TimerHandle;
 use crate::trace::Event;
 use crate::EventLoop;
 
@@ -161,6 +166,45 @@ impl Handle {
         scheduler.record(|| Event::CallSoon(handle.label().clone()));
         scheduler.ready.push(Runnable::Callback(handle.raw.clone()));
         handle
+    }
+}
+
+/// A label waiting for the callback it names; made by [`EventLoop::with_label`].
+///
+/// # Examples
+/// ```
+/// use steploop::EventLoop;
+/// let lp = EventLoop::new();
+/// let n = 2;
+/// let handle = lp.with_label(format!("count({n})")).call_soon(move |_| println!("{n}"));
+/// assert_eq!(handle.label().to_string(), "count(2)");
+/// ```
+#[derive(Debug)]
+pub struct Labelled<'a> {
+    event_loop: &'a EventLoop,
+    label: Label,
+}
+
+impl Labelled<'_> {
+    pub(crate) fn new(event_loop: &EventLoop, label: Label) -> Labelled<'_> {
+        Labelled { event_loop, label }
+    }
+
+    /// [`EventLoop::call_soon`] under this label.
+    pub fn call_soon(self, callback: impl Callback) -> Handle {
+        self.event_loop.call_soon_labelled(self.label, callback)
+    }
+
+    /// [`EventLoop::call_later`] under this label.
+    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
+        let timers = self.event_loop.timers();
+        timers.call_later_labelled(self.label, delay, callback)
+    }
+
+    /// [`EventLoop::call_at`] under this label.
+    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
+        let timers = self.event_loop.timers();
+        timers.call_at_labelled(self.label, when, callback)
     }
 }
 

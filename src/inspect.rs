@@ -12,7 +12,10 @@
 //! tick: a loop that does not trace pays nothing for it, not even a check. This module holds
 //! what a snapshot is; the tick takes it (`tick.rs`), since only the loop sees both queues.
 
+use std::fmt;
+
 use crate::label::Label;
+use crate::EventLoop;
 
 /// The loop's two queues at one moment.
 ///
@@ -60,5 +63,37 @@ pub struct ScheduledTimer {
     pub cancelled: bool,
 }
 
-/// What a tick observer is: a function handed the loop's queues.
+/// What a tick observer is: a function handed the loop's queues
+/// ([`EventLoop::set_tick_observer`]).
+///
+/// # Examples
+/// The queues as the tick found them: both handles ready, neither run yet.
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use steploop::EventLoop;
+///
+/// let lp = EventLoop::with_virtual_clock();
+/// lp.set_trace(true); // observers are called only while tracing
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let log = seen.clone();
+/// lp.set_tick_observer(move |queues| log.borrow_mut().push(queues.ready.len()));
+/// lp.call_soon(|lp| lp.stop());
+/// lp.call_soon(|_| ());
+/// lp.run_forever().unwrap();
+/// assert_eq!(*seen.borrow(), [2]);
+/// ```
 pub type TickObserver = dyn FnMut(&Queues);
+
+/// A loop at a glance: its clock, whether it runs or is closed, and how full its queues are.
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("clock", &self.clock_kind())
+            .field("running", &self.is_running())
+            .field("closed", &self.is_closed())
+            .field("ready", &self.inner.sched.ready.len())
+            .field("scheduled", &self.inner.timers.len())
+            .finish()
+    }
+}

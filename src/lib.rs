@@ -23,13 +23,13 @@
 //!
 //! | module | asyncio | chapter |
 //! |---|---|---|
-//! | [`handle`](Handle) | `asyncio.Handle`, `loop.call_soon` | 3, The ready deque |
+//! | [`handle`](Handle) ([`Labelled`]) | `asyncio.Handle`, `loop.call_soon`; a label of your choosing | 3, The ready deque |
 //! | `event_loop` ([`EventLoop`]) | `AbstractEventLoop`: the loop's whole public API, in its sections, over the parts below | all |
 //! | `ready` | `_ready`: the ready deque and the kinds of entry it holds | 3, The ready deque |
 //! | `scheduler` | what futures and tasks reach through `self._loop`: the ready deque, the task table, the trace | 3, The ready deque; 5; 6 |
 //! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
-//! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together | 3, The ready deque |
+//! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together; `Future.get_loop()` | 3, The ready deque |
 //! | `nanos` | the float of seconds that `loop.time()` returns: kept as nanoseconds, shown as seconds | 3, The ready deque; 4, Time |
 //! | `clock` ([`ClockKind`]) | `loop.time()` | 4, Time |
 //! | `timers` ([`TimerHandle`]) | `TimerHandle`, `_scheduled`, `call_later`, `call_at` | 4, Time |
@@ -107,11 +107,11 @@ pub use combinators::{
 };
 pub use debug::ExceptionHandler;
 pub use error::{Error, ErrorGroup};
-pub use event_loop::{EventLoop, Labelled};
+pub use event_loop::EventLoop;
 pub use exception_handler::{default_exception_handler, ExceptionContext};
 pub use executor::{ConcurrentFuture, ThreadPoolExecutor};
 pub use future::{CallbackId, Future, FutureState, Waiting};
-pub use handle::{Callback, Handle};
+pub use handle::{Callback, Handle, Labelled};
 pub use label::Label;
 pub use process::ProcessPoolExecutor;
 pub use run::{run, run_debug, run_with, Awaitable};

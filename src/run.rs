@@ -120,8 +120,6 @@ fn cancel_all_tasks(event_loop: &EventLoop) {
     }
 }
 
-impl EventLoop {}
-
 /// `ensure_future(awaitable, loop=event_loop)`: a coroutine becomes a task of `event_loop`;
 /// a future or task must already belong to it.
 ///

@@ -1,11 +1,15 @@
 //! The loop's state: its parts, and their life — made together, closed together, and
-//! dropped together.
+//! dropped together (asyncio's `BaseEventLoop.__init__`, `close`, `__del__`).
 //!
 //! [`EventLoop`] is a facade over an `Rc<Inner>`. `Inner` holds the parts, each of which owns
 //! its fields and exposes narrow methods: the scheduling part that futures and tasks hold
 //! (`scheduler`: the ready deque, the task table, the trace), timers and the clock (`timers`,
 //! `clock`), the reactor (`reactor`), what crosses threads (`remote`, `bridge`), and
 //! diagnostics (`debug`); and the few cells that say where the loop is in its life.
+//!
+//! The way back from a part to the whole loop goes through `Inner` too: a future or a task
+//! holds only the scheduling part, and finds its loop (`Future.get_loop()`, `Task.get_loop()`)
+//! by asking the scheduler for its owner, this `Inner` (`EventLoop::of`).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -25,7 +29,7 @@ use crate::task::AnyTask;
 use crate::timers::id::TimerId;
 use crate::timers::Timers;
 use crate::trace::Event;
-use crate::EventLoop;
+use crate::{Error, EventLoop, Future, Task};
 
 /// The loop's state: the parts, each owning its fields, and the few cells that say where the
 /// loop is in its life. Each part keeps its state in cells, so that a callback can schedule,
@@ -126,8 +130,18 @@ impl LoopOwner for Inner {
 }
 
 impl EventLoop {
-    /// Closes every part (the work of [`close`](EventLoop::close), once its checks passed).
-    pub(crate) fn close_parts(&self) {
+    /// Closes every part: the work of [`close`](EventLoop::close).
+    pub(crate) fn close_parts(&self) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::Runtime(
+                "cannot close a running event loop: call stop() and close the loop after \
+                 run_forever() has returned"
+                    .into(),
+            ));
+        }
+        if self.is_closed() {
+            return Ok(());
+        }
         // Other threads first, while the loop is still open: what they already delivered
         // (sent, or on the ready deque) reaches its futures; what is still in flight is
         // reported and cancelled.
@@ -150,6 +164,69 @@ impl EventLoop {
             }
         }
         drop(reactor);
+        Ok(())
+    }
+
+    /// The loop that `scheduler` is a part of.
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub(crate) fn of(scheduler: &Scheduler) -> EventLoop {
+        let inner = scheduler
+            .owner()
+            .and_then(|state| state.downcast::<Inner>().ok());
+        EventLoop {
+            inner: inner.expect(
+                "the future's event loop was dropped: keep the EventLoop alive while its \
+                 futures are in use",
+            ),
+        }
+    }
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl Drop for EventLoop {
+    /// asyncio's `BaseEventLoop.__del__`: when the last handle of a loop that nobody closed
+    /// goes, the loop is closed, so that what [`close`](EventLoop::close) reports (callbacks
+    /// other threads sent that never ran, work still out on other threads, tasks still
+    /// pending) is reported here too, through the loop's exception handler.
+    ///
+    /// # Implementation notes
+    /// A drop while the thread unwinds from a panic does not close: a second panic in an
+    /// exception handler would abort the process. `Inner`'s drop still reports the tasks.
+    fn drop(&mut self) {
+        let last = Rc::strong_count(&self.inner) == 1;
+        if last && !self.is_closed() && !self.is_running() && !std::thread::panicking() {
+            // Cannot fail: the loop is not running.
+            let _ = self.close();
+        }
+    }
+}
+
+/// The loop of a future or a task: found from its scheduling part, the only part of the loop
+/// that futures and tasks hold.
+impl<T: 'static> Future<T> {
+    /// The loop the future belongs to (`Future.get_loop()`).
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub fn get_loop(&self) -> EventLoop {
+        EventLoop::of(&self.scheduler())
+    }
+}
+
+impl<T: 'static> Task<T> {
+    /// The loop the task runs on (`Task.get_loop()`).
+    ///
+    /// # Panics
+    /// If the loop has been dropped.
+    pub fn get_loop(&self) -> EventLoop {
+        self.future().get_loop()
     }
 }
 

@@ -60,7 +60,11 @@ pub struct LoopHandle {
 }
 // ANCHOR_END: loop_handle
 
-impl EventLoop {}
+/// A `LoopHandle` is what may cross threads: checked when the crate compiles.
+const _: fn() = || {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    send_sync_clone::<LoopHandle>();
+};
 
 impl LoopHandle {
     pub(crate) fn new(remote: Arc<Remote>) -> LoopHandle {
