@@ -11,7 +11,7 @@ use std::sync::{mpsc, Arc, Barrier, Mutex, Once};
 use std::thread;
 use std::time::Duration;
 
-use steploop::executor::{ConcurrentFuture, FutureState, ThreadPoolExecutor};
+use steploop::executor::{ConcurrentFuture, ConcurrentFutureState, ThreadPoolExecutor};
 use steploop::Error;
 
 /// A "must not hang" guard for waits that end at once when the code is right.
@@ -85,15 +85,15 @@ fn the_seeds_first_example_runs_as_written() {
 #[test]
 fn a_future_goes_pending_running_finished() {
     let future = ConcurrentFuture::new();
-    assert_eq!(future.state(), FutureState::Pending);
+    assert_eq!(future.state(), ConcurrentFutureState::Pending);
     assert!(!future.running() && !future.done() && !future.cancelled());
 
     assert!(matches!(future.set_running_or_notify_cancel(), Ok(true)));
-    assert_eq!(future.state(), FutureState::Running);
+    assert_eq!(future.state(), ConcurrentFutureState::Running);
     assert!(future.running() && !future.done());
 
     future.set_result(7).unwrap();
-    assert_eq!(future.state(), FutureState::Finished);
+    assert_eq!(future.state(), ConcurrentFutureState::Finished);
     assert!(!future.running() && future.done() && !future.cancelled());
     assert_eq!(future.result().unwrap(), 7);
     assert!(future.exception().unwrap().is_none());
@@ -103,7 +103,7 @@ fn a_future_goes_pending_running_finished() {
 fn a_pending_future_may_finish_without_running() {
     let future = ConcurrentFuture::new();
     future.set_result("done by hand").unwrap();
-    assert_eq!(future.state(), FutureState::Finished);
+    assert_eq!(future.state(), ConcurrentFutureState::Finished);
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn cancel_succeeds_only_while_pending() {
     let pending = ConcurrentFuture::<u8>::new();
     assert!(pending.cancel());
     assert!(pending.cancel(), "cancelling twice still says cancelled");
-    assert_eq!(pending.state(), FutureState::Cancelled);
+    assert_eq!(pending.state(), ConcurrentFutureState::Cancelled);
     assert!(pending.done());
     assert!(matches!(pending.set_running_or_notify_cancel(), Ok(false)));
     assert!(matches!(pending.result(), Err(Error::Cancelled(None))));
@@ -120,7 +120,7 @@ fn cancel_succeeds_only_while_pending() {
     let running = ConcurrentFuture::<u8>::new();
     running.set_running_or_notify_cancel().unwrap();
     assert!(!running.cancel());
-    assert_eq!(running.state(), FutureState::Running);
+    assert_eq!(running.state(), ConcurrentFutureState::Running);
 
     let finished = ConcurrentFuture::new();
     finished.set_result(1_u8).unwrap();
@@ -142,7 +142,7 @@ fn a_done_future_refuses_a_second_outcome_and_keeps_the_first() {
     let cancelled = ConcurrentFuture::new();
     cancelled.cancel();
     assert!(cancelled.set_result(3).is_err());
-    assert_eq!(cancelled.state(), FutureState::Cancelled);
+    assert_eq!(cancelled.state(), ConcurrentFutureState::Cancelled);
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn exception_reports_the_error_and_result_returns_it() {
         "division by zero"
     );
     assert_eq!(future.result().unwrap_err().to_string(), "division by zero");
-    assert_eq!(future.state(), FutureState::Finished);
+    assert_eq!(future.state(), ConcurrentFutureState::Finished);
 }
 
 // --- done-callbacks ------------------------------------------------------------------------
@@ -340,7 +340,7 @@ fn result_timeout_gives_up_and_leaves_the_future_as_it_was() {
         future.exception_timeout(Duration::from_millis(1)),
         Err(Error::Timeout)
     ));
-    assert_eq!(future.state(), FutureState::Pending);
+    assert_eq!(future.state(), ConcurrentFutureState::Pending);
     future.set_result(9).unwrap();
     assert_eq!(future.result_timeout(Duration::ZERO).unwrap(), 9);
     assert_eq!(future.result_timeout(Duration::MAX).unwrap(), 9);
@@ -355,7 +355,7 @@ fn take_result_moves_the_value_out_once() {
     assert_eq!(future.take_result().unwrap().0, "moved");
     let error = future.take_result().unwrap_err();
     assert!(error.to_string().contains("take_result"), "{error}");
-    assert_eq!(future.state(), FutureState::Finished);
+    assert_eq!(future.state(), ConcurrentFutureState::Finished);
 
     // An error is not taken: it stays for every reader.
     let failed = ConcurrentFuture::<NotClone>::new();

@@ -11,7 +11,7 @@ use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use steploop::executor::{ConcurrentFuture, FutureState, ThreadPoolExecutor};
+use steploop::executor::{ConcurrentFuture, ConcurrentFutureState, ThreadPoolExecutor};
 use steploop::Error;
 
 /// A "must not hang" guard for waits that end at once when the code is right.
@@ -107,8 +107,8 @@ fn no_more_than_max_workers_jobs_run_at_once() {
     }
     assert_eq!(executor.worker_count(), 3);
     let states: Vec<_> = jobs.iter().map(ConcurrentFuture::state).collect();
-    assert_eq!(states[..3], [FutureState::Running; 3]);
-    assert_eq!(states[3..], [FutureState::Pending; 7]);
+    assert_eq!(states[..3], [ConcurrentFutureState::Running; 3]);
+    assert_eq!(states[3..], [ConcurrentFutureState::Pending; 7]);
     gate.open();
     for job in &jobs {
         job.result().unwrap();
@@ -480,7 +480,7 @@ fn shutdown_while_busy_loses_no_submitted_job() {
     busy.gate.open();
     busy.executor.shutdown(true, false);
     for (i, future) in busy.futures.iter().enumerate() {
-        assert_eq!(future.state(), FutureState::Finished, "job {i}");
+        assert_eq!(future.state(), ConcurrentFutureState::Finished, "job {i}");
         assert_eq!(future.result().unwrap(), i);
         assert_eq!(busy.runs[i].load(Ordering::SeqCst), 1, "job {i}");
     }
@@ -500,11 +500,15 @@ fn shutdown_with_cancel_futures_cancels_exactly_the_queued_jobs() {
     for (i, future) in busy.futures.iter().enumerate() {
         let ran = busy.runs[i].load(Ordering::SeqCst);
         if i < 2 {
-            assert_eq!((future.state(), ran), (FutureState::Finished, 1), "job {i}");
+            assert_eq!(
+                (future.state(), ran),
+                (ConcurrentFutureState::Finished, 1),
+                "job {i}"
+            );
         } else {
             assert_eq!(
                 (future.state(), ran),
-                (FutureState::Cancelled, 0),
+                (ConcurrentFutureState::Cancelled, 0),
                 "job {i}"
             );
         }
@@ -523,7 +527,7 @@ fn dropping_the_executor_waits_for_every_job() {
     assert!(busy
         .futures
         .iter()
-        .all(|f| f.state() == FutureState::Finished));
+        .all(|f| f.state() == ConcurrentFutureState::Finished));
     assert_eq!(busy.callbacks.load(Ordering::SeqCst), 11);
     opener.join().unwrap();
 }
@@ -548,7 +552,7 @@ fn a_second_shutdown_with_wait_waits_too() {
     busy.gate.open();
     second.join().unwrap();
     // Whichever call returned, the job had finished.
-    assert_eq!(busy.futures[0].state(), FutureState::Finished);
+    assert_eq!(busy.futures[0].state(), ConcurrentFutureState::Finished);
     first.join().unwrap();
 }
 
@@ -622,7 +626,9 @@ fn shutdown_racing_with_submitters_loses_no_accepted_job() {
             .collect()
     });
     assert!(accepted.len() >= 2000);
-    assert!(accepted.iter().all(|f| f.state() == FutureState::Finished));
+    assert!(accepted
+        .iter()
+        .all(|f| f.state() == ConcurrentFutureState::Finished));
     assert_eq!(ran.load(Ordering::SeqCst), accepted.len());
 }
 

@@ -1,9 +1,10 @@
 //! `concurrent.futures.Future`: a box that one thread fills with an outcome and any number of
 //! threads wait on.
 //!
-//! Invariant, the same as Python's: the state only moves forward (see [`FutureState`]); once the
-//! future is done (finished or cancelled) its waiters have been told and its done-callbacks have
-//! been taken out to run, exactly once, by the thread that completed it.
+//! Invariant, the same as Python's: the state only moves forward (see
+//! [`ConcurrentFutureState`]); once the future is done (finished or cancelled) its waiters have
+//! been told and its done-callbacks have been taken out to run, exactly once, by the thread
+//! that completed it.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -31,12 +32,16 @@ mod waiting;
 /// ```
 ///
 /// # Notes
+/// Named apart from the loop's [`FutureState`](crate::FutureState), which has no `Running`
+/// (a loop future's work, when it has any, is a task with a state of its own) and carries the
+/// outcome.
+///
 /// Python has a fifth state, `CANCELLED_AND_NOTIFIED`, entered when a worker finds a cancelled
 /// job in its queue; only then does Python's `wait` count the cancelled future as done. steploop
 /// tells `wait` and `as_completed` at the moment of `cancel`, so a cancelled future is done at
 /// once and the fifth state is not needed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FutureState {
+pub enum ConcurrentFutureState {
     /// Nobody has started the work yet. Entered when the future is created: `submit` returns a
     /// pending future whose job waits in the pool's queue. Left by `cancel` (to `Cancelled`),
     /// by a worker's `set_running_or_notify_cancel` (to `Running`), or straight to `Finished`
@@ -56,10 +61,13 @@ pub enum FutureState {
 }
 // ANCHOR_END: state
 
-impl FutureState {
+impl ConcurrentFutureState {
     /// Finished or cancelled: Python's `done()`.
     pub fn is_done(self) -> bool {
-        matches!(self, FutureState::Finished | FutureState::Cancelled)
+        matches!(
+            self,
+            ConcurrentFutureState::Finished | ConcurrentFutureState::Cancelled
+        )
     }
 }
 
@@ -80,7 +88,7 @@ impl<T> DoneCallbacks<T> {
 /// The fields of Python's `concurrent.futures.Future`, behind one lock.
 struct Shared<T> {
     /// `_state`.
-    state: FutureState,
+    state: ConcurrentFutureState,
     /// `_result`: `Some` once finished with a value (until `take_result` moves it out).
     result: Option<T>,
     /// `_exception`: `Some` once finished with an error.
@@ -150,16 +158,16 @@ impl<T> ConcurrentFuture<T> {
     ///
     /// # Examples
     /// ```
-    /// use steploop::executor::{ConcurrentFuture, FutureState};
+    /// use steploop::executor::{ConcurrentFuture, ConcurrentFutureState};
     ///
     /// let future = ConcurrentFuture::<i32>::new();
-    /// assert_eq!(future.state(), FutureState::Pending);
+    /// assert_eq!(future.state(), ConcurrentFutureState::Pending);
     /// ```
     pub fn new() -> Self {
         ConcurrentFuture {
             inner: Arc::new(Inner {
                 shared: Mutex::new(Shared {
-                    state: FutureState::Pending,
+                    state: ConcurrentFutureState::Pending,
                     result: None,
                     exception: None,
                     done_callbacks: Vec::new(),
@@ -184,13 +192,13 @@ impl<T> ConcurrentFuture<T> {
     ///
     /// # Examples
     /// ```
-    /// use steploop::executor::{ConcurrentFuture, FutureState};
+    /// use steploop::executor::{ConcurrentFuture, ConcurrentFutureState};
     ///
     /// let future = ConcurrentFuture::new();
     /// future.set_result(1).unwrap();
-    /// assert_eq!(future.state(), FutureState::Finished);
+    /// assert_eq!(future.state(), ConcurrentFutureState::Finished);
     /// ```
-    pub fn state(&self) -> FutureState {
+    pub fn state(&self) -> ConcurrentFutureState {
         self.shared().state
     }
 
@@ -222,7 +230,7 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(future.running());
     /// ```
     pub fn running(&self) -> bool {
-        self.state() == FutureState::Running
+        self.state() == ConcurrentFutureState::Running
     }
 
     /// `concurrent.futures.Future.cancelled`.
@@ -236,7 +244,7 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(future.cancelled());
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.state() == FutureState::Cancelled
+        self.state() == ConcurrentFutureState::Cancelled
     }
 
     // ANCHOR: cancel
@@ -264,10 +272,10 @@ impl<T> ConcurrentFuture<T> {
     pub fn cancel(&self) -> bool {
         let mut shared = self.shared();
         match shared.state {
-            FutureState::Running | FutureState::Finished => false,
-            FutureState::Cancelled => true,
-            FutureState::Pending => {
-                shared.state = FutureState::Cancelled;
+            ConcurrentFutureState::Running | ConcurrentFutureState::Finished => false,
+            ConcurrentFutureState::Cancelled => true,
+            ConcurrentFutureState::Pending => {
+                shared.state = ConcurrentFutureState::Cancelled;
                 let callbacks = self.publish(shared, Completion::Cancelled);
                 self.run_done_callbacks(callbacks);
                 true
@@ -298,11 +306,11 @@ impl<T> ConcurrentFuture<T> {
     pub fn set_running_or_notify_cancel(&self) -> Result<bool, Error> {
         let mut shared = self.shared();
         match shared.state {
-            FutureState::Pending => {
-                shared.state = FutureState::Running;
+            ConcurrentFutureState::Pending => {
+                shared.state = ConcurrentFutureState::Running;
                 Ok(true)
             }
-            FutureState::Cancelled => Ok(false),
+            ConcurrentFutureState::Cancelled => Ok(false),
             state => Err(Error::InvalidState(
                 format!(
                     "set_running_or_notify_cancel on a future that is {}: only a pending future \
@@ -382,7 +390,7 @@ impl<T> ConcurrentFuture<T> {
                 Completion::Raised
             }
         };
-        shared.state = FutureState::Finished;
+        shared.state = ConcurrentFutureState::Finished;
         Ok(self.publish(shared, how))
     }
 
@@ -474,7 +482,7 @@ impl<T> ConcurrentFuture<T> {
     }
 }
 
-fn check_not_done(state: FutureState, what: &str) -> Result<(), Error> {
+fn check_not_done(state: ConcurrentFutureState, what: &str) -> Result<(), Error> {
     if !state.is_done() {
         return Ok(());
     }
@@ -489,12 +497,12 @@ fn check_not_done(state: FutureState, what: &str) -> Result<(), Error> {
 }
 
 /// The word Python's repr uses for a state.
-fn state_word(state: FutureState) -> &'static str {
+fn state_word(state: ConcurrentFutureState) -> &'static str {
     match state {
-        FutureState::Pending => "pending",
-        FutureState::Running => "running",
-        FutureState::Cancelled => "cancelled",
-        FutureState::Finished => "finished",
+        ConcurrentFutureState::Pending => "pending",
+        ConcurrentFutureState::Running => "running",
+        ConcurrentFutureState::Cancelled => "cancelled",
+        ConcurrentFutureState::Finished => "finished",
     }
 }
 
@@ -535,7 +543,7 @@ impl<T> fmt::Debug for ConcurrentFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = self.shared();
         write!(f, "<Future state={}", state_word(shared.state))?;
-        if shared.state == FutureState::Finished {
+        if shared.state == ConcurrentFutureState::Finished {
             match &shared.exception {
                 Some(error) => write!(f, " raised {error}")?,
                 None => write!(f, " returned {}", short_type_name::<T>())?,

@@ -23,7 +23,7 @@
 //! # Layout
 //! | module | Python |
 //! |---|---|
-//! | `future` ([`ConcurrentFuture`], [`FutureState`]) | `concurrent.futures.Future` |
+//! | `future` ([`ConcurrentFuture`], [`ConcurrentFutureState`]) | `concurrent.futures.Future` |
 //! | `thread_pool` ([`ThreadPoolExecutor`], [`MapResults`]) | `ThreadPoolExecutor`, `_worker` |
 //! | `work_item` | `_WorkItem`: a queued job and its future |
 //! | `wait` ([`wait()`], [`as_completed`], [`ReturnWhen`]) | `wait`, `as_completed` |
@@ -37,7 +37,7 @@ mod wait;
 mod waiter;
 mod work_item;
 
-pub use future::{ConcurrentFuture, FutureState};
+pub use future::{ConcurrentFuture, ConcurrentFutureState};
 pub use thread_pool::{MapResults, ThreadPoolExecutor};
 pub use wait::{as_completed, wait, AsCompleted, DoneAndNotDoneFutures, ReturnWhen};
 

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{ConcurrentFuture, FutureState, Shared};
+use super::{ConcurrentFuture, ConcurrentFutureState, Shared};
 use crate::executor::waiter::{Completion, Waiter, WaiterSlot};
 use crate::spin::spin_until;
 use crate::Error;
@@ -177,15 +177,17 @@ impl<T> ConcurrentFuture<T> {
     pub(crate) fn install_waiter(&self, waiter: &Arc<Waiter>, index: usize) {
         let mut shared = self.shared();
         match shared.state {
-            FutureState::Finished if shared.exception.is_some() => {
+            ConcurrentFutureState::Finished if shared.exception.is_some() => {
                 waiter.add(index, Completion::Raised)
             }
-            FutureState::Finished => waiter.add(index, Completion::Returned),
-            FutureState::Cancelled => waiter.add(index, Completion::Cancelled),
-            FutureState::Pending | FutureState::Running => shared.waiters.push(WaiterSlot {
-                waiter: Arc::clone(waiter),
-                index,
-            }),
+            ConcurrentFutureState::Finished => waiter.add(index, Completion::Returned),
+            ConcurrentFutureState::Cancelled => waiter.add(index, Completion::Cancelled),
+            ConcurrentFutureState::Pending | ConcurrentFutureState::Running => {
+                shared.waiters.push(WaiterSlot {
+                    waiter: Arc::clone(waiter),
+                    index,
+                })
+            }
         }
     }
 
@@ -207,7 +209,7 @@ fn outcome<T, R>(shared: &Shared<T>, read: impl FnOnce(&T) -> R) -> Result<R, Er
 
 /// Why a done future holds no value: cancelled, failed, or its value was taken.
 fn missing_value<T>(shared: &Shared<T>) -> Error {
-    if shared.state == FutureState::Cancelled {
+    if shared.state == ConcurrentFutureState::Cancelled {
         return Error::Cancelled(None);
     }
     match &shared.exception {
@@ -221,7 +223,7 @@ fn missing_value<T>(shared: &Shared<T>) -> Error {
 }
 
 fn exception_of<T>(shared: &Shared<T>) -> Result<Option<Error>, Error> {
-    if shared.state == FutureState::Cancelled {
+    if shared.state == ConcurrentFutureState::Cancelled {
         return Err(Error::Cancelled(None));
     }
     Ok(shared.exception.clone())
