@@ -12,12 +12,10 @@
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
 use crate::label::Label;
 use crate::ready::{Entry, Facade, Runnable};
 use crate::scheduler::Scheduler;
-use crate::timers::TimerHandle;
 use crate::trace::Event;
 use crate::EventLoop;
 
@@ -179,10 +177,13 @@ impl Handle {
 /// let handle = lp.with_label(format!("count({n})")).call_soon(move |_| println!("{n}"));
 /// assert_eq!(handle.label().to_string(), "count(2)");
 /// ```
+///
+/// # Implementation notes
+/// Its timer methods, `call_later` and `call_at`, are with the timers (`timers.rs`).
 #[derive(Debug)]
 pub struct Labelled<'a> {
-    event_loop: &'a EventLoop,
-    label: Label,
+    pub(crate) event_loop: &'a EventLoop,
+    pub(crate) label: Label,
 }
 
 impl Labelled<'_> {
@@ -193,18 +194,6 @@ impl Labelled<'_> {
     /// [`EventLoop::call_soon`] under this label.
     pub fn call_soon(self, callback: impl Callback) -> Handle {
         self.event_loop.call_soon_labelled(self.label, callback)
-    }
-
-    /// [`EventLoop::call_later`] under this label.
-    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
-        let timers = self.event_loop.timers();
-        timers.call_later_labelled(self.label, delay, callback)
-    }
-
-    /// [`EventLoop::call_at`] under this label.
-    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
-        let timers = self.event_loop.timers();
-        timers.call_at_labelled(self.label, when, callback)
     }
 }
 

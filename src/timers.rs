@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::clock::{Clock, ClockKind};
-use crate::handle::Callback;
+use crate::handle::{Callback, Labelled};
 use crate::label::Label;
 use crate::nanos::to_nanos;
 use crate::ready::Runnable;
@@ -303,5 +303,21 @@ impl Timers {
             }
         }
         due
+    }
+}
+
+/// A labelled timer ([`EventLoop::with_label`](crate::EventLoop::with_label)): what
+/// `call_later` and `call_at` are for a [`Labelled`].
+impl Labelled<'_> {
+    /// [`EventLoop::call_later`](crate::EventLoop::call_later) under this label.
+    pub fn call_later(self, delay: Duration, callback: impl Callback) -> TimerHandle {
+        let timers = self.event_loop.timers();
+        timers.call_later_labelled(self.label, delay, callback)
+    }
+
+    /// [`EventLoop::call_at`](crate::EventLoop::call_at) under this label.
+    pub fn call_at(self, when: Duration, callback: impl Callback) -> TimerHandle {
+        let timers = self.event_loop.timers();
+        timers.call_at_labelled(self.label, when, callback)
     }
 }
