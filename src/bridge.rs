@@ -37,10 +37,9 @@ use slab::Slab;
 use crate::executor::{ConcurrentFuture, ThreadPoolExecutor};
 use crate::future::{FutureCell, FutureHost};
 use crate::label::Label;
-use crate::process::ProcessPoolExecutor;
 use crate::ready::BridgeKey;
 use crate::remote::Message;
-use crate::task_state::{Awaited, TaskKey};
+use crate::scheduler::task_table::{Awaited, TaskKey};
 use crate::{Error, EventLoop, Future, FutureState};
 
 /// The loop's bridges: loop futures waiting for work in other threads.
@@ -223,20 +222,6 @@ impl EventLoop {
             None => submit(&self.default_executor()),
         };
         match submitted {
-            Ok(source) => self.chain(source, ConcurrentFuture::take_result),
-            Err(error) => self.failed_future(error),
-        }
-    }
-
-    /// `run_in_process_pool`: `submit`, then the loop future, as for a thread pool.
-    pub(crate) fn submit_to_process_pool(
-        &self,
-        pool: &ProcessPoolExecutor,
-        job: &str,
-        args: &[u8],
-    ) -> Future<Vec<u8>> {
-        self.check_open("run_in_process_pool");
-        match pool.submit(job, args) {
             Ok(source) => self.chain(source, ConcurrentFuture::take_result),
             Err(error) => self.failed_future(error),
         }

@@ -422,7 +422,7 @@ impl EventLoop {
         job: &str,
         args: impl AsRef<[u8]>,
     ) -> Future<Vec<u8>> {
-        self.submit_to_process_pool(pool, job, args.as_ref())
+        pool.submit_for(self, job, args.as_ref())
     }
 
     /// Makes `executor` the one `run_in_executor(None, ..)` uses

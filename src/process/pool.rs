@@ -325,6 +325,25 @@ impl ProcessPoolExecutor {
         state.workers.iter().map(|w| w.child.id()).collect()
     }
 
+    /// `loop.run_in_executor(pool, ...)`: submits the job and returns a future of its outcome
+    /// on `event_loop`, chained as a thread pool's is (see `bridge.rs`); what
+    /// [`EventLoop::run_in_process_pool`] does.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    pub(crate) fn submit_for(
+        &self,
+        event_loop: &EventLoop,
+        job: &str,
+        args: &[u8],
+    ) -> crate::Future<Vec<u8>> {
+        event_loop.check_open("run_in_process_pool");
+        match self.submit(job, args) {
+            Ok(source) => event_loop.chain(source, ConcurrentFuture::take_result),
+            Err(error) => event_loop.failed_future(error),
+        }
+    }
+
     // ANCHOR: submit
     /// `ProcessPoolExecutor.submit(fn, *args)`: queues the job registered as `job` with
     /// `args` and returns the future its result bytes will arrive in.
