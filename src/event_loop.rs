@@ -13,7 +13,7 @@
 //! |---|---|---|
 //! | the ready deque and its runner | `_ready` | `ready` |
 //! | timers and the clock | `_scheduled`, `time()` | `timers`, `clock` |
-//! | the task table | `_all_tasks`, the names `Task-N`, `Future-N` | `task_table` |
+//! | the task table | `_all_tasks`, the names `Task-N`, `Future-N` | `scheduler/task_table` |
 //! | the reactor | the selector and its map | `reactor` |
 //! | what crosses threads | the self-pipe, `_chain_future`, the default executor | `remote`, `bridge`, `threadsafe` |
 //! | diagnostics | `_debug`, the exception handler, the tick observer | `debug`, `exception_handler` |

@@ -24,8 +24,8 @@ use crate::error::Error;
 use crate::exception_handler::ExceptionContext;
 use crate::label::Label;
 use crate::ready::Notify;
+use crate::scheduler::task_table::Awaited;
 use crate::scheduler::Scheduler;
-use crate::task_state::Awaited;
 use crate::trace::Event;
 
 mod callbacks;

@@ -26,7 +26,7 @@
 //! | [`handle`](Handle) ([`Labelled`]) | `asyncio.Handle`, `loop.call_soon`; a label of your choosing | 3, The ready deque |
 //! | `event_loop` ([`EventLoop`]) | `AbstractEventLoop`: the loop's whole public API, in its sections, over the parts below | all |
 //! | `ready` | `_ready`: the ready deque and the kinds of entry it holds | 3, The ready deque |
-//! | `scheduler` | what futures and tasks reach through `self._loop`: the ready deque, the task table, the trace | 3, The ready deque; 5; 6 |
+//! | `scheduler` | what futures and tasks reach through `self._loop`: the ready deque, the trace, and the task table (`scheduler/task_table`: `_all_tasks`, and what the scheduler asks of a task) | 3, The ready deque; 5; 6 |
 //! | `tick` | `_run_once` (its last loop: the only place where callbacks are called), `run_forever`, `stop` | 3, The ready deque; 4; 8 |
 //! | `running` ([`get_running_loop`]) | `_running_loop`, `get_running_loop` | 3, The ready deque |
 //! | `state` | `BaseEventLoop.__init__`, `close`, `__del__`: the loop's parts, made and closed together; `Future.get_loop()` | 3, The ready deque |
@@ -36,7 +36,6 @@
 //! | `future` ([`Future`]) | `asyncio.Future`, `add_done_callback`, `__await__` | 5, Futures |
 //! | `task` ([`Task`]) | `asyncio.Task`, `__step`, `__wakeup`, `current_task` | 6, Tasks |
 //! | `running_task` | `_current_tasks`: the task whose step runs, and how an await registers it | 5, Futures; 6, Tasks |
-//! | `task_table` | `_all_tasks`: the loop's tasks by key | 6, Tasks |
 //! | `sleep` ([`sleep`]) | `asyncio.sleep` | 6, Tasks |
 //! | `run` ([`run`], [`Awaitable`]) | `asyncio.run`, `run_until_complete`, `ensure_future` | 6, Tasks |
 //! | [`combinators`] ([`gather()`], [`wait()`], [`as_completed()`], [`wait_for()`], [`shield()`]) | `asyncio.gather`, `wait`, `as_completed`, `wait_for`, `shield`, `ensure_future` | 7, Composing tasks |
@@ -89,7 +88,6 @@ mod state;
 mod task;
 mod task_group;
 mod task_state;
-mod task_table;
 mod threadsafe;
 mod tick;
 pub mod timeline;

@@ -34,7 +34,7 @@ use crate::label::Label;
 use crate::reactor::{IoWait, Reactor, Waits, READ, WRITE};
 use crate::running::running_loop;
 use crate::running_task::{self, Awaiter};
-use crate::task_state::Awaited;
+use crate::scheduler::task_table::Awaited;
 use crate::trace::Event;
 use crate::Error;
 

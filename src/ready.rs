@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::label::Label;
-use crate::task_state::TaskKey;
+use crate::scheduler::task_table::TaskKey;
 
 /// The loop, as the entries of the ready deque receive it: `&EventLoop`, seen from below the
 /// facade (see the module's notes).

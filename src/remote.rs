@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::ready::{BridgeKey, RemoteCall};
-use crate::task_state::TaskKey;
+use crate::scheduler::task_table::TaskKey;
 
 /// What other threads send to the loop.
 pub(crate) enum Message {

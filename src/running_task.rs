@@ -11,8 +11,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::label::Label;
+use crate::scheduler::task_table::{AnyTask, Awaited, SleepWait, TaskKey};
 use crate::scheduler::{self, Scheduler};
-use crate::task_state::{AnyTask, Awaited, SleepWait, TaskKey};
 use crate::trace::Event;
 use crate::Error;
 
@@ -76,7 +76,7 @@ pub(crate) fn await_target(scheduler: &Scheduler, target: &Rc<dyn Awaited>) -> A
     if std::ptr::addr_eq(Rc::as_ptr(&task), Rc::as_ptr(target)) {
         return Awaiter::Itself(task.name());
     }
-    if !task.header().wait_on(target) {
+    if !task.wait_on(target) {
         return Awaiter::AlreadyWaiting;
     }
     Awaiter::Task(running.key)
@@ -86,9 +86,7 @@ pub(crate) fn await_target(scheduler: &Scheduler, target: &Rc<dyn Awaited>) -> A
 /// [`Waiter::Sleep`](crate::task_state::Waiter::Sleep)); traced as asyncio's await of the
 /// sleep's future, once per step.
 pub(crate) fn await_sleep(scheduler: &Scheduler, key: TaskKey, sleep: SleepWait) {
-    let registered = scheduler
-        .tasks
-        .with(key, |task| task.header().wait_on_sleep(sleep));
+    let registered = scheduler.tasks.with(key, |task| task.wait_on_sleep(sleep));
     if registered == Some(true) {
         scheduler.record(|| Event::Await {
             task: Label::task(key.id),
@@ -110,7 +108,7 @@ pub(crate) fn throw_at_next_step(error: Error) {
     let Some(task) = own_loop.task(running.key) else {
         return;
     };
-    task.header().exc.set(Some(Box::new(error)));
+    task.set_thrown(error);
     RUNNING.set(Some(Running {
         may_throw: true,
         ..running
@@ -130,8 +128,7 @@ pub(crate) fn take_thrown() -> Option<Error> {
         may_throw: false,
         ..running
     }));
-    let thrown = running_task()?.header().exc.take()?;
-    Some(*thrown)
+    running_task()?.take_thrown()
 }
 
 /// The key of the task whose step is running, if it belongs to the loop numbered `loop_id`.

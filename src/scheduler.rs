@@ -14,6 +14,8 @@
 //! itself to `get_loop`, run the exception handler, which receives the loop — the scheduler
 //! asks of its [`LoopOwner`], the loop's state, which it names only through that trait.
 
+pub(crate) mod task_table;
+
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -21,10 +23,9 @@ use std::rc::{Rc, Weak};
 use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::label::Label;
 use crate::ready::{DoneCall, Notify, ReadyQueue, Runnable};
-use crate::task_state::{AnyTask, Stepped, TaskKey, Woken};
-use crate::task_table::TaskTable;
 use crate::timers::id::TimerId;
 use crate::trace::{Event, Tracer};
+use task_table::{AnyTask, Stepped, TaskKey, TaskTable, Woken};
 
 /// What the scheduler asks of the loop that owns it (the loop's state, `state.rs`).
 pub(crate) trait LoopOwner {
@@ -163,8 +164,7 @@ impl Scheduler {
     /// future): wakes the task in slot `task`, if it still sleeps on that timer.
     pub(crate) fn sleep_over(&self, task: usize, timer: TimerId) {
         let Some(Some((key, delay))) = self.tasks.with_slot(task, |task| {
-            let header = task.header();
-            header.sleep_over(timer).map(|delay| (header.key, delay))
+            task.sleep_over(timer).map(|delay| (task.key(), delay))
         }) else {
             return;
         };
@@ -181,7 +181,7 @@ impl Scheduler {
     /// awaits it is this call: the task's key, straight onto the ready deque.
     pub(crate) fn schedule_step(&self, key: TaskKey, wakeup: bool) {
         // None: finished, its slot empty or holding a newer task.
-        let Some(wake) = self.tasks.with(key, |task| task.header().wake()) else {
+        let Some(wake) = self.tasks.with(key, |task| task.wake()) else {
             return;
         };
         match wake {

@@ -27,8 +27,8 @@ use crate::label::Label;
 use crate::nanos::to_nanos;
 use crate::running::running_loop;
 use crate::running_task;
+use crate::scheduler::task_table::{Awaited, SleepWait, TaskKey};
 use crate::scheduler::Scheduler;
-use crate::task_state::{Awaited, SleepWait, TaskKey};
 use crate::timers::{sleep_label, TimerRef};
 use crate::{Error, EventLoop};
 

@@ -30,8 +30,8 @@ use std::task::Waker;
 
 use crate::future::{CallbackId, Future, FutureCell, Waiting};
 use crate::label::Label;
+pub(crate) use crate::scheduler::task_table::{AnyTask, Awaited, TaskKey};
 use crate::task_state::TaskHeader;
-pub(crate) use crate::task_state::{AnyTask, Awaited, TaskKey};
 use crate::trace::Event;
 use crate::Error;
 

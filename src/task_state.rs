@@ -44,64 +44,12 @@
 //! task, and cancelling what a task waits on works on a waiter cloned out first.
 
 use std::cell::{Cell, RefCell};
-use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::label::Label;
+use crate::scheduler::task_table::{Awaited, SleepWait, TaskKey, Woken};
 use crate::timers::id::TimerId;
-
-/// What the loop needs of any task, whatever its result type (see `task.rs`).
-pub(crate) trait AnyTask {
-    fn header(&self) -> &TaskHeader;
-    /// `Task-N`, or the name given with `set_name`: the label of the task's future.
-    fn name(&self) -> Label;
-    /// Polls the coroutine once (asyncio's `__step` / `__wakeup`), and says where that left
-    /// the task.
-    fn step(self: Rc<Self>) -> Stepped;
-    fn cancel(&self, message: Option<Arc<str>>) -> bool;
-    fn cancelling(&self) -> u32;
-    fn uncancel(&self) -> u32;
-    fn done(&self) -> bool;
-    fn cancelled(&self) -> bool;
-    /// Drops the coroutine of a task that will never run again; true if it was still pending.
-    fn destroy(&self) -> bool;
-    /// `Future.exception()` of the task's future.
-    fn exception(&self) -> Result<Option<Error>, Error>;
-    /// Where the task was created, in debug mode.
-    fn created_at(&self) -> Option<&'static Location<'static>>;
-}
-
-/// Where a step left its task, for the loop's task table to follow.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Stepped {
-    /// Suspended on a steploop future, or with its next step scheduled.
-    OnTheLoop,
-    /// Suspended on a foreign waker: the loop counts it, so as not to mistake it for a stall.
-    Foreign,
-    /// Done (or found done): its slot in the table is freed.
-    Done,
-}
-
-/// A task's place in the loop's slab, with its number to tell it from a later occupant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TaskKey {
-    pub(crate) index: usize,
-    /// The task's number in its loop, from 1: `Task-N`.
-    pub(crate) id: u64,
-}
-
-/// What a task waits on (asyncio's `_fut_waiter`): a future, or a task, whose `cancel` is then
-/// the task's own.
-pub(crate) trait Awaited {
-    /// Cancels what the task waits on, as cancelling the task does; false if it was already
-    /// done.
-    fn cancel_with_message(self: Rc<Self>, message: Option<Arc<str>>) -> bool;
-    /// Forgets the wakeup of task `key` among the done-callbacks: the task no longer waits
-    /// here (it was woken another way).
-    fn forget_wakeup(&self, key: TaskKey);
-}
 
 // ANCHOR: waiter
 /// What a task waits on (asyncio's `_fut_waiter`), as [`TaskHeader::waiter`] gives it.
@@ -114,15 +62,6 @@ pub(crate) enum Waiter {
     Sleep(SleepWait),
 }
 // ANCHOR_END: waiter
-
-/// A sleep a task waits on: its timer, and its delay, which names it in traces
-/// (`sleep(1.000)`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SleepWait {
-    pub(crate) timer: TimerId,
-    /// The delay in nanoseconds.
-    pub(crate) delay: u64,
-}
 
 impl Waiter {
     /// Forgets the wakeup of task `key`: the task no longer waits here (it was woken another
@@ -188,17 +127,6 @@ pub(crate) enum TaskState {
 // The waiter is inline in each state rather than an enum of its own, which would make every
 // task eight bytes bigger.
 const _: () = assert!(std::mem::size_of::<TaskState>() == 24);
-
-/// What [`TaskHeader::wake`] asks of the loop.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Woken {
-    /// Put a step on the ready deque.
-    Schedule,
-    /// Put a step on the ready deque; the task no longer waits on a foreign waker.
-    ScheduleLeavingForeignWait,
-    /// Nothing: a step is on the ready deque already, or the task is done.
-    Nothing,
-}
 
 /// What a step finds as it begins.
 pub(crate) enum StepStart {

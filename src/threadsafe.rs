@@ -25,7 +25,7 @@ use crate::label::Label;
 use crate::ready::{Facade, RemoteCall, Runnable};
 use crate::remote::{Message, Remote};
 use crate::running_task::current_key;
-use crate::task_state::AnyTask;
+use crate::scheduler::task_table::AnyTask;
 use crate::trace::Event;
 use crate::{Error, EventLoop};
 

@@ -8,7 +8,7 @@ use std::task::Waker;
 use super::Future;
 use crate::label::Label;
 use crate::ready::{DoneCall, Notify};
-use crate::task_state::TaskKey;
+use crate::scheduler::task_table::TaskKey;
 
 thread_local! {
     /// Numbers done-callbacks, for [`CallbackId`]. Futures never leave their thread, so ids

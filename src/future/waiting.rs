@@ -12,7 +12,7 @@ use super::callbacks::DoneCallback;
 use super::{Future, FutureCell};
 use crate::label::Label;
 use crate::running_task::{self, Awaiter};
-use crate::task_state::{Awaited, TaskKey};
+use crate::scheduler::task_table::{Awaited, TaskKey};
 use crate::trace::Event;
 use crate::Error;
 

@@ -9,14 +9,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::{AnyTask, Task, TaskCell};
+use super::{Task, TaskCell};
 use crate::future::{Future, FutureCell, FutureHost, FutureState};
 use crate::label::Label;
 use crate::remote::Remote;
 use crate::running_task::{Running, RUNNING};
+use crate::scheduler::task_table::{AnyTask, Awaited, SleepWait, Stepped, TaskKey, Woken};
 use crate::scheduler::{self, Scheduler};
-use crate::task_state::{Awaited, SleepWait, Stepped, TaskKey, Waiter};
-use crate::task_state::{StepStart, Suspended, TaskHeader, Woken};
+use crate::task_state::{StepStart, Suspended, TaskHeader, Waiter};
+use crate::timers::id::TimerId;
 use crate::trace::Event;
 use crate::Error;
 
@@ -38,8 +39,32 @@ impl<T: 'static> Awaited for TaskCell<T> {
 
 // ANCHOR: step
 impl<T: 'static> AnyTask for TaskCell<T> {
-    fn header(&self) -> &TaskHeader {
-        &self.header
+    fn key(&self) -> TaskKey {
+        self.header.key
+    }
+
+    fn wake(&self) -> Woken {
+        self.header.wake()
+    }
+
+    fn wait_on(&self, target: &Rc<dyn Awaited>) -> bool {
+        self.header.wait_on(target)
+    }
+
+    fn wait_on_sleep(&self, sleep: SleepWait) -> bool {
+        self.header.wait_on_sleep(sleep)
+    }
+
+    fn sleep_over(&self, timer: TimerId) -> Option<u64> {
+        self.header.sleep_over(timer)
+    }
+
+    fn set_thrown(&self, error: Error) {
+        self.header.exc.set(Some(Box::new(error)));
+    }
+
+    fn take_thrown(&self) -> Option<Error> {
+        self.header.exc.take().map(|thrown| *thrown)
     }
 
     fn name(&self) -> Label {
