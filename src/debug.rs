@@ -32,14 +32,14 @@
 //! goes into the future's label, in a small box: futures and tasks carry no field for it.
 
 use std::cell::{Cell, RefCell};
-use std::panic::Location;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::exception_handler::ExceptionContext;
+use crate::exception_handler::{default_exception_handler, ExceptionContext};
 use crate::inspect::TickObserver;
 use crate::label::Label;
-use crate::EventLoop;
+use crate::{Error, EventLoop};
 
 /// A function that receives what the loop could not hand to anyone else
 /// (the `handler(loop, context)` of `loop.set_exception_handler`).
@@ -84,6 +84,27 @@ impl Default for Diagnostics {
 }
 
 impl Diagnostics {
+    /// Hands `context` to `event_loop`'s handler, or to the default one when none is set
+    /// (`loop.call_exception_handler`). A handler that panics is itself reported through the
+    /// default handler, followed by the original report, so that a broken handler can neither
+    /// lose a report nor take the loop down.
+    pub(crate) fn call_exception_handler(
+        &self,
+        event_loop: &EventLoop,
+        context: &ExceptionContext,
+    ) {
+        let Some(handler) = self.exception_handler() else {
+            return default_exception_handler(context);
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(event_loop, context))) {
+            default_exception_handler(
+                &ExceptionContext::new("Unhandled error in exception handler")
+                    .with_exception(Error::from_panic(payload)),
+            );
+            default_exception_handler(context);
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn debug(&self) -> bool {
         self.debug.get()

@@ -614,7 +614,7 @@ impl EventLoop {
     /// A handler that panics is itself reported through the default handler, so a broken
     /// handler cannot lose the original report or take the loop down.
     pub fn call_exception_handler(&self, context: &ExceptionContext) {
-        crate::exception_handler::call_exception_handler(self, context);
+        self.inner.diagnostics.call_exception_handler(self, context);
     }
 }
 

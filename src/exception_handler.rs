@@ -6,9 +6,9 @@
 //! running and nothing is lost silently.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::Location;
 
-use crate::{Error, EventLoop};
+use crate::Error;
 
 // ANCHOR: context
 /// What happened, for the exception handler (asyncio's `context` dict).
@@ -121,21 +121,4 @@ impl fmt::Display for ExceptionContext {
 /// ```
 pub fn default_exception_handler(context: &ExceptionContext) {
     log::error!("{context}");
-}
-
-/// Hands `context` to `event_loop`'s handler, or to the default one when none is set
-/// (`loop.call_exception_handler`). A handler that panics is itself reported through the
-/// default handler, followed by the original report, so that a broken handler can neither
-/// lose a report nor take the loop down.
-pub(crate) fn call_exception_handler(event_loop: &EventLoop, context: &ExceptionContext) {
-    let Some(handler) = event_loop.inner.diagnostics.exception_handler() else {
-        return default_exception_handler(context);
-    };
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(event_loop, context))) {
-        default_exception_handler(
-            &ExceptionContext::new("Unhandled error in exception handler")
-                .with_exception(Error::from_panic(payload)),
-        );
-        default_exception_handler(context);
-    }
 }

@@ -12,10 +12,7 @@
 //! tick: a loop that does not trace pays nothing for it, not even a check. This module holds
 //! what a snapshot is; the tick takes it (`tick.rs`), since only the loop sees both queues.
 
-use std::fmt;
-
 use crate::label::Label;
-use crate::EventLoop;
 
 /// The loop's two queues at one moment.
 ///
@@ -64,7 +61,7 @@ pub struct ScheduledTimer {
 }
 
 /// What a tick observer is: a function handed the loop's queues
-/// ([`EventLoop::set_tick_observer`]).
+/// ([`EventLoop::set_tick_observer`](crate::EventLoop::set_tick_observer)).
 ///
 /// # Examples
 /// The queues as the tick found them: both handles ready, neither run yet.
@@ -84,16 +81,3 @@ pub struct ScheduledTimer {
 /// assert_eq!(*seen.borrow(), [2]);
 /// ```
 pub type TickObserver = dyn FnMut(&Queues);
-
-/// A loop at a glance: its clock, whether it runs or is closed, and how full its queues are.
-impl fmt::Debug for EventLoop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventLoop")
-            .field("clock", &self.clock_kind())
-            .field("running", &self.is_running())
-            .field("closed", &self.is_closed())
-            .field("ready", &self.inner.sched.ready.len())
-            .field("scheduled", &self.inner.timers.len())
-            .finish()
-    }
-}

@@ -13,6 +13,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -310,5 +311,18 @@ impl Drop for Inner {
                 default_exception_handler(&destroyed_pending(&task));
             }
         }
+    }
+}
+
+/// A loop at a glance: its clock, whether it runs or is closed, and how full its queues are.
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("clock", &self.clock_kind())
+            .field("running", &self.is_running())
+            .field("closed", &self.is_closed())
+            .field("ready", &self.inner.sched.ready.len())
+            .field("scheduled", &self.inner.timers.len())
+            .finish()
     }
 }
