@@ -104,7 +104,7 @@ pub(crate) enum Runnable {
 // (a fat pointer, a key) must not make its entries any bigger than a task's step.
 const _: () = assert!(std::mem::size_of::<Runnable>() == 24);
 
-/// Appends an entry to a full deque, which grows (see [`ReadyQueue::push_with`]).
+/// Appends an entry to a full deque, which grows (see [`ReadyQueue::push`]).
 #[cold]
 #[inline(never)]
 fn push_growing(deque: &mut VecDeque<Runnable>, runnable: Runnable) {
@@ -123,13 +123,7 @@ pub(crate) struct ReadyQueue {
 }
 
 impl ReadyQueue {
-    /// Appends an entry: it runs after every entry already ready.
-    #[inline(always)]
-    pub(crate) fn push(&self, runnable: Runnable) {
-        self.deque.borrow_mut().push_back(runnable);
-    }
-
-    /// Appends the entry that `make` builds, as [`push`](Self::push) does; for the hot paths.
+    /// Appends the entry that `make` builds: it runs after every entry already ready.
     ///
     /// # Implementation notes
     /// The entry is built once the deque is borrowed, and a full deque grows out of line, so
@@ -137,9 +131,9 @@ impl ReadyQueue {
     /// fields straight into the deque. An entry built before (to be dropped if the borrow
     /// panics) or kept across the call that grows the deque is built on the stack and copied,
     /// and its narrow stores (a tag, a flag) then meet a wide load that the processor cannot
-    /// forward them to: every push waited for them.
+    /// forward them to: every `call_soon` and every step waited for them.
     #[inline(always)]
-    pub(crate) fn push_with(&self, make: impl FnOnce() -> Runnable) {
+    pub(crate) fn push(&self, make: impl FnOnce() -> Runnable) {
         let mut deque = self.deque.borrow_mut();
         if deque.len() == deque.capacity() {
             return push_growing(&mut deque, make());

@@ -114,7 +114,7 @@ impl Scheduler {
     pub(crate) fn schedule_done(&self, call: Box<dyn DoneCall>) {
         self.check_open("call_soon");
         self.record(|| Event::CallSoon(call.label().clone()));
-        self.ready.push(Runnable::Done(call));
+        self.ready.push(|| Runnable::Done(call));
     }
 
     /// Schedules a shared done-callback for the future at `index` (what `call_soon` of a
@@ -125,7 +125,7 @@ impl Scheduler {
     pub(crate) fn schedule_notify(&self, target: Rc<dyn Notify>, index: u32) {
         self.check_open("call_soon");
         self.record(|| Event::CallSoon(target.label()));
-        self.ready.push(Runnable::Notify(target, index));
+        self.ready.push(|| Runnable::Notify(target, index));
     }
 }
 
@@ -195,8 +195,7 @@ impl Scheduler {
     /// Appends a step of task `key` to the ready deque.
     pub(crate) fn push_step(&self, key: TaskKey, wakeup: bool) {
         self.record(|| Event::CallSoon(Label::step(key.id, wakeup)));
-        self.ready
-            .push_with(|| Runnable::Step { task: key, wakeup });
+        self.ready.push(|| Runnable::Step { task: key, wakeup });
     }
     // ANCHOR_END: schedule_step
 }

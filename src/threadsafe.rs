@@ -142,7 +142,7 @@ where
             return Err(Error::Closed);
         }
         scheduler.record(|| Event::CallSoon(call.label()));
-        scheduler.ready.push(Runnable::Remote(call));
+        scheduler.ready.push(|| Runnable::Remote(call));
         return Ok(());
     }
     remote.push(Message::Call(call)).map_err(|_| Error::Closed)

@@ -219,7 +219,7 @@ impl EventLoop {
                 Message::Call(call) => Runnable::Remote(call),
             };
             self.record(|| Event::Received(self.runnable_label(&runnable)));
-            inner.sched.ready.push(runnable);
+            inner.sched.ready.push(|| runnable);
         }
         inner.inbox.set(inbox);
     }

@@ -295,7 +295,7 @@ impl Timers {
                     if self.sched.tracer.is_on() {
                         due.push(heap.label(key));
                     }
-                    self.sched.ready.push(Runnable::Timer(key));
+                    self.sched.ready.push(|| Runnable::Timer(key));
                 }
                 Err(cancelled) => self
                     .sched
