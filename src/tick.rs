@@ -240,17 +240,17 @@ impl EventLoop {
     /// Waits until loop time `when`: a virtual clock jumps there; a real clock blocks in
     /// `mio::Poll::poll` with that timeout (the loop's `select`).
     fn wait_until(&self, when: u64) -> Result<(), Error> {
-        let inner = &*self.inner;
-        let from = inner.timers.now();
+        let clock = self.inner.timers.clock();
+        let from = clock.now();
         if when > from {
-            match inner.timers.clock() {
-                Clock::Virtual { .. } => inner.timers.clock().advance_to(when),
+            match clock {
+                Clock::Virtual { .. } => clock.advance_to(when),
                 Clock::Real { .. } => self.poll(Some(Duration::from_nanos(when - from)))?,
             }
         }
         // The clock is read again only for the trace.
         if self.is_tracing() {
-            let until = inner.timers.now();
+            let until = clock.now();
             if until > from {
                 self.record(|| Event::Wait {
                     from,
